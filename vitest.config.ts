@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run on the packages' TypeScript sources: the "@guacstream/source" export condition points
+// each package name at its src/index.ts, so no build is needed first.
+const sourceCondition = "@guacstream/source";
+// Vite's own defaults, which an explicit list would otherwise replace.
+const serverConditions = ["module", "node", "development|production"];
+
+export default defineConfig({
+  resolve: { conditions: [sourceCondition, ...serverConditions] },
+  ssr: { resolve: { conditions: [sourceCondition, ...serverConditions] } },
+  test: {
+    setupFiles: ["./vitest.setup.ts"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "codec", include: ["packages/codec/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "guacd-sim", include: ["packages/guacd-sim/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "transport-node", include: ["packages/transport-node/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "bench", include: ["bench/src/**/*.test.ts"] },
+      },
+    ],
+  },
+});
