@@ -1,0 +1,506 @@
+import { lookup } from "node:dns/promises";
+import { isIP, type Socket, connect as tcpConnect } from "node:net";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
+
+/** A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to. */
+export interface GuacdDuplex {
+  /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
+  readable: ReadableStream<Uint8Array>;
+  /** Bytes to guacd. A write resolves once the socket has taken the chunk. */
+  writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * TLS settings for Node. The certificate chain and the host name are always verified; there is
+ * deliberately no way to turn verification off.
+ */
+export interface NodeTlsOptions {
+  /** Trusted CA certificates (PEM), replacing Node's bundled roots. */
+  ca?: ConnectionOptions["ca"];
+  /**
+   * The name to send as SNI and to verify the certificate against.
+   *
+   * @default {the `host` option, unless it is an IP address (then the IP is verified, no SNI)}
+   */
+  servername?: string;
+  /** Client certificate chain (PEM) for mutual TLS. */
+  cert?: ConnectionOptions["cert"];
+  /** Client private key (PEM) for mutual TLS. */
+  key?: ConnectionOptions["key"];
+  /** Passphrase for `key`. */
+  passphrase?: string;
+  /** Lowest TLS version to accept. @default {"TLSv1.2"} */
+  minVersion?: ConnectionOptions["minVersion"];
+}
+
+/** Where and how to connect. Every field is optional. */
+export interface ConnectOptions {
+  /**
+   * Host name or IP address of guacd. `"localhost"` tries both `::1` and `127.0.0.1`, because
+   * guacd is often bound to `::1` only.
+   *
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /** @default {4822} */
+  port?: number;
+  /** `true` for TLS with Node's default CA roots, or the TLS settings. @default {false} */
+  tls?: boolean | NodeTlsOptions;
+  /** Milliseconds for name resolution, TCP connect and TLS handshake together. @default {10000} */
+  timeout?: number;
+  /** Aborts the connection attempt (it has no effect once `connect()` has resolved). */
+  signal?: AbortSignal;
+  /**
+   * Bytes queued on the readable side before the socket stops reading. In-process buffering is
+   * bounded by this plus one socket read (64 KiB) in the web stream, plus Node's own socket buffer
+   * (its `readableHighWaterMark`, 16 KiB on Node 20, plus one read).
+   *
+   * @default {65536}
+   */
+  highWaterMark?: number;
+}
+
+/** An open connection to guacd. */
+export interface GuacdConnection extends GuacdDuplex {
+  /** The peer's IP address. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+  /** Our IP address. */
+  readonly localAddress: string;
+  /** Our port. */
+  readonly localPort: number;
+  /** Whether the connection is TLS. */
+  readonly encrypted: boolean;
+  /** Bytes handed to `readable` so far (after TLS decryption). */
+  readonly bytesRead: number;
+  /** Bytes the socket has taken from `writable` so far (before TLS encryption). */
+  readonly bytesWritten: number;
+  /**
+   * Closes both directions at once. Data already accepted by `writable` is still sent; bytes
+   * already queued in `readable` can still be read. Idempotent: every call returns the same wait.
+   */
+  close(): Promise<void>;
+  /**
+   * Settles exactly once, when the socket is gone. Resolves with `undefined` after a clean close
+   * (ours or the peer's), or with the {@linkcode GuacdConnectionError} that ended it. Never rejects.
+   */
+  readonly closed: Promise<GuacdConnectionError | undefined>;
+}
+
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 4822;
+const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
+ * directions. Rejects with a {@linkcode GuacdConnectionError}.
+ *
+ * @example Round trip through a local echo server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:net";
+ * import { connect } from "./connect.ts";
+ *
+ * const server = createServer((socket) => socket.pipe(socket)).listen(0, "127.0.0.1");
+ * await new Promise((resolve) => server.once("listening", resolve));
+ * const { port } = server.address() as { port: number };
+ * try {
+ *   const connection = await connect({ port });
+ *   const writer = connection.writable.getWriter();
+ *   await writer.write(new TextEncoder().encode("4.sync,1.0;"));
+ *   const reader = connection.readable.getReader();
+ *   const { value } = await reader.read();
+ *   assert.equal(new TextDecoder().decode(value), "4.sync,1.0;");
+ *   await connection.close();
+ *   assert.equal(await connection.closed, undefined);
+ * } finally {
+ *   server.close();
+ * }
+ * ```
+ */
+export async function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot connect to guacd: port ${port} is not an integer in 0..65535`);
+  }
+  if (!(timeout > 0))
+    throw new RangeError(`Cannot connect to guacd: timeout ${timeout} is not > 0`);
+  if (!(highWaterMark >= 0)) {
+    throw new RangeError(`Cannot connect to guacd: highWaterMark ${highWaterMark} is not >= 0`);
+  }
+  const fail = (
+    code: GuacdConnectionErrorCode,
+    reason: string,
+    cause?: unknown,
+    address?: string,
+  ): GuacdConnectionError => {
+    const init = { code, host, port, action: "connect to", reason };
+    return new GuacdConnectionError({
+      ...init,
+      ...(cause === undefined ? {} : { cause }),
+      ...(address === undefined ? {} : { address }),
+    });
+  };
+
+  const signal = options.signal;
+  if (signal?.aborted) throw fail("ABORTED", "aborted", signal.reason);
+
+  // One controller stops every phase (lookup, TCP, TLS); its reason is the error to throw.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(fail("ABORTED", "aborted", signal?.reason));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => stop.abort(fail("CONNECT_TIMEOUT", `timed out after ${timeout} ms`)),
+    timeout,
+  );
+  try {
+    const addresses = await resolveHost(host, stop.signal, fail);
+    let socket: Socket | undefined;
+    let lastError: GuacdConnectionError | undefined;
+    for (const address of addresses) {
+      try {
+        socket = await openTcp(address, port, stop.signal, fail);
+        break;
+      } catch (error) {
+        // A refused or unreachable address falls through to the next; a stop does not.
+        if (stop.signal.aborted) throw stop.signal.reason;
+        lastError = error as GuacdConnectionError;
+      }
+    }
+    if (socket === undefined) {
+      if (lastError !== undefined && addresses.length > 1) {
+        throw fail(
+          lastError.code,
+          `${reasonOf(lastError)} (tried ${addresses.join(", ")})`,
+          lastError.cause,
+        );
+      }
+      throw lastError ?? fail("DNS_FAILURE", "no addresses");
+    }
+    let stream: Socket = socket;
+    if (options.tls !== undefined && options.tls !== false) {
+      const tlsOptions = options.tls === true ? {} : options.tls;
+      stream = await startTls(socket, host, tlsOptions, stop.signal, fail);
+    }
+    return new NodeGuacdConnection(stream, host, port, highWaterMark, stream !== socket);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+type Fail = (
+  code: GuacdConnectionErrorCode,
+  reason: string,
+  cause?: unknown,
+  address?: string,
+) => GuacdConnectionError;
+
+function reasonOf(error: GuacdConnectionError): string {
+  const at = error.message.indexOf(": ");
+  return at < 0 ? error.message : error.message.slice(at + 2);
+}
+
+/** Rejects with the stop reason as soon as `signal` aborts; the returned cleanup detaches it. */
+function whenStopped(signal: AbortSignal, onStop: (reason: unknown) => void): () => void {
+  const listener = (): void => onStop(signal.reason);
+  signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
+
+async function resolveHost(host: string, signal: AbortSignal, fail: Fail): Promise<string[]> {
+  if (isIP(host) !== 0) return [host];
+  const literal = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : undefined;
+  if (literal !== undefined && isIP(literal) === 6) return [literal];
+  const found = await new Promise<string[]>((resolve, reject) => {
+    const detach = whenStopped(signal, reject);
+    lookup(host, { all: true }).then(
+      (records) => {
+        detach();
+        resolve(records.map((record) => record.address));
+      },
+      (error: unknown) => {
+        detach();
+        reject(fail("DNS_FAILURE", `cannot resolve host name (${codeOf(error)})`, error));
+      },
+    );
+  });
+  if (host.toLowerCase() === "localhost") {
+    // /etc/hosts often maps localhost to 127.0.0.1 only, while guacd binds ::1 by default.
+    for (const loopback of ["::1", "127.0.0.1"])
+      if (!found.includes(loopback)) found.push(loopback);
+  }
+  return found;
+}
+
+function openTcp(address: string, port: number, signal: AbortSignal, fail: Fail): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = tcpConnect({ host: address, port, noDelay: true, allowHalfOpen: false });
+    const detach = whenStopped(signal, (reason) => {
+      socket.off("error", onError);
+      socket.destroy();
+      reject(reason);
+    });
+    const onError = (error: Error): void => {
+      detach();
+      socket.destroy();
+      reject(classifyConnectError(error, address, fail));
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      detach();
+      socket.off("error", onError);
+      resolve(socket);
+    });
+  });
+}
+
+function startTls(
+  socket: Socket,
+  host: string,
+  options: NodeTlsOptions,
+  signal: AbortSignal,
+  fail: Fail,
+): Promise<TLSSocket> {
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+    const tlsSocket = tlsConnect({
+      socket,
+      host,
+      ...(servername === undefined ? {} : { servername }),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.cert === undefined ? {} : { cert: options.cert }),
+      ...(options.key === undefined ? {} : { key: options.key }),
+      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      minVersion: options.minVersion ?? "TLSv1.2",
+      rejectUnauthorized: true,
+    });
+    const detach = whenStopped(signal, (reason) => {
+      tlsSocket.off("error", onError);
+      tlsSocket.destroy();
+      socket.destroy();
+      reject(reason);
+    });
+    const onError = (error: Error): void => {
+      detach();
+      tlsSocket.destroy();
+      socket.destroy();
+      reject(
+        fail("TLS_FAILURE", `TLS handshake failed: ${error.message}`, error, socket.remoteAddress),
+      );
+    };
+    tlsSocket.once("error", onError);
+    tlsSocket.once("secureConnect", () => {
+      detach();
+      tlsSocket.off("error", onError);
+      resolve(tlsSocket);
+    });
+  });
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : String(error);
+}
+
+function classifyConnectError(error: Error, address: string, fail: Fail): GuacdConnectionError {
+  const code = codeOf(error);
+  switch (code) {
+    case "ECONNREFUSED":
+      return fail("CONNECTION_REFUSED", "connection refused", error, address);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return fail("DNS_FAILURE", `cannot resolve host name (${code})`, error, address);
+    case "ECONNRESET":
+      return fail("RESET", "connection reset by peer", error, address);
+    case "ETIMEDOUT":
+      return fail("CONNECT_TIMEOUT", "timed out (ETIMEDOUT)", error, address);
+    default:
+      return fail("NETWORK", `${error.message}`, error, address);
+  }
+}
+
+function classifyIoError(
+  error: Error,
+  host: string,
+  port: number,
+  action: string,
+): GuacdConnectionError {
+  const code = codeOf(error);
+  const reset = code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED";
+  const closed = code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_WRITE_AFTER_END";
+  return new GuacdConnectionError({
+    code: reset ? "RESET" : closed ? "CLOSED" : "NETWORK",
+    host,
+    port,
+    action,
+    reason: reset ? "connection reset by peer" : closed ? "connection closed" : error.message,
+    cause: error,
+  });
+}
+
+/** The socket, seen as web streams. Everything here is glue; there is no protocol logic. */
+class NodeGuacdConnection implements GuacdConnection {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly closed: Promise<GuacdConnectionError | undefined>;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly encrypted: boolean;
+  #socket: Socket;
+  #host: string;
+  #port: number;
+  #error: GuacdConnectionError | undefined;
+  #readableController!: ReadableByteStreamController;
+  #writableController!: WritableStreamDefaultController;
+  #readableDone = false;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    socket: Socket,
+    host: string,
+    port: number,
+    highWaterMark: number,
+    encrypted: boolean,
+  ) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#port = port;
+    this.encrypted = encrypted;
+    this.remoteAddress = socket.remoteAddress ?? "";
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? "";
+    this.localPort = socket.localPort ?? 0;
+
+    this.readable = new ReadableStream(
+      {
+        type: "bytes",
+        start: (controller) => {
+          this.#readableController = controller;
+        },
+        // The consumer made room: let the socket deliver again.
+        pull: () => {
+          socket.resume();
+        },
+        // Nobody wants guacd's bytes any more: the connection is useless, close it.
+        cancel: () => {
+          this.#readableDone = true;
+          socket.destroy();
+        },
+      },
+      { highWaterMark },
+    );
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        this.#writableController = controller;
+      },
+      write: (chunk) => this.#write(chunk),
+      close: () => new Promise<void>((resolve) => socket.end(resolve)),
+      abort: () => {
+        socket.destroy();
+      },
+    });
+
+    let settle!: (value: GuacdConnectionError | undefined) => void;
+    this.closed = new Promise((resolve) => {
+      settle = resolve;
+    });
+    socket.pause();
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("end", () => this.#endReadable());
+    socket.on("error", (error) => {
+      this.#error ??= classifyIoError(error, host, port, "read from");
+    });
+    socket.once("close", () => {
+      const error = this.#error;
+      if (error === undefined) this.#endReadable();
+      else if (!this.#readableDone) {
+        this.#readableDone = true;
+        this.#readableController.error(error);
+      }
+      this.#writableController.error(
+        error ?? this.#ioError("CLOSED", "write to", "connection closed"),
+      );
+      settle(error);
+    });
+  }
+
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      if (this.#socket.closed) resolve();
+      else {
+        this.#socket.once("close", () => resolve());
+        this.#socket.destroy();
+      }
+    });
+    return this.#closing;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#readableDone) return;
+    this.#bytesRead += chunk.byteLength;
+    // A byte stream takes ownership of (detaches) the chunk's ArrayBuffer. Node gives each read
+    // its own ArrayBuffer; anything else (a pooled slice) is copied so no other Buffer is harmed.
+    const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+    const view = owned
+      ? new Uint8Array(chunk.buffer as ArrayBuffer, 0, chunk.byteLength)
+      : new Uint8Array(chunk);
+    const controller = this.#readableController;
+    controller.enqueue(view);
+    if ((controller.desiredSize ?? 0) <= 0) this.#socket.pause();
+  }
+
+  #endReadable(): void {
+    if (this.#readableDone) return;
+    this.#readableDone = true;
+    this.#readableController.close();
+    // close() leaves a pending BYOB read unanswered; answer it with end of stream.
+    this.#readableController.byobRequest?.respond(0);
+  }
+
+  #write(chunk: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (!(chunk instanceof Uint8Array)) {
+      return Promise.reject(new TypeError("Cannot write to guacd: chunk is not a Uint8Array"));
+    }
+    if (socket.destroyed || socket.writableEnded) {
+      return Promise.reject(
+        this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      // The callback runs once the kernel has taken the bytes (or the write failed).
+      socket.write(chunk, (error) => {
+        if (error) reject(classifyIoError(error, this.#host, this.#port, "write to"));
+        else {
+          this.#bytesWritten += chunk.byteLength;
+          resolve();
+        }
+      });
+    });
+  }
+
+  #ioError(code: GuacdConnectionErrorCode, action: string, reason: string): GuacdConnectionError {
+    return new GuacdConnectionError({ code, host: this.#host, port: this.#port, action, reason });
+  }
+}

@@ -1,0 +1,12 @@
+export {
+  type ConnectOptions,
+  connect,
+  type GuacdConnection,
+  type GuacdDuplex,
+  type NodeTlsOptions,
+} from "./connect.ts";
+export {
+  GuacdConnectionError,
+  type GuacdConnectionErrorCode,
+  type GuacdConnectionErrorInit,
+} from "./errors.ts";
