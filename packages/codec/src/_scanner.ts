@@ -1,0 +1,461 @@
+import { GUACD_CHAR_SIZE, isAsciiRange, wordsOf } from "./_utf8.ts";
+import { GuacamoleProtocolError } from "./errors.ts";
+import type { GuacamoleLimits } from "./limits.ts";
+
+const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
+const PERIOD = 0x2e;
+const DIGIT_0 = 0x30;
+
+const IN_LENGTH = 0;
+const IN_VALUE = 1;
+const AT_TERMINATOR = 2;
+
+const REPLACEMENT_CHARACTER = "\uFFFD";
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Receives what a scanner finds. `instruction` gets the decoded elements (decoding scanners);
+ * `frame` gets the exact bytes of each instruction as `bytes[start..end)` (framing scanners).
+ * `copied` is false when `bytes` is the caller's own chunk and true when it is the scanner's
+ * internal buffer, which is reused: copy it before keeping it.
+ */
+export interface ScanSink {
+  instruction?(opcode: string, args: string[]): void;
+  frame?(bytes: Uint8Array, start: number, end: number, copied: boolean): void;
+}
+
+/**
+ * The one state machine behind the decoder and the framer: finds instruction and element
+ * boundaries in bytes that arrive in any chunking, counting characters as guacd does.
+ *
+ * A complete instruction is always scanned in one contiguous buffer: the caller's chunk when it
+ * holds the whole instruction (no copy), or the internal `#pending` buffer, into which an
+ * instruction that straddles chunks is gathered a little at a time (bounded by
+ * `maxInstructionBytes`). State survives between buffers, so no byte is scanned twice.
+ */
+export class InstructionScanner {
+  readonly #limits: GuacamoleLimits;
+  readonly #sink: ScanSink;
+  readonly #decoding: boolean;
+  readonly #textDecoder: TextDecoder | undefined;
+
+  // The buffer being scanned and where it sits in the whole stream.
+  #buf: Uint8Array = EMPTY;
+  #words: Int32Array = new Int32Array(0);
+  #bufStreamOffset = 0;
+
+  // A straddling instruction, gathered here; it always starts at index 0.
+  #pending: Uint8Array = EMPTY;
+  #pendingWords: Int32Array = new Int32Array(0);
+  #pendingLength = 0;
+
+  // Parser state for the instruction starting at #instStart in #buf.
+  #instStart = 0;
+  #pos = 0;
+  #state = IN_LENGTH;
+  #length = 0;
+  #digits = 0;
+  #charsLeft = 0;
+  #valueStart = 0;
+  #elements = 0;
+  #opcode = "";
+  #args: string[] = [];
+
+  #streamLength = 0;
+  #failed: GuacamoleProtocolError | undefined;
+
+  constructor(limits: GuacamoleLimits, sink: ScanSink, decoding: boolean, strictUtf8: boolean) {
+    this.#limits = limits;
+    this.#sink = sink;
+    this.#decoding = decoding;
+    this.#textDecoder = decoding ? new TextDecoder("utf-8", { fatal: strictUtf8 }) : undefined;
+  }
+
+  /** Bytes of an unfinished instruction held back, waiting for the rest of it. */
+  get bufferedBytes(): number {
+    return this.#pendingLength;
+  }
+
+  /** Total bytes received so far. */
+  get streamLength(): number {
+    return this.#streamLength;
+  }
+
+  /** Scans one chunk, reporting every instruction it completes. Throws `GuacamoleProtocolError`. */
+  push(chunk: Uint8Array): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    try {
+      this.#push(chunk);
+    } catch (error) {
+      if (error instanceof GuacamoleProtocolError) this.#failed = error;
+      throw error;
+    }
+  }
+
+  /** Declares the end of input: throws `TRUNCATED` if it came inside an instruction. */
+  finish(): void {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (this.#pendingLength > 0) {
+      const start = this.#streamLength - this.#pendingLength;
+      this.#failed = new GuacamoleProtocolError(
+        "TRUNCATED",
+        `Cannot decode: the input ended inside an instruction; ${this.#pendingLength} bytes of it, from offset ${start}, were lost`,
+        start,
+        this.#elements,
+      );
+      throw this.#failed;
+    }
+  }
+
+  #push(chunk: Uint8Array): void {
+    const chunkOffset = this.#streamLength;
+    this.#streamLength += chunk.length;
+    let from = 0;
+    if (this.#pendingLength > 0) {
+      from = this.#continuePending(chunk);
+      if (from < 0) return;
+    }
+    this.#buf = chunk;
+    this.#words = this.#decoding ? this.#words : wordsOf(chunk);
+    this.#bufStreamOffset = chunkOffset;
+    this.#instStart = from;
+    this.#pos = from;
+    const end = chunk.length;
+    if (this.#scan(end, false) >= 0 || this.#instStart >= end) return;
+    // Keep the unfinished instruction: positions become relative to its start.
+    this.#checkUnfinished(end);
+    const start = this.#instStart;
+    const rest = end - start;
+    this.#reservePending(rest);
+    this.#pending.set(chunk.subarray(start, end), 0);
+    this.#pendingLength = rest;
+    this.#pos -= start;
+    this.#valueStart -= start;
+    this.#instStart = 0;
+    this.#buf = EMPTY;
+  }
+
+  /**
+   * Feeds the held-back instruction from `chunk`, a few bytes at a time, until it completes.
+   * Returns where in `chunk` scanning continues, or -1 if the whole chunk went into the pending
+   * buffer and the instruction is still unfinished.
+   */
+  #continuePending(chunk: Uint8Array): number {
+    const capacity = this.#limits.maxInstructionBytes + 1;
+    let taken = 0;
+    for (;;) {
+      const want = Math.min(
+        this.#bytesWanted(),
+        chunk.length - taken,
+        capacity - this.#pendingLength,
+      );
+      this.#reservePending(this.#pendingLength + want);
+      this.#pending.set(chunk.subarray(taken, taken + want), this.#pendingLength);
+      this.#pendingLength += want;
+      taken += want;
+      this.#buf = this.#pending;
+      this.#words = this.#pendingWords;
+      this.#bufStreamOffset = this.#streamLength - chunk.length + taken - this.#pendingLength;
+      const next = this.#scan(this.#pendingLength, true);
+      if (next >= 0) {
+        // The instruction ended at pending[next - 1]; scanning goes on in the chunk after it.
+        const resume = taken - (this.#pendingLength - next);
+        if (resume >= 0) {
+          this.#pendingLength = 0;
+          this.#buf = EMPTY;
+          return resume;
+        }
+        // A value cut inside its last character was found only by looking past its terminator,
+        // at bytes of an earlier chunk: they begin the next instruction, so keep them.
+        this.#pending.copyWithin(0, next, this.#pendingLength);
+        this.#pendingLength -= next;
+        this.#instStart = 0;
+        this.#pos = 0;
+        continue;
+      }
+      this.#checkUnfinished(this.#pendingLength);
+      if (taken === chunk.length) {
+        this.#buf = EMPTY;
+        return -1;
+      }
+    }
+  }
+
+  /** How many more bytes the unfinished instruction needs at least, plus a little lookahead. */
+  #bytesWanted(): number {
+    if (this.#state === IN_VALUE) {
+      const known = this.#pos - this.#pendingLength;
+      return Math.max(64, this.#charsLeft + known + 16);
+    }
+    return 64;
+  }
+
+  #reservePending(size: number): void {
+    if (size <= this.#pending.length) return;
+    const capacity = this.#limits.maxInstructionBytes + 1;
+    const grown = new Uint8Array(
+      Math.min(capacity, Math.max(size, 1024, this.#pending.length * 2)),
+    );
+    grown.set(this.#pending.subarray(0, this.#pendingLength), 0);
+    this.#pending = grown;
+    if (!this.#decoding) this.#pendingWords = wordsOf(grown);
+  }
+
+  /** The unfinished instruction already holds `end - #instStart` bytes and needs at least one more. */
+  #checkUnfinished(end: number): void {
+    if (end - this.#instStart >= this.#limits.maxInstructionBytes) {
+      this.#fail(
+        "INSTRUCTION_TOO_LONG",
+        `instruction exceeds ${this.#limits.maxInstructionBytes} bytes`,
+        end - 1,
+      );
+    }
+  }
+
+  /**
+   * Runs the state machine over #buf[#pos..end). Returns the index after the first instruction it
+   * completes when `once` is set; otherwise completes as many as the bytes hold. Returns -1 when
+   * the bytes ran out inside an instruction (state saved in the fields).
+   */
+  #scan(end: number, once: boolean): number {
+    const buf = this.#buf;
+    const limits = this.#limits;
+    let pos = this.#pos;
+    let state = this.#state;
+    for (;;) {
+      if (state === IN_LENGTH) {
+        if (pos >= end) break;
+        const byte = buf[pos]!;
+        if (byte === PERIOD && this.#digits > 0) {
+          pos++;
+          this.#valueStart = pos;
+          this.#charsLeft = this.#length;
+          if (pos - this.#instStart + this.#length + 1 > limits.maxInstructionBytes) {
+            this.#pos = pos;
+            this.#fail(
+              "INSTRUCTION_TOO_LONG",
+              `an element of ${this.#length} characters makes the instruction exceed ${limits.maxInstructionBytes} bytes`,
+              pos - 1,
+            );
+          }
+          state = IN_VALUE;
+          continue;
+        }
+        const digit = byte - DIGIT_0;
+        if (digit < 0 || digit > 9) {
+          this.#fail(
+            "INVALID_LENGTH",
+            byte === PERIOD
+              ? "element length is empty"
+              : `expected a length digit or ".", found ${describeByte(byte)}`,
+            pos,
+          );
+        }
+        if (++this.#digits > limits.maxLengthDigits) {
+          this.#fail(
+            "LENGTH_TOO_LONG",
+            `element length has more than ${limits.maxLengthDigits} digits`,
+            pos,
+          );
+        }
+        this.#length = this.#length * 10 + digit;
+        if (this.#length > limits.maxElementLength) {
+          this.#fail(
+            "ELEMENT_TOO_LONG",
+            `element length exceeds ${limits.maxElementLength} characters`,
+            pos,
+          );
+        }
+        pos++;
+        continue;
+      }
+
+      if (state === IN_VALUE) {
+        const valueEnd = this.#scanValue(pos, end);
+        if (valueEnd < 0) {
+          pos = this.#pos;
+          break;
+        }
+        pos = valueEnd;
+        state = AT_TERMINATOR;
+      }
+
+      // AT_TERMINATOR
+      if (pos >= end) break;
+      const byte = buf[pos]!;
+      if (byte === COMMA) {
+        if (++this.#elements >= limits.maxElements) {
+          this.#fail(
+            "TOO_MANY_ELEMENTS",
+            `instruction has more than ${limits.maxElements} elements`,
+            pos,
+          );
+        }
+        this.#length = 0;
+        this.#digits = 0;
+        state = IN_LENGTH;
+        pos++;
+        continue;
+      }
+      if (byte !== SEMICOLON) {
+        this.#fail(
+          "INVALID_TERMINATOR",
+          `expected "," or ";" after a value, found ${describeByte(byte)}`,
+          pos,
+        );
+      }
+      pos++;
+      if (pos - this.#instStart > limits.maxInstructionBytes) {
+        this.#fail(
+          "INSTRUCTION_TOO_LONG",
+          `instruction exceeds ${limits.maxInstructionBytes} bytes`,
+          pos - 1,
+        );
+      }
+      this.#complete(pos);
+      state = IN_LENGTH;
+      if (once) {
+        this.#pos = pos;
+        this.#state = state;
+        return pos;
+      }
+    }
+    this.#pos = pos;
+    this.#state = state;
+    return -1;
+  }
+
+  /**
+   * Finds the end of the value starting at #valueStart whose remaining characters start at `pos`.
+   * Returns the index of the byte after the value, or -1 (with #pos/#charsLeft saved) when the
+   * bytes run out first. Decodes the value when decoding.
+   */
+  #scanValue(pos: number, end: number): number {
+    const buf = this.#buf;
+    const start = this.#valueStart;
+    let left = this.#charsLeft;
+    // Fast path: an all-ASCII value is exactly `length` bytes, followed by its terminator.
+    if (pos === start) {
+      const guess = pos + left;
+      if (guess < end) {
+        const next = buf[guess];
+        if (next === COMMA || next === SEMICOLON) {
+          if (this.#decoding) {
+            const text = this.#decodeFast(start, guess, left);
+            if (text !== undefined) {
+              this.#store(text);
+              return guess;
+            }
+          } else if (isAsciiRange(buf, this.#words, start, guess)) {
+            return guess;
+          }
+        }
+      }
+    }
+    // Slow path: count characters guacd's way. Every character but the last is skipped blindly by
+    // the size its lead byte declares, as guacd's writer counted it.
+    while (left > 1) {
+      if (pos >= end) return this.#suspendValue(pos, left);
+      pos += GUACD_CHAR_SIZE[buf[pos]!]!;
+      left--;
+    }
+    let valueEnd = pos;
+    if (left === 1) {
+      if (pos >= end) return this.#suspendValue(pos, left);
+      const size = GUACD_CHAR_SIZE[buf[pos]!]!;
+      if (pos + size >= end) return this.#suspendValue(pos, left);
+      valueEnd = pos + size;
+      const after = buf[valueEnd];
+      if (after !== COMMA && after !== SEMICOLON) {
+        // guacd cut the value inside its last character: the value ends at the first terminator
+        // byte the declared size would have swallowed.
+        for (let i = pos + 1; i < pos + size; i++) {
+          const byte = buf[i];
+          if (byte === COMMA || byte === SEMICOLON) {
+            valueEnd = i;
+            break;
+          }
+        }
+      }
+    }
+    if (valueEnd - this.#instStart + 1 > this.#limits.maxInstructionBytes) {
+      this.#fail(
+        "INSTRUCTION_TOO_LONG",
+        `instruction exceeds ${this.#limits.maxInstructionBytes} bytes`,
+        this.#instStart + this.#limits.maxInstructionBytes,
+      );
+    }
+    if (this.#decoding) this.#store(this.#decodeSlow(start, valueEnd));
+    return valueEnd;
+  }
+
+  #suspendValue(pos: number, left: number): number {
+    this.#pos = pos;
+    this.#charsLeft = left;
+    return -1;
+  }
+
+  /** Decodes an element assumed ASCII; undefined if it was not (then the slow path counts it). */
+  #decodeFast(start: number, end: number, length: number): string | undefined {
+    let text: string;
+    try {
+      text = this.#textDecoder!.decode(this.#buf.subarray(start, end));
+    } catch {
+      return undefined; // strict mode and malformed: the slow path reports it with its offset
+    }
+    // ASCII iff each byte became one UTF-16 unit and none was malformed (U+FFFD). On a one-byte
+    // string V8 answers the indexOf without a scan.
+    if (text.length === length && text.indexOf(REPLACEMENT_CHARACTER) === -1) return text;
+    return undefined;
+  }
+
+  #decodeSlow(start: number, end: number): string {
+    try {
+      return this.#textDecoder!.decode(this.#buf.subarray(start, end));
+    } catch (cause) {
+      return this.#fail("MALFORMED_UTF8", "value is not valid UTF-8", start, cause);
+    }
+  }
+
+  #store(text: string): void {
+    if (this.#elements === 0) this.#opcode = text;
+    else this.#args.push(text);
+  }
+
+  #complete(next: number): void {
+    if (this.#decoding) {
+      const args = this.#args;
+      this.#args = [];
+      this.#sink.instruction!(this.#opcode, args);
+    } else {
+      this.#sink.frame!(this.#buf, this.#instStart, next, this.#buf === this.#pending);
+    }
+    this.#instStart = next;
+    this.#elements = 0;
+    this.#length = 0;
+    this.#digits = 0;
+  }
+
+  #fail(
+    code: GuacamoleProtocolError["code"],
+    detail: string,
+    index: number,
+    cause?: unknown,
+  ): never {
+    const offset = this.#bufStreamOffset + index;
+    throw new GuacamoleProtocolError(
+      code,
+      `Cannot decode instruction: ${detail} (element ${this.#elements}, byte offset ${offset})`,
+      offset,
+      this.#elements,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+function describeByte(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f
+    ? `"${String.fromCharCode(byte)}"`
+    : `byte 0x${byte.toString(16).padStart(2, "0")}`;
+}

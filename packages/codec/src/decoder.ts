@@ -1,0 +1,83 @@
+import { InstructionScanner } from "./_scanner.ts";
+import type { Instruction } from "./instruction.ts";
+import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
+
+/** Options of {@link InstructionDecoder} and {@link InstructionDecoderStream}. */
+export interface InstructionDecoderOptions {
+  /**
+   * Limits checked as the bytes arrive; unset fields take guacd's values.
+   * @default {DEFAULT_LIMITS}
+   */
+  limits?: Partial<GuacamoleLimits>;
+  /**
+   * Reject values that are not valid UTF-8 (`MALFORMED_UTF8`) instead of reading malformed bytes
+   * as U+FFFD, as `new TextDecoder()` does. Real guacd sends malformed UTF-8 now and then (it cuts
+   * terminal titles inside a character), so strict mode can fail a working session.
+   * @default {false}
+   */
+  strictUtf8?: boolean;
+}
+
+/**
+ * The runtime-free decoding core: push bytes in any chunking, get whole instructions back through
+ * a callback. {@link InstructionDecoderStream} is this in a `TransformStream`.
+ *
+ * Lengths count characters as guacd's writer does (`guac_utf8_strlen`), which for valid UTF-8 is
+ * the number of code points; values become strings as `new TextDecoder()` makes them.
+ *
+ * @example Decode instructions split at awkward places
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Instruction, InstructionDecoder } from "@guacstream/codec";
+ *
+ * const seen: Instruction[] = [];
+ * const decoder = new InstructionDecoder((instruction) => seen.push(instruction));
+ * const bytes = new TextEncoder().encode("4.name,2.🌍;;4.sync,3.1,2;");
+ * decoder.push(bytes.subarray(0, 9)); // ends inside the emoji
+ * decoder.push(bytes.subarray(9));
+ * decoder.finish();
+ * assert.deepEqual(seen, [
+ *   { opcode: "name", args: ["🌍;"] },
+ *   { opcode: "sync", args: ["1,2"] },
+ * ]);
+ * ```
+ */
+export class InstructionDecoder {
+  readonly #scanner: InstructionScanner;
+
+  constructor(
+    onInstruction: (instruction: Instruction) => void,
+    options: InstructionDecoderOptions = {},
+  ) {
+    const limits = resolveLimits(options.limits);
+    this.#scanner = new InstructionScanner(
+      limits,
+      { instruction: (opcode, args) => onInstruction({ opcode, args }) },
+      true,
+      options.strictUtf8 ?? false,
+    );
+  }
+
+  /**
+   * Decodes a chunk; calls back once per instruction it completes. Throws a
+   * `GuacamoleProtocolError` on malformed input, and again on every later call.
+   */
+  push(chunk: Uint8Array): void {
+    this.#scanner.push(chunk);
+  }
+
+  /** Ends the input. Throws `GuacamoleProtocolError` (`TRUNCATED`) if it ended mid-instruction. */
+  finish(): void {
+    this.#scanner.finish();
+  }
+
+  /** Bytes of an unfinished instruction held back; never more than `maxInstructionBytes`. */
+  get bufferedBytes(): number {
+    return this.#scanner.bufferedBytes;
+  }
+
+  /** Bytes pushed so far. */
+  get bytesReceived(): number {
+    return this.#scanner.streamLength;
+  }
+}

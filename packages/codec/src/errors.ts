@@ -1,0 +1,71 @@
+/**
+ * What went wrong in a {@link GuacamoleProtocolError}:
+ * - `INVALID_LENGTH`: an element's length prefix is empty or holds a byte that is not a digit.
+ * - `LENGTH_TOO_LONG`: a length prefix has more digits than `maxLengthDigits`.
+ * - `ELEMENT_TOO_LONG`: an element declares (or holds) more characters than `maxElementLength`.
+ * - `TOO_MANY_ELEMENTS`: an instruction has more elements than `maxElements`.
+ * - `INSTRUCTION_TOO_LONG`: an instruction has more bytes than `maxInstructionBytes`.
+ * - `INVALID_TERMINATOR`: the byte after an element's value is neither `,` nor `;`.
+ * - `TRUNCATED`: the input ended inside an instruction.
+ * - `TRAILING_DATA`: text after the `;` of a single instruction.
+ * - `MALFORMED_UTF8`: (strict mode only) a value is not valid UTF-8.
+ * - `LONE_SURROGATE`: a string to encode holds a UTF-16 surrogate with no UTF-8 form.
+ * - `INVALID_INSTRUCTION`: an instruction to encode is not `{ opcode: string; args: string[] }`.
+ */
+export type GuacamoleProtocolErrorCode =
+  | "INVALID_LENGTH"
+  | "LENGTH_TOO_LONG"
+  | "ELEMENT_TOO_LONG"
+  | "TOO_MANY_ELEMENTS"
+  | "INSTRUCTION_TOO_LONG"
+  | "INVALID_TERMINATOR"
+  | "TRUNCATED"
+  | "TRAILING_DATA"
+  | "MALFORMED_UTF8"
+  | "LONE_SURROGATE"
+  | "INVALID_INSTRUCTION";
+
+/**
+ * Input that breaks the Guacamole wire format or a configured limit. Decoders report the byte
+ * offset in the whole stream where the fault was found; encoders report the element index.
+ *
+ * @example Tell a length fault from other failures
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeInstruction, GuacamoleProtocolError } from "@guacstream/codec";
+ *
+ * try {
+ *   decodeInstruction("4.size,x.1;");
+ *   assert.fail("expected an error");
+ * } catch (error) {
+ *   assert.ok(error instanceof GuacamoleProtocolError);
+ *   assert.equal(error.code, "INVALID_LENGTH");
+ *   assert.equal(error.offset, 7);
+ * }
+ * ```
+ */
+export class GuacamoleProtocolError extends SyntaxError {
+  override readonly name = "GuacamoleProtocolError";
+  /** Stable identifier of the fault. */
+  readonly code: GuacamoleProtocolErrorCode;
+  /**
+   * Where the fault was found: for decoders, the offset of the offending byte from the start of
+   * the stream (for `decodeInstruction`, the UTF-16 index in the text); for encoders, -1.
+   */
+  readonly offset: number;
+  /** The element's index in its instruction (0 is the opcode), or -1 where it does not apply. */
+  readonly element: number;
+
+  constructor(
+    code: GuacamoleProtocolErrorCode,
+    message: string,
+    offset = -1,
+    element = -1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.offset = offset;
+    this.element = element;
+  }
+}

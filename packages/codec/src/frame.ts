@@ -1,0 +1,74 @@
+import { InstructionScanner } from "./_scanner.ts";
+import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
+
+/** Options of {@link InstructionFramer}. */
+export interface InstructionFramerOptions {
+  /**
+   * Limits checked as the bytes arrive; unset fields take guacd's values.
+   * @default {DEFAULT_LIMITS}
+   */
+  limits?: Partial<GuacamoleLimits>;
+}
+
+/**
+ * Receives each whole instruction as `bytes[start..end)`, its exact bytes. When `copied` is false,
+ * `bytes` is the chunk that was pushed; when true, it is the framer's own buffer, which is reused
+ * after the call returns: copy what you keep.
+ */
+export type FrameCallback = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  copied: boolean,
+) => void;
+
+/**
+ * The runtime-free framing core: finds where each instruction starts and ends without turning any
+ * element into a string. {@link InstructionFrameStream} is this in a `TransformStream`.
+ *
+ * @example Find instruction boundaries
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InstructionFramer } from "@guacstream/codec";
+ *
+ * const frames: string[] = [];
+ * const framer = new InstructionFramer((bytes, start, end) => {
+ *   frames.push(new TextDecoder().decode(bytes.subarray(start, end)));
+ * });
+ * framer.push(new TextEncoder().encode("3.nop;4.sync,2.4;"));
+ * framer.finish();
+ * assert.deepEqual(frames, ["3.nop;", "4.sync,2.4;"]);
+ * ```
+ */
+export class InstructionFramer {
+  readonly #scanner: InstructionScanner;
+
+  constructor(onFrame: FrameCallback, options: InstructionFramerOptions = {}) {
+    this.#scanner = new InstructionScanner(
+      resolveLimits(options.limits),
+      { frame: onFrame },
+      false,
+      false,
+    );
+  }
+
+  /** Frames a chunk. Throws a `GuacamoleProtocolError` on malformed input, and on every later call. */
+  push(chunk: Uint8Array): void {
+    this.#scanner.push(chunk);
+  }
+
+  /** Ends the input. Throws `GuacamoleProtocolError` (`TRUNCATED`) if it ended mid-instruction. */
+  finish(): void {
+    this.#scanner.finish();
+  }
+
+  /** Bytes of an unfinished instruction held back; never more than `maxInstructionBytes`. */
+  get bufferedBytes(): number {
+    return this.#scanner.bufferedBytes;
+  }
+
+  /** Bytes pushed so far. */
+  get bytesReceived(): number {
+    return this.#scanner.streamLength;
+  }
+}

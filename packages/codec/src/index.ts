@@ -1,0 +1,16 @@
+export type { InstructionDecoderOptions } from "./decoder.ts";
+export { InstructionDecoder } from "./decoder.ts";
+export { InstructionDecoderStream } from "./decoder-stream.ts";
+export type { InstructionEncoderStreamOptions } from "./encoder-stream.ts";
+export { InstructionEncoderStream } from "./encoder-stream.ts";
+export type { GuacamoleProtocolErrorCode } from "./errors.ts";
+export { GuacamoleProtocolError } from "./errors.ts";
+export type { FrameCallback, InstructionFramerOptions } from "./frame.ts";
+export { InstructionFramer } from "./frame.ts";
+export type { InstructionFrameStreamOptions } from "./frame-stream.ts";
+export { InstructionFrameStream } from "./frame-stream.ts";
+export type { Instruction } from "./instruction.ts";
+export { instruction } from "./instruction.ts";
+export type { GuacamoleLimits } from "./limits.ts";
+export { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
+export { decodeInstruction, encodeInstruction } from "./text.ts";
