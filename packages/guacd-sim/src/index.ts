@@ -1,0 +1,32 @@
+export {
+  SimulatorError,
+  type SimulatorErrorCode,
+  WireError,
+  type WireErrorCode,
+} from "./errors.ts";
+export {
+  defaultResolveSession,
+  type Pace,
+  type ReplayEnd,
+  type SessionContext,
+  type SessionPlan,
+  UNREACHABLE_HOST_SUFFIX,
+} from "./plan.ts";
+export { Recording } from "./recording.ts";
+export { createReport, type EndReason, type SessionEnd, type SessionReport } from "./report.ts";
+export {
+  type ByteDuplex,
+  GuacdSimulator,
+  type GuacdSimulatorOptions,
+  type ServeOptions,
+  type SimulatorCorpus,
+} from "./simulator.ts";
+export {
+  encodeInstruction,
+  guacLength,
+  parseAll,
+  WIRE_LIMITS,
+  type WireInstruction,
+  WireParser,
+  WireScanner,
+} from "./wire.ts";
