@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import { isIP, type Socket, connect as tcpConnect } from "node:net";
+import { isIP, type NetConnectOpts, type Socket, connect as tcpConnect } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
@@ -52,9 +52,9 @@ export interface ConnectOptions {
   /** Aborts the connection attempt (it has no effect once `connect()` has resolved). */
   signal?: AbortSignal;
   /**
-   * Bytes queued on the readable side before the socket stops reading. In-process buffering is
-   * bounded by this plus one socket read (64 KiB) in the web stream, plus Node's own socket buffer
-   * (its `readableHighWaterMark`, 16 KiB on Node 20, plus one read).
+   * Bytes queued in `readable` before the socket stops reading. The queue holds at most this plus
+   * one socket read (64 KiB); Node's socket object holds at most one more read while paused, so
+   * the process buffers at most `highWaterMark + 128 KiB` per connection.
    *
    * @default {65536}
    */
@@ -241,7 +241,14 @@ async function resolveHost(host: string, signal: AbortSignal, fail: Fail): Promi
 
 function openTcp(address: string, port: number, signal: AbortSignal, fail: Fail): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    const socket = tcpConnect({ host: address, port, noDelay: true, allowHalfOpen: false });
+    const socket = tcpConnect({
+      host: address,
+      port,
+      noDelay: true,
+      allowHalfOpen: false,
+      // Node's own buffer in front of ours: 1 byte means it stops reading after one read.
+      readableHighWaterMark: 1,
+    } as NetConnectOpts);
     const detach = whenStopped(signal, (reason) => {
       socket.off("error", onError);
       socket.destroy();
@@ -280,7 +287,10 @@ function startTls(
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
       minVersion: options.minVersion ?? "TLSv1.2",
       rejectUnauthorized: true,
-    });
+      // As for TCP: keep Node's own read buffer to one read. (Writes wait for their callback, so
+      // the writable side of this mark only changes write()'s return value, which we ignore.)
+      highWaterMark: 1,
+    } as ConnectionOptions);
     const detach = whenStopped(signal, (reason) => {
       tlsSocket.off("error", onError);
       tlsSocket.destroy();
