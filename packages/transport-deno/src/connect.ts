@@ -1,0 +1,527 @@
+import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
+
+/** A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to. */
+export interface GuacdDuplex {
+  /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
+  readable: ReadableStream<Uint8Array>;
+  /** Bytes to guacd. A write resolves once the socket has taken the whole chunk. */
+  writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * TLS settings for Deno. The certificate chain and the host name are always verified; there is
+ * deliberately no way to turn verification off.
+ */
+export interface DenoTlsOptions {
+  /** Extra trusted CA certificates (PEM), in addition to Deno's roots. */
+  caCerts?: string[];
+  /**
+   * The name to send as SNI and to verify the certificate against.
+   *
+   * @default {the `host` option}
+   */
+  hostname?: string;
+  /**
+   * Client certificate chain (PEM) for mutual TLS; needs `key`. With a client certificate Deno
+   * connects with `Deno.connectTls`, which resolves `hostname` itself (no `::1` fallback for
+   * `localhost`).
+   */
+  cert?: string;
+  /** Client private key (PEM) for mutual TLS. */
+  key?: string;
+}
+
+/** Where and how to connect. Every field is optional. */
+export interface ConnectOptions {
+  /**
+   * Host name or IP address of guacd. `"localhost"` tries both `127.0.0.1` and `::1`, because
+   * guacd is often bound to `::1` only.
+   *
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /** @default {4822} */
+  port?: number;
+  /** `true` for TLS with Deno's default CA roots, or the TLS settings. @default {false} */
+  tls?: boolean | DenoTlsOptions;
+  /** Milliseconds for name resolution, TCP connect and TLS handshake together. @default {10000} */
+  timeout?: number;
+  /** Aborts the connection attempt (it has no effect once `connect()` has resolved). */
+  signal?: AbortSignal;
+  /**
+   * Bytes queued in `readable` before the transport stops reading the socket. The process holds
+   * at most this plus one socket read (64 KiB) per connection.
+   *
+   * @default {65536}
+   */
+  highWaterMark?: number;
+}
+
+/** An open connection to guacd. */
+export interface GuacdConnection extends GuacdDuplex {
+  /** The peer's IP address. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+  /** Our IP address. */
+  readonly localAddress: string;
+  /** Our port. */
+  readonly localPort: number;
+  /** Whether the connection is TLS. */
+  readonly encrypted: boolean;
+  /** Bytes read from the socket so far (after TLS decryption). */
+  readonly bytesRead: number;
+  /** Bytes the socket has taken from `writable` so far (before TLS encryption). */
+  readonly bytesWritten: number;
+  /**
+   * Closes both directions at once. Data already accepted by `writable` is still sent; bytes
+   * already queued in `readable` can still be read. Idempotent: every call returns the same wait.
+   */
+  close(): Promise<void>;
+  /**
+   * Settles exactly once, when the connection is gone. Resolves with `undefined` after a clean
+   * close (ours or the peer's), or with the {@linkcode GuacdConnectionError} that ended it. Never
+   * rejects.
+   */
+  readonly closed: Promise<GuacdConnectionError | undefined>;
+}
+
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 4822;
+const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+/** One socket read. Reads smaller than half of it are copied out so the buffer is reused. */
+const READ_SIZE = 64 * 1024;
+
+type Fail = (
+  code: GuacdConnectionErrorCode,
+  reason: string,
+  cause?: unknown,
+  address?: string,
+) => GuacdConnectionError;
+
+/**
+ * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
+ * directions. Rejects with a {@linkcode GuacdConnectionError}. Needs `--allow-net`.
+ *
+ * @example Round trip through a local echo server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const serving = (async () => {
+ *   const conn = await listener.accept();
+ *   await conn.readable.pipeTo(conn.writable);
+ * })();
+ * try {
+ *   const connection = await connect({ port: listener.addr.port });
+ *   const writer = connection.writable.getWriter();
+ *   await writer.write(new TextEncoder().encode("4.sync,1.0;"));
+ *   const reader = connection.readable.getReader();
+ *   const { value } = await reader.read();
+ *   assert.equal(new TextDecoder().decode(value), "4.sync,1.0;");
+ *   await writer.close();
+ *   assert.equal((await reader.read()).done, true);
+ *   assert.equal(await connection.closed, undefined);
+ *   await serving;
+ * } finally {
+ *   listener.close();
+ * }
+ * ```
+ */
+export async function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot connect to guacd: port ${port} is not an integer in 0..65535`);
+  }
+  if (!(timeout > 0))
+    throw new RangeError(`Cannot connect to guacd: timeout ${timeout} is not > 0`);
+  if (!(highWaterMark >= 0)) {
+    throw new RangeError(`Cannot connect to guacd: highWaterMark ${highWaterMark} is not >= 0`);
+  }
+  const fail: Fail = (code, reason, cause, address) =>
+    new GuacdConnectionError({
+      code,
+      host,
+      port,
+      action: "connect to",
+      reason,
+      ...(cause === undefined ? {} : { cause }),
+      ...(address === undefined ? {} : { address }),
+    });
+
+  const signal = options.signal;
+  if (signal?.aborted) throw fail("ABORTED", "aborted", signal.reason);
+
+  // One controller stops every phase (TCP, TLS); its reason is the error to throw.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(fail("ABORTED", "aborted", signal?.reason));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => stop.abort(fail("CONNECT_TIMEOUT", `timed out after ${timeout} ms`)),
+    timeout,
+  );
+  try {
+    const tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
+    if (tls?.cert !== undefined || tls?.key !== undefined) {
+      const conn = await connectMutualTls(host, port, tls, stop.signal, fail);
+      return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
+    }
+    const tcp = await openTcp(host, port, stop.signal, fail);
+    if (tls === undefined) return new DenoGuacdConnection(tcp, host, port, highWaterMark, false);
+    const conn = await startTls(tcp, host, tls, stop.signal, fail);
+    return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function candidates(host: string): string[] {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  // /etc/hosts often maps localhost to 127.0.0.1 only, while guacd binds ::1 by default.
+  if (bare.toLowerCase() === "localhost") return ["127.0.0.1", "::1"];
+  return [bare];
+}
+
+async function openTcp(
+  host: string,
+  port: number,
+  signal: AbortSignal,
+  fail: Fail,
+): Promise<Deno.TcpConn> {
+  const addresses = candidates(host);
+  let last: GuacdConnectionError | undefined;
+  for (const address of addresses) {
+    try {
+      const conn = await Deno.connect({ hostname: address, port, signal });
+      conn.setNoDelay(true);
+      return conn;
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      last = classifyConnectError(error, address, fail);
+    }
+  }
+  if (last !== undefined && addresses.length > 1) {
+    const reason = last.message.slice(last.message.indexOf(": ") + 2);
+    throw fail(last.code, `${reason} (tried ${addresses.join(", ")})`, last.cause);
+  }
+  throw last ?? fail("DNS_FAILURE", "no addresses");
+}
+
+/** Runs `attempt`, but settles with the stop reason as soon as `signal` aborts. */
+function unlessStopped<T>(
+  signal: AbortSignal,
+  attempt: Promise<T>,
+  discard: (value: T) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onStop = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onStop, { once: true });
+    attempt.then(
+      (value) => {
+        signal.removeEventListener("abort", onStop);
+        if (signal.aborted) discard(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onStop);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function startTls(
+  tcp: Deno.TcpConn,
+  host: string,
+  options: DenoTlsOptions,
+  signal: AbortSignal,
+  fail: Fail,
+): Promise<Deno.TlsConn> {
+  const hostname = options.hostname ?? candidates(host)[0]!;
+  let conn: Deno.TlsConn | undefined;
+  // A handshake cannot be cancelled, but closing the socket under it ends it at once.
+  const onStop = (): void => (conn ?? tcp).close();
+  signal.addEventListener("abort", onStop, { once: true });
+  try {
+    conn = await Deno.startTls(tcp, {
+      hostname,
+      ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
+    });
+    await conn.handshake();
+    return conn;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    try {
+      (conn ?? tcp).close();
+    } catch {
+      // Already closed by the failed handshake.
+    }
+    throw fail("TLS_FAILURE", `TLS handshake failed: ${messageOf(error)}`, error);
+  } finally {
+    signal.removeEventListener("abort", onStop);
+  }
+}
+
+async function connectMutualTls(
+  host: string,
+  port: number,
+  options: DenoTlsOptions,
+  signal: AbortSignal,
+  fail: Fail,
+): Promise<Deno.TlsConn> {
+  if (options.cert === undefined || options.key === undefined) {
+    throw new TypeError("Cannot connect to guacd: a client certificate needs both cert and key");
+  }
+  const hostname = options.hostname ?? candidates(host)[0]!;
+  try {
+    const attempt = Deno.connectTls({
+      hostname,
+      port,
+      cert: options.cert,
+      key: options.key,
+      ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
+    }).then(async (conn) => {
+      try {
+        await conn.handshake();
+        return conn;
+      } catch (error) {
+        conn.close();
+        throw fail("TLS_FAILURE", `TLS handshake failed: ${messageOf(error)}`, error);
+      }
+    });
+    return await unlessStopped(signal, attempt, (conn) => conn.close());
+  } catch (error) {
+    if (signal.aborted || error instanceof GuacdConnectionError) throw error;
+    throw classifyConnectError(error, hostname, fail);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function classifyConnectError(error: unknown, address: string, fail: Fail): GuacdConnectionError {
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    return fail("CONNECTION_REFUSED", "connection refused", error, address);
+  }
+  if (error instanceof Deno.errors.ConnectionReset) {
+    return fail("RESET", "connection reset by peer", error, address);
+  }
+  if (error instanceof Deno.errors.TimedOut) {
+    return fail("CONNECT_TIMEOUT", "timed out (ETIMEDOUT)", error, address);
+  }
+  const message = messageOf(error);
+  // Deno reports resolver failures as a plain Error (getaddrinfo's text) or NotFound.
+  if (error instanceof Deno.errors.NotFound || /lookup address|resolve|dns/i.test(message)) {
+    return fail("DNS_FAILURE", `cannot resolve host name (${message})`, error, address);
+  }
+  if (error instanceof Deno.errors.InvalidData) {
+    return fail("TLS_FAILURE", `TLS handshake failed: ${message}`, error, address);
+  }
+  return fail("NETWORK", message, error, address);
+}
+
+/** The connection, seen as web streams. Everything here is glue; there is no protocol logic. */
+class DenoGuacdConnection implements GuacdConnection {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly closed: Promise<GuacdConnectionError | undefined>;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly encrypted: boolean;
+  #conn: Deno.Conn;
+  #host: string;
+  #port: number;
+  #buffer: Uint8Array<ArrayBuffer> | undefined;
+  #readableController!: ReadableByteStreamController;
+  #writableController!: WritableStreamDefaultController;
+  #readableDone = false;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #gone = false;
+  #settle!: (value: GuacdConnectionError | undefined) => void;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    conn: Deno.Conn,
+    host: string,
+    port: number,
+    highWaterMark: number,
+    encrypted: boolean,
+  ) {
+    this.#conn = conn;
+    this.#host = host;
+    this.#port = port;
+    this.encrypted = encrypted;
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const local = conn.localAddr as Deno.NetAddr;
+    this.remoteAddress = remote.hostname;
+    this.remotePort = remote.port;
+    this.localAddress = local.hostname;
+    this.localPort = local.port;
+    this.closed = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+    this.readable = new ReadableStream(
+      {
+        type: "bytes",
+        start: (controller) => {
+          this.#readableController = controller;
+        },
+        // Called only while the queue is below highWaterMark or a read waits: one socket read.
+        pull: (controller) => this.#pull(controller),
+        // Nobody wants guacd's bytes any more: the connection is useless, close it.
+        cancel: () => {
+          this.#readableDone = true;
+          this.#shutdown(undefined);
+        },
+      },
+      { highWaterMark },
+    );
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        this.#writableController = controller;
+      },
+      write: (chunk) => this.#write(chunk),
+      close: async () => {
+        try {
+          if (!this.#gone) await this.#conn.closeWrite();
+        } catch (error) {
+          throw this.#ioError(error, "write to");
+        }
+      },
+      abort: () => this.#shutdown(undefined),
+    });
+  }
+
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#shutdown(undefined);
+      await this.closed;
+    })();
+    return this.#closing;
+  }
+
+  async #pull(controller: ReadableByteStreamController): Promise<void> {
+    const request = controller.byobRequest;
+    try {
+      if (request?.view) {
+        // A BYOB reader: read straight into its buffer, no copy.
+        const view = request.view;
+        const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        const n = await this.#conn.read(target);
+        if (n === null) return this.#endOfStream();
+        this.#bytesRead += n;
+        request.respond(n);
+        return;
+      }
+      const buffer = (this.#buffer ??= new Uint8Array(READ_SIZE));
+      const n = await this.#conn.read(buffer);
+      if (n === null) return this.#endOfStream();
+      this.#bytesRead += n;
+      if (this.#readableDone) return;
+      if (n < READ_SIZE / 2) {
+        controller.enqueue(buffer.slice(0, n));
+      } else {
+        // Hand the whole buffer over (the stream detaches it) and take a fresh one next time.
+        this.#buffer = undefined;
+        controller.enqueue(buffer.subarray(0, n));
+      }
+    } catch (error) {
+      if (this.#gone) return this.#endOfStream();
+      const failure = this.#ioError(error, "read from");
+      this.#shutdown(failure);
+    }
+  }
+
+  #endOfStream(): void {
+    if (!this.#readableDone) {
+      this.#readableDone = true;
+      this.#readableController.close();
+      // close() leaves a pending BYOB read unanswered; answer it with end of stream.
+      this.#readableController.byobRequest?.respond(0);
+    }
+    // As on Node: once guacd has finished sending, the connection is over.
+    this.#shutdown(undefined);
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError("Cannot write to guacd: chunk is not a Uint8Array");
+    }
+    if (this.#gone) throw this.#closedError();
+    try {
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        offset += await this.#conn.write(chunk.subarray(offset));
+      }
+      this.#bytesWritten += chunk.byteLength;
+    } catch (error) {
+      if (this.#gone) throw this.#closedError();
+      const failure = this.#ioError(error, "write to");
+      this.#shutdown(failure);
+      throw failure;
+    }
+  }
+
+  /** Closes the resource once, ends both streams and settles `closed`. */
+  #shutdown(error: GuacdConnectionError | undefined): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    if (!this.#readableDone) {
+      this.#readableDone = true;
+      if (error === undefined) {
+        this.#readableController.close();
+        this.#readableController.byobRequest?.respond(0);
+      } else this.#readableController.error(error);
+    }
+    this.#writableController.error(error ?? this.#closedError());
+    this.#settle(error);
+  }
+
+  #closedError(): GuacdConnectionError {
+    return new GuacdConnectionError({
+      code: "CLOSED",
+      host: this.#host,
+      port: this.#port,
+      action: "write to",
+      reason: "connection closed",
+    });
+  }
+
+  #ioError(error: unknown, action: string): GuacdConnectionError {
+    const reset =
+      error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionAborted;
+    return new GuacdConnectionError({
+      code: reset ? "RESET" : "NETWORK",
+      host: this.#host,
+      port: this.#port,
+      action,
+      reason: reset ? "connection reset by peer" : messageOf(error),
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,12 @@
+export {
+  type ConnectOptions,
+  connect,
+  type DenoTlsOptions,
+  type GuacdConnection,
+  type GuacdDuplex,
+} from "./connect.ts";
+export {
+  GuacdConnectionError,
+  type GuacdConnectionErrorCode,
+  type GuacdConnectionErrorInit,
+} from "./errors.ts";
