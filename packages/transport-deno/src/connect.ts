@@ -431,7 +431,8 @@ class DenoGuacdConnection implements GuacdConnection {
         request.respond(n);
         return;
       }
-      const buffer = (this.#buffer ??= new Uint8Array(READ_SIZE));
+      this.#buffer ??= new Uint8Array(READ_SIZE);
+      const buffer = this.#buffer;
       const n = await this.#conn.read(buffer);
       if (n === null) return this.#endOfStream();
       this.#bytesRead += n;

@@ -33,8 +33,6 @@ export interface SuiteConnectOptions {
 export interface ServerConnection {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
-  /** Abortive close: the client must see a TCP reset. */
-  reset(): void;
 }
 
 /** A listening test server. */
@@ -65,6 +63,8 @@ export interface Harness {
   ): Promise<TestServer>;
   /** A server that accepts TCP and never sends a byte (a TLS handshake against it hangs). */
   listenSilent(): Promise<TestServer>;
+  /** A server that resets (TCP RST) each connection as soon as it receives a byte. */
+  listenResetting(): Promise<TestServer>;
   /** A server that floods every connection. */
   listenFlood(): Promise<FloodServer>;
   /** A self-signed certificate for CN=localhost, SAN DNS:localhost, IP:127.0.0.1 (openssl). */
@@ -420,18 +420,12 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("a peer reset errors the readable with RESET and closed resolves with it", async () => {
-    let serverSide: ServerConnection | undefined;
-    const server = await h.listen((connection) => {
-      serverSide = connection;
-    });
+    const server = await h.listenResetting();
     try {
       const connection = await h.connect({ port: server.port });
-      // Unread bytes on the server make its close a reset even where no linger control exists.
-      await connection.writable.getWriter().write(new Uint8Array(1024));
-      while (serverSide === undefined) await sleep(5);
-      await sleep(50);
-      serverSide.reset();
       const reader = connection.readable.getReader();
+      const writer = connection.writable.getWriter();
+      await writer.write(new Uint8Array(1024));
       await rejectsWithCode(
         reader.read(),
         "RESET",
@@ -439,6 +433,7 @@ export function defineTransportSuite(h: Harness): void {
       );
       const closed = await connection.closed;
       assert.equal(closed?.code, "RESET");
+      await rejectsWithCode(writer.write(new Uint8Array(1)), "RESET");
     } finally {
       await server.close();
     }

@@ -5,12 +5,18 @@
 // stream and times the whole transfer. Three rounds per variant, best and median reported in MB/s
 // (1 MB = 10^6 bytes). Then a slow-reader probe: the server floods, the client reads one chunk
 // every 10 ms for 1 s, and we report the bytes held in the client process (socket.bytesRead minus
-// bytes consumed) for both variants.
+// bytes consumed; the socket is caught with diagnostics_channel) for both variants.
 // Run: cd /work/main && npx tsx packages/transport-node/src/_throughput.ts [megabytes]
 import { spawn } from "node:child_process";
+import { subscribe } from "node:diagnostics_channel";
 import { connect as netConnect, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { connect } from "./connect.ts";
+
+let lastSocket: Socket | undefined;
+subscribe("net.client.socket", (message) => {
+  lastSocket = (message as { socket: Socket }).socket;
+});
 
 const TOTAL = Number(process.argv[2] ?? 256) * 1e6;
 const CHUNK = 64 * 1024;

@@ -63,7 +63,6 @@ function serverConnection(socket: Socket): ServerConnection {
       });
       return writable;
     },
-    reset: () => socket.resetAndDestroy(),
   };
 }
 
@@ -117,6 +116,11 @@ const harness: Harness = {
     );
     return start(server, host);
   },
+  listenResetting: () =>
+    start(
+      createServer((socket) => socket.once("data", () => socket.resetAndDestroy())),
+      "127.0.0.1",
+    ),
   listenSilent: () => start(createServer(), "127.0.0.1"),
   async listenFlood(): Promise<FloodServer> {
     let bytesWritten = 0;
