@@ -171,9 +171,14 @@ export function frames(bytes: Uint8Array): { instruction: WireInstruction; bytes
 /**
  * Plays a recorded client side (`*.c2s.guac`) byte for byte: the handshake at once, then each
  * recorded instruction once the server has sent what it answers (a `sync` echo after that `sync`,
- * an `argv` stream after `required`). Stops before the final `disconnect` if the server closed.
+ * an `argv` stream after `required`), and the final `disconnect` only if the server has not closed
+ * within `waitCloseMs`.
  */
-export async function playClient(client: TestClient, c2s: Uint8Array): Promise<void> {
+export async function playClient(
+  client: TestClient,
+  c2s: Uint8Array,
+  waitCloseMs = 5000,
+): Promise<void> {
   const all = frames(c2s);
   const connectAt = all.findIndex((f) => f.instruction.opcode === "connect");
   const handshakeEnd = connectAt < 0 ? all.length : connectAt + 1;
@@ -202,7 +207,8 @@ export async function playClient(client: TestClient, c2s: Uint8Array): Promise<v
     } else if (instruction.opcode === "argv") {
       await client.waitFor("required");
     } else if (instruction.opcode === "disconnect") {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The recorded client said goodbye after guacd had finished: let the server finish first.
+      await client.until(() => client.closed, waitCloseMs).catch(() => {});
     }
     if (client.closed) return;
     client.send(bytes);

@@ -38,6 +38,9 @@ export function defaultCorpusDir(): string {
   return fileURLToPath(new URL("../../../../shared/corpus/", import.meta.url));
 }
 
+/** How long a closed session's socket keeps draining input before it is destroyed. */
+const LINGER_MS = 5000;
+
 const loaded = new Map<string, Promise<LoadedCorpus>>();
 
 /**
@@ -111,6 +114,7 @@ export function socketToDuplex(socket: Socket): ByteDuplex {
     {
       start(controller) {
         socket.on("data", (chunk: Buffer) => {
+          if (ended) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) socket.pause();
         });
@@ -132,7 +136,14 @@ export function socketToDuplex(socket: Socket): ByteDuplex {
       },
       cancel() {
         ended = true;
-        socket.destroy();
+        if (!socket.writableEnded) {
+          socket.destroy();
+          return;
+        }
+        // Closing with unread input makes the kernel send RST, which can drop our last bytes at
+        // the peer: keep draining until the peer closes too (or a few seconds have passed).
+        socket.resume();
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
       },
     },
     { highWaterMark: 4 },
@@ -236,7 +247,6 @@ export async function startGuacdSimulator(
       .catch(() => {})
       .finally(() => {
         serving.delete(done);
-        socket.destroy();
       });
     serving.add(done);
   });

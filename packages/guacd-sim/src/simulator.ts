@@ -442,15 +442,13 @@ class Session {
         const { value, done } = await this.#reader.read();
         if (done) break;
         if (this.#closing || this.#mode === "held" || this.#malformed) continue;
-        let instructions: WireInstruction[];
+        const instructions: WireInstruction[] = [];
+        let failure: WireError | undefined;
         try {
-          instructions = this.#parser.push(value);
+          this.#parser.push(value, instructions);
         } catch (error) {
           if (!(error instanceof WireError)) throw error;
-          this.#malformed = true;
-          if (this.#mode === "session") this.#close("session-malformed", "server", DISCONNECT);
-          else this.#wake?.();
-          continue;
+          failure = error;
         }
         for (const instruction of instructions) {
           if (this.#closing) break;
@@ -461,6 +459,12 @@ class Session {
           } else if (this.#mode === "session") {
             this.#onInstruction(instruction);
           }
+        }
+        if (failure !== undefined && !this.#closing) {
+          // Instructions before the bad one count; the stream is lost from there on.
+          this.#malformed = true;
+          if (this.#mode === "session") this.#close("session-malformed", "server", DISCONNECT);
+          else this.#wake?.();
         }
       }
     } catch {
@@ -600,7 +604,10 @@ class Session {
 
   /** A handshake failure after `select`: guacd's child exits, its parent keeps the socket. */
   #fail(reason: EndReason): void {
-    if (!this.#o.hold) return this.#close(reason, "server");
+    if (!this.#o.hold) {
+      this.#close(reason, "server");
+      return;
+    }
     this.#heldReason = reason;
     this.#mode = "held";
     this.#queue.length = 0;

@@ -76,7 +76,7 @@ export class WireScanner {
     let left = this.#left;
     let skip = this.#skip;
     const limit = this.instructionStart + WIRE_LIMITS.maxInstructionBytes;
-    const stop = end < limit ? end : limit;
+    const stop = Math.min(end, limit);
     while (i < stop) {
       if (state === S_CONTENT) {
         // Hot loop: count characters; a lead byte's declared size is skipped whole, except that the
@@ -221,12 +221,14 @@ export class WireParser {
     return this.#length - this.#scanner.instructionStart;
   }
 
-  /** Feeds bytes; returns the instructions they complete. Throws {@linkcode WireError}. */
-  push(chunk: Uint8Array): WireInstruction[] {
+  /**
+   * Feeds bytes; returns the instructions they complete, appended to `out`. Throws
+   * {@linkcode WireError}; `out` then still holds the instructions completed before the error.
+   */
+  push(chunk: Uint8Array, out: WireInstruction[] = []): WireInstruction[] {
     this.#append(chunk);
     const scanner = this.#scanner;
     const buffer = this.#buffer;
-    const out: WireInstruction[] = [];
     for (;;) {
       const end = scanner.scan(buffer, this.#length);
       if (end < 0) break;
