@@ -1,6 +1,20 @@
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
-/** A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to. */
+/**
+ * A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to.
+ *
+ * @example Any pair of byte streams fits, e.g. an in-memory loop in a test
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GuacdDuplex } from "./connect.ts";
+ *
+ * const loop = new TransformStream<Uint8Array, Uint8Array>();
+ * const duplex: GuacdDuplex = { readable: loop.readable, writable: loop.writable };
+ * void duplex.writable.getWriter().write(new TextEncoder().encode("3.nop;"));
+ * const { value } = await duplex.readable.getReader().read();
+ * assert.equal(new TextDecoder().decode(value), "3.nop;");
+ * ```
+ */
 export interface GuacdDuplex {
   /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
   readable: ReadableStream<Uint8Array>;
@@ -11,6 +25,16 @@ export interface GuacdDuplex {
 /**
  * TLS settings for Deno. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
+ *
+ * @example Trust a private CA and verify the name guacd's certificate carries
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConnectOptions, DenoTlsOptions } from "./connect.ts";
+ *
+ * const tls: DenoTlsOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n…"], hostname: "guacd.lan" };
+ * const options: ConnectOptions = { host: "192.0.2.10", tls };
+ * assert.equal(options.port, undefined); // 4822
+ * ```
  */
 export interface DenoTlsOptions {
   /** Extra trusted CA certificates (PEM), in addition to Deno's roots. */
@@ -31,7 +55,25 @@ export interface DenoTlsOptions {
   key?: string;
 }
 
-/** Where and how to connect. Every field is optional. */
+/**
+ * Where and how to connect. Every field is optional.
+ *
+ * @example Nothing listens on the port: a typed error, fast
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, type ConnectOptions } from "./connect.ts";
+ * import { GuacdConnectionError } from "./errors.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = listener.addr.port;
+ * listener.close();
+ * const options: ConnectOptions = { host: "127.0.0.1", port, timeout: 2000 };
+ * await assert.rejects(
+ *   connect(options),
+ *   (error) => error instanceof GuacdConnectionError && error.code === "CONNECTION_REFUSED",
+ * );
+ * ```
+ */
 export interface ConnectOptions {
   /**
    * Host name or IP address of guacd. `"localhost"` tries both `127.0.0.1` and `::1`, because
@@ -57,7 +99,28 @@ export interface ConnectOptions {
   highWaterMark?: number;
 }
 
-/** An open connection to guacd. */
+/**
+ * An open connection to guacd.
+ *
+ * @example Watch how the connection ends
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = listener.accept();
+ * try {
+ *   const connection = await connect({ port: listener.addr.port });
+ *   const ended = connection.closed.then((error) => error?.code ?? "clean");
+ *   await connection.close();
+ *   await connection.close(); // idempotent
+ *   assert.equal(await ended, "clean");
+ *   (await accepted).close();
+ * } finally {
+ *   listener.close();
+ * }
+ * ```
+ */
 export interface GuacdConnection extends GuacdDuplex {
   /** The peer's IP address. */
   readonly remoteAddress: string;

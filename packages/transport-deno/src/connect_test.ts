@@ -178,7 +178,12 @@ const harness: Harness = {
       ].join("\n"),
     );
     try {
-      const child = new Deno.Command(Deno.execPath(), {
+      // Deno's own binary when --allow-run names it, else `deno` from PATH (npx puts a shim there),
+      // so the documented command can say --allow-run=openssl,deno.
+      const self = Deno.execPath();
+      const granted =
+        Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
+      const child = new Deno.Command(granted ? self : "deno", {
         args: ["run", "--no-config", "--allow-net=127.0.0.1", script],
         stdout: "piped",
         stderr: "piped",

@@ -10,6 +10,16 @@
  * - `RESET`: the peer reset the connection (TCP RST) or the connection broke after it was open.
  * - `CLOSED`: the connection was already closed (a write after `close()` or after the peer left).
  * - `NETWORK`: any other socket error; `cause` holds the runtime's error.
+ *
+ * @example Turn a code into advice
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GuacdConnectionErrorCode } from "./errors.ts";
+ *
+ * const advice = (code: GuacdConnectionErrorCode): string =>
+ *   code === "CONNECTION_REFUSED" ? "is guacd running?" : code === "TLS_FAILURE" ? "check the CA" : "retry";
+ * assert.equal(advice("CONNECTION_REFUSED"), "is guacd running?");
+ * ```
  */
 export type GuacdConnectionErrorCode =
   | "CONNECTION_REFUSED"
@@ -21,7 +31,24 @@ export type GuacdConnectionErrorCode =
   | "CLOSED"
   | "NETWORK";
 
-/** The facts carried by a {@linkcode GuacdConnectionError}. */
+/**
+ * The facts carried by a {@linkcode GuacdConnectionError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacdConnectionError, type GuacdConnectionErrorInit } from "./errors.ts";
+ *
+ * const init: GuacdConnectionErrorInit = {
+ *   code: "CONNECT_TIMEOUT",
+ *   host: "guacd",
+ *   port: 4822,
+ *   action: "connect to",
+ *   reason: "timed out after 10000 ms",
+ * };
+ * assert.equal(new GuacdConnectionError(init).message, "Cannot connect to guacd at guacd:4822: timed out after 10000 ms");
+ * ```
+ */
 export interface GuacdConnectionErrorInit {
   /** What went wrong. */
   code: GuacdConnectionErrorCode;

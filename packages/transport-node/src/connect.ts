@@ -3,7 +3,21 @@ import { isIP, type NetConnectOpts, type Socket, connect as tcpConnect } from "n
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
-/** A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to. */
+/**
+ * A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to.
+ *
+ * @example Any pair of byte streams fits, e.g. an in-memory loop in a test
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GuacdDuplex } from "./connect.ts";
+ *
+ * const loop = new TransformStream<Uint8Array, Uint8Array>();
+ * const duplex: GuacdDuplex = { readable: loop.readable, writable: loop.writable };
+ * void duplex.writable.getWriter().write(new TextEncoder().encode("3.nop;"));
+ * const { value } = await duplex.readable.getReader().read();
+ * assert.equal(new TextDecoder().decode(value), "3.nop;");
+ * ```
+ */
 export interface GuacdDuplex {
   /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
   readable: ReadableStream<Uint8Array>;
@@ -14,6 +28,16 @@ export interface GuacdDuplex {
 /**
  * TLS settings for Node. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
+ *
+ * @example Trust a private CA and verify the name guacd's certificate carries
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConnectOptions, NodeTlsOptions } from "./connect.ts";
+ *
+ * const tls: NodeTlsOptions = { ca: "-----BEGIN CERTIFICATE-----\n…", servername: "guacd.lan" };
+ * const options: ConnectOptions = { host: "192.0.2.10", tls };
+ * assert.equal(options.port, undefined); // 4822
+ * ```
  */
 export interface NodeTlsOptions {
   /** Trusted CA certificates (PEM), replacing Node's bundled roots. */
@@ -34,7 +58,28 @@ export interface NodeTlsOptions {
   minVersion?: ConnectionOptions["minVersion"];
 }
 
-/** Where and how to connect. Every field is optional. */
+/**
+ * Where and how to connect. Every field is optional.
+ *
+ * @example Nothing listens on the port: a typed error, fast
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, type ConnectOptions } from "./connect.ts";
+ * import { GuacdConnectionError } from "./errors.ts";
+ *
+ * import { createServer } from "node:net";
+ *
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await new Promise((resolve) => server.once("listening", resolve));
+ * const { port } = server.address() as { port: number };
+ * await new Promise((resolve) => server.close(resolve));
+ * const options: ConnectOptions = { host: "127.0.0.1", port, timeout: 2000 };
+ * await assert.rejects(
+ *   connect(options),
+ *   (error) => error instanceof GuacdConnectionError && error.code === "CONNECTION_REFUSED",
+ * );
+ * ```
+ */
 export interface ConnectOptions {
   /**
    * Host name or IP address of guacd. `"localhost"` tries both `::1` and `127.0.0.1`, because
@@ -61,7 +106,29 @@ export interface ConnectOptions {
   highWaterMark?: number;
 }
 
-/** An open connection to guacd. */
+/**
+ * An open connection to guacd.
+ *
+ * @example Watch how the connection ends
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ *
+ * import { createServer } from "node:net";
+ *
+ * const server = createServer((socket) => socket.resume()).listen(0, "127.0.0.1");
+ * await new Promise((resolve) => server.once("listening", resolve));
+ * try {
+ *   const connection = await connect({ port: (server.address() as { port: number }).port });
+ *   const ended = connection.closed.then((error) => error?.code ?? "clean");
+ *   await connection.close();
+ *   await connection.close(); // idempotent
+ *   assert.equal(await ended, "clean");
+ * } finally {
+ *   server.close();
+ * }
+ * ```
+ */
 export interface GuacdConnection extends GuacdDuplex {
   /** The peer's IP address. */
   readonly remoteAddress: string;
