@@ -63,6 +63,7 @@ export class InstructionScanner {
   #args: string[] = [];
 
   #streamLength = 0;
+  #atEnd = false;
   #failed: GuacamoleProtocolError | undefined;
 
   constructor(limits: GuacamoleLimits, sink: ScanSink, decoding: boolean, strictUtf8: boolean) {
@@ -93,19 +94,36 @@ export class InstructionScanner {
     }
   }
 
-  /** Declares the end of input: throws `TRUNCATED` if it came inside an instruction. */
+  /**
+   * Declares the end of input: completes an instruction that only the end can complete (a value
+   * cut inside its last character, awaiting a byte that will never come), and throws `TRUNCATED`
+   * if the input ended inside an instruction.
+   */
   finish(): void {
     if (this.#failed !== undefined) throw this.#failed;
-    if (this.#pendingLength > 0) {
-      const start = this.#streamLength - this.#pendingLength;
+    if (this.#pendingLength === 0) return;
+    this.#atEnd = true;
+    this.#buf = this.#pending;
+    this.#words = this.#pendingWords;
+    this.#bufStreamOffset = this.#streamLength - this.#pendingLength;
+    try {
+      this.#scan(this.#pendingLength, false);
+    } catch (error) {
+      if (error instanceof GuacamoleProtocolError) this.#failed = error;
+      throw error;
+    }
+    const lost = this.#pendingLength - this.#instStart;
+    if (lost > 0) {
+      const start = this.#bufStreamOffset + this.#instStart;
       this.#failed = new GuacamoleProtocolError(
         "TRUNCATED",
-        `Cannot decode: the input ended inside an instruction; ${this.#pendingLength} bytes of it, from offset ${start}, were lost`,
+        `Cannot decode: the input ended inside an instruction; ${lost} bytes of it, from offset ${start}, were lost`,
         start,
         this.#elements,
       );
       throw this.#failed;
     }
+    this.#pendingLength = 0;
   }
 
   #push(chunk: Uint8Array): void {
@@ -364,13 +382,15 @@ export class InstructionScanner {
     if (left === 1) {
       if (pos >= end) return this.#suspendValue(pos, left);
       const size = GUACD_CHAR_SIZE[buf[pos]!]!;
-      if (pos + size >= end) return this.#suspendValue(pos, left);
+      // Which byte follows the last character decides where the value ends; at the end of input
+      // there is none, and only a terminator inside the character can end it.
+      if (pos + size >= end && !this.#atEnd) return this.#suspendValue(pos, left);
       valueEnd = pos + size;
-      const after = buf[valueEnd];
+      const after = valueEnd < end ? buf[valueEnd] : undefined;
       if (after !== COMMA && after !== SEMICOLON) {
         // guacd cut the value inside its last character: the value ends at the first terminator
         // byte the declared size would have swallowed.
-        for (let i = pos + 1; i < pos + size; i++) {
+        for (let i = pos + 1; i < Math.min(pos + size, end); i++) {
           const byte = buf[i];
           if (byte === COMMA || byte === SEMICOLON) {
             valueEnd = i;
@@ -379,6 +399,7 @@ export class InstructionScanner {
         }
       }
     }
+    if (valueEnd >= end) return this.#suspendValue(pos, left); // only at the end of input
     if (valueEnd - this.#instStart + 1 > this.#limits.maxInstructionBytes) {
       this.#fail(
         "INSTRUCTION_TOO_LONG",

@@ -3,7 +3,7 @@ import { GuacamoleProtocolError } from "./errors.ts";
 import type { Instruction } from "./instruction.ts";
 import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
 
-const NON_ASCII = /[^\x00-\x7F]/;
+const NON_ASCII = /[\u0080-\uFFFF]/;
 const DEFAULT = resolveLimits();
 
 /**

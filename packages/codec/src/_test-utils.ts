@@ -1,0 +1,123 @@
+// Test helpers shared by the codec's tests: the recorded corpus and chunked feeding.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type Instruction,
+  InstructionDecoder,
+  type InstructionDecoderOptions,
+  InstructionFramer,
+  type InstructionFramerOptions,
+} from "./index.ts";
+
+/** `shared/corpus` beside the repository (or `$GUACSTREAM_CORPUS`). */
+export const CORPUS_DIR: string =
+  process.env.GUACSTREAM_CORPUS ??
+  resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/corpus");
+
+export function corpusAvailable(): boolean {
+  return existsSync(join(CORPUS_DIR, "README.md"));
+}
+
+export function readCorpus(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(CORPUS_DIR, name)));
+}
+
+/** Every `.guac` file in the corpus, as paths relative to it. */
+export function corpusFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(CORPUS_DIR, dir), { withFileTypes: true })) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".guac")) files.push(path);
+    }
+  };
+  walk("");
+  return files.sort();
+}
+
+/** Splits bytes at the given cut points (any numbers; taken modulo the length, sorted). */
+export function cutAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  if (bytes.length === 0) return [bytes];
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const point of points) {
+    chunks.push(bytes.subarray(from, point));
+    from = point;
+  }
+  chunks.push(bytes.subarray(from));
+  return chunks;
+}
+
+/** Splits bytes into chunks of `size` bytes. */
+export function chunksOf(bytes: Uint8Array, size: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  return chunks;
+}
+
+export function decodeChunks(
+  chunks: Iterable<Uint8Array>,
+  options?: InstructionDecoderOptions,
+): Instruction[] {
+  const out: Instruction[] = [];
+  const decoder = new InstructionDecoder((instruction) => out.push(instruction), options);
+  for (const chunk of chunks) decoder.push(chunk);
+  decoder.finish();
+  return out;
+}
+
+export function frameChunks(
+  chunks: Iterable<Uint8Array>,
+  options?: InstructionFramerOptions,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const framer = new InstructionFramer(
+    (bytes, start, end) => out.push(bytes.slice(start, end)),
+    options,
+  );
+  for (const chunk of chunks) framer.push(chunk);
+  framer.finish();
+  return out;
+}
+
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+export async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+  }
+}
+
+/** A ReadableStream that yields the given chunks. */
+export function streamOf<T>(chunks: readonly T[]): ReadableStream<T> {
+  let i = 0;
+  return new ReadableStream<T>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]!);
+      else controller.close();
+    },
+  });
+}
+
+/** Byte equality that stays fast on megabytes (vitest's deep equality walks each index). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}

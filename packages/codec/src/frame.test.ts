@@ -1,0 +1,109 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
+import { cutsArb, instructionArb } from "./_arbitraries.ts";
+import {
+  chunksOf,
+  collect,
+  concat,
+  cutAt,
+  frameChunks,
+  streamOf,
+  text,
+  utf8,
+} from "./_test-utils.ts";
+import {
+  decodeInstruction,
+  encodeInstruction,
+  GuacamoleProtocolError,
+  InstructionFramer,
+  InstructionFrameStream,
+} from "./index.ts";
+
+describe("InstructionFramer", () => {
+  test("emits each instruction's exact bytes, values with separators included", () => {
+    const input = utf8("4.blob,5.a;b,c;0.;4.name,1.🌍;");
+    expect(frameChunks(chunksOf(input, 2)).map(text)).toEqual([
+      "4.blob,5.a;b,c;",
+      "0.;",
+      "4.name,1.🌍;",
+    ]);
+  });
+
+  test("hands out views of the chunk where an instruction arrived whole", () => {
+    const input = utf8("3.nop;3.nop;");
+    const seen: boolean[] = [];
+    const framer = new InstructionFramer((bytes, _start, _end, copied) => {
+      seen.push(copied);
+      expect(bytes.buffer === input.buffer || copied).toBe(true);
+    });
+    framer.push(input.subarray(0, 8));
+    framer.push(input.subarray(8));
+    expect(seen).toEqual([false, true]);
+  });
+
+  test("reports faults like the decoder", () => {
+    expect(() => frameChunks([utf8("4.sync,2.123;")])).toThrow(
+      expect.objectContaining({ code: "INVALID_TERMINATOR", offset: 11 }),
+    );
+    expect(() => frameChunks([utf8("4.sync,1")])).toThrow(
+      expect.objectContaining({ code: "TRUNCATED" }),
+    );
+  });
+
+  test.prop([fc.array(instructionArb, { minLength: 1, maxLength: 8 }), cutsArb])(
+    "frames concatenate to the input and each decodes to one instruction",
+    (instructions, cuts) => {
+      const encoded = instructions.map((i) => encodeInstruction(i));
+      const bytes = utf8(encoded.join(""));
+      const frames = frameChunks(cutAt(bytes, cuts));
+      expect(frames.map(text)).toEqual(encoded);
+      expect(concat(frames)).toEqual(bytes);
+      expect(frames.map((f) => decodeInstruction(text(f)))).toEqual(instructions);
+    },
+  );
+
+  test.prop([fc.uint8Array({ maxLength: 300 }), cutsArb])(
+    "on arbitrary bytes it throws only GuacamoleProtocolError",
+    (bytes, cuts) => {
+      try {
+        frameChunks(cutAt(bytes, cuts));
+      } catch (error) {
+        expect(error).toBeInstanceOf(GuacamoleProtocolError);
+      }
+    },
+  );
+});
+
+describe("InstructionFrameStream", () => {
+  const input = utf8("3.nop;4.sync,1.1;4.name,2.🌍;;3.key,1.1,1.0;");
+
+  test("emits one chunk per instruction by default", async () => {
+    const out = await collect(
+      streamOf(chunksOf(input, 9)).pipeThrough(new InstructionFrameStream()),
+    );
+    expect(out.map(text)).toEqual(["3.nop;", "4.sync,1.1;", "4.name,2.🌍;;", "3.key,1.1,1.0;"]);
+  });
+
+  test("coalesces the whole instructions of one input chunk", async () => {
+    const out = await collect(
+      streamOf([input]).pipeThrough(new InstructionFrameStream({ coalesce: true })),
+    );
+    expect(out.map(text)).toEqual([text(input)]);
+  });
+
+  test.prop([cutsArb])(
+    "coalesced chunks hold only whole instructions and add up to the input",
+    async (cuts) => {
+      const out = await collect(
+        streamOf(cutAt(input, cuts)).pipeThrough(new InstructionFrameStream({ coalesce: true })),
+      );
+      expect(concat(out)).toEqual(input);
+      for (const chunk of out) expect(frameChunks([chunk]).length).toBeGreaterThan(0);
+    },
+  );
+
+  test("errors the stream with the typed error", async () => {
+    const stream = streamOf([utf8("3.nop;x")]).pipeThrough(new InstructionFrameStream());
+    await expect(collect(stream)).rejects.toMatchObject({ code: "INVALID_LENGTH", offset: 6 });
+  });
+});
