@@ -579,12 +579,18 @@ class DenoGuacdConnection implements GuacdConnection {
       error instanceof Deno.errors.ConnectionReset ||
       error instanceof Deno.errors.BrokenPipe ||
       error instanceof Deno.errors.ConnectionAborted;
+    // A TLS alert after the handshake, e.g. the server wanted a client certificate (TLS 1.3).
+    const tls = this.encrypted && error instanceof Deno.errors.InvalidData;
     return new GuacdConnectionError({
-      code: reset ? "RESET" : "NETWORK",
+      code: reset ? "RESET" : tls ? "TLS_FAILURE" : "NETWORK",
       host: this.#host,
       port: this.#port,
       action,
-      reason: reset ? "connection reset by peer" : messageOf(error),
+      reason: reset
+        ? "connection reset by peer"
+        : tls
+          ? `TLS failure: ${messageOf(error)}`
+          : messageOf(error),
       cause: error,
     });
   }

@@ -151,6 +151,7 @@ const harness: Harness = {
           "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
           "-days", "2", "-subj", "/CN=localhost",
           "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+          "-addext", "basicConstraints=critical,CA:FALSE",
           "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
         ]);
         const [cert, key] = await Promise.all([
@@ -285,5 +286,52 @@ test("a slow reader: the whole process holds at most highWaterMark + 2 socket re
   } finally {
     unsubscribe("net.client.socket", onSocket);
     await server.close();
+  }
+});
+
+test("mutual TLS: the server verifies the client's certificate", async () => {
+  const { cert, key } = await harness.makeCertificate();
+  // One self-signed certificate plays both parts; each side trusts exactly it.
+  const server = createTlsServer({
+    cert,
+    key,
+    ca: [cert],
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+  let peerSubject: string | undefined;
+  server.on("secureConnection", (socket) => {
+    peerSubject = String(socket.getPeerCertificate().subject?.CN);
+    socket.pipe(socket);
+  });
+  server.on("tlsClientError", () => {});
+  const started = await start(server, "127.0.0.1");
+  try {
+    const connection = await connect({ port: started.port, tls: { ca: cert, cert, key } });
+    const writer = connection.writable.getWriter();
+    await writer.write(new TextEncoder().encode("3.nop;"));
+    const { value } = await connection.readable.getReader().read();
+    expect(new TextDecoder().decode(value)).toBe("3.nop;");
+    expect(peerSubject).toBe("localhost");
+    await connection.close();
+    // Without a client certificate the server refuses the handshake (TLS 1.3 reports it on the
+    // first read rather than in connect(), so accept either place).
+    const outcome = await connect({ port: started.port, tls: { ca: cert } }).then(
+      async (bare) => {
+        const result = await bare.readable
+          .getReader()
+          .read()
+          .then(
+            () => "read",
+            (error: GuacdConnectionError) => error.code,
+          );
+        await bare.close();
+        return result;
+      },
+      (error: GuacdConnectionError) => error.code,
+    );
+    expect(outcome).toBe("TLS_FAILURE");
+  } finally {
+    await started.close();
   }
 });

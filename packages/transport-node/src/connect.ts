@@ -414,12 +414,20 @@ function classifyIoError(
   const code = codeOf(error);
   const reset = code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED";
   const closed = code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_WRITE_AFTER_END";
+  // A TLS alert after the handshake, e.g. the server wanted a client certificate (TLS 1.3).
+  const tls = code.startsWith("ERR_SSL_");
   return new GuacdConnectionError({
-    code: reset ? "RESET" : closed ? "CLOSED" : "NETWORK",
+    code: reset ? "RESET" : closed ? "CLOSED" : tls ? "TLS_FAILURE" : "NETWORK",
     host,
     port,
     action,
-    reason: reset ? "connection reset by peer" : closed ? "connection closed" : error.message,
+    reason: reset
+      ? "connection reset by peer"
+      : closed
+        ? "connection closed"
+        : tls
+          ? `TLS failure: ${error.message}`
+          : error.message,
     cause: error,
   });
 }
@@ -496,17 +504,17 @@ class NodeGuacdConnection implements GuacdConnection {
     });
     socket.pause();
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("end", () => this.#endReadable());
+    // Node emits a fatal TLS alert as 'error' and then 'end': an error seen first wins.
+    socket.on("end", () =>
+      this.#error === undefined ? this.#endReadable() : this.#failReadable(),
+    );
     socket.on("error", (error) => {
       this.#error ??= classifyIoError(error, host, port, "read from");
     });
     socket.once("close", () => {
       const error = this.#error;
       if (error === undefined) this.#endReadable();
-      else if (!this.#readableDone) {
-        this.#readableDone = true;
-        this.#readableController.error(error);
-      }
+      else this.#failReadable();
       this.#writableController.error(
         error ?? this.#ioError("CLOSED", "write to", "connection closed"),
       );
@@ -553,6 +561,12 @@ class NodeGuacdConnection implements GuacdConnection {
     this.#readableController.close();
     // close() leaves a pending BYOB read unanswered; answer it with end of stream.
     this.#readableController.byobRequest?.respond(0);
+  }
+
+  #failReadable(): void {
+    if (this.#readableDone || this.#error === undefined) return;
+    this.#readableDone = true;
+    this.#readableController.error(this.#error);
   }
 
   #write(chunk: Uint8Array): Promise<void> {
