@@ -7,6 +7,19 @@
  * - `too-many-elements`: an instruction has more than 128 elements
  * - `instruction-too-long`: an instruction is longer than 32 KiB
  * - `bad-terminator`: an element is not followed by `,` or `;`
+ *
+ * @example Switch on the code
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type WireErrorCode, WireParser } from "@guacstream/guacd-sim";
+ * let code: WireErrorCode | undefined;
+ * try {
+ *   new WireParser().push(new TextEncoder().encode("3.abcd;"));
+ * } catch (error) {
+ *   code = (error as { code: WireErrorCode }).code;
+ * }
+ * assert.equal(code, "bad-terminator");
+ * ```
  */
 export type WireErrorCode =
   | "bad-length"
@@ -46,6 +59,14 @@ export class WireError extends SyntaxError {
  * - `unknown-recording`: a plan names a recording the simulator was not given
  * - `bad-recording`: recording bytes are not a Guacamole instruction stream
  * - `bad-option`: an option value is out of range
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SimulatorErrorCode } from "@guacstream/guacd-sim";
+ * const code: SimulatorErrorCode = "unknown-recording";
+ * assert.equal(code, "unknown-recording");
+ * ```
  */
 export type SimulatorErrorCode = "unknown-recording" | "bad-recording" | "bad-option";
 

@@ -12,7 +12,17 @@ import {
   type SimulatorCorpus,
 } from "./simulator.ts";
 
-/** The corpus as read from disk: {@linkcode SimulatorCorpus} plus the client-side recordings. */
+/**
+ * The corpus as read from disk: {@linkcode SimulatorCorpus} plus the client-side recordings.
+ *
+ * @example Replay a recorded client
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCorpus } from "@guacstream/guacd-sim/node";
+ * const { clientRecordings } = await loadCorpus();
+ * assert.equal(new TextDecoder().decode(clientRecordings["errors/malformed-garbage"]), "xyz;");
+ * ```
+ */
 export interface LoadedCorpus extends SimulatorCorpus {
   /** Where it was read from. */
   readonly dir: string;
@@ -188,7 +198,17 @@ export function socketToDuplex(socket: Socket): ByteDuplex {
   return { readable, writable };
 }
 
-/** Options of {@linkcode startGuacdSimulator}. */
+/**
+ * Options of {@linkcode startGuacdSimulator}.
+ *
+ * @example Short timeouts for a test
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { StartGuacdSimulatorOptions } from "@guacstream/guacd-sim/node";
+ * const options: StartGuacdSimulatorOptions = { port: 0, syncTimeoutMs: 2000, handshakeTimeoutMs: 500 };
+ * assert.equal(options.port, 0);
+ * ```
+ */
 export interface StartGuacdSimulatorOptions extends Omit<GuacdSimulatorOptions, "corpus"> {
   /** What to serve. @default `await loadCorpus()` */
   readonly corpus?: SimulatorCorpus;
@@ -198,7 +218,25 @@ export interface StartGuacdSimulatorOptions extends Omit<GuacdSimulatorOptions, 
   readonly port?: number;
 }
 
-/** A simulator listening on TCP, from {@linkcode startGuacdSimulator}. */
+/**
+ * A simulator listening on TCP, from {@linkcode startGuacdSimulator}.
+ *
+ * @example Wait for a session's report
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "node:net";
+ * import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
+ * const sim = await startGuacdSimulator();
+ * try {
+ *   const socket = connect(sim.port, sim.host, () => socket.end("6.select,12.$nonexistent;"));
+ *   socket.resume();
+ *   const [report] = await sim.simulator.waitForReports(1);
+ *   assert.equal(report?.end?.reason, "no-such-connection");
+ * } finally {
+ *   await sim.close();
+ * }
+ * ```
+ */
 export interface RunningGuacdSimulator {
   /** The address it listens on. */
   readonly host: string;

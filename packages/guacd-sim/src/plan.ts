@@ -1,7 +1,27 @@
-/** How fast a recording is replayed. */
+/**
+ * How fast a recording is replayed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Pace } from "@guacstream/guacd-sim";
+ * const pace: Pace = "realtime";
+ * assert.equal(pace, "realtime");
+ * ```
+ */
 export type Pace = "fast" | "realtime";
 
-/** What happens when a replay reaches its end. */
+/**
+ * What happens when a replay reaches its end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReplayEnd } from "@guacstream/guacd-sim";
+ * const end: ReplayEnd = "hold";
+ * assert.equal(end, "hold");
+ * ```
+ */
 export type ReplayEnd = "disconnect" | "hold" | "loop";
 
 /**
@@ -63,7 +83,18 @@ export interface SessionContext {
   readonly ownerPlan?: SessionPlan;
 }
 
-/** Hostname suffix the default rule treats as an unreachable upstream. */
+/**
+ * Hostname suffix the default rule treats as an unreachable upstream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultResolveSession, UNREACHABLE_HOST_SUFFIX } from "@guacstream/guacd-sim";
+ * const params = { hostname: `nowhere${UNREACHABLE_HOST_SUFFIX}` };
+ * const plan = defaultResolveSession({ protocol: "vnc", joining: false, connectionId: "$x", params });
+ * assert.equal(plan.error?.status, 519);
+ * ```
+ */
 export const UNREACHABLE_HOST_SUFFIX = ".invalid";
 
 const refused: SessionPlan = { error: { message: "Aborted. See logs.", status: 519 } };

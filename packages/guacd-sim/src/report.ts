@@ -20,6 +20,14 @@ import type { SessionPlan } from "./plan.ts";
  * - `client-closed`: the client closed its side of the socket
  * - `aborted`: the `signal` passed to `serve` aborted
  * - `internal-error`: the session's plan could not run (the error is rethrown by `serve`)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EndReason } from "@guacstream/guacd-sim";
+ * const reason: EndReason = "sync-timeout";
+ * assert.equal(reason, "sync-timeout");
+ * ```
  */
 export type EndReason =
   | "malformed"

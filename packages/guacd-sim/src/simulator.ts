@@ -42,7 +42,21 @@ export interface SimulatorCorpus {
   readonly recordings: Readonly<Record<string, Uint8Array>>;
 }
 
-/** Options of {@linkcode GuacdSimulator}. */
+/**
+ * Options of {@linkcode GuacdSimulator}.
+ *
+ * @example Test-sized timeouts
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { GuacdSimulatorOptions } from "@guacstream/guacd-sim";
+ * const options: GuacdSimulatorOptions = {
+ *   corpus: { args: {}, recordings: {} },
+ *   syncTimeoutMs: 2000,
+ *   resolveSession: () => ({ recording: "vnc-desktop", pace: "realtime", end: "loop" }),
+ * };
+ * assert.equal(options.syncTimeoutMs, 2000);
+ * ```
+ */
 export interface GuacdSimulatorOptions {
   /** The `args` and recordings to serve. */
   readonly corpus: SimulatorCorpus;
@@ -74,7 +88,22 @@ export interface GuacdSimulatorOptions {
   readonly clipboardStream?: number;
 }
 
-/** Options of {@linkcode GuacdSimulator.serve}. */
+/**
+ * Options of {@linkcode GuacdSimulator.serve}.
+ *
+ * @example Abort a session
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacdSimulator } from "@guacstream/guacd-sim";
+ * const sim = new GuacdSimulator({ corpus: { args: {}, recordings: {} } });
+ * const a = new TransformStream<Uint8Array, Uint8Array>();
+ * const b = new TransformStream<Uint8Array, Uint8Array>();
+ * const controller = new AbortController();
+ * const done = sim.serve({ readable: a.readable, writable: b.writable }, { signal: controller.signal });
+ * controller.abort();
+ * assert.equal((await done).end?.reason, "aborted");
+ * ```
+ */
 export interface ServeOptions {
   /** Aborting closes the session at once (reason `aborted`, or the reason it was held open). */
   readonly signal?: AbortSignal;
@@ -167,7 +196,7 @@ export class GuacdSimulator {
    * Serves one client over `duplex` until the socket closes. Resolves with the session's report;
    * rejects only when the plan cannot run (e.g. a {@linkcode SimulatorError} `unknown-recording`).
    *
-   * @example See the class example.
+   * @example Garbage is closed at once
    * ```ts
    * import assert from "node:assert/strict";
    * import { GuacdSimulator } from "@guacstream/guacd-sim";

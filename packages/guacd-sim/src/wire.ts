@@ -3,7 +3,16 @@
 
 import { WireError } from "./errors.ts";
 
-/** guacd's parser limits (libguac `GUAC_INSTRUCTION_MAX_*`). */
+/**
+ * guacd's parser limits (libguac `GUAC_INSTRUCTION_MAX_*`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WIRE_LIMITS } from "@guacstream/guacd-sim";
+ * assert.equal(WIRE_LIMITS.maxElements, 128);
+ * ```
+ */
 export const WIRE_LIMITS: {
   readonly maxDigits: 5;
   readonly maxElements: 128;
@@ -38,6 +47,14 @@ function charSize(b: number): number {
  * Resumable scanner over one growing buffer: finds instruction and element boundaries with guacd's
  * character counting. Positions are indexes into the buffer passed to {@linkcode WireScanner.scan};
  * `base` is the stream offset of index 0, for error offsets.
+ *
+ * @example Frame one instruction
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WireScanner } from "@guacstream/guacd-sim";
+ * const bytes = new TextEncoder().encode("3.nop;");
+ * assert.equal(new WireScanner().scan(bytes, bytes.length), 6);
+ * ```
  */
 export class WireScanner {
   /** Start index of each element's value in the current instruction. */
@@ -67,7 +84,7 @@ export class WireScanner {
    * const bytes = new TextEncoder().encode("4.sync,3.123;");
    * const scanner = new WireScanner();
    * assert.equal(scanner.scan(bytes, bytes.length), bytes.length);
-   * assert.deepEqual(scanner.starts, [2, 10]);
+   * assert.deepEqual(scanner.starts, [2, 9]);
    * ```
    */
   scan(buffer: Uint8Array, end: number): number {
@@ -182,7 +199,18 @@ export class WireScanner {
   }
 }
 
-/** One complete instruction as the simulator's parser read it. */
+/**
+ * One complete instruction as the simulator's parser read it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WireParser } from "@guacstream/guacd-sim";
+ * const [sync] = new WireParser().push(new TextEncoder().encode("4.sync,3.123;"));
+ * assert.equal(sync?.byteLength, 13);
+ * assert.deepEqual([...(sync?.rawArgs[0] ?? [])], [49, 50, 51]);
+ * ```
+ */
 export interface WireInstruction {
   /** The first element, decoded. */
   readonly opcode: string;
@@ -302,7 +330,17 @@ export function parseAll(bytes: Uint8Array): {
 
 const encoder = new TextEncoder();
 
-/** Characters in UTF-8 bytes as guacd counts them (`guac_utf8_strlen`). */
+/**
+ * Characters in UTF-8 bytes as guacd counts them (`guac_utf8_strlen`).
+ *
+ * @example A stray lead byte counts as one character
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { guacLength } from "@guacstream/guacd-sim";
+ * assert.equal(guacLength(Uint8Array.of(0x64, 0xe2)), 2);
+ * assert.equal(guacLength(new TextEncoder().encode("🌍")), 1);
+ * ```
+ */
 export function guacLength(bytes: Uint8Array): number {
   let count = 0;
   let skip = 0;
