@@ -244,8 +244,12 @@ export async function connect(options: ConnectOptions = {}): Promise<GuacdConnec
   }
 }
 
+function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
 function candidates(host: string): string[] {
-  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const bare = unbracket(host);
   // /etc/hosts often maps localhost to 127.0.0.1 only, while guacd binds ::1 by default.
   if (bare.toLowerCase() === "localhost") return ["127.0.0.1", "::1"];
   return [bare];
@@ -306,7 +310,7 @@ async function startTls(
   signal: AbortSignal,
   fail: Fail,
 ): Promise<Deno.TlsConn> {
-  const hostname = options.hostname ?? candidates(host)[0]!;
+  const hostname = options.hostname ?? unbracket(host);
   let conn: Deno.TlsConn | undefined;
   // A handshake cannot be cancelled, but closing the socket under it ends it at once.
   const onStop = (): void => (conn ?? tcp).close();
@@ -341,7 +345,7 @@ async function connectMutualTls(
   if (options.cert === undefined || options.key === undefined) {
     throw new TypeError("Cannot connect to guacd: a client certificate needs both cert and key");
   }
-  const hostname = options.hostname ?? candidates(host)[0]!;
+  const hostname = options.hostname ?? unbracket(host);
   try {
     const attempt = Deno.connectTls({
       hostname,

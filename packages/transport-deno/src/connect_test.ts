@@ -66,7 +66,7 @@ function serve(
   };
 }
 
-let certificate: Promise<{ cert: string; key: string }> | undefined;
+const certificates = new Map<boolean, Promise<{ cert: string; key: string }>>();
 
 const harness: Harness = {
   test: (name, fn, options) => Deno.test({ name, fn, ignore: options?.skip ?? false }),
@@ -118,7 +118,8 @@ const harness: Harness = {
     });
     return Promise.resolve({ ...server, stats: () => ({ bytesWritten, sawBackpressure }) });
   },
-  makeCertificate() {
+  makeCertificate(dnsOnly = false) {
+    let certificate = certificates.get(dnsOnly);
     certificate ??= (async () => {
       const dir = await Deno.makeTempDir({ prefix: "guacstream-tls-" });
       try {
@@ -128,7 +129,7 @@ const harness: Harness = {
           args: [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext", `subjectAltName=DNS:localhost${dnsOnly ? "" : ",IP:127.0.0.1"}`,
             "-addext", "basicConstraints=critical,CA:FALSE",
             "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`,
           ],
@@ -145,6 +146,7 @@ const harness: Harness = {
         await Deno.remove(dir, { recursive: true });
       }
     })();
+    certificates.set(dnsOnly, certificate);
     return certificate;
   },
   tlsOptions: (ca, name) =>

@@ -67,8 +67,11 @@ export interface Harness {
   listenResetting(): Promise<TestServer>;
   /** A server that floods every connection. */
   listenFlood(): Promise<FloodServer>;
-  /** A self-signed certificate for CN=localhost, SAN DNS:localhost, IP:127.0.0.1 (openssl). */
-  makeCertificate(): Promise<{ cert: string; key: string }>;
+  /**
+   * A self-signed certificate (openssl) for CN=localhost with SAN DNS:localhost and, unless
+   * `dnsOnly`, IP:127.0.0.1.
+   */
+  makeCertificate(dnsOnly?: boolean): Promise<{ cert: string; key: string }>;
   /** The transport's TLS option value trusting `ca` (or the default roots) and verifying `name`. */
   tlsOptions(ca?: string, name?: string): unknown;
   /** Whether `::1` can be bound here. */
@@ -387,6 +390,26 @@ export function defineTransportSuite(h: Harness): void {
         await connection.close();
         assert.equal(await connection.closed, undefined);
       }
+    } finally {
+      await server.close();
+    }
+  });
+
+  h.test("TLS verifies the host name as given, not the address it resolved to", async () => {
+    const certificate = await h.makeCertificate(true); // valid for DNS:localhost only
+    const server = await h.listen(echo, { tls: certificate });
+    try {
+      const connection = await h.connect({
+        host: "localhost",
+        port: server.port,
+        tls: h.tlsOptions(certificate.cert),
+      });
+      assert.equal(connection.remoteAddress, "127.0.0.1");
+      await connection.close();
+      await rejectsWithCode(
+        h.connect({ host: "127.0.0.1", port: server.port, tls: h.tlsOptions(certificate.cert) }),
+        "TLS_FAILURE",
+      );
     } finally {
       await server.close();
     }

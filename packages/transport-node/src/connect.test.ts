@@ -92,7 +92,7 @@ async function start(server: Server, host: string): Promise<TestServer> {
   };
 }
 
-let certificate: Promise<{ cert: string; key: string }> | undefined;
+const certificates = new Map<boolean, Promise<{ cert: string; key: string }>>();
 
 const harness: Harness = {
   test: (name, fn, options) => (options?.skip ? test.skip(name, fn) : test(name, fn, 20_000)),
@@ -142,7 +142,8 @@ const harness: Harness = {
     const started = await start(server, "127.0.0.1");
     return { ...started, stats: () => ({ bytesWritten, sawBackpressure }) };
   },
-  makeCertificate() {
+  makeCertificate(dnsOnly = false) {
+    let certificate = certificates.get(dnsOnly);
     certificate ??= (async () => {
       const dir = await mkdtemp(join(tmpdir(), "guacstream-tls-"));
       try {
@@ -150,7 +151,7 @@ const harness: Harness = {
         await promisify(execFile)("openssl", [
           "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
           "-days", "2", "-subj", "/CN=localhost",
-          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+          "-addext", `subjectAltName=DNS:localhost${dnsOnly ? "" : ",IP:127.0.0.1"}`,
           "-addext", "basicConstraints=critical,CA:FALSE",
           "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
         ]);
@@ -163,6 +164,7 @@ const harness: Harness = {
         await rm(dir, { recursive: true, force: true });
       }
     })();
+    certificates.set(dnsOnly, certificate);
     return certificate;
   },
   tlsOptions: (ca, name) =>

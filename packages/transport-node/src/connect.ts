@@ -492,7 +492,22 @@ class NodeGuacdConnection implements GuacdConnection {
         this.#writableController = controller;
       },
       write: (chunk) => this.#write(chunk),
-      close: () => new Promise<void>((resolve) => socket.end(resolve)),
+      // Half-close (FIN). 'close' too, because a destroyed socket never emits 'finish'.
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          if (socket.destroyed) {
+            reject(this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"));
+            return;
+          }
+          const done = (): void => {
+            socket.off("finish", done);
+            socket.off("close", done);
+            resolve();
+          };
+          socket.once("finish", done);
+          socket.once("close", done);
+          socket.end();
+        }),
       abort: () => {
         socket.destroy();
       },
