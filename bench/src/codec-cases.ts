@@ -1,0 +1,410 @@
+import { StringDecoder } from "node:string_decoder";
+import {
+  type Instruction,
+  InstructionDecoder,
+  InstructionDecoderStream,
+  InstructionEncoderStream,
+  InstructionFramer,
+  InstructionFrameStream,
+} from "@guacstream/codec";
+import { do_not_optimize } from "mitata";
+import type { BenchInput } from "./corpus.ts";
+import type { UpstreamParserClass } from "./upstream.ts";
+
+/** What one pass over the input saw; the bench checks it against our decoder's. */
+export interface Outcome {
+  /** Instructions seen; NaN where the case cannot know (coalesced frames, floors). */
+  instructions: number;
+  /** Bytes out (frames, encoded bytes) or in (floors); NaN where not meaningful. */
+  bytes: number;
+  /** Set when the parser threw: the message. `instructions` is then the count before it. */
+  error?: string;
+}
+
+export type CaseGroup = "ours" | "upstream" | "floor";
+export type CaseKind = "decode" | "frame" | "encode" | "floor";
+
+/** One thing timed over one input. `run` is one full pass from fresh state. */
+export interface BenchCase {
+  readonly id: string;
+  readonly label: string;
+  readonly group: CaseGroup;
+  readonly kind: CaseKind;
+  /** The bytes this case moves per run (input bytes, or encoded bytes for encoders). */
+  readonly bytesPerRun: number;
+  run(): Outcome | Promise<Outcome>;
+}
+
+/** Upstream decode feeds whose faster one is the ratio reference ("the parser brokers run"). */
+export const REFERENCE_FEEDS: readonly string[] = ["lite+TextDecoder", "lite+string_decoder"];
+
+/** A fresh web stream over preloaded items, one item per pull, as a socket source hands reads. */
+export function streamOf<T>(items: readonly T[]): ReadableStream<T> {
+  let next = 0;
+  return new ReadableStream<T>({
+    pull(controller) {
+      if (next < items.length) controller.enqueue(items[next++]!);
+      else controller.close();
+    },
+  });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function drain<T>(stream: ReadableStream<T>, each: (value: T) => void): Promise<void> {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    each(value);
+  }
+}
+
+type Feed = "TextDecoder" | "string_decoder";
+
+/** Feeds the chunks to an upstream parser through a streaming text decoder, as a broker does. */
+function feedUpstream(
+  Parser: UpstreamParserClass,
+  feed: Feed,
+  chunks: readonly Uint8Array[],
+  onInstruction: (opcode: string, args: string[]) => void,
+): string | undefined {
+  const parser = new Parser();
+  parser.oninstruction = onInstruction;
+  try {
+    if (feed === "TextDecoder") {
+      const text = new TextDecoder();
+      for (const chunk of chunks) parser.receive(text.decode(chunk, { stream: true }));
+      const rest = text.decode();
+      if (rest !== "") parser.receive(rest);
+    } else {
+      const text = new StringDecoder("utf8");
+      for (const chunk of chunks) parser.receive(text.write(chunk));
+      const rest = text.end();
+      if (rest !== "") parser.receive(rest);
+    }
+    return undefined;
+  } catch (error) {
+    return message(error);
+  }
+}
+
+/** Everything the codec cases need besides the input itself. */
+export interface CodecContext {
+  readonly lite: UpstreamParserClass;
+  readonly commonJs: UpstreamParserClass;
+}
+
+/**
+ * The cases for one input, ours first. `instructions` is the input decoded once by our decoder
+ * (untimed), which the encoder cases re-encode.
+ */
+export function codecCases(
+  input: BenchInput,
+  instructions: readonly Instruction[],
+  encodedBytes: number,
+  ctx: CodecContext,
+): BenchCase[] {
+  const { chunks } = input;
+  const size = input.bytes.length;
+  const cases: BenchCase[] = [
+    {
+      id: "decoder-stream",
+      label: "ours  InstructionDecoderStream (pipeThrough)",
+      group: "ours",
+      kind: "decode",
+      bytesPerRun: size,
+      async run() {
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        try {
+          await drain(streamOf(chunks).pipeThrough(new InstructionDecoderStream()), (i) => {
+            out.instructions++;
+            do_not_optimize(i);
+          });
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "frame-stream",
+      label: "ours  InstructionFrameStream (pipeThrough)",
+      group: "ours",
+      kind: "frame",
+      bytesPerRun: size,
+      async run() {
+        const out: Outcome = { instructions: 0, bytes: 0 };
+        try {
+          await drain(streamOf(chunks).pipeThrough(new InstructionFrameStream()), (frame) => {
+            out.instructions++;
+            out.bytes += frame.byteLength;
+            do_not_optimize(frame);
+          });
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "frame-stream-coalesce",
+      label: "ours  InstructionFrameStream {coalesce}",
+      group: "ours",
+      kind: "frame",
+      bytesPerRun: size,
+      async run() {
+        const out: Outcome = { instructions: Number.NaN, bytes: 0 };
+        try {
+          const stream = new InstructionFrameStream({ coalesce: true });
+          await drain(streamOf(chunks).pipeThrough(stream), (frame) => {
+            out.bytes += frame.byteLength;
+            do_not_optimize(frame);
+          });
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "decoder-core",
+      label: "ours  InstructionDecoder core (direct)",
+      group: "ours",
+      kind: "decode",
+      bytesPerRun: size,
+      run() {
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        const decoder = new InstructionDecoder((i) => {
+          out.instructions++;
+          do_not_optimize(i);
+        });
+        try {
+          for (const chunk of chunks) decoder.push(chunk);
+          decoder.finish();
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "framer-core",
+      label: "ours  InstructionFramer core (direct)",
+      group: "ours",
+      kind: "frame",
+      bytesPerRun: size,
+      run() {
+        const out: Outcome = { instructions: 0, bytes: 0 };
+        const framer = new InstructionFramer((bytes, start, end) => {
+          out.instructions++;
+          out.bytes += end - start;
+          do_not_optimize(bytes);
+        });
+        try {
+          for (const chunk of chunks) framer.push(chunk);
+          framer.finish();
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "encoder-stream",
+      label: "ours  InstructionEncoderStream (re-encode)",
+      group: "ours",
+      kind: "encode",
+      bytesPerRun: encodedBytes,
+      async run() {
+        const out: Outcome = { instructions: instructions.length, bytes: 0 };
+        try {
+          await drain(streamOf(instructions).pipeThrough(new InstructionEncoderStream()), (b) => {
+            out.bytes += b.byteLength;
+            do_not_optimize(b);
+          });
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+  ];
+
+  const upstream: [string, UpstreamParserClass][] = [
+    ["lite", ctx.lite],
+    ["common-js", ctx.commonJs],
+  ];
+  for (const [name, Parser] of upstream) {
+    for (const feed of ["TextDecoder", "string_decoder"] as const) {
+      cases.push({
+        id: `${name}+${feed}`,
+        label: `${name === "lite" ? "guacamole-lite" : "guacamole-common-js"} Parser + ${feed}`,
+        group: "upstream",
+        kind: "decode",
+        bytesPerRun: size,
+        run() {
+          const out: Outcome = { instructions: 0, bytes: Number.NaN };
+          const error = feedUpstream(Parser, feed, chunks, (opcode, args) => {
+            out.instructions++;
+            do_not_optimize(opcode);
+            do_not_optimize(args);
+          });
+          if (error !== undefined) out.error = error;
+          return out;
+        },
+      });
+    }
+  }
+  const toInstruction = ctx.lite.toInstruction;
+  if (toInstruction !== undefined) {
+    cases.push({
+      id: "lite-encode",
+      label: "guacamole-lite toInstruction + TextEncoder",
+      group: "upstream",
+      kind: "encode",
+      bytesPerRun: encodedBytes,
+      run() {
+        const out: Outcome = { instructions: 0, bytes: 0 };
+        const text = new TextEncoder();
+        for (const i of instructions) {
+          const bytes = text.encode(toInstruction([i.opcode, ...i.args]));
+          out.instructions++;
+          out.bytes += bytes.byteLength;
+          do_not_optimize(bytes);
+        }
+        return out;
+      },
+    });
+  }
+
+  cases.push(
+    {
+      id: "floor-textdecoder",
+      label: "floor TextDecoder pass (stream)",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      run() {
+        const text = new TextDecoder();
+        let units = 0;
+        for (const chunk of chunks) {
+          const s = text.decode(chunk, { stream: true });
+          units += s.length;
+          do_not_optimize(s);
+        }
+        units += text.decode().length;
+        return { instructions: Number.NaN, bytes: units };
+      },
+    },
+    {
+      id: "floor-scan",
+      label: "floor scan for ';' (indexOf)",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      run() {
+        let semicolons = 0;
+        for (const chunk of chunks) {
+          for (let at = chunk.indexOf(0x3b); at !== -1; at = chunk.indexOf(0x3b, at + 1)) {
+            semicolons++;
+          }
+        }
+        return { instructions: Number.NaN, bytes: semicolons };
+      },
+    },
+    {
+      id: "floor-memcpy",
+      label: "floor memcpy (Uint8Array.set)",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      run() {
+        const buffer = new Uint8Array(65536);
+        let copied = 0;
+        for (const chunk of chunks) {
+          buffer.set(chunk);
+          copied += chunk.byteLength;
+        }
+        do_not_optimize(buffer);
+        return { instructions: Number.NaN, bytes: copied };
+      },
+    },
+  );
+  return cases;
+}
+
+/** Our decoder over the input, once and untimed: the reference every parser is checked against. */
+export function decodeReference(input: BenchInput): { instructions: Instruction[]; error?: string } {
+  const instructions: Instruction[] = [];
+  const decoder = new InstructionDecoder((i) => instructions.push(i));
+  try {
+    for (const chunk of input.chunks) decoder.push(chunk);
+    decoder.finish();
+    return { instructions };
+  } catch (error) {
+    return { instructions, error: message(error) };
+  }
+}
+
+/** How an upstream parser's output compares with ours, instruction by instruction. */
+export interface Agreement {
+  readonly parser: string;
+  readonly instructions: number;
+  readonly reference: number;
+  /** Instructions whose opcode or values differ from ours (same position). */
+  readonly differing: number;
+  readonly firstDifference?: string;
+  readonly error?: string;
+}
+
+function show(opcode: string, args: readonly string[]): string {
+  const text = JSON.stringify([opcode, ...args]);
+  return text.length > 90 ? `${text.slice(0, 87)}...` : text;
+}
+
+/** Runs each upstream parser and feed once, untimed, and compares every instruction with ours. */
+export function checkAgreement(
+  input: BenchInput,
+  reference: readonly Instruction[],
+  ctx: CodecContext,
+): Agreement[] {
+  const results: Agreement[] = [];
+  const upstream: [string, UpstreamParserClass][] = [
+    ["lite", ctx.lite],
+    ["common-js", ctx.commonJs],
+  ];
+  for (const [name, Parser] of upstream) {
+    for (const feed of ["TextDecoder", "string_decoder"] as const) {
+      let index = 0;
+      let differing = 0;
+      let firstDifference: string | undefined;
+      const error = feedUpstream(Parser, feed, input.chunks, (opcode, args) => {
+        const ours = reference[index];
+        const same =
+          ours !== undefined &&
+          ours.opcode === opcode &&
+          ours.args.length === args.length &&
+          ours.args.every((value, k) => value === args[k]);
+        if (!same) {
+          differing++;
+          firstDifference ??=
+            `#${index}: ours ${ours === undefined ? "(none)" : show(ours.opcode, ours.args)}` +
+            ` / theirs ${show(opcode, args)}`;
+        }
+        index++;
+      });
+      results.push({
+        parser: `${name}+${feed}`,
+        instructions: index,
+        reference: reference.length,
+        differing,
+        ...(firstDifference === undefined ? {} : { firstDifference }),
+        ...(error === undefined ? {} : { error }),
+      });
+    }
+  }
+  return results;
+}

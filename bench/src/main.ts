@@ -1,0 +1,145 @@
+/**
+ * guacstream bench. `npm run bench -- [--quick] [--filter <substring>] [--json <path>] [--svg <path>]`
+ *
+ * Method. Every input (each session recording in ../shared/corpus, and a seeded synthetic stream of
+ * small client-side instructions) is read once and cut into 64 KiB `subarray`s, as TCP reads hand
+ * a broker; every parser, ours and the baselines, is fed those same chunks. A run is one full pass
+ * from fresh state: a new decoder or stream, and, for the stream cases, a new ReadableStream over
+ * the chunk array (one chunk per pull) piped through the TransformStream and drained with a reader.
+ * Each case gets `warmup` untimed runs, then `runs` timed samples (a sample repeats the run until it
+ * lasts `minSampleMs`, for tiny inputs); we report the median, MB/s = input bytes / median time,
+ * instructions/s likewise. Results go through mitata's `do_not_optimize` so no work is elided.
+ * GC pause time and JS heap allocated per run come from v8.GCProfiler around each sample (heap
+ * only: ArrayBuffer backing stores are not in it). The ratio reference is the faster, in the same
+ * run, of the two feeds Node brokers use for upstream's code-point parser (guacamole-lite's
+ * vendored Guacamole.Parser): a streaming TextDecoder and node:string_decoder. A hand-written median
+ * loop is used rather than mitata's runner because the stream cases are async, take milliseconds,
+ * and need per-sample GC accounting; mitata supplies the sink.
+ *
+ * Sections register below; each prints its tables and returns JSON data, chart bars and target
+ * status, which main gathers into one JSON file and one SVG chart.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ratioChart } from "./chart.ts";
+import { codecSection } from "./codec-section.ts";
+import { corpusDir } from "./corpus.ts";
+import { gcAccounting, type MeasureOptions } from "./measure.ts";
+import type { Section, SectionContext, SectionResult } from "./section.ts";
+import { packageVersion } from "./upstream.ts";
+
+/** The sections, in the order they run. The end-to-end section will be added here. */
+export const SECTIONS: readonly Section[] = [codecSection];
+
+export const QUICK: MeasureOptions = { warmup: 1, runs: 3, minSampleMs: 2 };
+export const FULL: MeasureOptions = { warmup: 3, runs: 15, minSampleMs: 20 };
+
+interface Cli {
+  quick: boolean;
+  json: string;
+  svg: string;
+  filter: string | undefined;
+  sections: string[] | undefined;
+}
+
+const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
+
+function parseArgs(argv: readonly string[]): Cli {
+  const cli: Cli = {
+    quick: false,
+    json: resolve(resultsDir, "latest.json"),
+    svg: resolve(resultsDir, "latest.svg"),
+    filter: undefined,
+    sections: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`Cannot parse arguments: ${arg} needs a value`);
+      return next;
+    };
+    if (arg === "--quick") cli.quick = true;
+    else if (arg === "--json") cli.json = resolve(value());
+    else if (arg === "--svg") cli.svg = resolve(value());
+    else if (arg === "--filter") cli.filter = value();
+    else if (arg === "--section") cli.sections = value().split(",");
+    else if (arg === "--help" || arg === "-h") {
+      console.log(
+        "usage: npm run bench -- [--quick] [--filter <substring>] [--section codec]\n" +
+          "                        [--json <path>] [--svg <path>]",
+      );
+      process.exit(0);
+    } else if (arg !== "--") throw new Error(`Cannot parse arguments: unknown ${arg}`);
+  }
+  return cli;
+}
+
+export function environment(quick: boolean): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpu[0]?.model ?? "unknown",
+    cpus: cpu.length,
+    mode: quick ? "quick" : "full",
+    gcAccounting,
+    corpus: corpusDir(),
+    baselines: {
+      "guacamole-lite": packageVersion("guacamole-lite"),
+      "guacamole-common-js": packageVersion("guacamole-common-js"),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const cli = parseArgs(process.argv.slice(2));
+  const measureOptions = cli.quick ? QUICK : FULL;
+  const env = environment(cli.quick);
+  const started = performance.now();
+  console.log("# guacstream bench");
+  for (const [key, value] of Object.entries(env)) {
+    console.log(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  console.log(
+    `method: 64 KiB chunks; ${measureOptions.warmup} warm-up, median of ${measureOptions.runs} ` +
+      `samples (>= ${measureOptions.minSampleMs} ms each); MB/s over input bytes`,
+  );
+  const ctx: SectionContext = {
+    quick: cli.quick,
+    filter: cli.filter,
+    measure: measureOptions,
+    log: (line = "") => console.log(line),
+  };
+  const results: Record<string, SectionResult & { title: string }> = {};
+  for (const section of SECTIONS) {
+    if (cli.sections !== undefined && !cli.sections.includes(section.name)) continue;
+    console.log();
+    console.log(`# ${section.title}`);
+    results[section.name] = { title: section.title, ...(await section.run(ctx)) };
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log();
+  console.log(`done in ${seconds.toFixed(1)} s`);
+
+  const json = { environment: env, settings: measureOptions, seconds, sections: results };
+  mkdirSync(dirname(cli.json), { recursive: true });
+  writeFileSync(cli.json, `${JSON.stringify(json, null, 2)}\n`);
+  const groups = Object.values(results).flatMap((r) => r.chart);
+  mkdirSync(dirname(cli.svg), { recursive: true });
+  writeFileSync(
+    cli.svg,
+    ratioChart(
+      `guacstream vs the faster upstream feed (${env.date}, ${env.node}, ${env.mode})`,
+      groups,
+    ),
+  );
+  console.log(`results: ${cli.json}`);
+  console.log(`chart:   ${cli.svg}`);
+}
+
+await main();

@@ -1,0 +1,51 @@
+import type { MeasureOptions } from "./measure.ts";
+
+/** What every section gets from the CLI. */
+export interface SectionContext {
+  readonly quick: boolean;
+  /** Only inputs whose name contains this run (sections decide what "input" means). */
+  readonly filter: string | undefined;
+  readonly measure: MeasureOptions;
+  /** Prints a line of the report. */
+  log(line?: string): void;
+}
+
+/** One bar of the chart: a ratio against the section's reference (1 = as fast). */
+export interface ChartBar {
+  readonly label: string;
+  readonly value: number;
+  /** The target ratio this bar is held to, if any. */
+  readonly target?: number;
+}
+
+export interface ChartGroup {
+  readonly title: string;
+  readonly bars: readonly ChartBar[];
+}
+
+/** A target from the issue and where this run stands. */
+export interface TargetStatus {
+  readonly input: string;
+  readonly case: string;
+  readonly against: string;
+  readonly target: number;
+  readonly ratio: number;
+  readonly met: boolean;
+}
+
+export interface SectionResult {
+  /** Everything measured, as plain JSON. */
+  readonly data: unknown;
+  readonly chart: readonly ChartGroup[];
+  readonly targets: readonly TargetStatus[];
+}
+
+/**
+ * A part of the bench (codec now; end-to-end later). main.ts runs the registered sections in
+ * order and gathers their results into one JSON file and one chart.
+ */
+export interface Section {
+  readonly name: string;
+  readonly title: string;
+  run(ctx: SectionContext): Promise<SectionResult>;
+}
