@@ -408,6 +408,7 @@ class Session {
   #maxSentSync = Number.NEGATIVE_INFINITY;
   #lastSyncAt = 0;
   #streams = new Map<string, InboundStream>();
+  #sleepers = new Set<() => void>();
   #ended: Promise<void>;
   #resolveEnded!: () => void;
   #failure: unknown;
@@ -719,13 +720,16 @@ class Session {
     });
   }
 
+  /** Sleeps, cut short when the session closes. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void this.#ended.then(() => {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.#sleepers.delete(wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
     });
   }
 
@@ -740,7 +744,10 @@ class Session {
         input.syncs++;
         input.lastSync = ts;
         // guacd treats confirming a frame it never sent as fatal.
-        if (!(ts <= this.#maxSentSync)) this.#close("sync-ahead", "server", DISCONNECT);
+        // (guacd's own clock starts at connect, so an early small timestamp is not "ahead".)
+        if (!(ts <= Math.max(this.#maxSentSync, 0))) {
+          this.#close("sync-ahead", "server", DISCONNECT);
+        }
         break;
       }
       case "nop":
@@ -847,6 +854,7 @@ class Session {
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
     this.#wake?.();
     this.#argvWake?.();
+    for (const wake of [...this.#sleepers]) wake();
     void this.#shutdown(closedBy === "abort", final);
   }
 
