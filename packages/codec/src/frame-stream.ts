@@ -22,7 +22,7 @@ export interface InstructionFrameStreamOptions extends InstructionFramerOptions 
  * import assert from "node:assert/strict";
  * import { InstructionFrameStream } from "@guacstream/codec";
  *
- * const bytes = new TextEncoder().encode("4.sync,3.1;2,4.name,1.🌍;");
+ * const bytes = new TextEncoder().encode("4.sync,3.1;2;4.name,1.🌍;");
  * const frames: string[] = [];
  * const source = new Blob([bytes.subarray(0, 7), bytes.subarray(7)]).stream();
  * for await (const frame of source.pipeThrough(new InstructionFrameStream())) {

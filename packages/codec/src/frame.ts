@@ -35,9 +35,9 @@ export type FrameCallback = (
  * const framer = new InstructionFramer((bytes, start, end) => {
  *   frames.push(new TextDecoder().decode(bytes.subarray(start, end)));
  * });
- * framer.push(new TextEncoder().encode("3.nop;4.sync,2.4;"));
+ * framer.push(new TextEncoder().encode("3.nop;4.sync,1.4;"));
  * framer.finish();
- * assert.deepEqual(frames, ["3.nop;", "4.sync,2.4;"]);
+ * assert.deepEqual(frames, ["3.nop;", "4.sync,1.4;"]);
  * ```
  */
 export class InstructionFramer {

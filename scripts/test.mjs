@@ -1,0 +1,88 @@
+// The test command: vitest (every Node project) and Deno (the Deno transport's suite and the
+// runnable examples in doc comments), then one closing line with the totals over both runners.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const results = join(root, ".test-results");
+mkdirSync(results, { recursive: true });
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const extra = process.argv.slice(2);
+
+let passed = 0;
+let failed = 0;
+let broken = false;
+
+function run(label, command, args, options = {}) {
+  console.log(`\n=== ${label}: ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit",
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  if (options.capture) process.stdout.write(result.stdout ?? "");
+  if (result.error) throw result.error;
+  return result;
+}
+
+// 1. vitest, with a JSON report to count from.
+const vitestReport = join(results, "vitest.json");
+const vitest = run("vitest", bin("vitest"), [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${vitestReport}`,
+  ...extra,
+]);
+if (existsSync(vitestReport)) {
+  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
+  passed += report.numPassedTests ?? 0;
+  failed += report.numFailedTests ?? 0;
+  // A file that fails to load has no tests to count: count it as a failure.
+  failed += (report.testResults ?? []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+}
+if (vitest.status !== 0 && failed === 0) broken = true;
+
+// 2. Deno: its transport's suite, and every runnable example in the Deno-published packages.
+function denoCounts(output) {
+  const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const match = [...clean.matchAll(/\|\s*(\d+) passed(?:\s*\((\d+) steps?\))?\s*\|\s*(\d+) failed/g)].at(-1);
+  return match ? { passed: Number(match[1]), failed: Number(match[3]) } : undefined;
+}
+
+function denoRun(label, args) {
+  const result = run(label, bin("deno"), args, { capture: true });
+  const counts = denoCounts(result.stdout ?? "");
+  if (counts) {
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  if (result.status !== 0 && (!counts || counts.failed === 0)) broken = true;
+}
+
+const docFiles = (dir) =>
+  readdirSync(join(root, dir))
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".test.ts") && !f.endsWith("_test.ts"))
+    .map((f) => `${dir}/${f}`);
+
+if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
+  denoRun("deno test (transport-deno)", [
+    "test",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+    "--allow-env",
+    "packages/transport-deno/",
+  ]);
+}
+const examples = ["packages/codec/src", "packages/transport-deno/src"].filter((d) => existsSync(join(root, d)));
+denoRun("deno test --doc (examples)", ["test", "--doc", "--allow-net", "--allow-read", ...examples.flatMap(docFiles)]);
+
+console.log("");
+if (broken) console.log("A runner failed without a failing test (see its output above).");
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || broken ? 1 : 0);

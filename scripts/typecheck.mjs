@@ -1,0 +1,29 @@
+// Type-checks every tsconfig in the workspace (each package's source config and its test config),
+// so `pnpm lint` fails on a type error anywhere, tests included.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tsc = join(root, "node_modules", ".bin", "tsc");
+const dirs = [
+  ...readdirSync(join(root, "packages")).map((d) => join("packages", d)),
+  "bench",
+];
+let failed = false;
+for (const dir of dirs) {
+  if (!existsSync(join(root, dir))) continue;
+  for (const file of readdirSync(join(root, dir))) {
+    if (!/^tsconfig(\.[a-z]+)?\.json$/.test(file) || file === "tsconfig.build.json") continue;
+    const project = join(dir, file);
+    try {
+      execFileSync(tsc, ["-p", project, "--noEmit"], { cwd: root, stdio: "inherit" });
+      console.log(`typecheck ok: ${project}`);
+    } catch {
+      failed = true;
+      console.log(`typecheck FAILED: ${project}`);
+    }
+  }
+}
+process.exit(failed ? 1 : 0);
