@@ -292,6 +292,37 @@ export function defineTransportSuite(h: Harness): void {
     }
   });
 
+  h.test(
+    "close() while a write is stuck settles that write instead of leaving it hanging",
+    async () => {
+      const server = await h.listen(() => {}); // never reads
+      try {
+        const connection = await h.connect({ port: server.port });
+        const writer = connection.writable.getWriter();
+        let stuck: Promise<void> | undefined;
+        for (let i = 0; i < 2048 && stuck === undefined; i++) {
+          const write = writer.write(new Uint8Array(64 * KiB));
+          const outcome = await Promise.race([
+            write.then(() => "done"),
+            sleep(250).then(() => "stuck"),
+          ]);
+          if (outcome === "stuck") stuck = write;
+        }
+        assert.ok(stuck !== undefined, "writes never stalled against a non-reading peer");
+        const settled = stuck.then(
+          () => "resolved",
+          (error: { code?: string }) => error.code ?? "other",
+        );
+        await connection.close();
+        const outcome = await Promise.race([settled, sleep(2000).then(() => "hanging")]);
+        assert.equal(outcome, "CLOSED");
+        assert.equal(await connection.closed, undefined);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
   h.test("a refused port rejects with CONNECTION_REFUSED", async () => {
     const server = await h.listen(echo);
     const port = server.port;

@@ -598,7 +598,10 @@ class NodeGuacdConnection implements GuacdConnection {
       // The callback runs once the kernel has taken the bytes (or the write failed).
       socket.write(chunk, (error) => {
         if (error) reject(classifyIoError(error, this.#host, this.#port, "write to"));
-        else {
+        else if (socket.destroyed) {
+          // Node reports writes cancelled by destroy() as successful; they were not taken.
+          reject(this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"));
+        } else {
           this.#bytesWritten += chunk.byteLength;
           resolve();
         }
