@@ -33,7 +33,7 @@ import { packageVersion } from "./upstream.ts";
 /** The sections, in the order they run. The end-to-end section will be added here. */
 export const SECTIONS: readonly Section[] = [codecSection];
 
-export const QUICK: MeasureOptions = { warmup: 1, runs: 3, minSampleMs: 2 };
+export const QUICK: MeasureOptions = { warmup: 2, runs: 5, minSampleMs: 5 };
 export const FULL: MeasureOptions = { warmup: 3, runs: 15, minSampleMs: 20 };
 
 interface Cli {
