@@ -1,6 +1,6 @@
 // One behaviour suite, run over in-memory web streams and over real loopback TCP.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   frames,
   memoryPair,
@@ -105,18 +105,8 @@ function vncConnect(port: string, password = ""): string[] {
   );
 }
 
-let open: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((h) => h.close()));
-  open = [];
-});
-
 for (const [transport, start] of Object.entries(transports)) {
-  const harness = async (options?: Options): Promise<Harness> => {
-    const h = await start(options);
-    open.push(h);
-    return h;
-  };
+  const harness = start;
 
   describe(`${transport}: recorded client sessions replayed byte for byte`, () => {
     const cases: [string, string, Options][] = [
@@ -130,157 +120,206 @@ for (const [transport, start] of Object.entries(transports)) {
     for (const [client, server, options] of cases) {
       it(`${client}.c2s → output shaped like ${server}.s2c`, async () => {
         const h = await harness(options);
-        const { client: c, report } = await h.connect();
-        c.echoSync = false;
-        await playClient(c, c2s(client), server === "vnc-required" ? 0 : 5000);
-        const count = parseAll(s2c(server)).instructions.length;
-        await c.until(() => c.received.length >= count, 20000, `${count} instructions`);
-        expectSameShape(c, s2c(server));
-        if (server !== "vnc-required") {
-          await c.waitClosed();
-          expect(c.received.length).toBe(count);
+        try {
+          const { client: c, report } = await h.connect();
+          c.echoSync = false;
+          await playClient(c, c2s(client), server === "vnc-required" ? 0 : 5000);
+          const count = parseAll(s2c(server)).instructions.length;
+          await c.until(() => c.received.length >= count, 20000, `${count} instructions`);
+          expectSameShape(c, s2c(server));
+          if (server !== "vnc-required") {
+            await c.waitClosed();
+            expect(c.received.length).toBe(count);
+          }
+          c.end();
+          const r = await report;
+          const handshake = frames(c2s(client)).filter(
+            (f) => f.instruction.opcode === "connect",
+          )[0]!;
+          expect(r.connect?.values).toEqual(handshake.instruction.args);
+          expect(r.connect?.raw.map((b) => [...b])).toEqual(
+            handshake.instruction.rawArgs.map((b) => [...b]),
+          );
+          expect(r.size).toEqual(["1024", "768", "96"]);
+          expect(r.timezone).toBe("Europe/Berlin");
+          expect(r.image).toEqual(["image/png", "image/jpeg", "image/webp"]);
+          expect(r.connectionId).toMatch(
+            /^\$[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          );
+          if (server === "vnc-required") expect(r.input.argv).toEqual({ password: "s3cret" });
+        } finally {
+          await h.close();
         }
-        c.end();
-        const r = await report;
-        const handshake = frames(c2s(client)).filter((f) => f.instruction.opcode === "connect")[0]!;
-        expect(r.connect?.values).toEqual(handshake.instruction.args);
-        expect(r.connect?.raw.map((b) => [...b])).toEqual(
-          handshake.instruction.rawArgs.map((b) => [...b]),
-        );
-        expect(r.size).toEqual(["1024", "768", "96"]);
-        expect(r.timezone).toBe("Europe/Berlin");
-        expect(r.image).toEqual(["image/png", "image/jpeg", "image/webp"]);
-        expect(r.connectionId).toMatch(
-          /^\$[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-        );
-        if (server === "vnc-required") expect(r.input.argv).toEqual({ password: "s3cret" });
       }, 30000);
     }
 
     it("errors/ssh-silent-client.c2s → drawing, then error 776 + disconnect after the sync timeout", async () => {
       const h = await harness({ syncTimeoutMs: 2000, idleSyncIntervalMs: 0, nopIntervalMs: 60000 });
-      const { client: c, report } = await h.connect();
-      const started = Date.now();
-      await playClient(c, c2s("errors/ssh-silent-client"));
-      await c.waitClosed(10000);
-      expectSameShape(c, s2c("errors/ssh-silent-client"));
-      expect(c.received.length).toBe(137);
-      expect(c.closedAt - started).toBeGreaterThanOrEqual(1900);
-      expect(c.closedAt - started).toBeLessThan(4000);
-      expect((await report).end).toMatchObject({ reason: "sync-timeout", closedBy: "server" });
+      try {
+        const { client: c, report } = await h.connect();
+        const started = Date.now();
+        await playClient(c, c2s("errors/ssh-silent-client"));
+        await c.waitClosed(10000);
+        expectSameShape(c, s2c("errors/ssh-silent-client"));
+        expect(c.received.length).toBe(137);
+        expect(c.closedAt - started).toBeGreaterThanOrEqual(1900);
+        expect(c.closedAt - started).toBeLessThan(4000);
+        expect((await report).end).toMatchObject({ reason: "sync-timeout", closedBy: "server" });
+      } finally {
+        await h.close();
+      }
     });
   });
 
   describe(`${transport}: handshake failures`, () => {
     it("select-unknown-protocol: silence, the socket stays open until the client closes", async () => {
       const h = await harness({ handshakeTimeoutMs: 200 });
-      const { client: c, report } = await h.connect();
-      c.send(c2s("errors/select-unknown-protocol"));
-      await sleep(500);
-      expect(c.bytes).toBe(0);
-      expect(c.closed).toBe(false);
-      c.end();
-      expect((await report).end).toEqual({
-        reason: "unknown-protocol",
-        closedBy: "client",
-        held: true,
-      });
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(c2s("errors/select-unknown-protocol"));
+        await sleep(500);
+        expect(c.bytes).toBe(0);
+        expect(c.closed).toBe(false);
+        c.end();
+        expect((await report).end).toEqual({
+          reason: "unknown-protocol",
+          closedBy: "client",
+          held: true,
+        });
+      } finally {
+        await h.close();
+      }
     });
 
     it("join-nonexistent-connection: error 516 at once, then close, no args", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      c.send(c2s("errors/join-nonexistent-connection"));
-      await c.waitClosed(2000);
-      expect(shape(c.received)).toEqual(
-        shape(parseAll(s2c("errors/join-nonexistent-connection")).instructions),
-      );
-      expect(c.bytes).toBe(37);
-      expect((await report).end?.reason).toBe("no-such-connection");
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(c2s("errors/join-nonexistent-connection"));
+        await c.waitClosed(2000);
+        expect(shape(c.received)).toEqual(
+          shape(parseAll(s2c("errors/join-nonexistent-connection")).instructions),
+        );
+        expect(c.bytes).toBe(37);
+        expect((await report).end?.reason).toBe("no-such-connection");
+      } finally {
+        await h.close();
+      }
     });
 
     it("malformed-garbage: closed at once, nothing sent", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      const started = Date.now();
-      c.send(c2s("errors/malformed-garbage"));
-      await c.waitClosed(2000);
-      expect(c.closedAt - started).toBeLessThan(1000);
-      expect(c.bytes).toBe(0);
-      expect((await report).end).toMatchObject({ reason: "malformed", closedBy: "server" });
+      try {
+        const { client: c, report } = await h.connect();
+        const started = Date.now();
+        c.send(c2s("errors/malformed-garbage"));
+        await c.waitClosed(2000);
+        expect(c.closedAt - started).toBeLessThan(1000);
+        expect(c.bytes).toBe(0);
+        expect((await report).end).toMatchObject({ reason: "malformed", closedBy: "server" });
+      } finally {
+        await h.close();
+      }
     });
 
     it("malformed-length: nothing, closed at the handshake timeout", async () => {
       const h = await harness({ handshakeTimeoutMs: 400 });
-      const { client: c, report } = await h.connect();
-      const started = Date.now();
-      c.send(c2s("errors/malformed-length"));
-      await c.waitClosed(3000);
-      expect(c.closedAt - started).toBeGreaterThanOrEqual(350);
-      expect(c.bytes).toBe(0);
-      expect((await report).end).toMatchObject({ reason: "handshake-timeout", held: false });
+      try {
+        const { client: c, report } = await h.connect();
+        const started = Date.now();
+        c.send(c2s("errors/malformed-length"));
+        await c.waitClosed(3000);
+        expect(c.closedAt - started).toBeGreaterThanOrEqual(350);
+        expect(c.bytes).toBe(0);
+        expect((await report).end).toMatchObject({ reason: "handshake-timeout", held: false });
+      } finally {
+        await h.close();
+      }
     });
 
     it("select-then-silent: args, then nothing; guacd holds the socket after its timeout", async () => {
       const h = await harness({ handshakeTimeoutMs: 300 });
-      const { client: c, report } = await h.connect();
-      c.send(c2s("errors/select-then-silent"));
-      await sleep(800);
-      expect(c.bytes).toBe(1000);
-      expect(shape(c.received)).toEqual(
-        shape(parseAll(s2c("errors/select-then-silent")).instructions),
-      );
-      expect(c.closed).toBe(false);
-      c.end();
-      expect((await report).end).toEqual({
-        reason: "handshake-timeout",
-        closedBy: "client",
-        held: true,
-      });
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(c2s("errors/select-then-silent"));
+        await sleep(800);
+        expect(c.bytes).toBe(1000);
+        expect(shape(c.received)).toEqual(
+          shape(parseAll(s2c("errors/select-then-silent")).instructions),
+        );
+        expect(c.closed).toBe(false);
+        c.end();
+        expect((await report).end).toEqual({
+          reason: "handshake-timeout",
+          closedBy: "client",
+          held: true,
+        });
+      } finally {
+        await h.close();
+      }
     });
 
     it("select-then-silent with afterHandshakeFailure close: closed at the timeout", async () => {
       const h = await harness({ handshakeTimeoutMs: 300, afterHandshakeFailure: "close" });
-      const { client: c, report } = await h.connect();
-      c.send(c2s("errors/select-then-silent"));
-      await c.waitClosed(2000);
-      expect(c.opcodes).toEqual(["args"]);
-      expect((await report).end).toMatchObject({ reason: "handshake-timeout", closedBy: "server" });
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(c2s("errors/select-then-silent"));
+        await c.waitClosed(2000);
+        expect(c.opcodes).toEqual(["args"]);
+        expect((await report).end).toMatchObject({
+          reason: "handshake-timeout",
+          closedBy: "server",
+        });
+      } finally {
+        await h.close();
+      }
     });
 
     it("connect-utf16-length: args, then nothing at all, socket open", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      c.send(c2s("errors/connect-utf16-length"));
-      await sleep(500);
-      expect(shape(c.received)).toEqual(
-        shape(parseAll(s2c("errors/connect-utf16-length")).instructions),
-      );
-      expect(c.closed).toBe(false);
-      c.end();
-      const r = await report;
-      expect(r.end).toEqual({ reason: "handshake-failed", closedBy: "client", held: true });
-      expect(r.name).toBe("capture");
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(c2s("errors/connect-utf16-length"));
+        await sleep(500);
+        expect(shape(c.received)).toEqual(
+          shape(parseAll(s2c("errors/connect-utf16-length")).instructions),
+        );
+        expect(c.closed).toBe(false);
+        c.end();
+        const r = await report;
+        expect(r.end).toEqual({ reason: "handshake-failed", closedBy: "client", held: true });
+        expect(r.name).toBe("capture");
+      } finally {
+        await h.close();
+      }
     });
 
     it("connect with the wrong number of values: ready first, then close without error", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(encodeInstruction("connect", "VERSION_1_5_0", "127.0.0.1", "5905"));
-      await c.waitClosed(2000);
-      expect(shape(c.received).map((i) => i[0])).toEqual(["args", "ready"]);
-      expect(shape(c.received)[1]).toEqual(["ready", "$<uuid>"]);
-      expect((await report).end).toMatchObject({ reason: "arg-count", closedBy: "server" });
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(encodeInstruction("connect", "VERSION_1_5_0", "127.0.0.1", "5905"));
+        await c.waitClosed(2000);
+        expect(shape(c.received).map((i) => i[0])).toEqual(["args", "ready"]);
+        expect(shape(c.received)[1]).toEqual(["ready", "$<uuid>"]);
+        expect((await report).end).toMatchObject({ reason: "arg-count", closedBy: "server" });
+      } finally {
+        await h.close();
+      }
     });
 
     it("a first instruction other than select: closed at once", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      c.send("4.size,4.1024,3.768;");
-      await c.waitClosed(2000);
-      expect(c.bytes).toBe(0);
-      expect((await report).end?.reason).toBe("not-select");
+      try {
+        const { client: c, report } = await h.connect();
+        c.send("4.size,4.1024,3.768;");
+        await c.waitClosed(2000);
+        expect(c.bytes).toBe(0);
+        expect((await report).end?.reason).toBe("not-select");
+      } finally {
+        await h.close();
+      }
     });
   });
 
@@ -289,81 +328,95 @@ for (const [transport, start] of Object.entries(transports)) {
 
     it("reads handshake instructions in any order and any subset", async () => {
       const h = await harness({ resolveSession: hold({ end: "hold" }) });
-      const { client: c, report } = await h.connect();
-      c.send(encodeInstruction("select", "telnet"));
-      c.send(encodeInstruction("name", "Zoë"));
-      c.send(encodeInstruction("timezone", "Asia/Tokyo"));
-      c.send(encodeInstruction("bogus", "1"));
-      const names = parseAll(args("telnet")).instructions[0]!.args;
-      c.send(
-        encodeInstruction(
-          "connect",
-          ...names.map((n, k) => (k === 0 ? n : n === "hostname" ? "h" : "")),
-        ),
-      );
-      await c.waitFor("ready");
-      c.send("10.disconnect;");
-      await c.waitClosed();
-      const r = await report;
-      expect(r.handshake.map((i) => i.opcode)).toEqual(["name", "timezone", "bogus"]);
-      expect(r).toMatchObject({ protocol: "telnet", name: "Zoë", timezone: "Asia/Tokyo" });
-      expect(r.size).toBeUndefined();
-      expect(r.params?.hostname).toBe("h");
-      expect(r.params?.VERSION).toBe("VERSION_1_5_0");
-      expect(c.opcodes.slice(-1)).toEqual(["disconnect"]);
-      expect(r.end).toMatchObject({ reason: "client-disconnect" });
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(encodeInstruction("select", "telnet"));
+        c.send(encodeInstruction("name", "Zoë"));
+        c.send(encodeInstruction("timezone", "Asia/Tokyo"));
+        c.send(encodeInstruction("bogus", "1"));
+        const names = parseAll(args("telnet")).instructions[0]!.args;
+        c.send(
+          encodeInstruction(
+            "connect",
+            ...names.map((n, k) => (k === 0 ? n : n === "hostname" ? "h" : "")),
+          ),
+        );
+        await c.waitFor("ready");
+        c.send("10.disconnect;");
+        await c.waitClosed();
+        const r = await report;
+        expect(r.handshake.map((i) => i.opcode)).toEqual(["name", "timezone", "bogus"]);
+        expect(r).toMatchObject({ protocol: "telnet", name: "Zoë", timezone: "Asia/Tokyo" });
+        expect(r.size).toBeUndefined();
+        expect(r.params?.hostname).toBe("h");
+        expect(r.params?.VERSION).toBe("VERSION_1_5_0");
+        expect(c.opcodes.slice(-1)).toEqual(["disconnect"]);
+        expect(r.end).toMatchObject({ reason: "client-disconnect" });
+      } finally {
+        await h.close();
+      }
     });
 
     it("records mouse, key, size and clipboard; acks each clipboard blob", async () => {
       const h = await harness({
         resolveSession: hold({ recording: "native/vnc-native", end: "hold" }),
       });
-      const { client: c, report } = await h.connect();
-      c.echoSync = true;
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(connectFor("vnc", vncConnect("5905")));
-      await c.waitFor("ready");
-      c.send(encodeInstruction("mouse", "10", "20", "1"));
-      c.send(encodeInstruction("key", "65307", "1"));
-      c.send(encodeInstruction("size", "800", "600"));
-      const text = "héllo, wörld 🌍; done";
-      const b64 = Buffer.from(text).toString("base64");
-      c.send(encodeInstruction("clipboard", "7", "text/plain"));
-      c.send(encodeInstruction("blob", "7", b64.slice(0, 12)));
-      c.send(encodeInstruction("blob", "7", b64.slice(12)));
-      c.send(encodeInstruction("end", "7"));
-      await c.until(() => c.received.filter((i) => i.opcode === "ack").length >= 2);
-      const acks = c.received.filter((i) => i.opcode === "ack").map((i) => i.args);
-      expect(acks).toEqual([
-        ["7", "OK", "0"],
-        ["7", "OK", "0"],
-      ]);
-      c.send("10.disconnect;");
-      await c.waitClosed();
-      const r = await report;
-      expect(r.input.mouse).toEqual([["10", "20", "1"]]);
-      expect(r.input.key).toEqual([["65307", "1"]]);
-      expect(r.input.size).toEqual([["800", "600"]]);
-      expect(r.input.clipboard).toEqual([text]);
-      expect(r.input.syncs).toBeGreaterThan(0);
+      try {
+        const { client: c, report } = await h.connect();
+        c.echoSync = true;
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(connectFor("vnc", vncConnect("5905")));
+        await c.waitFor("ready");
+        c.send(encodeInstruction("mouse", "10", "20", "1"));
+        c.send(encodeInstruction("key", "65307", "1"));
+        c.send(encodeInstruction("size", "800", "600"));
+        const text = "héllo, wörld 🌍; done";
+        const b64 = Buffer.from(text).toString("base64");
+        c.send(encodeInstruction("clipboard", "7", "text/plain"));
+        c.send(encodeInstruction("blob", "7", b64.slice(0, 12)));
+        c.send(encodeInstruction("blob", "7", b64.slice(12)));
+        c.send(encodeInstruction("end", "7"));
+        await c.until(() => c.received.filter((i) => i.opcode === "ack").length >= 2);
+        const acks = c.received.filter((i) => i.opcode === "ack").map((i) => i.args);
+        expect(acks).toEqual([
+          ["7", "OK", "0"],
+          ["7", "OK", "0"],
+        ]);
+        c.send("10.disconnect;");
+        await c.waitClosed();
+        const r = await report;
+        expect(r.input.mouse).toEqual([["10", "20", "1"]]);
+        expect(r.input.key).toEqual([["65307", "1"]]);
+        expect(r.input.size).toEqual([["800", "600"]]);
+        expect(r.input.clipboard).toEqual([text]);
+        expect(r.input.syncs).toBeGreaterThan(0);
+      } finally {
+        await h.close();
+      }
     });
 
     it("sends a clipboard stream split into base64 blobs", async () => {
       const h = await harness({ resolveSession: hold({ end: "hold" }) });
-      const { client: c } = await h.connect();
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(connectFor("vnc", vncConnect("5905")));
-      const ready = await c.waitFor("ready");
-      const id = c.received[ready]!.args[0]!;
-      const text = `${"é".repeat(4000)}🌍`;
-      expect(h.sim.sendClipboard(id, text)).toBe(1);
-      const end = await c.waitFor("end");
-      const stream = c.received.slice(ready + 1, end + 1);
-      expect(stream.map((i) => i.opcode)).toEqual(["clipboard", "blob", "blob", "end"]);
-      expect(stream[0]!.args).toEqual(["63", "text/plain"]);
-      expect(stream[1]!.args[1]!.length).toBe(8064);
-      const bytes = Buffer.concat(stream.slice(1, 3).map((i) => Buffer.from(i.args[1]!, "base64")));
-      expect(bytes.toString("utf8")).toBe(text);
+      try {
+        const { client: c } = await h.connect();
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(connectFor("vnc", vncConnect("5905")));
+        const ready = await c.waitFor("ready");
+        const id = c.received[ready]!.args[0]!;
+        const text = `${"é".repeat(4000)}🌍`;
+        expect(h.sim.sendClipboard(id, text)).toBe(1);
+        const end = await c.waitFor("end");
+        const stream = c.received.slice(ready + 1, end + 1);
+        expect(stream.map((i) => i.opcode)).toEqual(["clipboard", "blob", "blob", "end"]);
+        expect(stream[0]!.args).toEqual(["63", "text/plain"]);
+        expect(stream[1]!.args[1]!.length).toBe(8064);
+        const bytes = Buffer.concat(
+          stream.slice(1, 3).map((i) => Buffer.from(i.args[1]!, "base64")),
+        );
+        expect(bytes.toString("utf8")).toBe(text);
+      } finally {
+        await h.close();
+      }
     });
 
     it("joins a live connection by id; the joiner leaves when the owner does", async () => {
@@ -371,94 +424,116 @@ for (const [transport, start] of Object.entries(transports)) {
         resolveSession: (ctx) =>
           ctx.joining ? { end: "hold" } : { recording: "native/vnc-native", end: "hold" },
       });
-      const owner = await h.connect();
-      owner.client.echoSync = true;
-      owner.client.send(encodeInstruction("select", "vnc"));
-      owner.client.send(connectFor("vnc", vncConnect("5905")));
-      const id = owner.client.received[await owner.client.waitFor("ready")]!.args[0]!;
-      expect(h.sim.connections).toContain(id);
+      try {
+        const owner = await h.connect();
+        owner.client.echoSync = true;
+        owner.client.send(encodeInstruction("select", "vnc"));
+        owner.client.send(connectFor("vnc", vncConnect("5905")));
+        const id = owner.client.received[await owner.client.waitFor("ready")]!.args[0]!;
+        expect(h.sim.connections).toContain(id);
 
-      const joiner = await h.connect();
-      joiner.client.echoSync = true;
-      joiner.client.send(encodeInstruction("select", id));
-      await joiner.client.waitFor("args");
-      expect(joiner.client.received[0]!.args).toEqual(parseAll(args("vnc")).instructions[0]!.args);
-      joiner.client.send(encodeInstruction("size", "640", "480", "96"));
-      joiner.client.send(connectFor("vnc", vncConnect("5905")));
-      const ready = await joiner.client.waitFor("ready");
-      expect(joiner.client.received[ready]!.args[0]).toBe(id);
-      expect(h.sim.sendClipboard(id, "to both")).toBe(2);
-      await joiner.client.waitFor("clipboard");
-      await owner.client.waitFor("clipboard");
+        const joiner = await h.connect();
+        joiner.client.echoSync = true;
+        joiner.client.send(encodeInstruction("select", id));
+        await joiner.client.waitFor("args");
+        expect(joiner.client.received[0]!.args).toEqual(
+          parseAll(args("vnc")).instructions[0]!.args,
+        );
+        joiner.client.send(encodeInstruction("size", "640", "480", "96"));
+        joiner.client.send(connectFor("vnc", vncConnect("5905")));
+        const ready = await joiner.client.waitFor("ready");
+        expect(joiner.client.received[ready]!.args[0]).toBe(id);
+        expect(h.sim.sendClipboard(id, "to both")).toBe(2);
+        await joiner.client.waitFor("clipboard");
+        await owner.client.waitFor("clipboard");
 
-      owner.client.send("10.disconnect;");
-      await joiner.client.waitClosed(5000);
-      expect(joiner.client.opcodes.at(-1)).toBe("disconnect");
-      const r = await joiner.report;
-      expect(r).toMatchObject({ joined: id, protocol: "vnc", select: id, connectionId: id });
-      expect(r.end?.reason).toBe("connection-closed");
-      expect((await owner.report).end?.reason).toBe("client-disconnect");
+        owner.client.send("10.disconnect;");
+        await joiner.client.waitClosed(5000);
+        expect(joiner.client.opcodes.at(-1)).toBe("disconnect");
+        const r = await joiner.report;
+        expect(r).toMatchObject({ joined: id, protocol: "vnc", select: id, connectionId: id });
+        expect(r.end?.reason).toBe("connection-closed");
+        expect((await owner.report).end?.reason).toBe("client-disconnect");
+      } finally {
+        await h.close();
+      }
     });
 
     it("a sync echo newer than any sent is fatal", async () => {
       const h = await harness({
         resolveSession: hold({ recording: "native/vnc-native", end: "hold" }),
       });
-      const { client: c, report } = await h.connect();
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(connectFor("vnc", vncConnect("5905")));
-      await c.waitFor("sync");
-      c.send(encodeInstruction("sync", "99999999999"));
-      await c.waitClosed();
-      expect(c.opcodes.at(-1)).toBe("disconnect");
-      expect((await report).end?.reason).toBe("sync-ahead");
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(connectFor("vnc", vncConnect("5905")));
+        await c.waitFor("sync");
+        c.send(encodeInstruction("sync", "99999999999"));
+        await c.waitClosed();
+        expect(c.opcodes.at(-1)).toBe("disconnect");
+        expect((await report).end?.reason).toBe("sync-ahead");
+      } finally {
+        await h.close();
+      }
     });
 
     it("a client silent for syncTimeoutMs (2 s) gets error 776 + disconnect", async () => {
       const h = await harness({ syncTimeoutMs: 2000, resolveSession: hold({ end: "hold" }) });
-      const { client: c, report } = await h.connect();
-      c.send(encodeInstruction("select", "ssh"));
-      c.send(
-        connectFor(
-          "ssh",
-          parseAll(args("ssh")).instructions[0]!.args.map((n, k) => (k === 0 ? n : "")),
-        ),
-      );
-      await c.waitFor("ready");
-      await sleep(1000);
-      c.send("3.nop;"); // any instruction counts as activity, as guacd's receive timeout
-      const last = Date.now();
-      await c.waitClosed(5000);
-      expect(c.closedAt - last).toBeGreaterThanOrEqual(1900);
-      const tail = c.received.slice(-2).map((i) => [i.opcode, ...i.args]);
-      expect(tail).toEqual([["error", "Aborted. See logs.", "776"], ["disconnect"]]);
-      expect((await report).input.nops).toBe(1);
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(encodeInstruction("select", "ssh"));
+        c.send(
+          connectFor(
+            "ssh",
+            parseAll(args("ssh")).instructions[0]!.args.map((n, k) => (k === 0 ? n : "")),
+          ),
+        );
+        await c.waitFor("ready");
+        await sleep(1000);
+        c.send("3.nop;"); // any instruction counts as activity, as guacd's receive timeout
+        const last = Date.now();
+        await c.waitClosed(5000);
+        expect(c.closedAt - last).toBeGreaterThanOrEqual(1900);
+        const tail = c.received.slice(-2).map((i) => [i.opcode, ...i.args]);
+        expect(tail).toEqual([["error", "Aborted. See logs.", "776"], ["disconnect"]]);
+        expect((await report).input.nops).toBe(1);
+      } finally {
+        await h.close();
+      }
     });
 
     it("vnc-required with the password given in connect skips the prompt", async () => {
       const h = await harness();
-      const { client: c, report } = await h.connect();
-      c.echoSync = true;
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(connectFor("vnc", vncConnect("5907", "s3cret")));
-      await c.until(() => c.received.length >= 154);
-      expect(c.opcodes).not.toContain("required");
-      expect(c.opcodes).not.toContain("ack");
-      expect(c.opcodes.slice(0, 4)).toEqual(["args", "ready", "size", "size"]);
-      c.end();
-      expect((await report).plan).toEqual({ recording: "vnc-required", required: "skip" });
+      try {
+        const { client: c, report } = await h.connect();
+        c.echoSync = true;
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(connectFor("vnc", vncConnect("5907", "s3cret")));
+        await c.until(() => c.received.length >= 154);
+        expect(c.opcodes).not.toContain("required");
+        expect(c.opcodes).not.toContain("ack");
+        expect(c.opcodes.slice(0, 4)).toEqual(["args", "ready", "size", "size"]);
+        c.end();
+        expect((await report).plan).toEqual({ recording: "vnc-required", required: "skip" });
+      } finally {
+        await h.close();
+      }
     });
 
     it("an unknown recording in a plan rejects serve with unknown-recording", async () => {
       const h = await harness({ resolveSession: hold({ recording: "nope" }) });
-      const { client: c, report } = await h.connect();
-      c.send(encodeInstruction("select", "vnc"));
-      c.send(connectFor("vnc", vncConnect("5905")));
-      await c.waitClosed();
-      if (transport === "memory") {
-        await expect(report).rejects.toMatchObject({ code: "unknown-recording" });
-      } else {
-        expect((await report).end?.reason).toBe("internal-error");
+      try {
+        const { client: c, report } = await h.connect();
+        c.send(encodeInstruction("select", "vnc"));
+        c.send(connectFor("vnc", vncConnect("5905")));
+        await c.waitClosed();
+        if (transport === "memory") {
+          await expect(report).rejects.toMatchObject({ code: "unknown-recording" });
+        } else {
+          expect((await report).end?.reason).toBe("internal-error");
+        }
+      } finally {
+        await h.close();
       }
     });
   });
