@@ -1,6 +1,6 @@
 import type { ChartGroup } from "./section.ts";
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -19,13 +19,13 @@ export function ratioChart(title: string, groups: readonly ChartGroup[]): string
   const out: string[] = [];
   let y = 40;
   for (const group of groups) {
-    out.push(`<text x="8" y="${y + 12}" font-weight="bold">${escape(group.title)}</text>`);
+    out.push(`<text x="8" y="${y + 12}" font-weight="bold">${escapeXml(group.title)}</text>`);
     y += 20;
     for (const bar of group.bars) {
       const missed = bar.target !== undefined && bar.value < bar.target;
       const fill = missed ? "#d9534f" : bar.value >= 1 ? "#4a90d9" : "#f0ad4e";
       out.push(
-        `<text x="${labelWidth - 6}" y="${y + 12}" text-anchor="end">${escape(bar.label)}</text>`,
+        `<text x="${labelWidth - 6}" y="${y + 12}" text-anchor="end">${escapeXml(bar.label)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${(x(bar.value) - labelWidth).toFixed(1)}" ` +
           `height="${barHeight}" fill="${fill}"/>`,
         `<text x="${(x(bar.value) + 4).toFixed(1)}" y="${y + 12}">${bar.value.toFixed(2)}x</text>`,
@@ -56,7 +56,7 @@ export function ratioChart(title: string, groups: readonly ChartGroup[]): string
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
       `font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="20" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="8" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     ...grid,
     ...out,
     "</svg>",

@@ -375,7 +375,10 @@ export function codecCases(
 }
 
 /** Our decoder over the input, once and untimed: the reference every parser is checked against. */
-export function decodeReference(input: BenchInput): { instructions: Instruction[]; error?: string } {
+export function decodeReference(input: BenchInput): {
+  instructions: Instruction[];
+  error?: string;
+} {
   const instructions: Instruction[] = [];
   const decoder = new InstructionDecoder((i) => instructions.push(i));
   try {

@@ -11,7 +11,13 @@ import {
 import { type BenchInput, listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
 import { fmt, ratio, table } from "./format.ts";
 import { type Measurement, measure } from "./measure.ts";
-import type { ChartGroup, Section, SectionContext, SectionResult, TargetStatus } from "./section.ts";
+import type {
+  ChartGroup,
+  Section,
+  SectionContext,
+  SectionResult,
+  TargetStatus,
+} from "./section.ts";
 import { clientSideStream } from "./synthetic.ts";
 import { commonJsParser, liteParser } from "./upstream.ts";
 
@@ -65,8 +71,7 @@ function targetsFor(name: string): { caseId: string; target: number }[] {
 
 function loadInputs(ctx: SectionContext): BenchInput[] {
   const inputs: BenchInput[] = [];
-  const wanted = (name: string): boolean =>
-    ctx.filter === undefined || name.includes(ctx.filter);
+  const wanted = (name: string): boolean => ctx.filter === undefined || name.includes(ctx.filter);
   for (const name of listCorpusFiles()) if (wanted(name)) inputs.push(loadCorpusInput(name));
   const syntheticName = "synthetic:client-small-instructions";
   if (wanted(syntheticName)) {
@@ -76,7 +81,7 @@ function loadInputs(ctx: SectionContext): BenchInput[] {
   return inputs;
 }
 
-async function benchInput(
+export async function benchInput(
   input: BenchInput,
   codec: CodecContext,
   ctx: SectionContext,
@@ -99,12 +104,15 @@ async function benchInput(
   // Encoders move as many bytes as they write; take it from our encoder's own run.
   const encoded = measured.find((x) => x.c.id === "encoder-stream")?.outcome.bytes;
   const bytesOf = (c: BenchCase): number =>
-    c.kind === "encode" && encoded !== undefined && Number.isFinite(encoded) ? encoded : c.bytesPerRun;
+    c.kind === "encode" && encoded !== undefined && Number.isFinite(encoded)
+      ? encoded
+      : c.bytesPerRun;
 
   let fastestUpstream: (typeof measured)[number] | undefined;
   for (const x of measured) {
     if (!REFERENCE_FEEDS.includes(x.c.id) || x.m === null) continue;
-    if (fastestUpstream?.m == null || x.m.medianMs < fastestUpstream.m.medianMs) fastestUpstream = x;
+    if (fastestUpstream?.m == null || x.m.medianMs < fastestUpstream.m.medianMs)
+      fastestUpstream = x;
   }
   const upstreamEncoder = measured.find((x) => x.c.id === "lite-encode");
 

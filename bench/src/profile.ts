@@ -15,7 +15,8 @@ const input = inputName.startsWith("synthetic")
   ? makeInput("synthetic:client-small-instructions", clientSideStream().bytes, true)
   : (() => {
       const name = listCorpusFiles().find((n) => n.includes(inputName));
-      if (name === undefined) throw new Error(`Cannot profile: no corpus file matches ${inputName}`);
+      if (name === undefined)
+        throw new Error(`Cannot profile: no corpus file matches ${inputName}`);
       return loadCorpusInput(name);
     })();
 const reference = decodeReference(input);
