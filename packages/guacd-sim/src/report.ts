@@ -91,6 +91,8 @@ export interface SessionReport {
   joined?: string;
   /** The id sent in `ready`. */
   connectionId?: string;
+  /** This user's id (`@<uuid>`), as guacd names users in `msg` notifications. */
+  userId?: string;
   /** Every instruction between `select` and `connect`, in order. */
   readonly handshake: { readonly opcode: string; readonly args: readonly string[] }[];
   size?: readonly string[];

@@ -446,6 +446,26 @@ for (const [transport, start] of Object.entries(transports)) {
         expect(h.sim.sendClipboard(id, "to both")).toBe(2);
         await joiner.client.waitFor("clipboard");
         await owner.client.waitFor("clipboard");
+        const joinedMsg = owner.client.received.find((i) => i.opcode === "msg");
+        expect(joinedMsg?.args.slice(0, 1)).toEqual(["1"]);
+        expect(joinedMsg?.args[1]).toMatch(/^@[0-9a-f-]{36}$/);
+
+        // A second joiner comes and goes: the owner hears of both.
+        const second = await h.connect();
+        second.client.send(encodeInstruction("select", id));
+        second.client.send(encodeInstruction("name", "Zoë"));
+        second.client.send(connectFor("vnc", vncConnect("5905")));
+        await second.client.waitFor("ready");
+        second.client.end();
+        await owner.client.until(
+          () => owner.client.received.filter((i) => i.opcode === "msg").length >= 3,
+        );
+        const msgs = owner.client.received.filter((i) => i.opcode === "msg").map((i) => i.args);
+        expect(msgs.slice(1).map((m) => [m[0], m[2]])).toEqual([
+          ["1", "Zoë"],
+          ["2", "Zoë"],
+        ]);
+        expect(msgs[1]![1]).toBe(msgs[2]![1]);
 
         owner.client.send("10.disconnect;");
         await joiner.client.waitClosed(5000);

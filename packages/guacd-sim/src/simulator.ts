@@ -365,6 +365,7 @@ export class GuacdSimulator {
     const connection = id === undefined ? undefined : this.#connections.get(id);
     if (connection !== undefined) {
       connection.users.delete(session);
+      if (connection.owner !== session) connection.owner.notifyOwner("2", session.report);
       if (connection.owner === session) {
         this.#connections.delete(id!);
         for (const user of connection.users) user.connectionClosed();
@@ -446,6 +447,16 @@ class Session {
   abort(): Promise<void> {
     this.#close(this.#heldReason ?? "aborted", "abort");
     return this.#ended;
+  }
+
+  /**
+   * guacd 1.5+ tells a connection's owner when a user joins (`msg,1,<user id>,<name>`) or leaves
+   * (`msg,2,…`), if the owner's `connect` declared protocol 1.5.0 or newer.
+   */
+  notifyOwner(code: "1" | "2", user: SessionReport): void {
+    if (this.#mode !== "session" || this.#closing) return;
+    if (!supportsMsg(this.report.params?.VERSION ?? "")) return;
+    this.#send(encodeInstruction("msg", code, user.userId ?? "", user.name ?? ""));
   }
 
   connectionClosed(): void {
@@ -576,6 +587,7 @@ class Session {
     report.connect = { values: connect.args, raw: connect.rawArgs };
     const connectionId = joined === undefined ? `$${crypto.randomUUID()}` : report.joined!;
     report.connectionId = connectionId;
+    report.userId = `@${crypto.randomUUID()}`;
     // guacd sends ready before it checks the argument count.
     this.#send(encodeInstruction("ready", connectionId));
     if (connect.args.length !== names.length) return this.#close("arg-count", "server");
@@ -586,7 +598,10 @@ class Session {
     });
     report.params = params;
     const connection = joined ?? this.#sim._open(connectionId, protocol, this);
-    if (joined !== undefined) joined.users.add(this);
+    if (joined !== undefined) {
+      joined.users.add(this);
+      joined.owner.notifyOwner("1", report);
+    }
 
     const ctx: SessionContext =
       joined?.plan === undefined
@@ -883,6 +898,14 @@ class Session {
     await this.#reader.cancel().catch(() => {});
     this.#resolveEnded();
   }
+}
+
+/** Whether a `connect` version string (`VERSION_1_5_0`) is 1.5.0 or newer. */
+function supportsMsg(version: string): boolean {
+  const match = /^VERSION_(\d+)_(\d+)_(\d+)$/.exec(version);
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || (major === 1 && minor >= 5);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
