@@ -246,6 +246,8 @@ export interface RunningGuacdSimulator {
   readonly address: string;
   /** The simulator: live `sessions`, ended `reports`, `waitForReports`, `sendClipboard`. */
   readonly simulator: GuacdSimulator;
+  /** Reports of the sessions still open (live objects). */
+  readonly sessions: readonly SessionReport[];
   /** Reports of the sessions that have ended. */
   readonly reports: readonly SessionReport[];
   /** Stops listening, aborts every open session and waits for them to close. */
@@ -302,6 +304,9 @@ export async function startGuacdSimulator(
     port: boundPort,
     address: `${host}:${boundPort}`,
     simulator,
+    get sessions() {
+      return simulator.sessions;
+    },
     get reports() {
       return simulator.reports;
     },
