@@ -72,11 +72,12 @@ function targetsFor(name: string): { caseId: string; target: number }[] {
 function loadInputs(ctx: SectionContext): BenchInput[] {
   const inputs: BenchInput[] = [];
   const wanted = (name: string): boolean => ctx.filter === undefined || name.includes(ctx.filter);
-  for (const name of listCorpusFiles()) if (wanted(name)) inputs.push(loadCorpusInput(name));
+  for (const name of listCorpusFiles())
+    if (wanted(name)) inputs.push(loadCorpusInput(name, undefined, ctx.chunkBytes));
   const syntheticName = "synthetic:client-small-instructions";
   if (wanted(syntheticName)) {
     const stream = clientSideStream();
-    inputs.push(makeInput(syntheticName, stream.bytes, true));
+    inputs.push(makeInput(syntheticName, stream.bytes, true, ctx.chunkBytes));
   }
   return inputs;
 }
@@ -185,7 +186,7 @@ function printInput(result: InputResult, ctx: SectionContext): void {
   ctx.log();
   ctx.log(
     `## ${result.name}: ${result.bytes.toLocaleString("en-US")} bytes, ` +
-      `${result.instructions.toLocaleString("en-US")} instructions, ${result.chunks} chunks of 64 KiB` +
+      `${result.instructions.toLocaleString("en-US")} instructions, ${result.chunks} chunks of ${ctx.chunkBytes} B` +
       (result.fastestUpstream === null ? "" : `; ratios vs ${result.fastestUpstream}`),
   );
   const rows = result.cases.map((r) => {
@@ -240,7 +241,7 @@ function printInput(result: InputResult, ctx: SectionContext): void {
 /** Builds the codec section: decode, frame and encode on every corpus file and a synthetic stream. */
 export const codecSection: Section = {
   name: "codec",
-  title: "Codec: decode, frame, encode on 64 KiB chunks",
+  title: "Codec: decode, frame, encode, fed in TCP-read-sized chunks",
   async run(ctx: SectionContext): Promise<SectionResult> {
     const codec: CodecContext = { lite: liteParser(), commonJs: commonJsParser() };
     const inputs = loadInputs(ctx);

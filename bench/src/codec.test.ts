@@ -11,6 +11,7 @@ const ctx: SectionContext = {
   quick: true,
   filter: undefined,
   measure: { warmup: 0, runs: 1, minSampleMs: 0 },
+  chunkBytes: CHUNK_BYTES,
   log: () => {},
 };
 const codec: CodecContext = { lite: liteParser(), commonJs: commonJsParser() };

@@ -32,8 +32,13 @@ export function chunk(bytes: Uint8Array, size: number = CHUNK_BYTES): Uint8Array
   return chunks;
 }
 
-export function makeInput(name: string, bytes: Uint8Array, synthetic: boolean): BenchInput {
-  return { name, bytes, chunks: chunk(bytes), synthetic };
+export function makeInput(
+  name: string,
+  bytes: Uint8Array,
+  synthetic: boolean,
+  chunkBytes: number = CHUNK_BYTES,
+): BenchInput {
+  return { name, bytes, chunks: chunk(bytes, chunkBytes), synthetic };
 }
 
 /**
@@ -62,9 +67,13 @@ export function listCorpusFiles(dir: string = corpusDir()): string[] {
   return files;
 }
 
-export function loadCorpusInput(name: string, dir: string = corpusDir()): BenchInput {
+export function loadCorpusInput(
+  name: string,
+  dir: string = corpusDir(),
+  chunkBytes: number = CHUNK_BYTES,
+): BenchInput {
   const buffer = readFileSync(join(dir, name));
   // A plain Uint8Array (not a Buffer) so every parser sees the same type a web stream carries.
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  return makeInput(name, bytes, false);
+  return makeInput(name, bytes, false, chunkBytes);
 }

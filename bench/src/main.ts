@@ -25,7 +25,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ratioChart } from "./chart.ts";
 import { codecSection } from "./codec-section.ts";
-import { corpusDir } from "./corpus.ts";
+import { CHUNK_BYTES, corpusDir } from "./corpus.ts";
 import { gcAccounting, type MeasureOptions } from "./measure.ts";
 import type { Section, SectionContext, SectionResult } from "./section.ts";
 import { packageVersion } from "./upstream.ts";
@@ -41,6 +41,7 @@ interface Cli {
   json: string;
   svg: string;
   filter: string | undefined;
+  chunkBytes: number;
   sections: string[] | undefined;
 }
 
@@ -52,6 +53,7 @@ function parseArgs(argv: readonly string[]): Cli {
     json: resolve(resultsDir, "latest.json"),
     svg: resolve(resultsDir, "latest.svg"),
     filter: undefined,
+    chunkBytes: CHUNK_BYTES,
     sections: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -65,11 +67,16 @@ function parseArgs(argv: readonly string[]): Cli {
     else if (arg === "--json") cli.json = resolve(value());
     else if (arg === "--svg") cli.svg = resolve(value());
     else if (arg === "--filter") cli.filter = value();
-    else if (arg === "--section") cli.sections = value().split(",");
+    else if (arg === "--chunk-bytes") {
+      cli.chunkBytes = Number(value());
+      if (!Number.isInteger(cli.chunkBytes) || cli.chunkBytes < 1) {
+        throw new Error(`Cannot parse arguments: --chunk-bytes needs a positive integer`);
+      }
+    } else if (arg === "--section") cli.sections = value().split(",");
     else if (arg === "--help" || arg === "-h") {
       console.log(
         "usage: npm run bench -- [--quick] [--filter <substring>] [--section codec]\n" +
-          "                        [--json <path>] [--svg <path>]",
+          "                        [--chunk-bytes 65536] [--json <path>] [--svg <path>]",
       );
       process.exit(0);
     } else if (arg !== "--") throw new Error(`Cannot parse arguments: unknown ${arg}`);
@@ -106,13 +113,14 @@ async function main(): Promise<void> {
     console.log(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
   console.log(
-    `method: 64 KiB chunks; ${measureOptions.warmup} warm-up, median of ${measureOptions.runs} ` +
+    `method: chunks of ${cli.chunkBytes} B; ${measureOptions.warmup} warm-up, median of ${measureOptions.runs} ` +
       `samples (>= ${measureOptions.minSampleMs} ms each); MB/s over input bytes`,
   );
   const ctx: SectionContext = {
     quick: cli.quick,
     filter: cli.filter,
     measure: measureOptions,
+    chunkBytes: cli.chunkBytes,
     log: (line = "") => console.log(line),
   };
   const results: Record<string, SectionResult & { title: string }> = {};
@@ -126,7 +134,8 @@ async function main(): Promise<void> {
   console.log();
   console.log(`done in ${seconds.toFixed(1)} s`);
 
-  const json = { environment: env, settings: measureOptions, seconds, sections: results };
+  const settings = { ...measureOptions, chunkBytes: cli.chunkBytes };
+  const json = { environment: env, settings, seconds, sections: results };
   mkdirSync(dirname(cli.json), { recursive: true });
   writeFileSync(cli.json, `${JSON.stringify(json, null, 2)}\n`);
   const groups = Object.values(results).flatMap((r) => r.chart);

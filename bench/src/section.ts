@@ -6,6 +6,8 @@ export interface SectionContext {
   /** Only inputs whose name contains this run (sections decide what "input" means). */
   readonly filter: string | undefined;
   readonly measure: MeasureOptions;
+  /** Bytes per input chunk (a TCP read). @default 65536 */
+  readonly chunkBytes: number;
   /** Prints a line of the report. */
   log(line?: string): void;
 }
