@@ -340,6 +340,32 @@ export function codecCases(
       },
     },
     {
+      id: "floor-stream-objects",
+      label: "floor web stream passing the instructions",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      async run() {
+        // What pipeThrough costs alone: an identity-like TransformStream that turns each chunk into
+        // its share of the (pre-decoded) instructions, one enqueue each, drained with a reader.
+        const total = instructions.length;
+        let next = 0;
+        let index = 0;
+        const pass = new TransformStream<Uint8Array, Instruction>({
+          transform(_chunk, controller) {
+            const until = Math.floor((++index * total) / chunks.length);
+            while (next < until) controller.enqueue(instructions[next++]!);
+          },
+        });
+        let seen = 0;
+        await drain(streamOf(chunks).pipeThrough(pass), (i) => {
+          seen++;
+          do_not_optimize(i);
+        });
+        return { instructions: seen, bytes: Number.NaN };
+      },
+    },
+    {
       id: "floor-scan",
       label: "floor scan for ';' (indexOf)",
       group: "floor",
