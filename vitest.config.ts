@@ -28,6 +28,19 @@ export default defineConfig({
         extends: true,
         test: { name: "bench", include: ["bench/src/**/*.test.ts"] },
       },
+      {
+        extends: true,
+        test: { name: "tunnel", include: ["packages/tunnel/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        // Browser and load tests of the example brokers: one file at a time (2 cores).
+        test: {
+          name: "examples",
+          include: ["examples/*/test/**/*.test.ts"],
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

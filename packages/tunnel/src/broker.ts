@@ -1,0 +1,297 @@
+import {
+  GuacamoleClient,
+  GuacamoleClientError,
+  type GuacamoleLimits,
+  GuacamoleStatusError,
+  type Instruction,
+} from "@guacstream/codec";
+import { runBridge } from "./_bridge.ts";
+import { SocketAdapter } from "./_socket.ts";
+import type { BridgeOptions, BridgeResult, GuacdByteDuplex } from "./bridge.ts";
+import { closeCodeFor } from "./close.ts";
+import { TunnelError } from "./errors.ts";
+import { readOnlyFilter } from "./filters.ts";
+import { SessionRecorderStream } from "./recorder.ts";
+import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
+import { openToken, type ReplayGuard } from "./token.ts";
+import type { WebSocketLike } from "./websocket.ts";
+
+/**
+ * What the broker knows about a tunnel it is setting up, for {@link AcceptTunnelOptions.record}
+ * and {@link AcceptTunnelOptions.onEvent}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TunnelInfo } from "@guacstream/tunnel";
+ *
+ * const info: TunnelInfo = { uuid: "u", tokenId: "t", connectionId: "$c", settings: { protocol: "vnc" } };
+ * assert.equal(info.connectionId, "$c");
+ * ```
+ */
+export interface TunnelInfo {
+  /** The tunnel UUID sent to the browser. */
+  readonly uuid: string;
+  /** The token's ID. */
+  readonly tokenId: string;
+  /** guacd's connection ID (`$…`), which another user can join. */
+  readonly connectionId: string;
+  /** The settings the handshake used (token settings plus allowed browser choices). */
+  readonly settings: ConnectionSettings;
+}
+
+/**
+ * One step of a tunnel's life, for logs and metrics: `refused` (token or settings, before any
+ * guacd connection), `failed` (guacd unreachable or the handshake failed), `open`, `closed`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TunnelEvent } from "@guacstream/tunnel";
+ *
+ * const event: TunnelEvent = { type: "refused", code: "TOKEN_EXPIRED", closeCode: 1008 };
+ * assert.equal(event.type, "refused");
+ * ```
+ */
+export type TunnelEvent =
+  | { readonly type: "refused"; readonly code: string; readonly closeCode: number }
+  | {
+      readonly type: "failed";
+      readonly status: number;
+      readonly closeCode: number;
+      readonly error: Error;
+    }
+  | { readonly type: "open"; readonly info: TunnelInfo }
+  | { readonly type: "closed"; readonly info: TunnelInfo; readonly result: BridgeResult };
+
+/**
+ * Options of {@link acceptTunnel}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AcceptTunnelOptions, generateTokenSecret, importTokenKey } from "@guacstream/tunnel";
+ *
+ * const options: AcceptTunnelOptions = {
+ *   key: await importTokenKey(generateTokenSecret()),
+ *   connect: () => Promise.reject(new Error("no guacd in this example")),
+ *   allow: ["width", "height", "dpi", "timezone"],
+ * };
+ * assert.equal(options.allow?.length, 4);
+ * ```
+ */
+export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
+  /** The key tokens are sealed with ({@link importTokenKey}). */
+  key: CryptoKey;
+  /**
+   * Opens a byte connection to guacd (e.g. `connect` of `@guacstream/transport-node` or
+   * `@guacstream/transport-deno`). Called only after the token is accepted.
+   */
+  connect: (settings: ConnectionSettings) => Promise<GuacdByteDuplex>;
+  /**
+   * Refuses tokens seen before. Without one, a token works until it expires.
+   */
+  replay?: ReplayGuard;
+  /**
+   * The settings the browser may choose in the tunnel URL's query; any other is ignored.
+   * @default {[]}
+   */
+  allow?: readonly BrowserSetting[];
+  /**
+   * Milliseconds for the whole guacd handshake.
+   * @default {15000}
+   */
+  handshakeTimeout?: number;
+  /**
+   * Limits for the handshake and the bridge.
+   * @default {DEFAULT_LIMITS}
+   */
+  limits?: Partial<GuacamoleLimits>;
+  /**
+   * Extra browser → guacd filters chosen per tunnel, after the token is opened (e.g. by user).
+   * A token with `readOnly: true` always gets {@link readOnlyFilter} first.
+   */
+  filters?: (info: TunnelInfo) => readonly TransformStream<Instruction, Instruction>[];
+  /**
+   * Where to record the session (a `.guac` file); `undefined` records nothing. The sink is closed
+   * when the tunnel ends.
+   */
+  record?: (info: TunnelInfo) => WritableStream<Uint8Array> | undefined;
+  /** Called at each step of the tunnel's life. */
+  onEvent?: (event: TunnelEvent) => void;
+  /** The current time in milliseconds since the epoch, for token expiry (tests). */
+  now?: () => number;
+}
+
+/**
+ * Serves one browser tunnel from start to end: reads the token from the tunnel URL's `token`
+ * query field, opens it (refusing a missing, forged, tampered, expired or replayed one with a
+ * close code and no guacd connection), merges the browser's allowed settings, connects to guacd,
+ * performs the handshake with `GuacamoleClient`, then runs {@link bridgeTunnel} on the raw
+ * connection. Call it synchronously when the WebSocket is accepted, so no early message is lost.
+ *
+ * @example A forged token is refused before guacd is contacted
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { acceptTunnel, generateTokenSecret, importTokenKey, type WebSocketLike } from "@guacstream/tunnel";
+ *
+ * let closed: [number | undefined, string | undefined] | undefined;
+ * const ws: WebSocketLike = {
+ *   readyState: 1,
+ *   bufferedAmount: 0,
+ *   send: () => {},
+ *   close: (code, reason) => void (closed = [code, reason]),
+ *   addEventListener: () => {},
+ * };
+ * let connects = 0;
+ * const result = await acceptTunnel(ws, "ws://broker/tunnel?token=v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", {
+ *   key: await importTokenKey(generateTokenSecret()),
+ *   connect: async () => {
+ *     connects++;
+ *     throw new Error("unreachable");
+ *   },
+ * });
+ * assert.equal(connects, 0);
+ * assert.deepEqual(closed, [1008, "769 Token invalid"]);
+ * assert.equal(result.initiator, "error");
+ * ```
+ */
+export async function acceptTunnel(
+  ws: WebSocketLike,
+  url: string | URL,
+  options: AcceptTunnelOptions,
+): Promise<BridgeResult> {
+  const socket = new SocketAdapter(ws);
+  const emit = options.onEvent ?? (() => {});
+  const query = new URL(url, "ws://localhost").searchParams;
+  const uuid = crypto.randomUUID();
+
+  let settings: ConnectionSettings;
+  let tokenId: string;
+  try {
+    const token = await openToken(options.key, query.get("token"), {
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
+      ...(options.now === undefined ? {} : { now: options.now() }),
+    });
+    tokenId = token.id;
+    settings = applyBrowserSettings(token.settings, query, options.allow ?? []);
+  } catch (cause) {
+    const error =
+      cause instanceof TunnelError
+        ? cause
+        : new TunnelError("TOKEN_MALFORMED", "Cannot open token", { cause });
+    emit({ type: "refused", code: error.code, closeCode: error.closeCode });
+    return refuse(socket, error.status, error.closeReason, error);
+  }
+
+  let raw: GuacdByteDuplex;
+  let connectionId: string;
+  let guacd: GuacdByteDuplex | undefined;
+  const abort = new AbortController();
+  // A browser that leaves during the handshake aborts it, so guacd is not left half-connected.
+  void socket.closed.then(() => abort.abort(new Error("The browser left")));
+  try {
+    try {
+      guacd = await options.connect(settings);
+    } catch (cause) {
+      throw new TunnelError("GUACD_UNREACHABLE", "Cannot connect to guacd", { cause });
+    }
+    const client = new GuacamoleClient(guacd, {
+      echoSync: false,
+      keepAliveInterval: 0,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+    const result = await client.handshake({
+      ...handshakeSettings(settings),
+      timeout: options.handshakeTimeout ?? 15000,
+      signal: abort.signal,
+    });
+    connectionId = result.id;
+    raw = client.detach();
+  } catch (cause) {
+    const status = statusOfFailure(cause);
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    emit({ type: "failed", status, closeCode: closeCodeFor(status), error });
+    if (guacd !== undefined) await closeQuietly(guacd);
+    const reason = cause instanceof TunnelError ? cause.closeReason : String(status);
+    return refuse(socket, status, reason, error);
+  }
+
+  const info: TunnelInfo = { uuid, tokenId, connectionId, settings };
+  const fromBrowser = [
+    ...(settings.readOnly === true ? [readOnlyFilter()] : []),
+    ...(options.fromBrowser ?? []),
+    ...(options.filters?.(info) ?? []),
+  ];
+  const sink = options.record?.(info);
+  const recorder = sink === undefined ? undefined : new SessionRecorderStream(sink);
+  const fromGuacd = [...(options.fromGuacd ?? []), ...(recorder === undefined ? [] : [recorder])];
+  emit({ type: "open", info });
+  const result = await runBridge(socket, raw, {
+    ...options,
+    uuid,
+    fromBrowser,
+    fromGuacd,
+  });
+  if (recorder !== undefined) await recorder.close().catch(() => {});
+  emit({ type: "closed", info, result });
+  return result;
+}
+
+async function refuse(
+  socket: SocketAdapter,
+  status: number,
+  reason: string,
+  error: Error,
+): Promise<BridgeResult> {
+  const closeCode = closeCodeFor(status);
+  if (await socket.opened) socket.close(closeCode, reason);
+  return {
+    initiator: "error",
+    status,
+    closeCode,
+    error,
+    bytesToBrowser: 0,
+    instructionsToGuacd: 0,
+  };
+}
+
+function handshakeSettings(settings: ConnectionSettings): ConnectionSettings {
+  // Only the fields the handshake knows; a token cannot smuggle in others.
+  const out: ConnectionSettings = {};
+  if (settings.protocol !== undefined) out.protocol = settings.protocol;
+  if (settings.join !== undefined) out.join = settings.join;
+  if (settings.readOnly !== undefined) out.readOnly = settings.readOnly;
+  if (settings.parameters !== undefined) out.parameters = settings.parameters;
+  if (settings.width !== undefined) out.width = settings.width;
+  if (settings.height !== undefined) out.height = settings.height;
+  if (settings.dpi !== undefined) out.dpi = settings.dpi;
+  if (settings.audio !== undefined) out.audio = settings.audio;
+  if (settings.video !== undefined) out.video = settings.video;
+  if (settings.image !== undefined) out.image = settings.image;
+  if (settings.timezone !== undefined) out.timezone = settings.timezone;
+  if (settings.name !== undefined) out.name = settings.name;
+  return out;
+}
+
+function statusOfFailure(cause: unknown): number {
+  if (cause instanceof TunnelError) return cause.status;
+  if (cause instanceof GuacamoleStatusError) return cause.status;
+  if (cause instanceof GuacamoleClientError) {
+    switch (cause.code) {
+      case "HANDSHAKE_TIMEOUT":
+        return 0x0202; // UPSTREAM_TIMEOUT
+      case "CONNECTION_CLOSED":
+        return 0x0203; // UPSTREAM_ERROR
+      case "ABORTED":
+        return 0x0000; // the browser left; nobody to tell
+      default:
+        return 0x0200; // SERVER_ERROR: the token's settings do not fit this guacd
+    }
+  }
+  return 0x0203;
+}
+
+async function closeQuietly(guacd: GuacdByteDuplex): Promise<void> {
+  await Promise.allSettled([guacd.readable.cancel(), guacd.writable.abort()]);
+}

@@ -1,0 +1,104 @@
+import { closeCodeFor } from "./close.ts";
+
+/**
+ * What went wrong in a {@link TunnelError}:
+ * - `TOKEN_MISSING`: the browser presented no token.
+ * - `TOKEN_MALFORMED`: the token is not one this broker's sealer made (bad encoding or version).
+ * - `TOKEN_FORGED`: the token does not authenticate under the broker's key (forged or tampered).
+ * - `TOKEN_EXPIRED`: the token's expiry has passed.
+ * - `TOKEN_REPLAYED`: the token was already used once.
+ * - `BAD_SETTING`: a browser-chosen setting (size, dpi, …) is out of range or malformed.
+ * - `BAD_INSTRUCTION`: the browser sent bytes that are not whole, valid Guacamole instructions.
+ * - `OVERRUN`: the browser sent more than the broker buffers while guacd is slow.
+ * - `GUACD_UNREACHABLE`: the broker could not connect to guacd.
+ * - `GUACD_FAILED`: the handshake with guacd or the guacd socket failed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { TunnelErrorCode } from "@guacstream/tunnel";
+ *
+ * const code: TunnelErrorCode = "TOKEN_REPLAYED";
+ * assert.equal(code, "TOKEN_REPLAYED");
+ * ```
+ */
+export type TunnelErrorCode =
+  | "TOKEN_MISSING"
+  | "TOKEN_MALFORMED"
+  | "TOKEN_FORGED"
+  | "TOKEN_EXPIRED"
+  | "TOKEN_REPLAYED"
+  | "BAD_SETTING"
+  | "BAD_INSTRUCTION"
+  | "OVERRUN"
+  | "GUACD_UNREACHABLE"
+  | "GUACD_FAILED";
+
+/** The Guacamole status each {@link TunnelErrorCode} is reported to the browser with. */
+const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
+  TOKEN_MISSING: 0x0301,
+  TOKEN_MALFORMED: 0x0300,
+  TOKEN_FORGED: 0x0301,
+  TOKEN_EXPIRED: 0x0301,
+  TOKEN_REPLAYED: 0x0303,
+  BAD_SETTING: 0x0300,
+  BAD_INSTRUCTION: 0x0300,
+  OVERRUN: 0x030d,
+  GUACD_UNREACHABLE: 0x0207,
+  GUACD_FAILED: 0x0203,
+};
+
+/**
+ * A refusal or failure of a tunnel, with the Guacamole `status` and WebSocket `closeCode` the
+ * browser is told. The close reason the bridge sends is `"<status> <short text>"`:
+ * guacamole-common-js reads the status with `parseInt(reason)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TunnelError } from "@guacstream/tunnel";
+ *
+ * const error = new TunnelError("TOKEN_EXPIRED", "Cannot accept token: it expired 5 s ago");
+ * assert.equal(error.status, 0x0301);
+ * assert.equal(error.closeCode, 1008);
+ * assert.equal(error.closeReason, "769 Token expired");
+ * ```
+ */
+export class TunnelError extends Error {
+  override readonly name = "TunnelError";
+  /** Stable identifier of the fault. */
+  readonly code: TunnelErrorCode;
+  /** The Guacamole status reported to the browser (e.g. 0x0301 CLIENT_UNAUTHORIZED). */
+  readonly status: number;
+  /** The WebSocket close code the browser receives. */
+  readonly closeCode: number;
+
+  constructor(
+    code: TunnelErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options?.status ?? STATUS[code];
+    this.closeCode = closeCodeFor(this.status);
+  }
+
+  /** The WebSocket close reason: the status, then a short text free of secrets. */
+  get closeReason(): string {
+    return `${this.status} ${REASON[this.code]}`;
+  }
+}
+
+const REASON: Readonly<Record<TunnelErrorCode, string>> = {
+  TOKEN_MISSING: "Token missing",
+  TOKEN_MALFORMED: "Token malformed",
+  TOKEN_FORGED: "Token invalid",
+  TOKEN_EXPIRED: "Token expired",
+  TOKEN_REPLAYED: "Token already used",
+  BAD_SETTING: "Bad setting",
+  BAD_INSTRUCTION: "Bad instruction",
+  OVERRUN: "Too much input",
+  GUACD_UNREACHABLE: "guacd unreachable",
+  GUACD_FAILED: "guacd failed",
+};
