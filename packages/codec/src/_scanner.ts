@@ -66,8 +66,15 @@ export class InstructionScanner {
   #atEnd = false;
   #failed: GuacamoleProtocolError | undefined;
 
-  constructor(limits: GuacamoleLimits, sink: ScanSink, decoding: boolean, strictUtf8: boolean) {
+  constructor(
+    limits: GuacamoleLimits,
+    sink: ScanSink,
+    decoding: boolean,
+    strictUtf8: boolean,
+    startOffset = 0,
+  ) {
     this.#limits = limits;
+    this.#streamLength = startOffset;
     this.#sink = sink;
     this.#decoding = decoding;
     this.#textDecoder = decoding ? new TextDecoder("utf-8", { fatal: strictUtf8 }) : undefined;
@@ -78,7 +85,7 @@ export class InstructionScanner {
     return this.#pendingLength;
   }
 
-  /** Total bytes received so far. */
+  /** Stream offset after the last byte received (bytes received, plus the start offset). */
   get streamLength(): number {
     return this.#streamLength;
   }

@@ -16,6 +16,12 @@ export interface InstructionDecoderOptions {
    * @default {false}
    */
   strictUtf8?: boolean;
+  /**
+   * The stream offset of the first byte pushed, so error offsets count from the connection's
+   * start when earlier bytes were read elsewhere (e.g. by a handshake).
+   * @default {0}
+   */
+  startOffset?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export class InstructionDecoder {
       { instruction: (opcode, args) => onInstruction({ opcode, args }) },
       true,
       options.strictUtf8 ?? false,
+      options.startOffset ?? 0,
     );
   }
 

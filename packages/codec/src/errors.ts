@@ -69,3 +69,48 @@ export class GuacamoleProtocolError extends SyntaxError {
     this.element = element;
   }
 }
+
+/**
+ * What went wrong in a {@link GuacamoleClientError}:
+ * - `HANDSHAKE_TIMEOUT`: guacd did not finish the handshake in time (it answers an unknown
+ *   protocol, or a `connect` it could not parse, with silence).
+ * - `ABORTED`: the caller's `AbortSignal` fired.
+ * - `UNKNOWN_PARAMETER`: a connection parameter that guacd did not list in `args`.
+ * - `UNEXPECTED_INSTRUCTION`: guacd sent something the handshake cannot continue from.
+ * - `CONNECTION_CLOSED`: the connection ended without guacd's `disconnect` (during the handshake,
+ *   or right after `ready`, which is how guacd rejects a `connect` it cannot use).
+ * - `INVALID_STATE`: the call does not fit the client's state (e.g. `send` before the handshake).
+ * - `STREAM_FAILED`: guacd refused a stream the client sent (see `cause`).
+ */
+export type GuacamoleClientErrorCode =
+  | "HANDSHAKE_TIMEOUT"
+  | "ABORTED"
+  | "UNKNOWN_PARAMETER"
+  | "UNEXPECTED_INSTRUCTION"
+  | "CONNECTION_CLOSED"
+  | "INVALID_STATE"
+  | "STREAM_FAILED";
+
+/**
+ * A session with guacd that cannot go on, for a reason on the client's side of the protocol:
+ * timeouts, aborts, configuration mistakes, a connection that ended too early.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacamoleClientError } from "@guacstream/codec";
+ *
+ * const error = new GuacamoleClientError("HANDSHAKE_TIMEOUT", "Cannot finish the handshake: no answer in 15000 ms");
+ * assert.equal(error.code, "HANDSHAKE_TIMEOUT");
+ * ```
+ */
+export class GuacamoleClientError extends Error {
+  override readonly name = "GuacamoleClientError";
+  /** Stable identifier of the fault. */
+  readonly code: GuacamoleClientErrorCode;
+
+  constructor(code: GuacamoleClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
