@@ -116,10 +116,10 @@ export interface BridgeResult {
  * @example Bridge an in-memory socket to a fake guacd
  * ```ts
  * import assert from "node:assert/strict";
- * import { bridgeTunnel, type WebSocketLike } from "@guacstream/tunnel";
+ * import { bridgeTunnel, type WebSocketEventLike, type WebSocketLike } from "@guacstream/tunnel";
  *
  * const sent: string[] = [];
- * const listeners = new Map<string, (event: { data?: unknown; code?: number; reason?: string }) => void>();
+ * const listeners = new Map<string, (event: WebSocketEventLike) => void>();
  * let closed: [number | undefined, string | undefined] | undefined;
  * const ws: WebSocketLike = {
  *   readyState: 1,
@@ -127,7 +127,7 @@ export interface BridgeResult {
  *   send: (data) => void sent.push(data),
  *   close: (code, reason) => {
  *     closed = [code, reason];
- *     listeners.get("close")?.({ code, reason });
+ *     listeners.get("close")?.({ type: "close", code, reason });
  *   },
  *   addEventListener: (type, listener) => void listeners.set(type, listener),
  * };

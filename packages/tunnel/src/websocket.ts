@@ -64,11 +64,13 @@ export interface WebSocketLike {
  * import assert from "node:assert/strict";
  * import type { WebSocketEventLike } from "@guacstream/tunnel";
  *
- * const event: WebSocketEventLike = { code: 1000, reason: "0" };
+ * const event: WebSocketEventLike = { type: "close", code: 1000, reason: "0" };
  * assert.equal(event.code, 1000);
  * ```
  */
 export interface WebSocketEventLike {
+  /** The event's type (`"message"`, `"close"`, …). */
+  readonly type: string;
   /** A `message` event's payload: a string for a text message. */
   readonly data?: unknown;
   /** A `close` event's code. */

@@ -1,0 +1,37 @@
+// Run: `pnpm --filter @guacstream/example-broker-node start` (or `npx tsx
+// --conditions=@guacstream/source examples/broker-node/src/main.ts`), then open the printed URL.
+// Environment: PORT (8080), HOST (127.0.0.1), GUACD_HOST/GUACD_PORT (else the simulator),
+// GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
+// RECORDING_DIR (record each session as a .guac file).
+import { demoProfiles } from "@guacstream/example-demo-page/server";
+import { startNodeBroker } from "./broker.ts";
+
+const env = process.env;
+const broker = await startNodeBroker({
+  host: env.HOST ?? "127.0.0.1",
+  port: Number(env.PORT ?? 8080),
+  ...(env.GUACD_HOST === undefined
+    ? {}
+    : { guacd: { host: env.GUACD_HOST, port: Number(env.GUACD_PORT ?? 4822) } }),
+  ...(env.GUACSTREAM_TOKEN_SECRET === undefined ? {} : { secret: env.GUACSTREAM_TOKEN_SECRET }),
+  ...(env.RECORDING_DIR === undefined ? {} : { recordingDir: env.RECORDING_DIR }),
+  profiles: demoProfiles(env.GUACD_CONNECTION),
+  onEvent: (event) => {
+    if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
+    else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
+    else if (event.type === "open") console.log(`tunnel open: ${event.info.connectionId}`);
+    else console.log(`tunnel closed: ${event.info.connectionId} (${event.result.closeCode})`);
+  },
+});
+const guacd =
+  broker.simulator === undefined
+    ? `guacd at ${env.GUACD_HOST}:${env.GUACD_PORT ?? 4822}`
+    : `the guacd simulator at ${broker.simulator.address}`;
+console.log(`guacstream Node broker using ${guacd}`);
+console.log(`Open ${broker.url}`);
+
+const stop = (): void => {
+  void broker.close().then(() => process.exit(0));
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);

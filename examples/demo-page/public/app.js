@@ -1,0 +1,120 @@
+// The demo page: guacamole-common-js 1.6 over the broker's WebSocket tunnel. It gets a token (from
+// the page URL's `token`, or a demo token from the broker), connects, and shows the display,
+// status, errors, title and clipboard. `window.demo` exposes state for the browser tests.
+import * as Guacamole from "./vendor/guacamole-common.js";
+
+const $ = (id) => document.getElementById(id);
+const query = new URLSearchParams(location.search);
+const demo = {
+  state: "idle",
+  names: [],
+  clipboard: [],
+  syncs: 0,
+  error: undefined,
+  closed: undefined,
+};
+window.demo = demo;
+window.Guacamole = Guacamole;
+
+const STATES = ["idle", "connecting", "waiting", "connected", "disconnecting", "disconnected"];
+
+function setStatus(text, state) {
+  $("status").textContent = text;
+  $("status").dataset.state = state;
+}
+
+function showError(status) {
+  demo.error = { code: status.code, message: status.message ?? "" };
+  $("error").hidden = false;
+  $("error").textContent =
+    `Error ${status.code} (0x${status.code.toString(16).padStart(4, "0")}): ${status.message ?? ""}`;
+  setStatus("error", "error");
+}
+
+async function getToken() {
+  if (query.has("token")) return query.get("token");
+  const response = await fetch(
+    `demo/token?profile=${encodeURIComponent(query.get("profile") ?? "vnc")}`,
+  );
+  if (!response.ok) throw new Error(`The broker issued no token (${response.status})`);
+  return (await response.json()).token;
+}
+
+const tunnel = new Guacamole.WebSocketTunnel("tunnel");
+const client = new Guacamole.Client(tunnel);
+demo.client = client;
+const display = client.getDisplay();
+$("display").appendChild(display.getElement());
+
+client.onstatechange = (state) => {
+  demo.state = STATES[state] ?? String(state);
+  if (demo.state !== "disconnected" || demo.error === undefined) setStatus(demo.state, demo.state);
+};
+client.onerror = showError;
+tunnel.onerror = showError;
+client.onsync = () => {
+  demo.syncs++;
+};
+client.onname = (name) => {
+  demo.names.push(name);
+  document.title = name;
+  $("title").textContent = name;
+};
+client.onclipboard = (stream, mimetype) => {
+  if (!/^text\//.test(mimetype)) return;
+  const reader = new Guacamole.StringReader(stream);
+  let text = "";
+  reader.ontext = (chunk) => {
+    text += chunk;
+  };
+  reader.onend = () => {
+    demo.clipboard.push(text);
+    $("clipboard-in").value = text;
+  };
+};
+
+// Fit the remote screen into the page, never above its own size.
+display.onresize = () => {
+  const width = $("display").clientWidth;
+  display.scale(Math.min(1, width / Math.max(display.getWidth(), 1)));
+};
+
+const mouse = new Guacamole.Mouse(display.getElement());
+mouse.onEach(["mousedown", "mouseup", "mousemove"], (event) => {
+  $("display").focus();
+  client.sendMouseState(event.state, true);
+});
+
+const keyboard = new Guacamole.Keyboard($("display"));
+keyboard.onkeydown = (keysym) => {
+  client.sendKeyEvent(1, keysym);
+};
+keyboard.onkeyup = (keysym) => {
+  client.sendKeyEvent(0, keysym);
+};
+
+$("clipboard-send").addEventListener("click", () => {
+  const stream = client.createClipboardStream("text/plain");
+  const writer = new Guacamole.StringWriter(stream);
+  writer.sendText($("clipboard-out").value);
+  writer.sendEnd();
+});
+$("disconnect").addEventListener("click", () => client.disconnect());
+window.addEventListener("pagehide", () => client.disconnect());
+
+try {
+  const token = await getToken();
+  const box = $("display").getBoundingClientRect();
+  const settings = new URLSearchParams({
+    token,
+    width: String(Math.max(320, Math.round(box.width))),
+    height: String(Math.max(240, Math.round(window.innerHeight - box.top - 20))),
+    dpi: String(Math.round(96 * (window.devicePixelRatio || 1))),
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+  for (const type of ["image/png", "image/jpeg", "image/webp"]) settings.append("image", type);
+  setStatus("connecting", "connecting");
+  client.connect(settings.toString());
+} catch (error) {
+  showError({ code: 0x0200, message: String(error?.message ?? error) });
+}
