@@ -45,6 +45,7 @@ const client = new Guacamole.Client(tunnel);
 demo.client = client;
 const display = client.getDisplay();
 $("display").appendChild(display.getElement());
+$("display").tabIndex = 0; // focusable, so the keyboard goes to the remote only when it has focus
 
 client.onstatechange = (state) => {
   demo.state = STATES[state] ?? String(state);
