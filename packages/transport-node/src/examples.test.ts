@@ -20,7 +20,7 @@ function examplesOf(source: string): string[] {
 }
 
 const cases: { name: string; code: string }[] = [];
-for (const file of ["connect.ts", "errors.ts"]) {
+for (const file of ["connect.ts", "errors.ts", "guacamole.ts"]) {
   const examples = examplesOf(await readFile(join(here, file), "utf8"));
   examples.forEach((code, i) => {
     cases.push({ name: `${file} example ${i + 1}`, code });
@@ -28,7 +28,7 @@ for (const file of ["connect.ts", "errors.ts"]) {
 }
 
 test("every export's example was found", () => {
-  expect(cases.length).toBeGreaterThanOrEqual(8);
+  expect(cases.length).toBeGreaterThanOrEqual(11);
 });
 
 test.each(cases)(
@@ -41,10 +41,14 @@ test.each(cases)(
         JSON.stringify(pathToFileURL(join(here, `${name}.ts`)).href),
       );
       await writeFile(script, rewritten);
-      await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
-        cwd: root,
-        timeout: 15_000,
-      });
+      await promisify(execFile)(
+        process.execPath,
+        ["--conditions=@guacstream/source", "--import", "tsx", script],
+        {
+          cwd: root,
+          timeout: 15_000,
+        },
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

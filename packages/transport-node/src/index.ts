@@ -10,3 +10,8 @@ export {
   type GuacdConnectionErrorCode,
   type GuacdConnectionErrorInit,
 } from "./errors.ts";
+export {
+  type ConnectedGuacamoleClient,
+  type ConnectGuacamoleOptions,
+  connectGuacamole,
+} from "./guacamole.ts";

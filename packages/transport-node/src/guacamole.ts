@@ -1,0 +1,187 @@
+import {
+  type GuacdDuplex as CodecDuplex,
+  GuacamoleClient,
+  type GuacamoleClientOptions,
+  type HandshakeOptions,
+} from "@guacstream/codec";
+import { type ConnectOptions, connect, type GuacdConnection } from "./connect.ts";
+
+/**
+ * Everything {@linkcode connectGuacamole} needs: where to connect ({@linkcode ConnectOptions}),
+ * what to ask guacd for (the codec's `HandshakeOptions`) and how the client behaves (the codec's
+ * `GuacamoleClientOptions`), in one object.
+ *
+ * `timeout` bounds the connect (lookup, TCP, TLS) and `handshakeTimeout` the handshake after it;
+ * `signal` aborts either.
+ *
+ * @example A VNC session through a TLS-terminating guacd, read-only
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConnectGuacamoleOptions } from "./guacamole.ts";
+ *
+ * const options: ConnectGuacamoleOptions = {
+ *   host: "guacd.lan",
+ *   tls: { ca: "-----BEGIN CERTIFICATE-----\n…" },
+ *   protocol: "vnc",
+ *   parameters: { hostname: "desktop", port: 5900, "read-only": true },
+ *   width: 1280,
+ *   height: 800,
+ *   handshakeTimeout: 5000,
+ *   keepAliveInterval: 5000,
+ * };
+ * assert.equal(options.protocol, "vnc");
+ * ```
+ */
+export interface ConnectGuacamoleOptions
+  extends ConnectOptions,
+    Omit<HandshakeOptions, "timeout" | "signal">,
+    GuacamoleClientOptions {
+  /** Aborts the connect or the handshake, whichever is under way (no effect once resolved). */
+  signal?: AbortSignal;
+  /** Milliseconds for the Guacamole handshake once the socket is open. @default {15000} */
+  handshakeTimeout?: number;
+}
+
+/**
+ * A {@linkcode GuacamoleClient} whose handshake is done, over a socket it owns: `close()` also
+ * closes the socket, and so does the session ending (unless `detach()` handed the socket over).
+ *
+ * @example The socket is there for its addresses and byte counts
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ConnectedGuacamoleClient } from "./guacamole.ts";
+ *
+ * const describe = (client: ConnectedGuacamoleClient): string =>
+ *   `${client.id} via ${client.connection.remoteAddress}:${client.connection.remotePort}`;
+ * assert.equal(typeof describe, "function");
+ * ```
+ */
+export interface ConnectedGuacamoleClient extends GuacamoleClient {
+  /** The socket under the session. */
+  readonly connection: GuacdConnection;
+}
+
+/** Closes its socket with the session, unless the caller took the socket with `detach()`. */
+class SocketGuacamoleClient extends GuacamoleClient implements ConnectedGuacamoleClient {
+  readonly connection: GuacdConnection;
+  #detached = false;
+
+  constructor(connection: GuacdConnection, options: GuacamoleClientOptions) {
+    super(connection, options);
+    this.connection = connection;
+    // A session that ends by itself (guacd's disconnect, an error) leaves no socket behind.
+    void this.closed.then(() => {
+      if (!this.#detached) void this.connection.close();
+    });
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      if (!this.#detached) await this.connection.close();
+    }
+  }
+
+  override detach(): CodecDuplex {
+    this.#detached = true;
+    try {
+      return super.detach();
+    } catch (error) {
+      this.#detached = false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Connects to guacd and performs the Guacamole handshake: the one call for a session. Resolves with
+ * the client once guacd has sent `ready`.
+ *
+ * Rejects with the transport's `GuacdConnectionError` when the socket cannot be opened, and with
+ * the codec's `GuacamoleStatusError` (guacd sent `error`) or `GuacamoleClientError` (timeout,
+ * abort, unknown parameter, connection closed) when the handshake fails; the socket is closed
+ * before it rejects.
+ *
+ * @example A session with a tiny scripted guacd
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:net";
+ * import { connectGuacamole } from "./guacamole.ts";
+ *
+ * // Answers select with args, connect with ready, then sends a frame and disconnects.
+ * const server = createServer((socket) => {
+ *   let input = "";
+ *   socket.on("data", (data) => {
+ *     input += data;
+ *     if (input.includes("6.select,")) socket.write("4.args,13.VERSION_1_5_0,8.hostname;");
+ *     if (input.includes("7.connect,")) {
+ *       socket.end("5.ready,5.$demo;4.sync,2.10;10.disconnect;");
+ *     }
+ *     input = "";
+ *   });
+ * }).listen(0, "127.0.0.1");
+ * await new Promise((resolve) => server.once("listening", resolve));
+ * try {
+ *   const { port } = server.address() as { port: number };
+ *   const client = await connectGuacamole({ port, protocol: "vnc", parameters: { hostname: "pc" } });
+ *   assert.equal(client.id, "$demo");
+ *   const opcodes: string[] = [];
+ *   for await (const { opcode } of client.instructions) opcodes.push(opcode);
+ *   assert.deepEqual(opcodes, ["sync", "disconnect"]);
+ *   await client.close();
+ *   assert.equal(await client.connection.closed, undefined);
+ * } finally {
+ *   server.close();
+ * }
+ * ```
+ */
+export async function connectGuacamole(
+  options: ConnectGuacamoleOptions,
+): Promise<ConnectedGuacamoleClient> {
+  const {
+    host,
+    port,
+    tls,
+    timeout,
+    signal,
+    highWaterMark,
+    handshakeTimeout,
+    limits,
+    echoSync,
+    keepAliveInterval,
+    onMessage,
+    onRequired,
+    onStream,
+    readAhead,
+    ...handshake
+  } = options;
+  const connection = await connect({
+    ...(host === undefined ? {} : { host }),
+    ...(port === undefined ? {} : { port }),
+    ...(tls === undefined ? {} : { tls }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(signal === undefined ? {} : { signal }),
+    ...(highWaterMark === undefined ? {} : { highWaterMark }),
+  });
+  const client = new SocketGuacamoleClient(connection, {
+    ...(limits === undefined ? {} : { limits }),
+    ...(echoSync === undefined ? {} : { echoSync }),
+    ...(keepAliveInterval === undefined ? {} : { keepAliveInterval }),
+    ...(onMessage === undefined ? {} : { onMessage }),
+    ...(onRequired === undefined ? {} : { onRequired }),
+    ...(onStream === undefined ? {} : { onStream }),
+    ...(readAhead === undefined ? {} : { readAhead }),
+  });
+  try {
+    await client.handshake({
+      ...handshake,
+      ...(handshakeTimeout === undefined ? {} : { timeout: handshakeTimeout }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  return client;
+}
