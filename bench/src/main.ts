@@ -19,6 +19,7 @@
  * Sections register below; each prints its tables and returns JSON data, chart bars and target
  * status, which main gathers into one JSON file and one SVG chart.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -85,6 +86,23 @@ function parseArgs(argv: readonly string[]): Cli {
   return cli;
 }
 
+/** The commit benched and any uncommitted change to the packages, so results can be attributed. */
+function gitState(): { commit: string; uncommitted: string[] } | string {
+  const cwd = fileURLToPath(new URL("../../", import.meta.url));
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const commit = git("rev-parse", "--short", "HEAD").trim();
+    const uncommitted = git("status", "--porcelain", "--", "packages")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => line.slice(3));
+    return { commit, uncommitted };
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+}
+
 export function environment(quick: boolean): Record<string, unknown> {
   const cpu = cpus();
   return {
@@ -95,6 +113,7 @@ export function environment(quick: boolean): Record<string, unknown> {
     cpu: cpu[0]?.model ?? "unknown",
     cpus: cpu.length,
     mode: quick ? "quick" : "full",
+    git: gitState(),
     gcAccounting,
     corpus: corpusDir(),
     baselines: {

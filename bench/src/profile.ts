@@ -2,7 +2,7 @@
  * Runs one bench case over and over for a CPU profile of it alone:
  *   node --cpu-prof --cpu-prof-dir=bench/results/prof --import tsx \
  *     --conditions=@guacstream/source bench/src/profile.ts <case-id> <input-substring> [seconds]
- * then `tsx bench/src/profile-summary.ts bench/results/prof/<file>.cpuprofile`.
+ * then `tsx bench/src/profile-summary.ts bench/results/prof/*.cpuprofile`.
  */
 import { codecCases, decodeReference } from "./codec-cases.ts";
 import { listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
