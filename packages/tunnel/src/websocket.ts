@@ -51,9 +51,9 @@ export interface WebSocketLike {
     listener: (event: WebSocketEventLike) => void,
   ): void;
   /** Stops reading from the browser (optional). */
-  pause?(): void;
+  readonly pause?: (() => void) | undefined;
   /** Resumes reading from the browser (optional). */
-  resume?(): void;
+  readonly resume?: (() => void) | undefined;
 }
 
 /**

@@ -1,0 +1,164 @@
+// An in-memory browser WebSocket for bridge tests: records what the broker sends, lets the test
+// play the browser (messages, close, a send buffer that fills), and answers guacd's syncs if asked.
+import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
+
+type Listener = (event: WebSocketEventLike) => void;
+
+export class FakeBrowser implements WebSocketLike {
+  readyState = 1;
+  bufferedAmount = 0;
+  /** Each `bufferedAmount` grows by what is sent, and never drains until `drain()`. */
+  stuck = false;
+  readonly sent: string[] = [];
+  sentBytes = 0;
+  closed: { code: number | undefined; reason: string | undefined } | undefined;
+  pauses = 0;
+  resumes = 0;
+  paused = false;
+  readonly #listeners = new Map<string, Listener[]>();
+  readonly #closedWaiters: (() => void)[] = [];
+  #echoSync = false;
+
+  constructor(options: { echoSync?: boolean; pausable?: boolean } = {}) {
+    this.#echoSync = options.echoSync ?? false;
+    if (options.pausable === false) {
+      this.pause = undefined;
+      this.resume = undefined;
+    }
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error("Cannot send: not open");
+    this.sent.push(data);
+    this.sentBytes += data.length;
+    if (this.stuck) this.bufferedAmount += data.length;
+    if (this.#echoSync) {
+      for (const match of data.matchAll(/(?:^|;)4\.sync,\d+\.(\d+)/g)) {
+        const ts = match[1]!;
+        queueMicrotask(() => this.receive(`4.sync,${ts.length}.${ts};`));
+      }
+    }
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= 2) return;
+    this.readyState = 3;
+    this.closed = { code, reason };
+    this.#emit("close", { type: "close", code: code ?? 1005, reason: reason ?? "" });
+    for (const waiter of this.#closedWaiters.splice(0)) waiter();
+  }
+
+  addEventListener(type: string, listener: Listener): void {
+    const list = this.#listeners.get(type) ?? [];
+    list.push(listener);
+    this.#listeners.set(type, list);
+  }
+
+  pause: (() => void) | undefined = () => {
+    this.pauses++;
+    this.paused = true;
+  };
+
+  resume: (() => void) | undefined = () => {
+    this.resumes++;
+    this.paused = false;
+  };
+
+  /** The browser sends a message. */
+  receive(data: unknown): void {
+    if (this.readyState === 1) this.#emit("message", { type: "message", data });
+  }
+
+  /** The browser closes. */
+  browserClose(code = 1000): void {
+    this.close(code, "");
+  }
+
+  drain(): void {
+    this.stuck = false;
+    this.bufferedAmount = 0;
+  }
+
+  whenClosed(): Promise<void> {
+    return this.closed !== undefined
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#closedWaiters.push(resolve));
+  }
+
+  /** Everything sent after the tunnel UUID, joined. */
+  get output(): string {
+    return this.sent.slice(1).join("");
+  }
+
+  #emit(type: string, event: WebSocketEventLike): void {
+    for (const listener of this.#listeners.get(type) ?? []) listener(event);
+  }
+}
+
+/** Resolves once `check()` is true, polling; rejects after `timeout` ms. */
+export async function until(
+  check: () => boolean,
+  timeout = 10_000,
+  what = "condition",
+): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeout) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A guacd stand-in in memory: what the bridge writes is collected; `push` plays guacd. */
+export function memoryGuacd(): {
+  duplex: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
+  push(text: string): void;
+  end(): void;
+  received(): string;
+  /** While true, writes from the bridge are not accepted (a slow guacd). */
+  hold: boolean;
+  release(): void;
+} {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const readable = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+  });
+  const chunks: Uint8Array[] = [];
+  let releaseHold: (() => void) | undefined;
+  const state = {
+    hold: false,
+    release() {
+      state.hold = false;
+      releaseHold?.();
+    },
+  };
+  const writable = new WritableStream<Uint8Array>(
+    {
+      async write(chunk) {
+        while (state.hold) await new Promise<void>((resolve) => (releaseHold = resolve));
+        chunks.push(chunk);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  const encoder = new TextEncoder();
+  return Object.assign(state, {
+    duplex: { readable, writable },
+    push: (text: string) => controller.enqueue(encoder.encode(text)),
+    end: () => controller.close(),
+    received: () => new TextDecoder().decode(concat(chunks)),
+  });
+}
+
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
