@@ -12,6 +12,9 @@ const IN_VALUE = 1;
 const AT_TERMINATOR = 2;
 
 const REPLACEMENT_CHARACTER = "\uFFFD";
+/** Elements up to this many bytes are looked up in the short-string cache (6 bytes + length fit a double exactly). */
+const SHORT_ELEMENT = 6;
+const SHORT_CACHE_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -60,6 +63,7 @@ export class InstructionScanner {
   #valueStart = 0;
   #elements = 0;
   #opcode = "";
+  readonly #shortStrings = new Map<number, string>();
   #args: string[] = [];
 
   #streamLength = 0;
@@ -142,7 +146,7 @@ export class InstructionScanner {
       if (from < 0) return;
     }
     this.#buf = chunk;
-    this.#words = this.#decoding ? this.#words : wordsOf(chunk);
+    this.#words = wordsOf(chunk);
     this.#bufStreamOffset = chunkOffset;
     this.#instStart = from;
     this.#pos = from;
@@ -224,7 +228,7 @@ export class InstructionScanner {
     );
     grown.set(this.#pending.subarray(0, this.#pendingLength), 0);
     this.#pending = grown;
-    if (!this.#decoding) this.#pendingWords = wordsOf(grown);
+    this.#pendingWords = wordsOf(grown);
   }
 
   /** The unfinished instruction already holds `end - #instStart` bytes and needs at least one more. */
@@ -380,6 +384,12 @@ export class InstructionScanner {
     }
     // Slow path: count characters guacd's way. Every character but the last is skipped blindly by
     // the size its lead byte declares, as guacd's writer counted it.
+    // An ASCII stretch (most of a value that straddles two reads) is skipped a word at a time.
+    const run = Math.min(left - 1, end - pos);
+    if (run > 0 && isAsciiRange(buf, this.#words, pos, pos + run)) {
+      pos += run;
+      left -= run;
+    }
     while (left > 1) {
       if (pos >= end) return this.#suspendValue(pos, left);
       pos += GUACD_CHAR_SIZE[buf[pos]!]!;
@@ -426,6 +436,7 @@ export class InstructionScanner {
 
   /** Decodes an element assumed ASCII; undefined if it was not (then the slow path counts it). */
   #decodeFast(start: number, end: number, length: number): string | undefined {
+    if (length <= SHORT_ELEMENT) return this.#decodeShort(start, length);
     let text: string;
     try {
       text = this.#textDecoder!.decode(this.#buf.subarray(start, end));
@@ -436,6 +447,39 @@ export class InstructionScanner {
     // string V8 answers the indexOf without a scan.
     if (text.length === length && text.indexOf(REPLACEMENT_CHARACTER) === -1) return text;
     return undefined;
+  }
+
+  /**
+   * Short ASCII elements (opcodes, layer and stream indexes, coordinates) recur constantly: their
+   * bytes, packed with the length into one exact number, key a cache of the strings already made,
+   * which saves a TextDecoder call per element.
+   */
+  #decodeShort(start: number, length: number): string | undefined {
+    const buf = this.#buf;
+    let key = length;
+    let scale = 8;
+    let high = 0;
+    for (let i = start; i < start + length; i++) {
+      const byte = buf[i]!;
+      high |= byte;
+      key += byte * 2 ** scale;
+      scale += 8;
+    }
+    if (high >= 0x80) return undefined;
+    const cache = this.#shortStrings;
+    let text = cache.get(key);
+    if (text === undefined) {
+      text =
+        length === 0
+          ? ""
+          : String.fromCharCode.apply(
+              null,
+              buf.subarray(start, start + length) as unknown as number[],
+            );
+      if (cache.size >= SHORT_CACHE_ENTRIES) cache.clear();
+      cache.set(key, text);
+    }
+    return text;
   }
 
   #decodeSlow(start: number, end: number): string {
