@@ -12,7 +12,7 @@ const IN_VALUE = 1;
 const AT_TERMINATOR = 2;
 
 const REPLACEMENT_CHARACTER = "\uFFFD";
-/** Elements up to this many bytes are looked up in the short-string cache (6 bytes + length fit a double exactly). */
+/** Elements up to this many bytes are looked up in the short-string cache. */
 const SHORT_ELEMENT = 6;
 const SHORT_CACHE_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
@@ -456,14 +456,15 @@ export class InstructionScanner {
    */
   #decodeShort(start: number, length: number): string | undefined {
     const buf = this.#buf;
+    // 3 bits of length, then 7 bits per ASCII byte: at most 45 bits, exact in a double.
     let key = length;
     let scale = 8;
     let high = 0;
     for (let i = start; i < start + length; i++) {
       const byte = buf[i]!;
       high |= byte;
-      key += byte * 2 ** scale;
-      scale += 8;
+      key += byte * scale;
+      scale *= 128;
     }
     if (high >= 0x80) return undefined;
     const cache = this.#shortStrings;

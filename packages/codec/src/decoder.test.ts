@@ -197,3 +197,23 @@ describe("InstructionDecoderStream", () => {
     await expect(reader.read()).rejects.toMatchObject({ code: "TRUNCATED", offset: 6 });
   });
 });
+
+describe("short element cache", () => {
+  test("never confuses two short values", () => {
+    // Every 1-3 byte value over a small alphabet, and 6-byte values differing in one byte.
+    const alphabet = ["0", "1", "9", "-", "a", "z", "~", " "];
+    const values: string[] = [""];
+    for (const a of alphabet) {
+      values.push(a);
+      for (const b of alphabet) {
+        values.push(a + b);
+        for (const c of alphabet) values.push(a + b + c);
+      }
+    }
+    for (let i = 0; i < 128; i++)
+      values.push(`zzzzz${String.fromCharCode(i)}`, `${String.fromCharCode(i)}zzzzz`);
+    const input = utf8(values.map((v) => `1.x,${v.length}.${v};`).join(""));
+    const out = decodeChunks(chunksOf(input, 50));
+    expect(out.map((i) => i.args[0])).toEqual(values);
+  });
+});
