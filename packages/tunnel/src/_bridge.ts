@@ -15,6 +15,7 @@ const SUCCESS = 0x0000;
 const UPSTREAM_ERROR = 0x0203;
 const SERVER_ERROR = 0x0200;
 const TAIL_BYTES = 65536;
+const WRITE_GRACE_MS = 2000;
 
 /** The bridge over an adapter that may have been listening since the socket was accepted. */
 export async function runBridge(
@@ -32,8 +33,10 @@ export async function runBridge(
   let bytesToBrowser = 0;
   let instructionsToGuacd = 0;
 
+  let grace: ReturnType<typeof setTimeout> | undefined;
   const end = (who: BridgeResult["initiator"], error?: Error, status?: number): void => {
     if (initiator !== undefined) return;
+    clearTimeout(grace);
     initiator = who;
     failure = error;
     if (status !== undefined) failureStatus = status;
@@ -140,7 +143,11 @@ export async function runBridge(
     .then(
       () => end("browser"),
       (error: unknown) => {
-        if (initiator === undefined) end("error", asError(error), UPSTREAM_ERROR);
+        // A write that fails because guacd just closed (a late `sync` echo) is no verdict: give
+        // guacd's last bytes (its `error` or `disconnect`) time to reach the browser first.
+        if (initiator === undefined) {
+          grace = setTimeout(() => end("error", asError(error), UPSTREAM_ERROR), WRITE_GRACE_MS);
+        }
       },
     );
 
@@ -176,7 +183,10 @@ export async function runBridge(
   const outboundDone = fromGuacd.pipeTo(sink, { signal: stop.signal }).then(
     () => end("guacd"),
     (error: unknown) => {
-      if (initiator === undefined) end("error", asError(error), UPSTREAM_ERROR);
+      if (initiator !== undefined) return;
+      // A reset right after guacd said goodbye is still guacd ending the session.
+      if (guacdEnded(tail)) end("guacd");
+      else end("error", asError(error), UPSTREAM_ERROR);
     },
   );
 
@@ -223,19 +233,32 @@ export async function runBridge(
 
 /** The status of the last `error` instruction in guacd's final bytes, or SUCCESS. */
 function guacdStatus(tail: readonly Uint8Array[]): number {
+  return scanTail(tail).status;
+}
+
+/** Whether guacd's final bytes end the session (`disconnect` or `error`). */
+function guacdEnded(tail: readonly Uint8Array[]): boolean {
+  return scanTail(tail).ended;
+}
+
+function scanTail(tail: readonly Uint8Array[]): { status: number; ended: boolean } {
   let status = SUCCESS;
+  let ended = false;
   try {
     const decoder = new InstructionDecoder((instruction) => {
       if (instruction.opcode === "error") {
         const code = Number.parseInt(instruction.args[1] ?? "", 10);
         status = Number.isNaN(code) ? SERVER_ERROR : code;
+        ended = true;
+      } else if (instruction.opcode === "disconnect") {
+        ended = true;
       }
     });
     for (const chunk of tail) decoder.push(chunk);
   } catch {
     // The tail holds whole instructions by construction; a filter that broke that is not fatal here.
   }
-  return status;
+  return { status, ended };
 }
 
 function instructionSize(instruction: Instruction): number {
