@@ -1,8 +1,17 @@
 // The transport behaviour suite, written once and run by both runtimes: vitest registers it from
 // `connect.test.ts` with a Node harness, `deno test` from `../../transport-deno/src/connect_test.ts`
 // with a Deno harness. Runtime-free on purpose: no node:* apart from node:assert (Deno has it), no
-// Deno.*, no Buffer. Every server listens on a loopback address, port 0, and is closed in `finally`.
+// Deno.*, no Buffer (the codec and the simulator's types are runtime-free too). Every server
+// listens on a loopback address, port 0, and is closed in `finally`.
 import assert from "node:assert/strict";
+import {
+  encodeInstruction,
+  type GuacamoleClient,
+  type GuacamoleClientOptions,
+  type HandshakeOptions,
+  type Instruction,
+} from "@guacstream/codec";
+import type { GuacdSimulator, GuacdSimulatorOptions } from "@guacstream/guacd-sim";
 
 /** What the suite needs from a transport's connection; both packages' `GuacdConnection` fit. */
 export interface SuiteConnection {
@@ -573,4 +582,559 @@ export function defineTransportSuite(h: Harness): void {
       await server.close();
     }
   });
+}
+
+// --- connectGuacamole: the whole session, against the guacd simulator -------------------------
+
+/** The client `connectGuacamole` returns, as the suite uses it (both transports' types fit). */
+export interface SuiteGuacamoleClient extends GuacamoleClient {
+  readonly connection: SuiteConnection;
+}
+
+/** The `connectGuacamole` options the suite uses. */
+export type SuiteGuacamoleOptions = SuiteConnectOptions &
+  Omit<HandshakeOptions, "timeout" | "signal"> &
+  GuacamoleClientOptions & { handshakeTimeout?: number };
+
+/** How to start a simulator: the core's options, and a certificate to serve TLS with. */
+export interface SimulatorSetup extends Omit<GuacdSimulatorOptions, "corpus"> {
+  tls?: { cert: string; key: string };
+}
+
+/** A simulator listening on loopback, port 0. */
+export interface SuiteSimulator {
+  readonly host: string;
+  readonly port: number;
+  readonly simulator: GuacdSimulator;
+  close(): Promise<void>;
+}
+
+/** The runtime-specific parts of the connectGuacamole suite. */
+export interface GuacamoleHarness
+  extends Pick<Harness, "test" | "listen" | "listenSilent" | "makeCertificate" | "tlsOptions"> {
+  /** The transport's `connectGuacamole`. */
+  connectGuacamole(options: SuiteGuacamoleOptions): Promise<SuiteGuacamoleClient>;
+  /** The guacd simulator's core served on this runtime's sockets (plain or TLS). */
+  startSimulator(setup?: SimulatorSetup): Promise<SuiteSimulator>;
+  /** The process's resident set and the memory held by ArrayBuffers outside the JS heap. */
+  memory(): { rss: number; buffers: number };
+  /**
+   * Runs the package's `examples/hello.ts` in a fresh process with `env` added; it must exit by
+   * itself. The harness kills it after `limitMs`.
+   */
+  runExample(
+    env: Record<string, string>,
+    limitMs: number,
+  ): Promise<{ exited: boolean; code: number | null; output: string }>;
+  /** An environment variable, or undefined. */
+  env(name: string): string | undefined;
+}
+
+/** Instructions guacd 1.6 sent after `ready` in `vnc-desktop.s2c.guac`, `disconnect` included. */
+export const VNC_DESKTOP_INSTRUCTIONS = 3457;
+const MiB = 1024 * KiB;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function rejectsWith(
+  promise: Promise<unknown>,
+  name: string,
+  code: string | number,
+): Promise<Error & { code?: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as Error & { code?: string; status?: number };
+    assert.equal(e.name, name, `unexpected error: ${e.stack ?? e}`);
+    assert.equal(typeof code === "number" ? e.status : e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected a ${name} (${code})`);
+}
+
+/** Reads every instruction to the end of the session. */
+async function readSession(
+  client: GuacamoleClient,
+): Promise<{ count: number; last: Instruction | undefined }> {
+  let count = 0;
+  let last: Instruction | undefined;
+  for (;;) {
+    const next = await client.readInstruction();
+    if (next === undefined) return { count, last };
+    count++;
+    last = next;
+  }
+}
+
+/** The simulator's session is over: its socket is closed, by `closedBy`. */
+async function assertSocketClosed(sim: SuiteSimulator, closedBy: string): Promise<void> {
+  const [report] = await withTimeout(sim.simulator.waitForReports(1), 5000, "the session's end");
+  assert.equal(report?.end?.closedBy, closedBy, JSON.stringify(report?.end));
+}
+
+const vnc = { protocol: "vnc", parameters: { hostname: "desktop" } } as const;
+
+/** Registers the connectGuacamole tests with `h.test`. */
+export function defineGuacamoleSuite(h: GuacamoleHarness): void {
+  h.test("a whole VNC session (vnc-desktop) decodes to its last instruction", async () => {
+    const sim = await h.startSimulator();
+    try {
+      const client = await h.connectGuacamole({ port: sim.port, ...vnc });
+      assert.match(client.id ?? "", /^\$/);
+      const { count, last } = await readSession(client);
+      assert.equal(count, VNC_DESKTOP_INSTRUCTIONS);
+      assert.equal(last?.opcode, "disconnect");
+      const info = await client.closed;
+      assert.equal(info.initiator, "guacd");
+      assert.equal(info.error, undefined);
+      await client.close();
+      // The session's end closed the socket too.
+      assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
+      const [report] = await sim.simulator.waitForReports(1);
+      assert.equal(report?.end?.reason, "replay-complete");
+      assert.equal(report?.output.replayed, VNC_DESKTOP_INSTRUCTIONS);
+      assert.ok((report?.input.syncs ?? 0) > 0, "no sync was echoed");
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test("a whole SSH session (ssh-text) decodes to its last instruction", async () => {
+    const sim = await h.startSimulator();
+    try {
+      const client = await h.connectGuacamole({
+        port: sim.port,
+        protocol: "ssh",
+        parameters: { hostname: "server", username: "user", password: "secret" },
+      });
+      const { count, last } = await readSession(client);
+      assert.equal(last?.opcode, "disconnect");
+      const [report] = await sim.simulator.waitForReports(1);
+      assert.equal(report?.plan?.recording, "ssh-text");
+      assert.equal(count, report?.output.replayed); // the recorded disconnect included
+      assert.ok(count > 1000, `only ${count} instructions`);
+      assert.equal((await client.closed).initiator, "guacd");
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test(
+    "a slow consumer (1 instruction / 10 ms) holds guacd back; memory stays bounded",
+    async () => {
+      // The simulator loops vnc-desktop as fast as its socket lets it: unthrottled that is
+      // hundreds of MB/s on loopback.
+      const sim = await h.startSimulator({
+        resolveSession: () => ({ recording: "vnc-desktop", end: "loop" }),
+      });
+      try {
+        const highWaterMark = 64 * KiB;
+        const readAhead = 16;
+        const maxInstructionBytes = 32 * KiB; // the codec's default limit
+        // What this process may hold between the socket and the reader: the transport's queue
+        // (highWaterMark + one read), one more read in the runtime's socket, one chunk in the
+        // decoder's pipe plus a partial instruction, and `readAhead` decoded instructions.
+        const bound = highWaterMark + 3 * MAX_SOCKET_READ + maxInstructionBytes * (readAhead + 1);
+        const client = await h.connectGuacamole({
+          port: sim.port,
+          ...vnc,
+          highWaterMark,
+          readAhead,
+        });
+        const encoder = new TextEncoder();
+        let consumed = 0;
+        const read = async (): Promise<void> => {
+          const next = await client.readInstruction();
+          assert.ok(next !== undefined, "the session ended early");
+          consumed += encoder.encode(encodeInstruction(next)).length;
+          await sleep(10);
+        };
+        for (let i = 0; i < 20; i++) await read(); // warm up
+        const before = h.memory();
+        let maxHeld = 0;
+        let maxRss = before.rss;
+        let maxBuffers = before.buffers;
+        let reads = 0;
+        const until = Date.now() + 3000;
+        while (Date.now() < until) {
+          await read();
+          reads++;
+          // Everything read from the socket that the application has not had yet (the
+          // handshake's few hundred bytes included).
+          maxHeld = Math.max(maxHeld, client.connection.bytesRead - consumed);
+          const now = h.memory();
+          maxRss = Math.max(maxRss, now.rss);
+          maxBuffers = Math.max(maxBuffers, now.buffers);
+        }
+        const sent = sim.simulator.sessions[0]?.output.bytes ?? Number.NaN;
+        const numbers = {
+          reads,
+          consumedKiB: Math.round(consumed / KiB),
+          maxHeldKiB: Math.round(maxHeld / KiB),
+          boundKiB: Math.round(bound / KiB),
+          simulatorSentKiB: Math.round(sent / KiB),
+          rssGrowthMiB: +((maxRss - before.rss) / MiB).toFixed(1),
+          buffersGrowthMiB: +((maxBuffers - before.buffers) / MiB).toFixed(1),
+        };
+        console.log(`slow consumer: ${JSON.stringify(numbers)}`);
+        assert.ok(maxHeld <= bound, `held ${maxHeld} > ${bound}`);
+        // Held back: what it sent is what was read plus the kernel's socket buffers.
+        assert.ok(sent < 32 * MiB, `the simulator sent ${sent} bytes in 3 s`);
+        assert.ok(maxBuffers - before.buffers < 16 * MiB, JSON.stringify(numbers));
+        assert.ok(maxRss - before.rss < 64 * MiB, JSON.stringify(numbers));
+        await client.close();
+      } finally {
+        await sim.close();
+      }
+    },
+  );
+
+  h.test("200 concurrent sessions against one simulator each read their whole replay", async () => {
+    const sim = await h.startSimulator({
+      resolveSession: () => ({ recording: "native/vnc-native", end: "disconnect" }),
+    });
+    try {
+      const sessions = 200;
+      const started = Date.now();
+      const before = h.memory();
+      let peakRss = before.rss;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, h.memory().rss);
+      }, 20);
+      const counts = await Promise.all(
+        Array.from({ length: sessions }, async () => {
+          const client = await h.connectGuacamole({ port: sim.port, ...vnc });
+          const { count, last } = await readSession(client);
+          assert.equal(last?.opcode, "disconnect");
+          await client.close();
+          return count;
+        }),
+      ).finally(() => clearInterval(sampler));
+      const elapsed = Date.now() - started;
+      const reports = await sim.simulator.waitForReports(sessions);
+      assert.equal(new Set(counts).size, 1, `counts differ: ${[...new Set(counts)]}`);
+      assert.equal(counts[0], (reports[0]?.output.replayed ?? 0) + 1);
+      const bytes = reports.reduce((sum, report) => sum + report.output.bytes, 0);
+      console.log(
+        `200 sessions: ${elapsed} ms, ${counts[0]} instructions each, ${(bytes / MiB).toFixed(1)} MiB in all, peak RSS +${((peakRss - before.rss) / MiB).toFixed(1)} MiB (${(peakRss / MiB).toFixed(0)} MiB)`,
+      );
+      assert.ok(
+        reports.every((report) => report.end?.reason === "replay-complete"),
+        "a session did not complete",
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test("TLS end to end with a test certificate", async () => {
+    const tls = await h.makeCertificate();
+    const sim = await h.startSimulator({
+      tls,
+      resolveSession: () => ({ recording: "native/vnc-native", end: "disconnect" }),
+    });
+    try {
+      const client = await h.connectGuacamole({
+        port: sim.port,
+        tls: h.tlsOptions(tls.cert),
+        ...vnc,
+      });
+      assert.equal(client.connection.encrypted, true);
+      const { count, last } = await readSession(client);
+      assert.equal(last?.opcode, "disconnect");
+      const [report] = await sim.simulator.waitForReports(1);
+      assert.equal(count, (report?.output.replayed ?? 0) + 1);
+      await client.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test("client.close() sends disconnect and closes the socket", async () => {
+    const sim = await h.startSimulator({
+      resolveSession: () => ({ recording: "vnc-desktop", end: "hold" }),
+    });
+    try {
+      const client = await h.connectGuacamole({ port: sim.port, ...vnc });
+      assert.equal((await client.readInstruction())?.opcode !== undefined, true);
+      await client.close();
+      assert.equal(await withTimeout(client.connection.closed, 100, "socket close"), undefined);
+      assert.equal((await client.closed).initiator, "client");
+      const [report] = await withTimeout(sim.simulator.waitForReports(1), 5000, "session end");
+      assert.equal(report?.end?.reason, "client-disconnect", JSON.stringify(report?.end));
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test("guacd's error after ready ends the session with a GuacamoleStatusError", async () => {
+    const sim = await h.startSimulator();
+    try {
+      const client = await h.connectGuacamole({
+        port: sim.port,
+        protocol: "vnc",
+        parameters: { hostname: "nowhere.invalid" },
+      });
+      const opcodes: string[] = [];
+      for (let next = await client.readInstruction(); next; next = await client.readInstruction())
+        opcodes.push(next.opcode);
+      assert.deepEqual(opcodes.slice(-2), ["error", "disconnect"]);
+      const { error } = await client.closed;
+      assert.equal(error?.name, "GuacamoleStatusError");
+      assert.equal((error as { status?: number }).status, 0x207);
+      assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  h.test(
+    "guacd closing mid-instruction surfaces TRUNCATED with the bytes lost, through instructions",
+    async () => {
+      // A raw guacd: a valid handshake, one whole instruction, then half of the next, then FIN.
+      const partial = "4.size,1.0,4.12";
+      const server = await h.listen((connection) => {
+        void (async () => {
+          const writer = connection.writable.getWriter();
+          const send = (text: string) => writer.write(new TextEncoder().encode(text));
+          const decoder = new TextDecoder();
+          let input = "";
+          const reader = connection.readable.getReader();
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            input += decoder.decode(value, { stream: true });
+            if (input.includes("6.select,")) {
+              input = input.slice(input.indexOf("6.select,") + 9);
+              await send("4.args,13.VERSION_1_5_0,8.hostname;");
+            }
+            if (input.includes("7.connect,")) {
+              await send(`5.ready,5.$half;4.sync,2.10;${partial}`);
+              await writer.close();
+              return;
+            }
+          }
+        })().catch(() => {});
+      });
+      try {
+        const client = await h.connectGuacamole({ port: server.port, ...vnc });
+        assert.deepEqual(await client.readInstruction(), { opcode: "sync", args: ["10"] });
+        let failure: (Error & { code?: string; offset?: number }) | undefined;
+        try {
+          await client.readInstruction();
+        } catch (error) {
+          failure = error as Error & { code?: string; offset?: number };
+        }
+        assert.equal(failure?.name, "GuacamoleProtocolError");
+        assert.equal(failure?.code, "TRUNCATED");
+        const handshake = "4.args,13.VERSION_1_5_0,8.hostname;5.ready,5.$half;4.sync,2.10;";
+        assert.equal(failure?.offset, handshake.length);
+        assert.match(
+          failure?.message ?? "",
+          new RegExp(`${partial.length} bytes of it, from offset ${handshake.length}, were lost`),
+        );
+        const info = await client.closed;
+        assert.equal(info.initiator, "error");
+        assert.equal(info.error, failure);
+        assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  h.test(
+    "errors: refused, DNS, timeout, TLS and abort reject with GuacdConnectionError",
+    async () => {
+      const sim = await h.startSimulator();
+      const port = sim.port;
+      await sim.close();
+      await rejectsWith(
+        h.connectGuacamole({ port, ...vnc }),
+        "GuacdConnectionError",
+        "CONNECTION_REFUSED",
+      );
+      await rejectsWith(
+        h.connectGuacamole({ host: "nonexistent.invalid", ...vnc }),
+        "GuacdConnectionError",
+        "DNS_FAILURE",
+      );
+      const silent = await h.listenSilent();
+      try {
+        await rejectsWith(
+          h.connectGuacamole({ port: silent.port, tls: h.tlsOptions(), timeout: 200, ...vnc }),
+          "GuacdConnectionError",
+          "CONNECT_TIMEOUT",
+        );
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 100);
+        await rejectsWith(
+          h.connectGuacamole({
+            port: silent.port,
+            tls: h.tlsOptions(),
+            signal: controller.signal,
+            ...vnc,
+          }),
+          "GuacdConnectionError",
+          "ABORTED",
+        );
+      } finally {
+        await silent.close();
+      }
+      // A certificate for the name "localhost" only, reached as 127.0.0.1: a name mismatch.
+      const tls = await h.makeCertificate(true);
+      const tlsSim = await h.startSimulator({ tls });
+      try {
+        await rejectsWith(
+          h.connectGuacamole({ port: tlsSim.port, tls: h.tlsOptions(tls.cert), ...vnc }),
+          "GuacdConnectionError",
+          "TLS_FAILURE",
+        );
+      } finally {
+        await tlsSim.close();
+      }
+    },
+  );
+
+  h.test("handshake errors are rethrown as is and the socket is closed", async () => {
+    const cases: {
+      what: string;
+      options: Omit<SuiteGuacamoleOptions, "port">;
+      name: string;
+      code: string | number;
+      /** Who closes the socket: guacd after its error, else the client (guacd holds it open). */
+      closedBy: "server" | "client";
+      abortAfter?: number;
+    }[] = [
+      {
+        what: "joining a connection that does not exist",
+        options: { join: "$nonexistent" },
+        name: "GuacamoleStatusError",
+        code: 0x204,
+        closedBy: "server",
+      },
+      {
+        what: "a parameter guacd does not list",
+        options: { protocol: "vnc", parameters: { "no-such-parameter": "1" } },
+        name: "GuacamoleClientError",
+        code: "UNKNOWN_PARAMETER",
+        closedBy: "client",
+      },
+      {
+        what: "an unknown protocol (guacd goes silent)",
+        options: { protocol: "nosuch", handshakeTimeout: 200 },
+        name: "GuacamoleClientError",
+        code: "HANDSHAKE_TIMEOUT",
+        closedBy: "client",
+      },
+      {
+        what: "an abort during the handshake",
+        options: { protocol: "nosuch" },
+        name: "GuacamoleClientError",
+        code: "ABORTED",
+        closedBy: "client",
+        abortAfter: 100,
+      },
+    ];
+    for (const c of cases) {
+      const sim = await h.startSimulator();
+      try {
+        const controller = new AbortController();
+        if (c.abortAfter !== undefined) setTimeout(() => controller.abort(), c.abortAfter);
+        const options = {
+          port: sim.port,
+          ...c.options,
+          ...(c.abortAfter === undefined ? {} : { signal: controller.signal }),
+        };
+        const error = await rejectsWith(h.connectGuacamole(options), c.name, c.code).catch(
+          (e: Error) => {
+            throw new Error(`${c.what}: ${e.message}`);
+          },
+        );
+        assert.ok(error.message.length > 0);
+        await assertSocketClosed(sim, c.closedBy);
+      } finally {
+        await sim.close();
+      }
+    }
+  });
+
+  h.test("guacd closing during the handshake rejects with CONNECTION_CLOSED", async () => {
+    const server = await h.listen((connection) => {
+      const reader = connection.readable.getReader();
+      void reader.read().then(() => connection.writable.close().catch(() => {}));
+    });
+    try {
+      await rejectsWith(
+        h.connectGuacamole({ port: server.port, ...vnc }),
+        "GuacamoleClientError",
+        "CONNECTION_CLOSED",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  h.test(
+    "examples/hello.ts runs against the simulator and its process exits by itself",
+    async () => {
+      const sim = await h.startSimulator();
+      try {
+        const { exited, code, output } = await h.runExample(
+          { GUACD_HOST: sim.host, GUACD_PORT: String(sim.port) },
+          30_000,
+        );
+        assert.ok(exited, `the example was still running after 30 s:\n${output}`);
+        assert.equal(code, 0, output);
+        assert.match(output, new RegExp(`${VNC_DESKTOP_INSTRUCTIONS} instructions`));
+        assert.match(output, /ended by guacd/);
+      } finally {
+        await sim.close();
+      }
+    },
+  );
+}
+
+/**
+ * Registers the live-guacd tests: they run only when `GUACD_HOST` is set (`GUACD_PORT`, default
+ * 4822; `GUACD_PROTOCOL`, default vnc; `GUACD_PARAMS`, JSON connection parameters).
+ */
+export function defineLiveGuacdSuite(h: GuacamoleHarness): void {
+  const host = h.env("GUACD_HOST");
+  h.test(
+    "live guacd: handshake, read until the first sync, echo it, close",
+    async () => {
+      const client = await h.connectGuacamole({
+        host: host ?? "",
+        port: Number(h.env("GUACD_PORT") ?? 4822),
+        protocol: h.env("GUACD_PROTOCOL") ?? "vnc",
+        parameters: JSON.parse(h.env("GUACD_PARAMS") ?? "{}") as Record<string, string>,
+      });
+      try {
+        assert.match(client.id ?? "", /^\$/);
+        let next = await client.readInstruction();
+        while (next !== undefined && next.opcode !== "sync") next = await client.readInstruction();
+        assert.equal(next?.opcode, "sync", "the session ended before the first sync");
+        // The client echoes each sync as it is read: the echo goes out in the next microtasks.
+        const written = client.connection.bytesWritten;
+        const echo = `4.sync,${next.args[0]!.length}.${next.args[0]};`;
+        for (let i = 0; i < 50 && client.connection.bytesWritten < written + echo.length; i++) {
+          await sleep(10);
+        }
+        assert.ok(client.connection.bytesWritten >= written + echo.length, "no echo was sent");
+      } finally {
+        await client.close();
+      }
+      assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
+    },
+    { skip: host === undefined || host === "" },
+  );
 }

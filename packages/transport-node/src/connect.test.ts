@@ -7,16 +7,27 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { GuacdSimulator } from "@guacstream/guacd-sim";
+import { loadCorpus, socketToDuplex } from "@guacstream/guacd-sim/node";
 import { expect, test } from "vitest";
 import {
+  defineGuacamoleSuite,
+  defineLiveGuacdSuite,
   defineTransportSuite,
   type FloodServer,
+  type GuacamoleHarness,
   type Harness,
   MAX_SOCKET_READ,
   type ServerConnection,
+  type SuiteGuacamoleOptions,
   type TestServer,
 } from "./_behaviour.ts";
-import { connect, GuacdConnectionError } from "./index.ts";
+import {
+  type ConnectGuacamoleOptions,
+  connect,
+  connectGuacamole,
+  GuacdConnectionError,
+} from "./index.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..", "..", "..");
@@ -226,6 +237,85 @@ const harness: Harness = {
 };
 
 defineTransportSuite(harness);
+
+const guacamoleHarness: GuacamoleHarness = {
+  ...harness,
+  // The session tests read whole recordings; 200 sessions share two cores here.
+  test: (name, fn, options) => (options?.skip ? test.skip(name, fn) : test(name, fn, 60_000)),
+  connectGuacamole: (options: SuiteGuacamoleOptions) =>
+    connectGuacamole(options as ConnectGuacamoleOptions),
+  async startSimulator(setup = {}) {
+    const { tls, ...options } = setup;
+    const simulator = new GuacdSimulator({ ...options, corpus: await loadCorpus() });
+    const abort = new AbortController();
+    const serving = new Set<Promise<unknown>>();
+    const onSocket = (socket: Socket): void => {
+      socket.on("error", () => {});
+      const done: Promise<unknown> = simulator
+        .serve(socketToDuplex(socket), { signal: abort.signal })
+        .catch(() => {})
+        .finally(() => serving.delete(done));
+      serving.add(done);
+    };
+    let server: Server;
+    if (tls === undefined) server = createServer({ noDelay: true }, onSocket);
+    else {
+      server = createTlsServer({ cert: tls.cert, key: tls.key }, onSocket);
+      server.on("tlsClientError", () => {});
+    }
+    const started = await start(server, "127.0.0.1");
+    return {
+      host: started.host,
+      port: started.port,
+      simulator,
+      async close() {
+        abort.abort();
+        await Promise.all(serving);
+        await started.close();
+      },
+    };
+  },
+  memory() {
+    const { rss, arrayBuffers } = process.memoryUsage();
+    return { rss, buffers: arrayBuffers };
+  },
+  async runExample(env, limitMs) {
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=@guacstream/source",
+        "--import",
+        "tsx",
+        join(here, "..", "examples", "hello.ts"),
+      ],
+      { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (data: Buffer) => {
+      output += data;
+    });
+    child.stderr.on("data", (data: Buffer) => {
+      output += data;
+    });
+    let code: number | null = null;
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve(false);
+      }, limitMs);
+      child.once("exit", (status) => {
+        clearTimeout(timer);
+        code = status;
+        resolve(true);
+      });
+    });
+    return { exited, code, output };
+  },
+  env: (name) => process.env[name],
+};
+
+defineGuacamoleSuite(guacamoleHarness);
+defineLiveGuacdSuite(guacamoleHarness);
 
 test("the error file is the same in the Node and Deno packages", async () => {
   const [node, deno] = await Promise.all([
