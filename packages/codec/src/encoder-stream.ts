@@ -101,6 +101,25 @@ export class InstructionEncoderStream extends TransformStream<Instruction, Uint8
   }
 }
 
+/** Writes `value` in decimal at `at`; returns the number of digits. */
+function writeDecimal(buf: Uint8Array, at: number, value: number): number {
+  const digits = decimalDigits(value);
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+  return digits;
+}
+
+function decimalDigits(value: number): number {
+  let digits = 1;
+  while (value >= 10) {
+    value = Math.floor(value / 10);
+    digits++;
+  }
+  return digits;
+}
+
 /** Appends encoded instructions to a growable byte buffer. Internal to the encoder stream. */
 class InstructionBytesEncoder {
   readonly #limits: GuacamoleLimits;
@@ -147,19 +166,31 @@ class InstructionBytesEncoder {
   }
 
   #element(value: string, index: number): void {
-    const length = elementLength(value, index, this.#limits);
     // Worst case: 3 bytes per UTF-16 unit, the length digits, "." and the next separator.
     this.#reserve(value.length * 3 + 16);
-    let at = this.#length;
     const buf = this.#buf;
-    if (length < 10) buf[at++] = 0x30 + length;
-    else {
-      const digits = String(length);
-      for (let i = 0; i < digits.length; i++) buf[at++] = digits.charCodeAt(i);
+    const start = this.#length;
+    // Assume ASCII, where the length is value.length; encodeInto's byte count tells if it was.
+    let digits = writeDecimal(buf, start, value.length);
+    buf[start + digits] = PERIOD;
+    let at = start + digits + 1;
+    const written =
+      value.length === 0 ? 0 : this.#textEncoder.encodeInto(value, buf.subarray(at)).written;
+    if (written !== value.length) {
+      // Not ASCII: count code points (rejecting lone surrogates) and fix the prefix if it changed.
+      const length = elementLength(value, index, this.#limits);
+      const lengthDigits = decimalDigits(length);
+      if (lengthDigits !== digits) {
+        buf.copyWithin(start + lengthDigits + 1, at, at + written);
+        digits = lengthDigits;
+      }
+      writeDecimal(buf, start, length);
+      buf[start + digits] = PERIOD;
+      at = start + digits + 1;
+    } else if (value.length > this.#limits.maxElementLength) {
+      elementLength(value, index, this.#limits); // throws ELEMENT_TOO_LONG
     }
-    buf[at++] = PERIOD;
-    if (value.length > 0) at += this.#textEncoder.encodeInto(value, buf.subarray(at)).written;
-    this.#length = at;
+    this.#length = at + written;
   }
 
   #reserve(extra: number): void {
