@@ -6,14 +6,24 @@
 import assert from "node:assert/strict";
 import { type AddressInfo, createServer as createNodeServer } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import { GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
 import {
+  defineGuacamoleSuite,
+  defineLiveGuacdSuite,
   defineTransportSuite,
   type FloodServer,
+  type GuacamoleHarness,
   type Harness,
   type ServerConnection,
   type TestServer,
 } from "../../transport-node/src/_behaviour.ts";
-import { type ConnectOptions, connect, GuacdConnectionError } from "./index.ts";
+import {
+  type ConnectGuacamoleOptions,
+  type ConnectOptions,
+  connect,
+  connectGuacamole,
+  GuacdConnectionError,
+} from "./index.ts";
 
 function serverConnection(conn: Deno.Conn): ServerConnection {
   return {
@@ -187,7 +197,14 @@ const harness: Harness = {
       const granted =
         Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
       const child = new Deno.Command(granted ? self : "deno", {
-        args: ["run", "--no-config", "--allow-net=127.0.0.1", script],
+        // The workspace config, so the transport resolves @guacstream/codec.
+        args: [
+          "run",
+          "--config",
+          new URL("../../../deno.json", import.meta.url).pathname,
+          "--allow-net=127.0.0.1",
+          script,
+        ],
         stdout: "piped",
         stderr: "piped",
       }).spawn();
@@ -210,6 +227,174 @@ const harness: Harness = {
 };
 
 defineTransportSuite(harness);
+
+// The simulator is Node-only at its edges (corpus from disk, node:net): here its runtime-free core
+// serves Deno.listen / Deno.listenTls connections, and the corpus is read with Deno's own API.
+let corpus: Promise<SimulatorCorpus> | undefined;
+function loadCorpus(): Promise<SimulatorCorpus> {
+  corpus ??= (async () => {
+    const fromEnv = Deno.env.get("GUACSTREAM_CORPUS");
+    const dir = fromEnv
+      ? fromEnv.replace(/\/?$/, "/")
+      : new URL("../../../../shared/corpus/", import.meta.url).pathname;
+    const args: Record<string, Uint8Array> = {};
+    const recordings: Record<string, Uint8Array> = {};
+    const walk = async (sub: string): Promise<void> => {
+      for await (const entry of Deno.readDir(dir + sub)) {
+        const name = sub + entry.name;
+        if (entry.isDirectory) await walk(`${name}/`);
+        else if (name.startsWith("handshake-args/") && name.endsWith(".args.guac")) {
+          args[name.slice("handshake-args/".length, -".args.guac".length)] = await Deno.readFile(
+            dir + name,
+          );
+        } else if (name.endsWith(".s2c.guac")) {
+          recordings[name.slice(0, -".s2c.guac".length)] = await Deno.readFile(dir + name);
+        } else if (name.endsWith(".guac") && !name.endsWith(".c2s.guac")) {
+          recordings[name.slice(0, -".guac".length)] = await Deno.readFile(dir + name);
+        }
+      }
+    };
+    await walk("");
+    return { args, recordings };
+  })();
+  return corpus;
+}
+
+/**
+ * A connection as the simulator's duplex, closing the way guacd (and the simulator's Node adapter)
+ * does: FIN on the writable's close, and input drained until the peer closes, because closing a
+ * socket with unread input (a client's last sync echoes) makes the kernel send RST, and an RST can
+ * discard the session's last bytes before the client has read them.
+ */
+function lingeringDuplex(conn: Deno.Conn): {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+} {
+  const reader = conn.readable.getReader();
+  const writer = conn.writable.getWriter();
+  let writeClosed = false;
+  let readDone = false;
+  const finish = (): void => {
+    if (writeClosed && readDone) closeQuietly(conn);
+  };
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (!done) return controller.enqueue(value);
+        } catch {
+          // Reset or closed: the end of input either way.
+        }
+        readDone = true;
+        controller.close();
+        finish();
+      },
+      async cancel() {
+        try {
+          while (!(await reader.read()).done);
+        } catch {
+          // Closed by the test server's close().
+        }
+        readDone = true;
+        finish();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => writer.write(chunk),
+    async close() {
+      try {
+        await writer.ready;
+        await conn.closeWrite();
+      } catch {
+        // Already closed.
+      }
+      writeClosed = true;
+      finish();
+    },
+    abort() {
+      writeClosed = true;
+      readDone = true;
+      closeQuietly(conn);
+    },
+  });
+  return { readable, writable };
+}
+
+const guacamoleHarness: GuacamoleHarness = {
+  ...harness,
+  connectGuacamole: (options) => connectGuacamole(options as ConnectGuacamoleOptions),
+  async startSimulator(setup = {}) {
+    const { tls, ...options } = setup;
+    const simulator = new GuacdSimulator({ ...options, corpus: await loadCorpus() });
+    const abort = new AbortController();
+    const serving = new Set<Promise<unknown>>();
+    const hostname = "127.0.0.1";
+    const listener =
+      tls === undefined
+        ? Deno.listen({ hostname, port: 0 })
+        : Deno.listenTls({ hostname, port: 0, cert: tls.cert, key: tls.key });
+    const server = serve(listener, hostname, (conn) => {
+      const done: Promise<unknown> = simulator
+        .serve(lingeringDuplex(conn), { signal: abort.signal })
+        .catch(() => {})
+        .finally(() => serving.delete(done));
+      serving.add(done);
+    });
+    return {
+      host: hostname,
+      port: server.port,
+      simulator,
+      async close() {
+        abort.abort();
+        await Promise.all(serving);
+        await server.close();
+      },
+    };
+  },
+  memory() {
+    const { rss, external } = Deno.memoryUsage();
+    return { rss, buffers: external };
+  },
+  async runExample(env, limitMs) {
+    const self = Deno.execPath();
+    const granted = Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
+    const child = new Deno.Command(granted ? self : "deno", {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        new URL("../examples/hello.ts", import.meta.url).pathname,
+      ],
+      cwd: new URL("../../..", import.meta.url).pathname,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      child.status.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), limitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exited) child.kill("SIGKILL");
+    const { code, stdout, stderr } = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      exited,
+      code: exited ? code : null,
+      output: decoder.decode(stdout) + decoder.decode(stderr),
+    };
+  },
+  env: (name) => Deno.env.get(name),
+};
+
+defineGuacamoleSuite(guacamoleHarness);
+defineLiveGuacdSuite(guacamoleHarness);
 
 Deno.test("connect() validates its numbers before touching the network", async () => {
   await assert.rejects(connect({ port: 70000 }), RangeError);
