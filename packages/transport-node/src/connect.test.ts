@@ -317,6 +317,17 @@ const guacamoleHarness: GuacamoleHarness = {
 defineGuacamoleSuite(guacamoleHarness);
 defineLiveGuacdSuite(guacamoleHarness);
 
+test("each README's complete example is its examples/hello.ts, verbatim", async () => {
+  for (const pkg of ["transport-node", "transport-deno"]) {
+    const dir = join(root, "packages", pkg);
+    const [readme, hello] = await Promise.all([
+      readFile(join(dir, "README.md"), "utf8"),
+      readFile(join(dir, "examples", "hello.ts"), "utf8"),
+    ]);
+    expect(readme, pkg).toContain(`\`\`\`ts\n${hello.trimEnd()}\n\`\`\``);
+  }
+});
+
 test("the error file is the same in the Node and Deno packages", async () => {
   const [node, deno] = await Promise.all([
     readFile(join(here, "errors.ts"), "utf8"),
