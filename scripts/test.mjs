@@ -1,7 +1,7 @@
 // The test command: vitest (every Node project) and Deno (the Deno transport's suite and the
 // runnable examples in doc comments), then one closing line with the totals over both runners.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,14 +42,18 @@ if (existsSync(vitestReport)) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   // A file that fails to load has no tests to count: count it as a failure.
-  failed += (report.testResults ?? []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  failed += (report.testResults ?? []).filter(
+    (f) => f.status === "failed" && f.assertionResults.length === 0,
+  ).length;
 }
 if (vitest.status !== 0 && failed === 0) broken = true;
 
 // 2. Deno: its transport's suite, and every runnable example in the Deno-published packages.
 function denoCounts(output) {
-  const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
-  const match = [...clean.matchAll(/\|\s*(\d+) passed(?:\s*\((\d+) steps?\))?\s*\|\s*(\d+) failed/g)].at(-1);
+  const clean = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
+  const match = [
+    ...clean.matchAll(/\|\s*(\d+) passed(?:\s*\((\d+) steps?\))?\s*\|\s*(\d+) failed/g),
+  ].at(-1);
   return match ? { passed: Number(match[1]), failed: Number(match[3]) } : undefined;
 }
 
@@ -65,7 +69,13 @@ function denoRun(label, args) {
 
 const docFiles = (dir) =>
   readdirSync(join(root, dir))
-    .filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".test.ts") && !f.endsWith("_test.ts"))
+    .filter(
+      (f) =>
+        f.endsWith(".ts") &&
+        !f.startsWith("_") &&
+        !f.endsWith(".test.ts") &&
+        !f.endsWith("_test.ts"),
+    )
     .map((f) => `${dir}/${f}`);
 
 if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
@@ -79,8 +89,16 @@ if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
     "packages/transport-deno/",
   ]);
 }
-const examples = ["packages/codec/src", "packages/transport-deno/src"].filter((d) => existsSync(join(root, d)));
-denoRun("deno test --doc (examples)", ["test", "--doc", "--allow-net", "--allow-read", ...examples.flatMap(docFiles)]);
+const examples = ["packages/codec/src", "packages/transport-deno/src"].filter((d) =>
+  existsSync(join(root, d)),
+);
+denoRun("deno test --doc (examples)", [
+  "test",
+  "--doc",
+  "--allow-net",
+  "--allow-read",
+  ...examples.flatMap(docFiles),
+]);
 
 console.log("");
 if (broken) console.log("A runner failed without a failing test (see its output above).");

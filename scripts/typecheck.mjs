@@ -7,10 +7,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
-const dirs = [
-  ...readdirSync(join(root, "packages")).map((d) => join("packages", d)),
-  "bench",
-];
+const dirs = [...readdirSync(join(root, "packages")).map((d) => join("packages", d)), "bench"];
 let failed = false;
 for (const dir of dirs) {
   if (!existsSync(join(root, dir))) continue;
