@@ -15,7 +15,6 @@ const SUCCESS = 0x0000;
 const UPSTREAM_ERROR = 0x0203;
 const SERVER_ERROR = 0x0200;
 const TAIL_BYTES = 65536;
-const WRITE_GRACE_MS = 2000;
 
 /** The bridge over an adapter that may have been listening since the socket was accepted. */
 export async function runBridge(
@@ -33,10 +32,11 @@ export async function runBridge(
   let bytesToBrowser = 0;
   let instructionsToGuacd = 0;
 
-  let grace: ReturnType<typeof setTimeout> | undefined;
+  // False once the way to guacd failed or closed: later browser input is dropped.
+  let inputOpen = true;
+  let inputFailure: Error | undefined;
   const end = (who: BridgeResult["initiator"], error?: Error, status?: number): void => {
     if (initiator !== undefined) return;
-    clearTimeout(grace);
     initiator = who;
     failure = error;
     if (status !== undefined) failureStatus = status;
@@ -113,8 +113,14 @@ export async function runBridge(
         }
         continue;
       }
-      input.enqueue(instruction);
+      if (!inputOpen) continue;
+      try {
+        input.enqueue(instruction);
+      } catch {
+        inputOpen = false; // the way to guacd closed; its rejection settles the tunnel
+      }
     }
+    if (!inputOpen) return;
     const room = input.desiredSize ?? 0;
     if (room <= 0 && socket.ws.pause !== undefined && !paused) {
       paused = true;
@@ -143,10 +149,12 @@ export async function runBridge(
     .then(
       () => end("browser"),
       (error: unknown) => {
-        // A write that fails because guacd just closed (a late `sync` echo) is no verdict: give
-        // guacd's last bytes (its `error` or `disconnect`) time to reach the browser first.
+        // A write that fails because guacd just closed (a late `sync` echo) is no verdict: the
+        // browser's input is dropped from now on, and the tunnel ends when guacd's last bytes
+        // (its `error` or `disconnect`) have reached the browser, with guacd's status.
         if (initiator === undefined) {
-          grace = setTimeout(() => end("error", asError(error), UPSTREAM_ERROR), WRITE_GRACE_MS);
+          inputFailure = asError(error);
+          inputOpen = false;
         }
       },
     );
@@ -186,7 +194,7 @@ export async function runBridge(
       if (initiator !== undefined) return;
       // A reset right after guacd said goodbye is still guacd ending the session.
       if (guacdEnded(tail)) end("guacd");
-      else end("error", asError(error), UPSTREAM_ERROR);
+      else end("error", inputFailure ?? asError(error), UPSTREAM_ERROR);
     },
   );
 

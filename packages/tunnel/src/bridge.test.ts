@@ -129,6 +129,30 @@ describe("the WebSocketTunnel protocol", () => {
     });
   });
 
+  it("when writing to guacd fails, still delivers guacd's last bytes and closes with its status", async () => {
+    let guacdOut!: ReadableStreamDefaultController<Uint8Array>;
+    const readable = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        guacdOut = c;
+      },
+    });
+    const writable = new WritableStream<Uint8Array>({
+      write() {
+        throw new Error("EPIPE");
+      },
+    });
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, { readable, writable });
+    await until(() => browser.sent.length === 1);
+    browser.receive("4.sync,1.1;");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 5; i++) browser.receive("4.sync,1.2;"); // dropped, never thrown
+    guacdOut.enqueue(new TextEncoder().encode("5.error,5.Oops!,3.519;10.disconnect;"));
+    guacdOut.close();
+    expect(await done).toMatchObject({ initiator: "guacd", status: 519, closeCode: 1011 });
+    expect(browser.output).toBe("5.error,5.Oops!,3.519;10.disconnect;");
+  });
+
   it("ends with 1001 when the broker aborts the tunnel", async () => {
     const guacd = memoryGuacd();
     const browser = new FakeBrowser();
