@@ -9,7 +9,7 @@ import {
   type SessionReport,
 } from "@guacstream/guacd-sim";
 import { loadCorpus, socketToDuplex, startGuacdSimulator } from "@guacstream/guacd-sim/node";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { corpusAvailable } from "./_test-utils.ts";
 import {
   decodeInstruction,
@@ -30,20 +30,74 @@ beforeAll(async () => {
   if (corpusAvailable()) corpus = await loadCorpus();
 });
 
-/** A client and a simulator session joined by in-memory streams. */
-function memoryPair(sim: GuacdSimulator, options?: GuacamoleClientOptions) {
-  const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
-  const toClient = new TransformStream<Uint8Array, Uint8Array>();
-  const report = sim.serve({ readable: toGuacd.readable, writable: toClient.writable });
-  const client = new GuacamoleClient(
-    { readable: toClient.readable, writable: toGuacd.writable },
-    options,
-  );
-  return { client, report };
+type Transport = "memory" | "tcp";
+
+interface Pair {
+  readonly client: GuacamoleClient;
+  /** The simulator serving this pair's session. */
+  readonly sim: GuacdSimulator;
+  /** Settles with the session's report once the simulator has closed it. */
+  readonly report: Promise<SessionReport>;
 }
 
-function simulator(options: Partial<GuacdSimulatorOptions> = {}): GuacdSimulator {
-  return new GuacdSimulator({ corpus, ...options });
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/**
+ * A simulator and a way to open client sessions on it, over in-memory streams or a real loopback
+ * socket (the simulator's own TCP server, which listens on 127.0.0.1 port 0).
+ */
+async function simulatorOn(transport: Transport, options: Partial<GuacdSimulatorOptions> = {}) {
+  if (transport === "memory") {
+    const sim = new GuacdSimulator({ corpus, ...options });
+    return {
+      sim,
+      open(clientOptions?: GuacamoleClientOptions): Pair {
+        const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
+        const toClient = new TransformStream<Uint8Array, Uint8Array>();
+        const report = sim.serve({ readable: toGuacd.readable, writable: toClient.writable });
+        const client = new GuacamoleClient(
+          { readable: toClient.readable, writable: toGuacd.writable },
+          clientOptions,
+        );
+        return { client, sim, report };
+      },
+    };
+  }
+  const server = await startGuacdSimulator({ corpus, ...options });
+  cleanups.push(() => server.close());
+  let opened = 0;
+  return {
+    sim: server.simulator,
+    async openTcp(clientOptions?: GuacamoleClientOptions): Promise<Pair> {
+      const socket = createConnection({ host: server.host, port: server.port });
+      await new Promise<void>((resolve, reject) =>
+        socket.once("connect", resolve).once("error", reject),
+      );
+      const serial = ++opened;
+      const client = new GuacamoleClient(socketToDuplex(socket), clientOptions);
+      const report = (async () => {
+        for (;;) {
+          const done = server.simulator.reports.find((r) => r.serial === serial);
+          if (done !== undefined) return done;
+          await server.simulator.waitForReports(server.simulator.reports.length + 1);
+        }
+      })();
+      return { client, sim: server.simulator, report };
+    },
+  };
+}
+
+/** Opens one session on a fresh simulator. */
+async function pairOn(
+  transport: Transport,
+  options: Partial<GuacdSimulatorOptions> = {},
+  clientOptions?: GuacamoleClientOptions,
+): Promise<Pair> {
+  const on = await simulatorOn(transport, options);
+  return "open" in on ? on.open(clientOptions) : on.openTcp(clientOptions);
 }
 
 async function drain(client: GuacamoleClient): Promise<Instruction[]> {
@@ -82,274 +136,311 @@ function scriptedGuacd(
   };
 }
 
-describe.skipIf(!corpusAvailable())("GuacamoleClient with the guacd simulator", () => {
-  test.each(["vnc", "rdp", "ssh", "telnet", "kubernetes"])(
-    "handshake with %s sends what guacd expects",
-    async (protocol) => {
-      const sim = simulator({ resolveSession: () => ({ end: "hold" }) });
-      const { client, report } = memoryPair(sim);
-      const result = await client.handshake({
-        protocol,
-        width: 1280,
-        height: 720,
-        dpi: 120,
-        audio: ["audio/L16"],
-        timezone: "Europe/Berlin",
-        name: "tester 🌍",
-        parameters: { hostname: "desktop.local" },
+describe.skipIf(!corpusAvailable()).each(["memory", "tcp"] as const)(
+  "GuacamoleClient with the guacd simulator over %s",
+  (transport) => {
+    test.each(["vnc", "rdp", "ssh", "telnet", "kubernetes"])(
+      "handshake with %s sends what guacd expects",
+      async (protocol) => {
+        const { client, report, sim } = await pairOn(transport, {
+          resolveSession: () => ({ end: "hold" }),
+        });
+        const result = await client.handshake({
+          protocol,
+          width: 1280,
+          height: 720,
+          dpi: 120,
+          audio: ["audio/L16"],
+          timezone: "Europe/Berlin",
+          name: "tester 🌍",
+          parameters: { hostname: "desktop.local" },
+        });
+        expect(result.protocolVersion).toBe("VERSION_1_5_0");
+        expect(result.id).toMatch(/^\$[0-9a-f-]{36}$/);
+        expect(client.id).toBe(result.id);
+        const live = sim.sessions[0]!;
+        expect(live.connectionId).toBe(result.id);
+        expect(live.size).toEqual(["1280", "720", "120"]);
+        expect(live.audio).toEqual(["audio/L16"]);
+        expect(live.video).toEqual([]);
+        expect(live.image).toEqual(["image/png", "image/jpeg", "image/webp"]);
+        expect(live.timezone).toBe("Europe/Berlin");
+        expect(live.name).toBe("tester 🌍");
+        expect(live.connect?.values.length).toBe(result.parameterNames.length + 1);
+        expect(live.params?.hostname).toBe("desktop.local");
+        await client.close();
+        expect((await report).end?.closedBy).toBe("client");
+        expect(await client.closed).toEqual({ initiator: "client", error: undefined });
+      },
+    );
+
+    test("replays a whole VNC session, echoing every sync, ending at guacd's disconnect", async () => {
+      const { client, report, sim } = await pairOn(transport, {});
+      await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop", port: 5900 } });
+      const all = await drain(client);
+      expect(all.at(-1)?.opcode).toBe("disconnect");
+      // vnc-desktop.s2c: 3459 instructions, of which args and ready belong to the handshake.
+      expect(all.length).toBe(3459 - 2);
+      const syncs = all.filter((i) => i.opcode === "sync").length;
+      const done = await report;
+      // Echoes of the last syncs may still be in flight when guacd closes after disconnect.
+      expect(done.input.syncs).toBeGreaterThan(syncs * 0.5);
+      expect(done.input.syncs).toBeLessThanOrEqual(syncs);
+      expect((await client.closed).initiator).toBe("guacd");
+    });
+
+    test("joins a running connection, read-only, and the owner hears msg events", async () => {
+      const on = await simulatorOn(transport, {
+        resolveSession: (ctx) =>
+          ctx.joining ? { end: "hold" } : { recording: "native/vnc-native", end: "hold" },
       });
-      expect(result.protocolVersion).toBe("VERSION_1_5_0");
-      expect(result.id).toMatch(/^\$[0-9a-f-]{36}$/);
-      expect(client.id).toBe(result.id);
-      const live = sim.sessions[0]!;
-      expect(live.connectionId).toBe(result.id);
-      expect(live.size).toEqual(["1280", "720", "120"]);
-      expect(live.audio).toEqual(["audio/L16"]);
-      expect(live.video).toEqual([]);
-      expect(live.image).toEqual(["image/png", "image/jpeg", "image/webp"]);
-      expect(live.timezone).toBe("Europe/Berlin");
-      expect(live.name).toBe("tester 🌍");
-      expect(live.connect?.values.length).toBe(result.parameterNames.length + 1);
-      expect(live.params?.hostname).toBe("desktop.local");
+      const open = (options?: GuacamoleClientOptions) =>
+        "open" in on ? Promise.resolve(on.open(options)) : on.openTcp(options);
+      const sim = on.sim;
+      const messages: GuacamoleMessage[] = [];
+      const owner = await open({ onMessage: (m) => messages.push(m) });
+      const { id } = await owner.client.handshake({
+        protocol: "vnc",
+        parameters: { hostname: "desktop" },
+      });
+      const reading = drain(owner.client);
+      const viewer = await open();
+      const joined = await viewer.client.handshake({ join: id, readOnly: true, name: "viewer" });
+      expect(joined.id).toBe(id);
+      const viewerReport = sim.sessions.find((s) => s.joined === id)!;
+      expect(viewerReport.select).toBe(id);
+      expect(viewerReport.params?.["read-only"]).toBe("true");
+      await viewer.client.close();
+      await viewer.report;
+      await until(() => messages.length >= 2);
+      expect(messages.map((m) => m.name)).toEqual(["USER_JOINED", "USER_LEFT"]);
+      expect(messages[0]?.args).toContain("viewer");
+      await owner.client.close();
+      await reading;
+    });
+
+    test("joining a connection that does not exist is RESOURCE_NOT_FOUND", async () => {
+      const { client } = await pairOn(transport);
+      const error = await client.handshake({ join: "$nonexistent" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GuacamoleStatusError);
+      expect(error).toMatchObject({
+        status: 0x0204,
+        statusName: "RESOURCE_NOT_FOUND",
+        guacdMessage: "No such connection.",
+      });
+      expect((await client.closed).error).toBe(error);
+    });
+
+    test("an unknown parameter is a configuration error that lists the accepted ones", async () => {
+      const { client, report } = await pairOn(transport, { handshakeTimeoutMs: 500 });
+      const error = await client
+        .handshake({ protocol: "ssh", parameters: { hostnme: "x" } })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GuacamoleClientError);
+      expect(error).toMatchObject({ code: "UNKNOWN_PARAMETER" });
+      expect((error as Error).message).toContain('"hostnme"');
+      expect((error as Error).message).toContain("hostname, host-key, port");
+      expect((await report).connect).toBeUndefined();
+    });
+
+    test("an unknown protocol gets silence from guacd: the handshake times out", async () => {
+      const { client, report } = await pairOn(transport);
+      const started = Date.now();
+      await expect(client.handshake({ protocol: "nosuch", timeout: 300 })).rejects.toMatchObject({
+        code: "HANDSHAKE_TIMEOUT",
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((await report).end?.reason).toBe("unknown-protocol");
+    });
+
+    test("the handshake honours an AbortSignal", async () => {
+      const { client } = await pairOn(transport);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("user left")), 50);
+      await expect(
+        client.handshake({ protocol: "nosuch", signal: controller.signal }),
+      ).rejects.toMatchObject({ code: "ABORTED" });
+      const already = (await pairOn(transport)).client;
+      await expect(
+        already.handshake({ protocol: "vnc", signal: AbortSignal.abort() }),
+      ).rejects.toMatchObject({ code: "ABORTED" });
+    });
+
+    test("upstream refused: ready, then error 519 ends the session with UPSTREAM_NOT_FOUND", async () => {
+      const { client } = await pairOn(transport);
+      await client.handshake({ protocol: "vnc", parameters: { hostname: "nothing.invalid" } });
+      const all = await drain(client);
+      expect(all.map((i) => i.opcode)).toEqual(["error", "disconnect"]);
+      const { initiator, error } = await client.closed;
+      expect(initiator).toBe("guacd");
+      expect(error).toBeInstanceOf(GuacamoleStatusError);
+      expect(error).toMatchObject({ status: 519, statusName: "UPSTREAM_NOT_FOUND" });
+    });
+
+    test("a wrong SSH password ends with CLIENT_UNAUTHORIZED", async () => {
+      const { client } = await pairOn(transport);
+      await client.handshake({ protocol: "ssh", parameters: { hostname: "h", password: "wrong" } });
+      await drain(client);
+      expect((await client.closed).error).toMatchObject({
+        status: 0x0301,
+        statusName: "CLIENT_UNAUTHORIZED",
+      });
+    });
+
+    test("a client that stops answering is cut off with CLIENT_TIMEOUT", async () => {
+      const { client } = await pairOn(
+        transport,
+        { syncTimeoutMs: 1000 },
+        {
+          echoSync: false,
+          keepAliveInterval: 0,
+        },
+      );
+      await client.handshake({ protocol: "ssh", parameters: { hostname: "h", command: "silent" } });
+      const all = await drain(client);
+      expect(all.slice(-2).map((i) => i.opcode)).toEqual(["error", "disconnect"]);
+      expect((await client.closed).error).toMatchObject({
+        status: 0x0308,
+        statusName: "CLIENT_TIMEOUT",
+      });
+    });
+
+    test("the emoji command guacd hung on (errors/connect-utf16-length) is counted right and connects", async () => {
+      const command = "printf '\\033]0;%s\\007' 'Ünïcødé 🌍 ok'; sleep 2";
+      const { client, report } = await pairOn(transport, {
+        resolveSession: () => ({ end: "hold" }),
+      });
+      await client.handshake({ protocol: "ssh", parameters: { hostname: "127.0.0.1", command } });
       await client.close();
-      expect((await report).end?.closedBy).toBe("client");
-      expect(await client.closed).toEqual({ initiator: "client", error: undefined });
-    },
-  );
-
-  test("replays a whole VNC session, echoing every sync, ending at guacd's disconnect", async () => {
-    const sim = simulator();
-    const { client, report } = memoryPair(sim);
-    await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop", port: 5900 } });
-    const all = await drain(client);
-    expect(all.at(-1)?.opcode).toBe("disconnect");
-    // vnc-desktop.s2c: 3459 instructions, of which args and ready belong to the handshake.
-    expect(all.length).toBe(3459 - 2);
-    const syncs = all.filter((i) => i.opcode === "sync").length;
-    const done = await report;
-    expect(done.input.syncs).toBe(syncs);
-    expect((await client.closed).initiator).toBe("guacd");
-  });
-
-  test("joins a running connection, read-only, and the owner hears msg events", async () => {
-    const sim = simulator({
-      resolveSession: (ctx) =>
-        ctx.joining ? { end: "hold" } : { recording: "native/vnc-native", end: "hold" },
+      const done = await report;
+      expect(done.params?.command).toBe(command);
+      expect(done.end?.closedBy).toBe("client");
     });
-    const messages: GuacamoleMessage[] = [];
-    const owner = memoryPair(sim, { onMessage: (m) => messages.push(m) });
-    const { id } = await owner.client.handshake({
-      protocol: "vnc",
-      parameters: { hostname: "desktop" },
+
+    test("required: the callback's values go back as argv streams and the session goes on", async () => {
+      const asked: string[][] = [];
+      const { client, report } = await pairOn(
+        transport,
+        {},
+        {
+          onRequired: (names) => {
+            asked.push([...names]);
+            return { password: "s3cret 🔑" };
+          },
+        },
+      );
+      await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop", port: 5907 } });
+      // vnc-required.s2c is cut after 294,741 bytes: read to its last blob, then leave.
+      const all: Instruction[] = [];
+      while (all.filter((i) => i.opcode === "blob").length < 56)
+        all.push((await client.readInstruction())!);
+      expect(asked).toEqual([["password"]]);
+      expect(all[0]).toEqual({ opcode: "required", args: ["password"] });
+      expect(all[1]).toEqual({ opcode: "ack", args: ["0", "Ready for updated parameter.", "0"] });
+      await client.close();
+      expect((await report).input.argv).toEqual({ password: "s3cret 🔑" });
     });
-    const reading = drain(owner.client);
-    const viewer = memoryPair(sim);
-    const joined = await viewer.client.handshake({ join: id, readOnly: true, name: "viewer" });
-    expect(joined.id).toBe(id);
-    const viewerReport = sim.sessions.find((s) => s.joined === id)!;
-    expect(viewerReport.select).toBe(id);
-    expect(viewerReport.params?.["read-only"]).toBe("true");
-    await viewer.client.close();
-    await viewer.report;
-    await until(() => messages.length >= 2);
-    expect(messages.map((m) => m.name)).toEqual(["USER_JOINED", "USER_LEFT"]);
-    expect(messages[0]?.args).toContain("viewer");
-    await owner.client.close();
-    await reading;
-  });
 
-  test("joining a connection that does not exist is RESOURCE_NOT_FOUND", async () => {
-    const { client } = memoryPair(simulator());
-    const error = await client.handshake({ join: "$nonexistent" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GuacamoleStatusError);
-    expect(error).toMatchObject({
-      status: 0x0204,
-      statusName: "RESOURCE_NOT_FOUND",
-      guacdMessage: "No such connection.",
+    test("clipboard with non-ASCII and astral text larger than one blob goes both ways", async () => {
+      const text = "Привет 世界 🌍🎉 ünïcødé ; , . 0123 ".repeat(400); // ~ 17 KB of UTF-8
+      const received: Promise<string>[] = [];
+      const { client, report, sim } = await pairOn(
+        transport,
+        {
+          resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
+        },
+        {
+          onStream: (stream) => {
+            expect(stream.kind).toBe("clipboard");
+            expect(stream.mimetype).toBe("text/plain");
+            received.push(stream.text());
+          },
+        },
+      );
+      const { id } = await client.handshake({
+        protocol: "vnc",
+        parameters: { hostname: "desktop" },
+      });
+      const reading = drain(client);
+      await client.sendClipboard(text);
+      await until(() => sim.sessions[0]!.input.clipboard.length > 0);
+      expect(sim.sessions[0]!.input.clipboard).toEqual([text]);
+      expect(sim.sendClipboard(id, text)).toBe(1);
+      await until(() => received.length > 0);
+      expect(await received[0]).toBe(text);
+      await client.close();
+      await Promise.all([reading, report]);
     });
-    expect((await client.closed).error).toBe(error);
-  });
 
-  test("an unknown parameter is a configuration error that lists the accepted ones", async () => {
-    const { client, report } = memoryPair(simulator({ handshakeTimeoutMs: 500 }));
-    const error = await client
-      .handshake({ protocol: "ssh", parameters: { hostnme: "x" } })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GuacamoleClientError);
-    expect(error).toMatchObject({ code: "UNKNOWN_PARAMETER" });
-    expect((error as Error).message).toContain('"hostnme"');
-    expect((error as Error).message).toContain("hostname, host-key, port");
-    expect((await report).connect).toBeUndefined();
-  });
-
-  test("an unknown protocol gets silence from guacd: the handshake times out", async () => {
-    const { client, report } = memoryPair(simulator());
-    const started = Date.now();
-    await expect(client.handshake({ protocol: "nosuch", timeout: 300 })).rejects.toMatchObject({
-      code: "HANDSHAKE_TIMEOUT",
+    test("PyGuacamole's contract: receive() gives instruction text, send() takes it", async () => {
+      const { client, sim } = await pairOn(transport, {
+        resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
+      });
+      await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
+      const first = await client.receive();
+      expect(first).toBe("4.size,2.-2,2.11,2.16;");
+      await client.send("5.mouse,2.10,2.20,1.1;5.mouse,2.11,2.21,1.0;");
+      await client.sendInstruction({ opcode: "key", args: ["65307", "1"] });
+      await expect(client.send("5.mouse,2.10")).rejects.toMatchObject({ code: "TRUNCATED" });
+      await until(() => sim.sessions[0]!.input.key.length > 0);
+      expect(sim.sessions[0]!.input.mouse).toEqual([
+        ["10", "20", "1"],
+        ["11", "21", "0"],
+      ]);
+      expect(sim.sessions[0]!.input.key).toEqual([["65307", "1"]]);
+      await client.close();
+      await client.close();
+      expect((await client.closed).initiator).toBe("client");
+      await expect(client.sendInstruction({ opcode: "nop", args: [] })).rejects.toMatchObject({
+        code: "INVALID_STATE",
+      });
     });
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect((await report).end?.reason).toBe("unknown-protocol");
-  });
 
-  test("the handshake honours an AbortSignal", async () => {
-    const { client } = memoryPair(simulator());
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("user left")), 50);
-    await expect(
-      client.handshake({ protocol: "nosuch", signal: controller.signal }),
-    ).rejects.toMatchObject({ code: "ABORTED" });
-    const already = memoryPair(simulator()).client;
-    await expect(
-      already.handshake({ protocol: "vnc", signal: AbortSignal.abort() }),
-    ).rejects.toMatchObject({ code: "ABORTED" });
-  });
-
-  test("upstream refused: ready, then error 519 ends the session with UPSTREAM_NOT_FOUND", async () => {
-    const { client } = memoryPair(simulator());
-    await client.handshake({ protocol: "vnc", parameters: { hostname: "nothing.invalid" } });
-    const all = await drain(client);
-    expect(all.map((i) => i.opcode)).toEqual(["error", "disconnect"]);
-    const { initiator, error } = await client.closed;
-    expect(initiator).toBe("guacd");
-    expect(error).toBeInstanceOf(GuacamoleStatusError);
-    expect(error).toMatchObject({ status: 519, statusName: "UPSTREAM_NOT_FOUND" });
-  });
-
-  test("a wrong SSH password ends with CLIENT_UNAUTHORIZED", async () => {
-    const { client } = memoryPair(simulator());
-    await client.handshake({ protocol: "ssh", parameters: { hostname: "h", password: "wrong" } });
-    await drain(client);
-    expect((await client.closed).error).toMatchObject({
-      status: 0x0301,
-      statusName: "CLIENT_UNAUTHORIZED",
+    test("detach() hands over guacd's raw bytes from right after ready", async () => {
+      const { client, sim } = await pairOn(transport, {
+        resolveSession: () => ({ recording: "native/vnc-native" }),
+      });
+      await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
+      const raw = client.detach();
+      expect(() => client.instructions).toThrow(GuacamoleClientError);
+      const reader = raw.readable.getReader();
+      let text = "";
+      while (text.length < 200) text += new TextDecoder().decode((await reader.read()).value);
+      expect(text.startsWith("4.size,2.-2,2.11,2.16;")).toBe(true);
+      await reader.cancel();
+      await raw.writable.close().catch(() => {});
     });
-  });
 
-  test("a client that stops answering is cut off with CLIENT_TIMEOUT", async () => {
-    const { client } = memoryPair(simulator({ syncTimeoutMs: 1000 }), {
-      echoSync: false,
-      keepAliveInterval: 0,
+    prop.prop(
+      [fc.array(fc.string({ unit: "binary", maxLength: 60 }), { minLength: 1, maxLength: 6 })],
+      { numRuns: 25 },
+    )("arbitrary parameter values reach guacd byte for byte", async (values) => {
+      const { client, report, sim } = await pairOn(transport, {
+        resolveSession: () => ({ end: "hold" }),
+      });
+      const names = [
+        "hostname",
+        "username",
+        "password",
+        "encodings",
+        "sftp-directory",
+        "recording-name",
+      ];
+      const parameters = Object.fromEntries(values.map((v, i) => [names[i]!, v]));
+      const result = await client.handshake({ protocol: "vnc", parameters });
+      const live = sim.sessions[0]!;
+      for (const [name, value] of Object.entries(parameters)) {
+        const index = result.parameterNames.indexOf(name) + 1; // +1: the version comes first
+        expect(live.connect?.values[index]).toBe(value);
+        expect(Buffer.from(live.connect!.raw[index]!).equals(Buffer.from(value, "utf8"))).toBe(
+          true,
+        );
+      }
+      await client.close();
+      await report;
     });
-    await client.handshake({ protocol: "ssh", parameters: { hostname: "h", command: "silent" } });
-    const all = await drain(client);
-    expect(all.slice(-2).map((i) => i.opcode)).toEqual(["error", "disconnect"]);
-    expect((await client.closed).error).toMatchObject({
-      status: 0x0308,
-      statusName: "CLIENT_TIMEOUT",
-    });
-  });
-
-  test("required: the callback's values go back as argv streams and the session goes on", async () => {
-    const asked: string[][] = [];
-    const { client, report } = memoryPair(simulator(), {
-      onRequired: (names) => {
-        asked.push([...names]);
-        return { password: "s3cret 🔑" };
-      },
-    });
-    await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop", port: 5907 } });
-    // vnc-required.s2c is cut after 294,741 bytes: read to its last blob, then leave.
-    const all: Instruction[] = [];
-    while (all.filter((i) => i.opcode === "blob").length < 56)
-      all.push((await client.readInstruction())!);
-    expect(asked).toEqual([["password"]]);
-    expect(all[0]).toEqual({ opcode: "required", args: ["password"] });
-    expect(all[1]).toEqual({ opcode: "ack", args: ["0", "Ready for updated parameter.", "0"] });
-    await client.close();
-    expect((await report).input.argv).toEqual({ password: "s3cret 🔑" });
-  });
-
-  test("clipboard with non-ASCII and astral text larger than one blob goes both ways", async () => {
-    const text = "Привет 世界 🌍🎉 ünïcødé ; , . 0123 ".repeat(400); // ~ 17 KB of UTF-8
-    const sim = simulator({
-      resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
-    });
-    const received: Promise<string>[] = [];
-    const { client, report } = memoryPair(sim, {
-      onStream: (stream) => {
-        expect(stream.kind).toBe("clipboard");
-        expect(stream.mimetype).toBe("text/plain");
-        received.push(stream.text());
-      },
-    });
-    const { id } = await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
-    const reading = drain(client);
-    await client.sendClipboard(text);
-    await until(() => sim.sessions[0]!.input.clipboard.length > 0);
-    expect(sim.sessions[0]!.input.clipboard).toEqual([text]);
-    expect(sim.sendClipboard(id, text)).toBe(1);
-    await until(() => received.length > 0);
-    expect(await received[0]).toBe(text);
-    await client.close();
-    await Promise.all([reading, report]);
-  });
-
-  test("PyGuacamole's contract: receive() gives instruction text, send() takes it", async () => {
-    const sim = simulator({
-      resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
-    });
-    const { client } = memoryPair(sim);
-    await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
-    const first = await client.receive();
-    expect(first).toBe("4.size,2.-2,2.11,2.16;");
-    await client.send("5.mouse,2.10,2.20,1.1;5.mouse,2.11,2.21,1.0;");
-    await client.sendInstruction({ opcode: "key", args: ["65307", "1"] });
-    await expect(client.send("5.mouse,2.10")).rejects.toMatchObject({ code: "TRUNCATED" });
-    await until(() => sim.sessions[0]!.input.key.length > 0);
-    expect(sim.sessions[0]!.input.mouse).toEqual([
-      ["10", "20", "1"],
-      ["11", "21", "0"],
-    ]);
-    expect(sim.sessions[0]!.input.key).toEqual([["65307", "1"]]);
-    await client.close();
-    await client.close();
-    expect((await client.closed).initiator).toBe("client");
-    await expect(client.sendInstruction({ opcode: "nop", args: [] })).rejects.toMatchObject({
-      code: "INVALID_STATE",
-    });
-  });
-
-  test("detach() hands over guacd's raw bytes from right after ready", async () => {
-    const sim = simulator({ resolveSession: () => ({ recording: "native/vnc-native" }) });
-    const { client } = memoryPair(sim);
-    await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
-    const raw = client.detach();
-    expect(() => client.instructions).toThrow(GuacamoleClientError);
-    const reader = raw.readable.getReader();
-    let text = "";
-    while (text.length < 200) text += new TextDecoder().decode((await reader.read()).value);
-    expect(text.startsWith("4.size,2.-2,2.11,2.16;")).toBe(true);
-    await reader.cancel();
-    await raw.writable.close().catch(() => {});
-  });
-
-  prop.prop(
-    [fc.array(fc.string({ unit: "binary", maxLength: 60 }), { minLength: 1, maxLength: 6 })],
-    { numRuns: 25 },
-  )("arbitrary parameter values reach guacd byte for byte", async (values) => {
-    const sim = simulator({ resolveSession: () => ({ end: "hold" }) });
-    const { client, report } = memoryPair(sim);
-    const names = [
-      "hostname",
-      "username",
-      "password",
-      "encodings",
-      "sftp-directory",
-      "recording-name",
-    ];
-    const parameters = Object.fromEntries(values.map((v, i) => [names[i]!, v]));
-    const result = await client.handshake({ protocol: "vnc", parameters });
-    const live = sim.sessions[0]!;
-    for (const [name, value] of Object.entries(parameters)) {
-      const index = result.parameterNames.indexOf(name) + 1; // +1: the version comes first
-      expect(live.connect?.values[index]).toBe(value);
-      expect(Buffer.from(live.connect!.raw[index]!).equals(Buffer.from(value, "utf8"))).toBe(true);
-    }
-    await client.close();
-    await report;
-  });
-});
+  },
+);
 
 describe.skipIf(!corpusAvailable())("GuacamoleClient over loopback TCP", () => {
   let server: Awaited<ReturnType<typeof startGuacdSimulator>>;

@@ -1,5 +1,6 @@
 // The Node entry: reads the corpus from disk and serves the simulator on node:net sockets.
 
+import { setMaxListeners } from "node:events";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join, relative, sep } from "node:path";
@@ -276,6 +277,8 @@ export async function startGuacdSimulator(
   const { host = "127.0.0.1", port = 0, corpus, ...rest } = options;
   const simulator = new GuacdSimulator({ ...rest, corpus: corpus ?? (await loadCorpus()) });
   const abort = new AbortController();
+  // Every session listens to this one signal: hundreds at once are expected, not a leak.
+  setMaxListeners(0, abort.signal);
   const sockets = new Set<Socket>();
   const serving = new Set<Promise<unknown>>();
   const server: Server = createServer({ noDelay: true }, (socket) => {
