@@ -76,6 +76,9 @@ function serve(
   };
 }
 
+/** Without colour codes: Deno colours console.log when FORCE_COLOR is set, even to 0 (npm test). */
+const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
+
 const certificates = new Map<boolean, Promise<{ cert: string; key: string }>>();
 
 const harness: Harness = {
@@ -219,7 +222,7 @@ const harness: Harness = {
       if (!exited) child.kill("SIGKILL");
       const { stdout, stderr } = await child.output();
       const decoder = new TextDecoder();
-      return { exited, output: decoder.decode(stdout) + decoder.decode(stderr) };
+      return { exited, output: plain(decoder.decode(stdout) + decoder.decode(stderr)) };
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -387,7 +390,7 @@ const guacamoleHarness: GuacamoleHarness = {
     return {
       exited,
       code: exited ? code : null,
-      output: decoder.decode(stdout) + decoder.decode(stderr),
+      output: plain(decoder.decode(stdout) + decoder.decode(stderr)),
     };
   },
   env: (name) => Deno.env.get(name),
