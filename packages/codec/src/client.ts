@@ -149,24 +149,23 @@ interface HandshakeItem {
  * keep-alive, `msg` events, `required` answers and streams handled for you. The async,
  * web-streams counterpart of PyGuacamole's `GuacamoleClient`.
  *
- * @example Connect to the guacd simulator, read the first instructions, disconnect
+ * @example Hold a session with a tiny in-memory guacd
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleClient, decodeInstruction, encodeInstruction } from "@guacstream/codec";
+ * import { GuacamoleClient, InstructionDecoderStream } from "@guacstream/codec";
  *
- * // A tiny in-memory "guacd": answers select with args, connect with ready, then draws.
+ * // The "guacd": answers select with args, connect with ready and a sync, disconnect by closing.
  * const toClient = new TransformStream<Uint8Array, Uint8Array>();
  * const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
  * const guacd = (async () => {
  *   const writer = toClient.writable.getWriter();
  *   const send = (text: string) => writer.write(new TextEncoder().encode(text));
- *   const lines = toGuacd.readable.pipeThrough(new TextDecoderStream());
- *   let buffer = "";
- *   for await (const text of lines) {
- *     buffer += text;
- *     if (buffer.includes("6.select,")) { buffer = ""; await send("4.args,13.VERSION_1_5_0,8.hostname;"); }
- *     if (buffer.includes("7.connect,")) { buffer = ""; await send("5.ready,5.$abcd;4.sync,2.10;"); }
- *     if (buffer.includes("10.disconnect;")) return writer.close();
+ *   const reader = toGuacd.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+ *   for (;;) {
+ *     const { done, value } = await reader.read();
+ *     if (done || value.opcode === "disconnect") return writer.close();
+ *     if (value.opcode === "select") await send("4.args,13.VERSION_1_5_0,8.hostname;");
+ *     if (value.opcode === "connect") await send("5.ready,5.$abcd;4.sync,2.10;");
  *   }
  * })();
  *
