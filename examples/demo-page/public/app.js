@@ -61,18 +61,30 @@ client.onname = (name) => {
   document.title = name;
   $("title").textContent = name;
 };
+// Clipboard text is UTF-8 bytes on the wire. guacamole-common-js's StringReader/StringWriter work
+// on UTF-16 units (an emoji becomes two broken 3-byte sequences), so the page encodes and decodes
+// the bytes itself.
 client.onclipboard = (stream, mimetype) => {
   if (!/^text\//.test(mimetype)) return;
-  const reader = new Guacamole.StringReader(stream);
+  const reader = new Guacamole.ArrayBufferReader(stream);
+  const decoder = new TextDecoder();
   let text = "";
-  reader.ontext = (chunk) => {
-    text += chunk;
+  reader.ondata = (buffer) => {
+    text += decoder.decode(buffer, { stream: true });
   };
   reader.onend = () => {
+    text += decoder.decode();
     demo.clipboard.push(text);
     $("clipboard-in").value = text;
   };
 };
+
+function sendClipboard(text) {
+  const stream = client.createClipboardStream("text/plain");
+  const writer = new Guacamole.ArrayBufferWriter(stream);
+  writer.sendData(new TextEncoder().encode(text).buffer);
+  writer.sendEnd();
+}
 
 // Fit the remote screen into the page, never above its own size.
 display.onresize = () => {
@@ -94,12 +106,7 @@ keyboard.onkeyup = (keysym) => {
   client.sendKeyEvent(0, keysym);
 };
 
-$("clipboard-send").addEventListener("click", () => {
-  const stream = client.createClipboardStream("text/plain");
-  const writer = new Guacamole.StringWriter(stream);
-  writer.sendText($("clipboard-out").value);
-  writer.sendEnd();
-});
+$("clipboard-send").addEventListener("click", () => sendClipboard($("clipboard-out").value));
 $("disconnect").addEventListener("click", () => client.disconnect());
 window.addEventListener("pagehide", () => client.disconnect());
 

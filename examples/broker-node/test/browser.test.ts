@@ -1,0 +1,269 @@
+// The demo page in headless Chromium (Debian's build, driven by playwright-core) through each
+// example broker to the guacd simulator replaying the VNC recording: pixels against a reference
+// rendering of the same recording, the astral-plane title, clipboard both ways, mouse and keys,
+// and a tampered token refused with no connection to guacd. Screenshots go to
+// .test-results/examples/.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { defaultCorpusDir } from "@guacstream/guacd-sim/node";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  artifacts,
+  type CountedGuacd,
+  type RunningBroker,
+  startBroker,
+  startCountedGuacd,
+  waitFor,
+} from "./_harness.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const TITLE = "Привет 世界 🌍 ünïcødé"; // the first `name` of the ssh-text recording
+const TO_REMOTE = "Grüße 👋 from the browser 🧪 ∑";
+const FROM_REMOTE = "Remote says 🚀 héllo — 𝄞";
+
+interface DemoState {
+  state: string;
+  names: string[];
+  clipboard: string[];
+  syncs: number;
+  error?: { code: number; message: string };
+}
+
+declare global {
+  interface Window {
+    demo: DemoState & { client: GuacClient };
+    Guacamole: {
+      StaticHTTPTunnel: new (url: string) => unknown;
+      Client: new (tunnel: unknown) => GuacClient;
+    };
+    reference?: GuacClient & { syncs: number };
+  }
+}
+interface GuacClient {
+  connect(data?: string): void;
+  onsync: (() => void) | null;
+  getDisplay(): { flatten(): HTMLCanvasElement; getWidth(): number; getHeight(): number };
+}
+
+/**
+ * The recording as a reference client should render it (its `args` and `ready` are ignored): without
+ * its final `disconnect`, and with one more `sync`, as the simulator sends while it holds the
+ * session, so the drawing after the recording's last `sync` is flushed to the display as well.
+ * `syncs` counts them all.
+ */
+async function referenceStream(): Promise<{ body: Buffer; syncs: number }> {
+  let body = await readFile(join(defaultCorpusDir(), "vnc-desktop.s2c.guac"));
+  const end = Buffer.from("10.disconnect;");
+  if (body.subarray(body.length - end.length).equals(end)) {
+    body = body.subarray(0, body.length - end.length);
+  }
+  body = Buffer.concat([body, Buffer.from("4.sync,10.9999999999;")]);
+  let syncs = 0;
+  for (let i = body.indexOf("4.sync,"); i >= 0; i = body.indexOf("4.sync,", i + 1)) syncs++;
+  return { body, syncs };
+}
+
+let browser: Browser;
+let guacd: CountedGuacd;
+let reference: { body: Buffer; syncs: number };
+
+beforeAll(async () => {
+  reference = await referenceStream();
+  guacd = await startCountedGuacd();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await guacd?.close();
+});
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  await page.route("**/reference.guac", (route) =>
+    route.fulfill({ status: 200, contentType: "text/plain", body: reference.body }),
+  );
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  await page.goto(url);
+  return page;
+}
+
+async function demoState(page: Page): Promise<DemoState> {
+  return page.evaluate(() => {
+    const { state, names, clipboard, syncs, error } = window.demo;
+    return { state, names, clipboard, syncs, ...(error === undefined ? {} : { error }) };
+  });
+}
+
+describe.each(["node", "deno"] as const)("the demo page through the %s broker", (kind) => {
+  let broker: RunningBroker;
+  let page: Page;
+
+  beforeAll(async () => {
+    broker = await startBroker(kind, { GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await broker?.stop();
+  });
+
+  it("shows the recorded VNC frames, pixel for pixel", async () => {
+    page = await openPage(`${broker.url}?profile=vnc`);
+    await waitFor(
+      async () => {
+        const s = await demoState(page);
+        return s.state === "connected" && s.syncs >= reference.syncs;
+      },
+      "the whole recording to arrive",
+      60_000,
+    );
+    // The same recording, rendered by a second client straight from its bytes.
+    await page.evaluate(() => {
+      const client = new window.Guacamole.Client(
+        new window.Guacamole.StaticHTTPTunnel("reference.guac"),
+      ) as GuacClient & { syncs: number };
+      client.syncs = 0;
+      client.onsync = () => {
+        client.syncs++;
+      };
+      window.reference = client;
+      client.connect();
+    });
+    await waitFor(
+      () => page.evaluate((n) => (window.reference?.syncs ?? 0) >= n, reference.syncs),
+      "the reference rendering",
+      60_000,
+    );
+    const compare = () =>
+      page.evaluate(() => {
+        const a = window.demo.client.getDisplay().flatten();
+        const b = window.reference!.getDisplay().flatten();
+        if (a.width * a.height * b.width * b.height === 0) {
+          return {
+            width: a.width,
+            height: a.height,
+            sameSize: false,
+            different: -1,
+            colors: 0,
+            png: "",
+          };
+        }
+        const pa = a.getContext("2d")!.getImageData(0, 0, a.width, a.height).data;
+        const pb = b.getContext("2d")!.getImageData(0, 0, b.width, b.height).data;
+        let different = 0;
+        const colors = new Set<number>();
+        for (let i = 0; i < pa.length; i += 4) {
+          if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) different++;
+          if (i % 256 === 0) colors.add((pa[i]! << 16) | (pa[i + 1]! << 8) | pa[i + 2]!);
+        }
+        return {
+          width: a.width,
+          height: a.height,
+          sameSize: a.width === b.width && a.height === b.height,
+          different,
+          colors: colors.size,
+          png: a.toDataURL("image/png"),
+        };
+      });
+    // Images decode asynchronously: poll until both displays settle.
+    const result = await waitFor(
+      async () => {
+        const r = await compare();
+        return r.sameSize && r.different === 0 ? r : undefined;
+      },
+      "the live display to match the reference",
+      30_000,
+    ).catch(async (error: unknown) => {
+      const r = await compare();
+      throw new Error(`${String(error)}: ${r.different} pixels differ, ${r.width}x${r.height}`);
+    });
+    expect(result.width).toBe(1280);
+    expect(result.height).toBe(800);
+    expect(result.colors).toBeGreaterThan(50); // a busy desktop, not a blank or uniform canvas
+    await writeFile(
+      join(artifacts, `${kind}-vnc-display.png`),
+      Buffer.from(result.png.split(",")[1]!, "base64"),
+    );
+    await page.screenshot({ path: join(artifacts, `${kind}-vnc-page.png`) });
+  }, 150_000);
+
+  it("sends mouse, keys and clipboard text with emoji to guacd, and shows guacd's clipboard", async () => {
+    const live = () =>
+      guacd.sim.simulator.sessions.find((s) => s.protocol === "vnc" && s.end === undefined);
+    const session = await waitFor(live, "the live VNC session", 10_000);
+    const box = (await page.locator("#display canvas").first().boundingBox())!;
+    await page.mouse.move(box.x + 50, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.up();
+    await page.keyboard.press("a");
+    await page.fill("#clipboard-out", TO_REMOTE);
+    await page.click("#clipboard-send");
+    await waitFor(() => session.input.clipboard.includes(TO_REMOTE), "the clipboard at guacd");
+    expect(session.input.mouse.length).toBeGreaterThan(0);
+    expect(session.input.key.some((k) => k[0] === "97")).toBe(true); // keysym of "a"
+    expect(guacd.sim.simulator.sendClipboard(session.connectionId!, FROM_REMOTE)).toBe(1);
+    await waitFor(
+      async () => (await page.inputValue("#clipboard-in")) === FROM_REMOTE,
+      "the clipboard in the page",
+    );
+    expect((await demoState(page)).clipboard).toContain(FROM_REMOTE);
+    await page.screenshot({ path: join(artifacts, `${kind}-clipboard.png`) });
+  }, 60_000);
+
+  it("shows a remote title with an astral-plane character intact", async () => {
+    const ssh = await openPage(`${broker.url}?profile=ssh`);
+    try {
+      const names = await waitFor(
+        async () => {
+          const s = await demoState(ssh);
+          return s.names.length > 0 ? s.names : undefined;
+        },
+        "the remote title",
+        30_000,
+      );
+      expect(names[0]).toBe(TITLE);
+      expect(await ssh.textContent("#title")).toContain("🌍");
+      await ssh.screenshot({ path: join(artifacts, `${kind}-ssh-title.png`) });
+    } finally {
+      await ssh.close();
+    }
+  }, 60_000);
+
+  it("refuses a tampered token with a clear status and no connection to guacd", async () => {
+    const response = await fetch(`${broker.url}demo/token?profile=vnc`);
+    const { token } = (await response.json()) as { token: string };
+    const i = token.length - 12;
+    const tampered = token.slice(0, i) + (token[i] === "A" ? "B" : "A") + token.slice(i + 1);
+    const before = guacd.connections();
+    const refused = await openPage(`${broker.url}?token=${encodeURIComponent(tampered)}`);
+    try {
+      const error = await waitFor(
+        async () => (await demoState(refused)).error,
+        "the refusal",
+        30_000,
+      );
+      expect(error.code).toBe(0x0301); // CLIENT_UNAUTHORIZED, from the close reason
+      expect(await refused.textContent("#error")).toContain("769");
+      expect(guacd.connections()).toBe(before);
+      await refused.screenshot({ path: join(artifacts, `${kind}-refused.png`) });
+    } finally {
+      await refused.close();
+    }
+  }, 60_000);
+});
