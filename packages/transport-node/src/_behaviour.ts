@@ -875,6 +875,35 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     }
   });
 
+  h.test("detach() hands the socket over: the session ending does not close it", async () => {
+    const sim = await h.startSimulator({
+      resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
+    });
+    try {
+      const client = await h.connectGuacamole({ port: sim.port, ...vnc });
+      const raw = client.detach();
+      assert.equal((await client.closed).initiator, "client");
+      const reader = raw.readable.getReader();
+      let text = "";
+      while (!text.includes(";")) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, "the detached socket ended");
+        text += new TextDecoder().decode(value);
+      }
+      assert.match(text, /^\d+\.[a-z]+[,;]/);
+      // Still open after the client's end: the caller owns it now.
+      const outcome = await Promise.race([
+        client.connection.closed.then(() => "closed"),
+        sleep(100).then(() => "open"),
+      ]);
+      assert.equal(outcome, "open");
+      reader.releaseLock();
+      await client.connection.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
   h.test("guacd's error after ready ends the session with a GuacamoleStatusError", async () => {
     const sim = await h.startSimulator();
     try {
