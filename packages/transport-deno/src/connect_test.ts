@@ -77,6 +77,7 @@ function serve(
 }
 
 /** Without colour codes: Deno colours console.log when FORCE_COLOR is set, even to 0 (npm test). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes start with ESC
 const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
 
 const certificates = new Map<boolean, Promise<{ cert: string; key: string }>>();
