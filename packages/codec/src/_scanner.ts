@@ -254,25 +254,35 @@ export class InstructionScanner {
     let state = this.#state;
     for (;;) {
       if (state === IN_LENGTH) {
-        if (pos >= end) break;
-        const byte = buf[pos]!;
-        if (byte === PERIOD && this.#digits > 0) {
-          pos++;
-          this.#valueStart = pos;
-          this.#charsLeft = this.#length;
-          if (pos - this.#instStart + this.#length + 1 > limits.maxInstructionBytes) {
-            this.#pos = pos;
+        // The digits are read in locals, in one tight loop; the fields hold them between reads.
+        let length = this.#length;
+        let digits = this.#digits;
+        let byte = 0;
+        while (pos < end) {
+          byte = buf[pos]!;
+          const digit = byte - DIGIT_0;
+          if (digit < 0 || digit > 9) break;
+          if (++digits > limits.maxLengthDigits) {
             this.#fail(
-              "INSTRUCTION_TOO_LONG",
-              `an element of ${this.#length} characters makes the instruction exceed ${limits.maxInstructionBytes} bytes`,
-              pos - 1,
+              "LENGTH_TOO_LONG",
+              `element length has more than ${limits.maxLengthDigits} digits`,
+              pos,
             );
           }
-          state = IN_VALUE;
-          continue;
+          length = length * 10 + digit;
+          if (length > limits.maxElementLength) {
+            this.#fail(
+              "ELEMENT_TOO_LONG",
+              `element length exceeds ${limits.maxElementLength} characters`,
+              pos,
+            );
+          }
+          pos++;
         }
-        const digit = byte - DIGIT_0;
-        if (digit < 0 || digit > 9) {
+        this.#length = length;
+        this.#digits = digits;
+        if (pos >= end) break;
+        if (byte !== PERIOD || digits === 0) {
           this.#fail(
             "INVALID_LENGTH",
             byte === PERIOD
@@ -281,23 +291,18 @@ export class InstructionScanner {
             pos,
           );
         }
-        if (++this.#digits > limits.maxLengthDigits) {
-          this.#fail(
-            "LENGTH_TOO_LONG",
-            `element length has more than ${limits.maxLengthDigits} digits`,
-            pos,
-          );
-        }
-        this.#length = this.#length * 10 + digit;
-        if (this.#length > limits.maxElementLength) {
-          this.#fail(
-            "ELEMENT_TOO_LONG",
-            `element length exceeds ${limits.maxElementLength} characters`,
-            pos,
-          );
-        }
         pos++;
-        continue;
+        this.#valueStart = pos;
+        this.#charsLeft = length;
+        if (pos - this.#instStart + length + 1 > limits.maxInstructionBytes) {
+          this.#pos = pos;
+          this.#fail(
+            "INSTRUCTION_TOO_LONG",
+            `an element of ${length} characters makes the instruction exceed ${limits.maxInstructionBytes} bytes`,
+            pos - 1,
+          );
+        }
+        state = IN_VALUE;
       }
 
       if (state === IN_VALUE) {

@@ -5,7 +5,8 @@ import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
 const COMMA = 0x2c;
 const SEMICOLON = 0x3b;
 const PERIOD = 0x2e;
-const BATCH_IDLE_HOPS = 4;
+const BATCH_IDLE_HOPS = 12;
+const SHORT_VALUE = 32;
 
 /** Options of {@link InstructionEncoderStream}. */
 export interface InstructionEncoderStreamOptions {
@@ -174,8 +175,19 @@ class InstructionBytesEncoder {
     let digits = writeDecimal(buf, start, value.length);
     buf[start + digits] = PERIOD;
     let at = start + digits + 1;
-    const written =
-      value.length === 0 ? 0 : this.#textEncoder.encodeInto(value, buf.subarray(at)).written;
+    let written = 0;
+    if (value.length <= SHORT_VALUE) {
+      // Short values (numbers, opcodes, keysyms) are copied in JavaScript: cheaper than a call
+      // into the native encoder, and exact while every unit is ASCII.
+      for (; written < value.length; written++) {
+        const unit = value.charCodeAt(written);
+        if (unit >= 0x80) break;
+        buf[at + written] = unit;
+      }
+    }
+    if (written < value.length) {
+      written = this.#textEncoder.encodeInto(value, buf.subarray(at)).written;
+    }
     if (written !== value.length) {
       // Not ASCII: count code points (rejecting lone surrogates) and fix the prefix if it changed.
       const length = elementLength(value, index, this.#limits);
