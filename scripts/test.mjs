@@ -89,9 +89,11 @@ if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
     "packages/transport-deno/",
   ]);
 }
-const examples = ["packages/codec/src", "packages/transport-deno/src"].filter((d) =>
-  existsSync(join(root, d)),
-);
+const examples = [
+  "packages/codec/src",
+  "packages/transport-deno/src",
+  "packages/tunnel/src",
+].filter((d) => existsSync(join(root, d)));
 denoRun("deno test --doc (examples)", [
   "test",
   "--doc",

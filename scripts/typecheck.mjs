@@ -7,7 +7,13 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
-const dirs = [...readdirSync(join(root, "packages")).map((d) => join("packages", d)), "bench"];
+// examples/*: the example brokers and their tests (a Deno-only example has no tsconfig here).
+const examples = existsSync(join(root, "examples")) ? readdirSync(join(root, "examples")) : [];
+const dirs = [
+  ...readdirSync(join(root, "packages")).map((d) => join("packages", d)),
+  ...examples.map((d) => join("examples", d)),
+  "bench",
+];
 let failed = false;
 for (const dir of dirs) {
   if (!existsSync(join(root, dir))) continue;

@@ -127,7 +127,7 @@ export interface BridgeResult {
  *   send: (data) => void sent.push(data),
  *   close: (code, reason) => {
  *     closed = [code, reason];
- *     listeners.get("close")?.({ type: "close", code, reason });
+ *     listeners.get("close")?.({ type: "close", code: code ?? 1005, reason: reason ?? "" });
  *   },
  *   addEventListener: (type, listener) => void listeners.set(type, listener),
  * };
