@@ -3,6 +3,7 @@ import { chunksOf, collect, concat, cutAt, decodeChunks, streamOf, utf8 } from "
 import {
   GuacamoleProtocolError,
   type GuacamoleProtocolErrorCode,
+  InstructionBatchDecoderStream,
   InstructionDecoder,
   InstructionDecoderStream,
 } from "./index.ts";
@@ -215,5 +216,32 @@ describe("short element cache", () => {
     const input = utf8(values.map((v) => `1.x,${v.length}.${v};`).join(""));
     const out = decodeChunks(chunksOf(input, 50));
     expect(out.map((i) => i.args[0])).toEqual(values);
+  });
+});
+
+describe("InstructionBatchDecoderStream", () => {
+  test.each([1, 3, 7, 64])(
+    "gives the same instructions as the per-instruction stream, %i-byte chunks",
+    async (size) => {
+      const input = utf8(
+        "4.size,1.0,4.1024,3.768;4.name,2.🌍;;0.;4.sync,4.1234,1.1;3.key,1.1,1.0;",
+      );
+      const single = await collect(
+        streamOf(chunksOf(input, size)).pipeThrough(new InstructionDecoderStream()),
+      );
+      const batches = await collect(
+        streamOf(chunksOf(input, size)).pipeThrough(new InstructionBatchDecoderStream()),
+      );
+      expect(batches.every((b) => b.length > 0)).toBe(true);
+      expect(batches.flat()).toEqual(single);
+    },
+  );
+
+  test("sends what was complete before a fault, then errors", async () => {
+    const reader = streamOf([utf8("3.nop;3.nop;x")])
+      .pipeThrough(new InstructionBatchDecoderStream())
+      .getReader();
+    expect((await reader.read()).value).toHaveLength(2);
+    await expect(reader.read()).rejects.toMatchObject({ code: "INVALID_LENGTH", offset: 12 });
   });
 });

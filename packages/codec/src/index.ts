@@ -1,3 +1,4 @@
+export { InstructionBatchDecoderStream } from "./batch-decoder-stream.ts";
 export type {
   GuacamoleClientOptions,
   GuacamoleCloseInfo,
