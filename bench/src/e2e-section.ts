@@ -1,181 +1,325 @@
-import { connect as tcpConnect } from "node:net";
-import {
-  InstructionDecoder,
-  InstructionDecoderStream,
-  InstructionFramer,
-  InstructionFrameStream,
-} from "@guacstream/codec";
-import { loadCorpus, startGuacdSimulator } from "@guacstream/guacd-sim/node";
-import { connect } from "@guacstream/transport-node";
-import { do_not_optimize } from "mitata";
-import { corpusDir } from "./corpus.ts";
+/**
+ * End to end through `@guacstream/transport-node` to a guacd: handshake latency, session
+ * throughput at several concurrencies, and memory per idle session. The target is the guacd
+ * simulator in a child process (`sim-child.ts`), or a real guacd with `GUACD_HOST` (see
+ * `e2e-target.ts`). Every client kind does the same handshake round trips; the floor is a bare
+ * node:net socket that handshakes by hand and then only counts bytes.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { connectGuacamole } from "@guacstream/transport-node";
+import type { SessionRequest } from "./e2e-handshake.ts";
+import type { MemoryJob, MemoryResult } from "./e2e-memory.ts";
+import { bareConnect, type Endpoint, MODES, type Mode, session } from "./e2e-sessions.ts";
+import { type E2eTarget, openTarget, REPO_ROOT, TSX_FLAGS } from "./e2e-target.ts";
 import { fmt, ratio, table } from "./format.ts";
-import type { ChartGroup, Section, SectionContext, SectionResult } from "./section.ts";
+import type {
+  ChartGroup,
+  Section,
+  SectionContext,
+  SectionResult,
+  TargetStatus,
+} from "./section.ts";
 
-const RECORDING = "vnc-desktop";
+/** Issue targets: e2e MB/s ≥ 0.8 × the bare socket's; idle session < 64 KiB beyond the socket. */
+export const THROUGHPUT_TARGET: number = 0.8;
+export const IDLE_BYTES_TARGET: number = 64 * 1024;
 
-/** The recorded client's handshake: its bytes from `select` through `connect`. */
-function handshakeOf(client: Uint8Array): Uint8Array {
-  const opcodes: string[] = [];
-  const ends: number[] = [];
-  const decoder = new InstructionDecoder((i) => opcodes.push(i.opcode));
-  const framer = new InstructionFramer((_bytes, _start, end) => ends.push(end));
-  decoder.push(client);
-  framer.push(client);
-  const at = opcodes.indexOf("connect");
-  if (at < 0 || ends[at] === undefined)
-    throw new Error("Cannot bench: no connect in the recording");
-  return client.slice(0, ends[at]);
+interface LatencyRow {
+  client: string;
+  count: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
 }
 
-type Mode = "socket" | "transport" | "transport+frame" | "transport+decode";
-const MODES: readonly Mode[] = ["socket", "transport", "transport+frame", "transport+decode"];
-
-interface SessionCount {
-  bytes: number;
-  instructions: number;
+function latencyRow(client: string, ms: number[]): LatencyRow {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return {
+    client,
+    count: sorted.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    mean: sorted.reduce((s, v) => s + v, 0) / sorted.length,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  };
 }
 
-/** One client session: handshake, then read until the simulator closes after `disconnect`. */
-async function session(mode: Mode, port: number, handshake: Uint8Array): Promise<SessionCount> {
-  if (mode === "socket") {
-    // The floor: a bare node:net socket that only counts bytes.
-    return new Promise((resolve, reject) => {
-      let bytes = 0;
-      const socket = tcpConnect({ host: "127.0.0.1", port, noDelay: true }, () => {
-        socket.write(handshake);
-      });
-      socket.on("data", (data: Buffer) => {
-        bytes += data.length;
-      });
-      socket.on("error", reject);
-      socket.on("end", () => socket.end());
-      socket.on("close", () => resolve({ bytes, instructions: Number.NaN }));
-    });
+/** `count` handshakes one after another; each closed once `ready` arrived (not timed). */
+async function handshakeLatency(to: Endpoint, request: SessionRequest, count: number) {
+  const warmup = Math.min(10, count);
+  const bare: number[] = [];
+  const client: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const s = await bareConnect(to, request);
+    if (i >= warmup) bare.push(s.readyMs);
+    s.socket.destroy();
+    await s.closed;
   }
-  const conn = await connect({ host: "127.0.0.1", port });
-  const writer = conn.writable.getWriter();
-  await writer.write(handshake);
-  writer.releaseLock();
-  const count: SessionCount = { bytes: 0, instructions: 0 };
-  let reader: ReadableStreamDefaultReader<unknown>;
-  if (mode === "transport") reader = conn.readable.getReader();
-  else if (mode === "transport+frame") {
-    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
-  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (mode !== "transport") count.instructions++;
-    do_not_optimize(value);
+  for (let i = 0; i < warmup + count; i++) {
+    const start = performance.now();
+    const c = await connectGuacamole({ ...to, ...request });
+    const ms = performance.now() - start;
+    if (i >= warmup) client.push(ms);
+    await c.close();
   }
-  if (mode === "transport") count.instructions = Number.NaN;
-  count.bytes = conn.bytesRead;
-  await conn.close();
-  return count;
+  return [latencyRow("socket (by hand)", bare), latencyRow("client (connectGuacamole)", client)];
 }
 
-interface E2eResult {
+interface ThroughputRow {
   mode: Mode;
   concurrency: number;
   medianMs: number;
   mbPerS: number;
-  sessionsPerS: number;
+  instrPerS: number;
   bytesPerSession: number;
   instructionsPerSession: number;
+  ratio: number;
 }
 
-/**
- * End to end over loopback: the guacd simulator (in this process) replays the VNC recording as
- * fast as it can to N concurrent clients; each client is a bare socket, the Node transport, the
- * transport + frame stream, or the transport + decoder stream. MB/s counts the bytes all clients
- * received / wall time. The simulator shares the CPU with the clients, so this is a lower bound on
- * what a client gets from a separate guacd.
- */
+async function throughput(
+  target: E2eTarget,
+  levels: readonly number[],
+  runs: number,
+  roundBytes: number,
+): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const concurrency of levels) {
+    // Each session reads its share of the round's bytes (a whole recording at most), so a round
+    // moves about the same bytes at every concurrency.
+    const limits = {
+      budgetBytes: Math.ceil(roundBytes / concurrency),
+      sessionMs: target.sessionMs,
+    };
+    const level: ThroughputRow[] = [];
+    for (const mode of MODES) {
+      const once = async () => {
+        const start = performance.now();
+        const counts = await Promise.all(
+          Array.from({ length: concurrency }, () => session(mode, target, target.replay, limits)),
+        );
+        return { ms: performance.now() - start, counts };
+      };
+      await once(); // warm-up
+      const samples: { ms: number; bytes: number; instructions: number }[] = [];
+      for (let r = 0; r < runs; r++) {
+        const { ms, counts } = await once();
+        samples.push({
+          ms,
+          bytes: counts.reduce((s, c) => s + c.bytes, 0),
+          instructions: counts.reduce((s, c) => s + c.instructions, 0),
+        });
+      }
+      samples.sort((a, b) => a.ms - b.ms);
+      const median = samples[samples.length >> 1]!;
+      level.push({
+        mode,
+        concurrency,
+        medianMs: median.ms,
+        mbPerS: median.bytes / 1e6 / (median.ms / 1e3),
+        instrPerS: median.instructions / (median.ms / 1e3),
+        bytesPerSession: median.bytes / concurrency,
+        instructionsPerSession: median.instructions / concurrency,
+        ratio: Number.NaN,
+      });
+    }
+    const floor = level.find((r) => r.mode === "socket")?.mbPerS ?? Number.NaN;
+    for (const row of level) rows.push({ ...row, ratio: row.mbPerS / floor });
+  }
+  return rows;
+}
+
+const execFileAsync = promisify(execFile);
+
+async function memory(
+  target: E2eTarget,
+  kind: MemoryJob["kind"],
+  count: number,
+): Promise<MemoryResult> {
+  const job: MemoryJob = {
+    kind,
+    count,
+    host: target.host,
+    port: target.port,
+    request: target.hold,
+  };
+  const script = fileURLToPath(new URL("./e2e-memory.ts", import.meta.url));
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ["--expose-gc", ...TSX_FLAGS, script, JSON.stringify(job)],
+    { cwd: REPO_ROOT, timeout: 120_000 },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as MemoryResult;
+}
+
+const KIB = 1024;
+const perSession = (r: MemoryResult, key: keyof MemoryResult["after"]): number =>
+  (r.after[key] - r.before[key]) / r.count;
+
 export const e2eSection: Section = {
   name: "e2e",
-  title: `End to end: sessions over loopback against the guacd simulator (${RECORDING}, fast pace)`,
+  title: "End to end: @guacstream/transport-node to guacd over loopback",
   async run(ctx: SectionContext): Promise<SectionResult> {
-    const corpus = await loadCorpus(corpusDir());
-    const client = corpus.clientRecordings[RECORDING];
-    if (client === undefined) throw new Error(`Cannot bench: no ${RECORDING}.c2s.guac`);
-    const handshake = handshakeOf(client);
-    const sim = await startGuacdSimulator({
-      corpus,
-      syncTimeoutMs: 120_000,
-      resolveSession: () => ({ recording: RECORDING, pace: "fast", end: "disconnect" }),
-    });
-    const results: E2eResult[] = [];
-    const levels = ctx.quick ? [1, 4] : [1, 10, 100];
-    const runs = ctx.quick ? 3 : 7;
+    const target = await openTarget();
+    ctx.log(`target: ${target.description}`);
+    const handshakes = ctx.quick ? 50 : 500;
+    const levels = ctx.quick ? [1, 10, 100] : [1, 10, 100, 1000];
+    const runs = ctx.quick ? 4 : 9;
+    const roundBytes = ctx.quick ? 16e6 : 64e6;
+    const idle = ctx.quick ? 100 : 1000;
+    let latency: LatencyRow[];
+    let rows: ThroughputRow[];
+    let mem: { socket: MemoryResult; client: MemoryResult };
     try {
-      for (const concurrency of levels) {
-        for (const mode of MODES) {
-          const once = async (): Promise<{ ms: number; counts: SessionCount[] }> => {
-            const start = performance.now();
-            const counts = await Promise.all(
-              Array.from({ length: concurrency }, () => session(mode, sim.port, handshake)),
-            );
-            return { ms: performance.now() - start, counts };
-          };
-          await once(); // warm-up
-          const times: number[] = [];
-          let last: SessionCount[] = [];
-          for (let r = 0; r < runs; r++) {
-            const { ms, counts } = await once();
-            times.push(ms);
-            last = counts;
-          }
-          times.sort((a, b) => a - b);
-          const medianMs = times[times.length >> 1]!;
-          const bytes = last.reduce((sum, c) => sum + c.bytes, 0);
-          results.push({
-            mode,
-            concurrency,
-            medianMs,
-            mbPerS: bytes / 1e6 / (medianMs / 1e3),
-            sessionsPerS: concurrency / (medianMs / 1e3),
-            bytesPerSession: last[0]?.bytes ?? 0,
-            instructionsPerSession: last[0]?.instructions ?? Number.NaN,
-          });
-        }
-      }
+      latency = await handshakeLatency(target, target.hold, handshakes);
+      rows = await throughput(target, levels, runs, roundBytes);
+      mem = {
+        socket: await memory(target, "socket", idle),
+        client: await memory(target, "client", idle),
+      };
     } finally {
-      await sim.close();
+      await target.close();
     }
+
+    ctx.log();
+    ctx.log(`## Handshake latency (${handshakes} sequential handshakes after 10 warm-up; ms)`);
+    ctx.log(
+      table(
+        ["client", "p50", "p99", "mean", "min", "max"],
+        latency.map((r) => [
+          r.client,
+          r.p50.toFixed(2),
+          r.p99.toFixed(2),
+          r.mean.toFixed(2),
+          r.min.toFixed(2),
+          r.max.toFixed(2),
+        ]),
+      ),
+    );
+
     const chart: ChartGroup[] = [];
+    const targets: TargetStatus[] = [];
     for (const concurrency of levels) {
-      const rows = results.filter((r) => r.concurrency === concurrency);
-      const floor = rows.find((r) => r.mode === "socket");
+      const level = rows.filter((r) => r.concurrency === concurrency);
       ctx.log();
-      ctx.log(`## concurrency ${concurrency} (ratio: MB/s / bare socket's MB/s)`);
+      ctx.log(
+        `## Throughput, ${concurrency} concurrent session(s): median of ${runs} rounds of ` +
+          `~${fmt(roundBytes / 1e6, 0)} MB (ratio: MB/s / bare socket's)`,
+      );
       ctx.log(
         table(
-          [
-            "client",
-            "MB/s",
-            "sessions/s",
-            "median ms",
-            "bytes/session",
-            "instr/session",
-            "vs socket",
-          ],
-          rows.map((r) => [
+          ["client", "MB/s", "instr/s", "median ms", "bytes/session", "instr/session", "vs socket"],
+          level.map((r) => [
             r.mode,
             fmt(r.mbPerS),
-            fmt(r.sessionsPerS, 2),
+            fmt(r.instrPerS),
             r.medianMs.toFixed(1),
-            r.bytesPerSession.toLocaleString("en-US"),
-            Number.isFinite(r.instructionsPerSession) ? String(r.instructionsPerSession) : "-",
-            ratio(floor === undefined ? null : r.mbPerS / floor.mbPerS),
+            Math.round(r.bytesPerSession).toLocaleString("en-US"),
+            fmt(r.instructionsPerSession, 0),
+            ratio(r.ratio),
           ]),
         ),
       );
       chart.push({
-        title: `e2e ${RECORDING}, concurrency ${concurrency} (vs bare socket)`,
-        bars: rows.map((r) => ({ label: r.mode, value: floor ? r.mbPerS / floor.mbPerS : 0 })),
+        title: `e2e throughput, ${concurrency} concurrent (vs bare socket)`,
+        bars: level.map((r) => ({
+          label: r.mode,
+          value: Number.isFinite(r.ratio) ? r.ratio : 0,
+          ...(r.mode === "client" || r.mode === "transport+decode"
+            ? { target: THROUGHPUT_TARGET }
+            : {}),
+        })),
+      });
+      for (const mode of ["transport+decode", "client"] as const) {
+        const r = level.find((x) => x.mode === mode);
+        if (r === undefined) continue;
+        targets.push({
+          input: `e2e throughput x${concurrency}`,
+          case: mode,
+          against: "bare socket",
+          target: THROUGHPUT_TARGET,
+          ratio: r.ratio,
+          met: r.ratio >= THROUGHPUT_TARGET,
+        });
+      }
+    }
+
+    const keys = ["heapUsed", "external", "arrayBuffers", "rss"] as const;
+    ctx.log();
+    ctx.log(
+      `## Memory per idle session (${idle} sessions held after ready, each in a fresh process ` +
+        `after GC; KiB per session)`,
+    );
+    ctx.log(
+      table(
+        ["kind", ...keys, "heap+external"],
+        [
+          ...(["socket", "client"] as const).map((k) => [
+            k,
+            ...keys.map((key) => (perSession(mem[k], key) / KIB).toFixed(1)),
+            ((perSession(mem[k], "heapUsed") + perSession(mem[k], "external")) / KIB).toFixed(1),
+          ]),
+          [
+            "client - socket",
+            ...keys.map((key) =>
+              ((perSession(mem.client, key) - perSession(mem.socket, key)) / KIB).toFixed(1),
+            ),
+            (
+              (perSession(mem.client, "heapUsed") +
+                perSession(mem.client, "external") -
+                perSession(mem.socket, "heapUsed") -
+                perSession(mem.socket, "external")) /
+              KIB
+            ).toFixed(1),
+          ],
+        ],
+      ),
+    );
+    const idleHeap =
+      perSession(mem.client, "heapUsed") +
+      perSession(mem.client, "external") -
+      perSession(mem.socket, "heapUsed") -
+      perSession(mem.socket, "external");
+    const idleRss = perSession(mem.client, "rss") - perSession(mem.socket, "rss");
+    for (const [what, bytes] of [
+      ["client heap+external - socket's", idleHeap],
+      ["client rss - socket's", idleRss],
+    ] as const) {
+      targets.push({
+        input: `idle KiB/session x${idle}`,
+        case: what,
+        against: "bare socket",
+        target: IDLE_BYTES_TARGET / KIB,
+        ratio: bytes / KIB,
+        met: bytes < IDLE_BYTES_TARGET,
       });
     }
-    return { data: { recording: RECORDING, results }, chart, targets: [] };
+
+    ctx.log();
+    ctx.log("## Targets (end to end)");
+    ctx.log(
+      table(
+        ["what", "case", "vs", "target", "now", "status"],
+        targets.map((t) => [
+          t.input,
+          t.case,
+          t.against,
+          t.input.startsWith("idle") ? `< ${t.target}` : `>= ${t.target.toFixed(2)}x`,
+          t.input.startsWith("idle") ? t.ratio.toFixed(1) : ratio(t.ratio),
+          t.met ? "met" : "MISSED",
+        ]),
+      ),
+    );
+    return {
+      data: { target: target.description, handshakes: latency, throughput: rows, memory: mem },
+      chart,
+      targets,
+    };
   },
 };

@@ -27,13 +27,14 @@ import { fileURLToPath } from "node:url";
 import { ratioChart } from "./chart.ts";
 import { codecSection } from "./codec-section.ts";
 import { CHUNK_BYTES, corpusDir } from "./corpus.ts";
+import { denoSection } from "./deno-section.ts";
 import { e2eSection } from "./e2e-section.ts";
 import { gcAccounting, type MeasureOptions } from "./measure.ts";
 import type { Section, SectionContext, SectionResult } from "./section.ts";
 import { packageVersion } from "./upstream.ts";
 
 /** The sections, in the order they run; `--section <name,...>` picks some. */
-export const SECTIONS: readonly Section[] = [codecSection, e2eSection];
+export const SECTIONS: readonly Section[] = [codecSection, e2eSection, denoSection];
 
 export const QUICK: MeasureOptions = { warmup: 2, runs: 5, minSampleMs: 5 };
 export const FULL: MeasureOptions = { warmup: 3, runs: 15, minSampleMs: 20 };

@@ -1,0 +1,178 @@
+/**
+ * One end-to-end session per client kind, each doing the same handshake round trips and reading
+ * until guacd ends the session, the byte budget is reached, or the target's session time is up.
+ */
+import { type Socket, connect as tcpConnect } from "node:net";
+import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
+import { connect, connectGuacamole } from "@guacstream/transport-node";
+import { do_not_optimize } from "mitata";
+import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
+
+export type Mode = "socket" | "transport" | "transport+frame" | "transport+decode" | "client";
+export const MODES: readonly Mode[] = [
+  "socket",
+  "transport",
+  "transport+frame",
+  "transport+decode",
+  "client",
+];
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SessionLimits {
+  /** Stop reading (and close) once this many bytes arrived. */
+  readonly budgetBytes: number;
+  /** Stop reading (and close) after this long; unset: no time limit. */
+  readonly sessionMs: number | undefined;
+}
+
+export interface SessionCount {
+  /** Bytes received, handshake included. */
+  bytes: number;
+  /** Instructions read after the handshake; NaN for the byte-only kinds. */
+  instructions: number;
+}
+
+/** A bare node:net socket after a hand-written handshake; `bytes` counts what it received. */
+export interface BareSession {
+  readonly socket: Socket;
+  bytes: number;
+  /** From the connect call to `ready`. */
+  readyMs: number;
+  /** Settles when the socket has closed. */
+  readonly closed: Promise<void>;
+}
+
+/** Opens a bare socket and handshakes by hand; resolves at `ready`. The floor for every client. */
+export function bareConnect(to: Endpoint, request: SessionRequest): Promise<BareSession> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const watcher = new HandshakeWatcher();
+    let phase: "args" | "ready" | "session" = "args";
+    const socket = tcpConnect({ host: to.host, port: to.port, noDelay: true }, () => {
+      socket.write(selectBytes(request));
+    });
+    const closed = new Promise<void>((done) => socket.once("close", () => done()));
+    const session: BareSession = { socket, bytes: 0, readyMs: 0, closed };
+    socket.on("data", (data: Buffer) => {
+      session.bytes += data.length;
+      if (phase === "session") return;
+      try {
+        watcher.push(data);
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+        return;
+      }
+      if (phase === "args" && watcher.args !== undefined) {
+        phase = "ready";
+        socket.write(restBytes(watcher.args, request));
+      }
+      if (phase === "ready" && watcher.ready !== undefined) {
+        phase = "session";
+        session.readyMs = performance.now() - start;
+        resolve(session);
+      }
+    });
+    socket.on("error", (error) => {
+      if (phase !== "session") reject(error);
+    });
+    socket.on("end", () => {
+      if (phase !== "session") reject(new Error("Cannot complete the handshake: guacd closed"));
+      socket.end();
+    });
+  });
+}
+
+/** One session of `mode` against `to`; see the file comment for when it stops. */
+export async function session(
+  mode: Mode,
+  to: Endpoint,
+  request: SessionRequest,
+  limits: SessionLimits,
+): Promise<SessionCount> {
+  if (mode === "socket") {
+    const bare = await bareConnect(to, request);
+    const stop = (): void => {
+      bare.socket.destroy();
+    };
+    const timer = limits.sessionMs === undefined ? undefined : setTimeout(stop, limits.sessionMs);
+    const check = (): void => {
+      if (bare.bytes >= limits.budgetBytes) stop();
+    };
+    bare.socket.on("data", check);
+    check();
+    await bare.closed;
+    clearTimeout(timer);
+    return { bytes: bare.bytes, instructions: Number.NaN };
+  }
+  if (mode === "client") {
+    const client = await connectGuacamole({
+      host: to.host,
+      port: to.port,
+      protocol: request.protocol,
+      parameters: request.parameters,
+    });
+    const reader = client.instructions.getReader();
+    const timer =
+      limits.sessionMs === undefined
+        ? undefined
+        : setTimeout(() => void reader.cancel(), limits.sessionMs);
+    let instructions = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      instructions++;
+      do_not_optimize(value);
+      if (client.connection.bytesRead >= limits.budgetBytes) {
+        await reader.cancel();
+        break;
+      }
+    }
+    clearTimeout(timer);
+    const bytes = client.connection.bytesRead;
+    await client.close();
+    return { bytes, instructions };
+  }
+  const conn = await connect({ host: to.host, port: to.port });
+  // The handshake by hand on the web streams, then the rest of the stream through `mode`.
+  const raw = conn.readable.getReader();
+  const writer = conn.writable.getWriter();
+  await writer.write(selectBytes(request));
+  const watcher = new HandshakeWatcher();
+  while (watcher.args === undefined) {
+    const { done, value } = await raw.read();
+    if (done) throw new Error("Cannot complete the handshake: guacd closed");
+    watcher.push(value);
+  }
+  await writer.write(restBytes(watcher.args, request));
+  writer.releaseLock();
+  raw.releaseLock();
+  let reader: ReadableStreamDefaultReader<unknown>;
+  if (mode === "transport") reader = conn.readable.getReader();
+  else if (mode === "transport+frame") {
+    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
+  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  const timer =
+    limits.sessionMs === undefined
+      ? undefined
+      : setTimeout(() => void reader.cancel(), limits.sessionMs);
+  let instructions = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    instructions++;
+    do_not_optimize(value);
+    if (conn.bytesRead >= limits.budgetBytes) {
+      await reader.cancel();
+      break;
+    }
+  }
+  clearTimeout(timer);
+  const bytes = conn.bytesRead;
+  await conn.close();
+  return { bytes, instructions: mode === "transport" ? Number.NaN : instructions };
+}

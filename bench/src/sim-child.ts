@@ -1,0 +1,32 @@
+/**
+ * The guacd simulator as its own process for the end-to-end bench, so the client process's CPU and
+ * memory are the client's alone. Prints `port <n>` when listening; exits when stdin closes.
+ *
+ * Plans by the `hostname` connection parameter: `bench-hold` → `ready`, then nothing (no recording,
+ * no idle syncs or nops for an hour): a cheap session for handshakes and idle memory; anything else
+ * → `vnc-desktop` replayed as fast as the socket takes it, then `disconnect`.
+ *
+ * Run: node --import tsx --conditions=@guacstream/source bench/src/sim-child.ts
+ */
+import { loadCorpus, startGuacdSimulator } from "@guacstream/guacd-sim/node";
+import { corpusDir } from "./corpus.ts";
+import { HOLD_HOSTNAME, REPLAY_RECORDING } from "./e2e-handshake.ts";
+
+const HOUR = 3_600_000;
+
+const sim = await startGuacdSimulator({
+  corpus: await loadCorpus(corpusDir()),
+  // Bare-socket clients never echo `sync` or send `nop`: no keep-alive timeout within a run.
+  syncTimeoutMs: HOUR,
+  nopIntervalMs: HOUR,
+  idleSyncIntervalMs: HOUR,
+  resolveSession: (ctx) =>
+    ctx.params.hostname === HOLD_HOSTNAME
+      ? { end: "hold" }
+      : { recording: REPLAY_RECORDING, pace: "fast", end: "disconnect" },
+});
+process.stdout.write(`port ${sim.port}\n`);
+process.stdin.resume();
+process.stdin.on("end", () => {
+  void sim.close().finally(() => process.exit(0));
+});
