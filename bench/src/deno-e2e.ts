@@ -1,7 +1,7 @@
 /**
  * End-to-end throughput of `@guacstream/transport-deno` under Deno: the same sessions as the Node
- * e2e section (hand-written handshake, then read until guacd ends the session or the round's byte
- * share is reached), for a bare `Deno.connect` that only counts bytes (the floor), the transport's
+ * e2e section (hand-written handshake, then read the round's byte share of the simulator's
+ * looped recording, or `GUACD_SECONDS` of a real guacd), for a bare `Deno.connect` that only counts bytes (the floor), the transport's
  * readable, that piped through the frame or decoder stream, and `connectGuacamole` reading
  * `instructions` with `sync` echoed. MB/s = bytes all sessions received / median round time.
  *
@@ -34,6 +34,14 @@ interface DenoRow {
   instrPerS: number;
   ratio: number;
 }
+
+interface Sample {
+  ms: number;
+  bytes: number;
+  instructions: number;
+}
+
+const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
 
 interface Limits {
   budgetBytes: number;
@@ -182,8 +190,8 @@ async function main(): Promise<void> {
       };
   const sessionMs = simulator ? undefined : Number(seconds ?? 5) * 1000;
   const levels = quick ? [1, 10] : [1, 10, 100];
-  const runs = quick ? 3 : 5;
-  const roundBytes = quick ? 16e6 : 64e6;
+  const runs = quick ? 5 : 9;
+  const roundBytes = quick ? 32e6 : 128e6;
   console.log(
     `deno ${Deno.version.deno}: target ${simulator ? "guacd simulator (Node child)" : "guacd"} ` +
       `${hostname}:${port}; median of ${runs} rounds of ~${roundBytes / 1e6} MB`,
@@ -191,41 +199,45 @@ async function main(): Promise<void> {
   const rows: DenoRow[] = [];
   try {
     for (const concurrency of levels) {
+      // The simulator loops its recording: each session reads its share of the round.
       const limits = { budgetBytes: Math.ceil(roundBytes / concurrency), sessionMs };
-      const level: DenoRow[] = [];
+      const once = async (mode: Mode): Promise<Sample> => {
+        const start = performance.now();
+        const counts = await Promise.all(
+          Array.from({ length: concurrency }, () => session(mode, port, hostname, request, limits)),
+        );
+        const ms = performance.now() - start;
+        let bytes = 0;
+        let instructions = 0;
+        for (const c of counts) {
+          bytes += c.bytes;
+          instructions += c.instructions;
+        }
+        return { ms, bytes, instructions };
+      };
+      for (const mode of MODES) await once(mode); // warm-up
+      // Interleaved rounds in a rotating order; ratio = median of per-round ratios to the socket.
+      const samples = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
+      for (let r = 0; r < runs; r++) {
+        for (let k = 0; k < MODES.length; k++) {
+          const mode = MODES[(r + k) % MODES.length]!;
+          samples.get(mode)!.push(await once(mode));
+        }
+      }
+      const floor = samples.get("socket")!;
       for (const mode of MODES) {
-        const once = async () => {
-          const start = performance.now();
-          const counts = await Promise.all(
-            Array.from({ length: concurrency }, () =>
-              session(mode, port, hostname, request, limits),
-            ),
-          );
-          const ms = performance.now() - start;
-          let bytes = 0;
-          let instructions = 0;
-          for (const c of counts) {
-            bytes += c.bytes;
-            instructions += c.instructions;
-          }
-          return { ms, bytes, instructions };
-        };
-        await once();
-        const samples: { ms: number; bytes: number; instructions: number }[] = [];
-        for (let r = 0; r < runs; r++) samples.push(await once());
-        samples.sort((a, b) => a.ms - b.ms);
-        const m = samples[samples.length >> 1]!;
-        level.push({
+        const own = samples.get(mode)!;
+        const ratios = own.map((s, r) => mbPerS(s) / mbPerS(floor[r]!)).sort((a, b) => a - b);
+        const m = [...own].sort((a, b) => a.ms - b.ms)[own.length >> 1]!;
+        rows.push({
           mode,
           concurrency,
           medianMs: m.ms,
-          mbPerS: m.bytes / 1e6 / (m.ms / 1e3),
+          mbPerS: mbPerS(m),
           instrPerS: m.instructions / (m.ms / 1e3),
-          ratio: Number.NaN,
+          ratio: ratios[ratios.length >> 1]!,
         });
       }
-      const floor = level[0]!.mbPerS;
-      for (const row of level) rows.push({ ...row, ratio: row.mbPerS / floor });
     }
   } finally {
     await stop();

@@ -4,7 +4,8 @@
  *
  * Plans by the `hostname` connection parameter: `bench-hold` → `ready`, then nothing (no recording,
  * no idle syncs or nops for an hour): a cheap session for handshakes and idle memory; anything else
- * → `vnc-desktop` replayed as fast as the socket takes it, then `disconnect`.
+ * → `vnc-desktop` replayed as fast as the socket takes it, over and over (`loop`): a session lasts
+ * as long as the client reads, so rounds are long enough to time at any concurrency.
  *
  * Run: node --import tsx --conditions=@guacstream/source bench/src/sim-child.ts
  */
@@ -23,7 +24,7 @@ const sim = await startGuacdSimulator({
   resolveSession: (ctx) =>
     ctx.params.hostname === HOLD_HOSTNAME
       ? { end: "hold" }
-      : { recording: REPLAY_RECORDING, pace: "fast", end: "disconnect" },
+      : { recording: REPLAY_RECORDING, pace: "fast", end: "loop" },
 });
 process.stdout.write(`port ${sim.port}\n`);
 process.stdin.resume();
