@@ -21,7 +21,7 @@ function run(label, command, args, options = {}) {
     cwd: root,
     encoding: "utf8",
     stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit",
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    env: { ...process.env, NO_COLOR: "1" },
   });
   if (options.capture) process.stdout.write(result.stdout ?? "");
   if (result.error) throw result.error;
