@@ -2,8 +2,9 @@
  * Memory of idle sessions, in a fresh process so nothing else the bench did is in the numbers:
  * `process.memoryUsage()` after a full GC, before and after opening `count` sessions that hold
  * after the handshake. Kinds: `socket` (a bare node:net socket, handshake by hand: the socket's own
- * cost) and `client` (`connectGuacamole`, with a reader waiting on `instructions` as an
- * application's would). Prints one JSON line, then closes everything.
+ * cost), `transport` and `transport+decode` (the Node transport, handshake by hand, a reader waiting
+ * on its readable or on the decoder stream: where the client's cost comes from) and `client`
+ * (`connectGuacamole`, with a reader waiting on `instructions` as an application's would). Prints one JSON line, then closes everything.
  *
  * Run (the e2e section does): node --expose-gc --import tsx --conditions=@guacstream/source
  *   bench/src/e2e-memory.ts '{"kind":"client","count":100,"host":"127.0.0.1","port":4822,
@@ -11,10 +12,10 @@
  */
 import { connectGuacamole } from "@guacstream/transport-node";
 import type { SessionRequest } from "./e2e-handshake.ts";
-import { bareConnect } from "./e2e-sessions.ts";
+import { bareConnect, transportConnect } from "./e2e-sessions.ts";
 
 export interface MemoryJob {
-  kind: "socket" | "client";
+  kind: "socket" | "transport" | "transport+decode" | "client";
   count: number;
   host: string;
   port: number;
@@ -57,6 +58,19 @@ const open = async (): Promise<() => Promise<void>> => {
     return async () => {
       bare.socket.destroy();
       await bare.closed;
+    };
+  }
+  if (job.kind !== "client") {
+    const { conn, reader } = await transportConnect(job.kind, to, job.request);
+    const reading = (async () => {
+      while (!(await reader.read()).done) {
+        // nothing arrives on a held session but `ready`
+      }
+    })().catch(() => {});
+    return async () => {
+      await reader.cancel().catch(() => {});
+      await conn.close();
+      await reading;
     };
   }
   const client = await connectGuacamole({ ...to, ...job.request });

@@ -197,7 +197,10 @@ export const e2eSection: Section = {
     const idle = ctx.quick ? 100 : 1000;
     let latency: LatencyRow[];
     let rows: ThroughputRow[];
-    let mem: { socket: MemoryResult; client: MemoryResult };
+    let mem: Partial<Record<MemoryJob["kind"], MemoryResult>> & {
+      socket: MemoryResult;
+      client: MemoryResult;
+    };
     try {
       latency = await handshakeLatency(target, target.hold, handshakes);
       rows = await throughput(target, levels, runs, roundBytes);
@@ -205,6 +208,11 @@ export const e2eSection: Section = {
         socket: await memory(target, "socket", idle),
         client: await memory(target, "client", idle),
       };
+      // Where the client's memory goes, in full runs only (two more processes).
+      if (!ctx.quick) {
+        mem.transport = await memory(target, "transport", idle);
+        mem["transport+decode"] = await memory(target, "transport+decode", idle);
+      }
     } finally {
       await target.close();
     }
@@ -284,11 +292,17 @@ export const e2eSection: Section = {
       table(
         ["kind", ...keys, "heap+external"],
         [
-          ...(["socket", "client"] as const).map((k) => [
-            k,
-            ...keys.map((key) => (perSession(mem[k], key) / KIB).toFixed(1)),
-            ((perSession(mem[k], "heapUsed") + perSession(mem[k], "external")) / KIB).toFixed(1),
-          ]),
+          ...(["socket", "transport", "transport+decode", "client"] as const).flatMap((k) => {
+            const r = mem[k];
+            if (r === undefined) return [];
+            return [
+              [
+                k,
+                ...keys.map((key) => (perSession(r, key) / KIB).toFixed(1)),
+                ((perSession(r, "heapUsed") + perSession(r, "external")) / KIB).toFixed(1),
+              ],
+            ];
+          }),
           [
             "client - socket",
             ...keys.map((key) =>

@@ -4,7 +4,7 @@
  */
 import { type Socket, connect as tcpConnect } from "node:net";
 import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
-import { connect, connectGuacamole } from "@guacstream/transport-node";
+import { connect, connectGuacamole, type GuacdConnection } from "@guacstream/transport-node";
 import { do_not_optimize } from "mitata";
 import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
 
@@ -87,6 +87,36 @@ export function bareConnect(to: Endpoint, request: SessionRequest): Promise<Bare
   });
 }
 
+/**
+ * Opens the Node transport, handshakes by hand on its web streams (up to `args`; `ready` is left
+ * in the stream), and returns a reader on the rest through `mode`'s stream.
+ */
+export async function transportConnect(
+  mode: "transport" | "transport+frame" | "transport+decode",
+  to: Endpoint,
+  request: SessionRequest,
+): Promise<{ conn: GuacdConnection; reader: ReadableStreamDefaultReader<unknown> }> {
+  const conn = await connect({ host: to.host, port: to.port });
+  const raw = conn.readable.getReader();
+  const writer = conn.writable.getWriter();
+  await writer.write(selectBytes(request));
+  const watcher = new HandshakeWatcher();
+  while (watcher.args === undefined) {
+    const { done, value } = await raw.read();
+    if (done) throw new Error("Cannot complete the handshake: guacd closed");
+    watcher.push(value);
+  }
+  await writer.write(restBytes(watcher.args, request));
+  writer.releaseLock();
+  raw.releaseLock();
+  let reader: ReadableStreamDefaultReader<unknown>;
+  if (mode === "transport") reader = conn.readable.getReader();
+  else if (mode === "transport+frame") {
+    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
+  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  return { conn, reader };
+}
+
 /** One session of `mode` against `to`; see the file comment for when it stops. */
 export async function session(
   mode: Mode,
@@ -137,25 +167,7 @@ export async function session(
     await client.close();
     return { bytes, instructions };
   }
-  const conn = await connect({ host: to.host, port: to.port });
-  // The handshake by hand on the web streams, then the rest of the stream through `mode`.
-  const raw = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
-  await writer.write(selectBytes(request));
-  const watcher = new HandshakeWatcher();
-  while (watcher.args === undefined) {
-    const { done, value } = await raw.read();
-    if (done) throw new Error("Cannot complete the handshake: guacd closed");
-    watcher.push(value);
-  }
-  await writer.write(restBytes(watcher.args, request));
-  writer.releaseLock();
-  raw.releaseLock();
-  let reader: ReadableStreamDefaultReader<unknown>;
-  if (mode === "transport") reader = conn.readable.getReader();
-  else if (mode === "transport+frame") {
-    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
-  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  const { conn, reader } = await transportConnect(mode, to, request);
   const timer =
     limits.sessionMs === undefined
       ? undefined
