@@ -9,6 +9,15 @@ export type {
   HandshakeResult,
 } from "./client.ts";
 export { GuacamoleClient } from "./client.ts";
+export type {
+  ClosableGuacdDuplex,
+  ConnectedGuacamoleClient,
+  ConnectGuacamoleWithOptions,
+  GuacdConnectOptions,
+} from "./connect-guacamole.ts";
+export { connectGuacamoleWith } from "./connect-guacamole.ts";
+export type { GuacdConnectionErrorCode, GuacdConnectionErrorInit } from "./connection-error.ts";
+export { GuacdConnectionError } from "./connection-error.ts";
 export type { InstructionDecoderOptions } from "./decoder.ts";
 export { InstructionDecoder } from "./decoder.ts";
 export { InstructionDecoderStream } from "./decoder-stream.ts";

@@ -469,3 +469,10 @@ Deno.test("errors are GuacdConnectionError with the facts", () => {
   assert.equal(error.message, "Cannot read from guacd at [::1]:4822: connection reset by peer");
   assert.equal(error.code, "RESET");
 });
+
+Deno.test("both transports re-export the codec's one GuacdConnectionError", async () => {
+  const codec = await import("@guacstream/codec");
+  const node = await import("../../transport-node/src/index.ts");
+  assert.equal(GuacdConnectionError, codec.GuacdConnectionError);
+  assert.equal(node.GuacdConnectionError, codec.GuacdConnectionError);
+});

@@ -1,10 +1,14 @@
 import {
-  type GuacdDuplex as CodecDuplex,
-  GuacamoleClient,
-  type GuacamoleClientOptions,
-  type HandshakeOptions,
+  type ConnectedGuacamoleClient as CodecConnectedGuacamoleClient,
+  type ConnectGuacamoleWithOptions,
+  connectGuacamoleWith,
 } from "@guacstream/codec";
-import { type ConnectOptions, connect, type GuacdConnection } from "./connect.ts";
+import {
+  type ConnectOptions,
+  connect,
+  type GuacdConnection,
+  type NodeTlsOptions,
+} from "./connect.ts";
 
 /**
  * Everything {@linkcode connectGuacamole} needs: where to connect ({@linkcode ConnectOptions}),
@@ -34,16 +38,10 @@ import { type ConnectOptions, connect, type GuacdConnection } from "./connect.ts
  */
 export interface ConnectGuacamoleOptions
   extends ConnectOptions,
-    Omit<HandshakeOptions, "timeout" | "signal">,
-    GuacamoleClientOptions {
-  /** Aborts the connect or the handshake, whichever is under way (no effect once resolved). */
-  signal?: AbortSignal;
-  /** Milliseconds for the Guacamole handshake once the socket is open. @default {15000} */
-  handshakeTimeout?: number;
-}
+    ConnectGuacamoleWithOptions<NodeTlsOptions> {}
 
 /**
- * A {@linkcode GuacamoleClient} whose handshake is done, over a socket it owns: `close()` also
+ * A codec `GuacamoleClient` whose handshake is done, over a socket it owns: `close()` also
  * closes the socket, and so does the session ending (unless `detach()` handed the socket over).
  *
  * @example The socket is there for its addresses and byte counts
@@ -56,43 +54,7 @@ export interface ConnectGuacamoleOptions
  * assert.equal(typeof describe, "function");
  * ```
  */
-export interface ConnectedGuacamoleClient extends GuacamoleClient {
-  /** The socket under the session. */
-  readonly connection: GuacdConnection;
-}
-
-/** Closes its socket with the session, unless the caller took the socket with `detach()`. */
-class SocketGuacamoleClient extends GuacamoleClient implements ConnectedGuacamoleClient {
-  readonly connection: GuacdConnection;
-  #detached = false;
-
-  constructor(connection: GuacdConnection, options: GuacamoleClientOptions) {
-    super(connection, options);
-    this.connection = connection;
-    // A session that ends by itself (guacd's disconnect, an error) leaves no socket behind.
-    void this.closed.then(() => {
-      if (!this.#detached) void this.connection.close();
-    });
-  }
-
-  override async close(): Promise<void> {
-    try {
-      await super.close();
-    } finally {
-      if (!this.#detached) await this.connection.close();
-    }
-  }
-
-  override detach(): CodecDuplex {
-    this.#detached = true;
-    try {
-      return super.detach();
-    } catch (error) {
-      this.#detached = false;
-      throw error;
-    }
-  }
-}
+export interface ConnectedGuacamoleClient extends CodecConnectedGuacamoleClient<GuacdConnection> {}
 
 /**
  * Connects to guacd and performs the Guacamole handshake: the one call for a session. Resolves with
@@ -136,52 +98,8 @@ class SocketGuacamoleClient extends GuacamoleClient implements ConnectedGuacamol
  * }
  * ```
  */
-export async function connectGuacamole(
+export function connectGuacamole(
   options: ConnectGuacamoleOptions,
 ): Promise<ConnectedGuacamoleClient> {
-  const {
-    host,
-    port,
-    tls,
-    timeout,
-    signal,
-    highWaterMark,
-    handshakeTimeout,
-    limits,
-    echoSync,
-    keepAliveInterval,
-    onMessage,
-    onRequired,
-    onStream,
-    readAhead,
-    ...handshake
-  } = options;
-  const connection = await connect({
-    ...(host === undefined ? {} : { host }),
-    ...(port === undefined ? {} : { port }),
-    ...(tls === undefined ? {} : { tls }),
-    ...(timeout === undefined ? {} : { timeout }),
-    ...(signal === undefined ? {} : { signal }),
-    ...(highWaterMark === undefined ? {} : { highWaterMark }),
-  });
-  const client = new SocketGuacamoleClient(connection, {
-    ...(limits === undefined ? {} : { limits }),
-    ...(echoSync === undefined ? {} : { echoSync }),
-    ...(keepAliveInterval === undefined ? {} : { keepAliveInterval }),
-    ...(onMessage === undefined ? {} : { onMessage }),
-    ...(onRequired === undefined ? {} : { onRequired }),
-    ...(onStream === undefined ? {} : { onStream }),
-    ...(readAhead === undefined ? {} : { readAhead }),
-  });
-  try {
-    await client.handshake({
-      ...handshake,
-      ...(handshakeTimeout === undefined ? {} : { timeout: handshakeTimeout }),
-      ...(signal === undefined ? {} : { signal }),
-    });
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
-  return client;
+  return connectGuacamoleWith(connect, options);
 }
