@@ -284,6 +284,12 @@ export const e2eSection: Section = {
 
     const keys = ["heapUsed", "external", "arrayBuffers", "rss"] as const;
     ctx.log();
+    if (!target.simulator) {
+      ctx.log(
+        "note: a real guacd streams the desktop to every session, so these sessions are live, not" +
+          " idle; buffered bytes count (pick a still desktop for an idle figure)",
+      );
+    }
     ctx.log(
       `## Memory per idle session (${idle} sessions held after ready, each in a fresh process ` +
         `after GC; KiB per session)`,
