@@ -4,38 +4,7 @@ import {
   type GuacdDuplex,
   type HandshakeOptions,
 } from "./client.ts";
-
-/**
- * Where and how a transport connects to guacd: the fields every transport shares. Only the TLS
- * settings are the runtime's own, hence `Tls`. Each transport documents its defaults.
- *
- * @example A transport's options are this shape with its own TLS settings
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdConnectOptions } from "./connect-guacamole.ts";
- *
- * const options: GuacdConnectOptions<{ caCerts?: string[] }> = {
- *   host: "guacd.lan",
- *   tls: { caCerts: ["-----BEGIN CERTIFICATE-----\n…"] },
- *   timeout: 5000,
- * };
- * assert.equal(options.port, undefined); // the transport's default, 4822
- * ```
- */
-export interface GuacdConnectOptions<Tls> {
-  /** Host name or IP address of guacd. */
-  host?: string;
-  /** The port guacd listens on. */
-  port?: number;
-  /** `true` for TLS with the runtime's default CA roots, or the transport's TLS settings. */
-  tls?: boolean | Tls;
-  /** Milliseconds for name resolution, TCP connect and TLS handshake together. */
-  timeout?: number;
-  /** Aborts the connection attempt (it has no effect once the connection is open). */
-  signal?: AbortSignal;
-  /** Bytes queued in `readable` before the transport stops reading the socket. */
-  highWaterMark?: number;
-}
+import type { GuacdConnectOptions } from "./connect-attempt.ts";
 
 /**
  * What a transport's `connect` resolves with, as far as a session cares: a byte duplex that can

@@ -9,11 +9,12 @@ export type {
   HandshakeResult,
 } from "./client.ts";
 export { GuacamoleClient } from "./client.ts";
+export type { ConnectAttempt, GuacdConnectOptions } from "./connect-attempt.ts";
+export { connectAttempt, firstReachable } from "./connect-attempt.ts";
 export type {
   ClosableGuacdDuplex,
   ConnectedGuacamoleClient,
   ConnectGuacamoleWithOptions,
-  GuacdConnectOptions,
 } from "./connect-guacamole.ts";
 export { connectGuacamoleWith } from "./connect-guacamole.ts";
 export type { GuacdConnectionErrorCode, GuacdConnectionErrorInit } from "./connection-error.ts";
@@ -29,6 +30,7 @@ export type { FrameCallback, InstructionFramerOptions } from "./frame.ts";
 export { InstructionFramer } from "./frame.ts";
 export type { InstructionFrameStreamOptions } from "./frame-stream.ts";
 export { InstructionFrameStream } from "./frame-stream.ts";
+export type { GuacdConnection } from "./guacd-connection.ts";
 export type { Instruction } from "./instruction.ts";
 export { instruction } from "./instruction.ts";
 export type { GuacamoleLimits } from "./limits.ts";

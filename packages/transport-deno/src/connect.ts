@@ -1,4 +1,11 @@
-import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
+import {
+  type GuacdConnection as CodecGuacdConnection,
+  type ConnectAttempt,
+  connectAttempt,
+  firstReachable,
+  type GuacdConnectOptions,
+} from "@guacstream/codec";
+import { GuacdConnectionError } from "./errors.ts";
 
 /**
  * A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to.
@@ -74,7 +81,7 @@ export interface DenoTlsOptions {
  * );
  * ```
  */
-export interface ConnectOptions {
+export interface ConnectOptions extends GuacdConnectOptions<DenoTlsOptions> {
   /**
    * Host name or IP address of guacd. `"localhost"` tries both `127.0.0.1` and `::1`, because
    * guacd is often bound to `::1` only.
@@ -82,14 +89,8 @@ export interface ConnectOptions {
    * @default {"127.0.0.1"}
    */
   host?: string;
-  /** @default {4822} */
-  port?: number;
   /** `true` for TLS with Deno's default CA roots, or the TLS settings. @default {false} */
   tls?: boolean | DenoTlsOptions;
-  /** Milliseconds for name resolution, TCP connect and TLS handshake together. @default {10000} */
-  timeout?: number;
-  /** Aborts the connection attempt (it has no effect once `connect()` has resolved). */
-  signal?: AbortSignal;
   /**
    * Bytes queued in `readable` before the transport stops reading the socket. The process holds
    * at most this plus one socket read (64 KiB) per connection.
@@ -121,47 +122,12 @@ export interface ConnectOptions {
  * }
  * ```
  */
-export interface GuacdConnection extends GuacdDuplex {
-  /** The peer's IP address. */
-  readonly remoteAddress: string;
-  /** The peer's port. */
-  readonly remotePort: number;
-  /** Our IP address. */
-  readonly localAddress: string;
-  /** Our port. */
-  readonly localPort: number;
-  /** Whether the connection is TLS. */
-  readonly encrypted: boolean;
-  /** Bytes read from the socket so far (after TLS decryption). */
-  readonly bytesRead: number;
-  /** Bytes the socket has taken from `writable` so far (before TLS encryption). */
-  readonly bytesWritten: number;
-  /**
-   * Closes both directions at once. Data already accepted by `writable` is still sent; bytes
-   * already queued in `readable` can still be read. Idempotent: every call returns the same wait.
-   */
-  close(): Promise<void>;
-  /**
-   * Settles exactly once, when the connection is gone. Resolves with `undefined` after a clean
-   * close (ours or the peer's), or with the {@linkcode GuacdConnectionError} that ended it. Never
-   * rejects.
-   */
-  readonly closed: Promise<GuacdConnectionError | undefined>;
-}
+export interface GuacdConnection extends GuacdDuplex, CodecGuacdConnection {}
 
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 4822;
-const DEFAULT_TIMEOUT = 10_000;
-const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 /** One socket read. Reads smaller than half of it are copied out so the buffer is reused. */
 const READ_SIZE = 64 * 1024;
 
-type Fail = (
-  code: GuacdConnectionErrorCode,
-  reason: string,
-  cause?: unknown,
-  address?: string,
-) => GuacdConnectionError;
+type Fail = ConnectAttempt["fail"];
 
 /**
  * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
@@ -193,55 +159,19 @@ type Fail = (
  * }
  * ```
  */
-export async function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
-  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot connect to guacd: port ${port} is not an integer in 0..65535`);
-  }
-  if (!(timeout > 0))
-    throw new RangeError(`Cannot connect to guacd: timeout ${timeout} is not > 0`);
-  if (!(highWaterMark >= 0)) {
-    throw new RangeError(`Cannot connect to guacd: highWaterMark ${highWaterMark} is not >= 0`);
-  }
-  const fail: Fail = (code, reason, cause, address) =>
-    new GuacdConnectionError({
-      code,
-      host,
-      port,
-      action: "connect to",
-      reason,
-      ...(cause === undefined ? {} : { cause }),
-      ...(address === undefined ? {} : { address }),
-    });
-
-  const signal = options.signal;
-  if (signal?.aborted) throw fail("ABORTED", "aborted", signal.reason);
-
-  // One controller stops every phase (TCP, TLS); its reason is the error to throw.
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(fail("ABORTED", "aborted", signal?.reason));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(
-    () => stop.abort(fail("CONNECT_TIMEOUT", `timed out after ${timeout} ms`)),
-    timeout,
-  );
-  try {
+export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
+  return connectAttempt(options, async (attempt) => {
+    const { host, port, highWaterMark, signal, fail } = attempt;
     const tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
     if (tls?.cert !== undefined || tls?.key !== undefined) {
-      const conn = await connectMutualTls(host, port, tls, stop.signal, fail);
+      const conn = await connectMutualTls(host, port, tls, signal, fail);
       return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
     }
-    const tcp = await openTcp(host, port, stop.signal, fail);
+    const tcp = await openTcp(attempt);
     if (tls === undefined) return new DenoGuacdConnection(tcp, host, port, highWaterMark, false);
-    const conn = await startTls(tcp, host, tls, stop.signal, fail);
+    const conn = await startTls(tcp, host, tls, signal, fail);
     return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
+  });
 }
 
 function unbracket(host: string): string {
@@ -255,29 +185,17 @@ function candidates(host: string): string[] {
   return [bare];
 }
 
-async function openTcp(
-  host: string,
-  port: number,
-  signal: AbortSignal,
-  fail: Fail,
-): Promise<Deno.TcpConn> {
-  const addresses = candidates(host);
-  let last: GuacdConnectionError | undefined;
-  for (const address of addresses) {
+function openTcp(attempt: ConnectAttempt): Promise<Deno.TcpConn> {
+  const { port, signal, fail } = attempt;
+  return firstReachable(attempt, candidates(attempt.host), async (address) => {
     try {
       const conn = await Deno.connect({ hostname: address, port, signal });
       conn.setNoDelay(true);
       return conn;
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      last = classifyConnectError(error, address, fail);
+      throw classifyConnectError(error, address, fail);
     }
-  }
-  if (last !== undefined && addresses.length > 1) {
-    const reason = last.message.slice(last.message.indexOf(": ") + 2);
-    throw fail(last.code, `${reason} (tried ${addresses.join(", ")})`, last.cause);
-  }
-  throw last ?? fail("DNS_FAILURE", "no addresses");
+  });
 }
 
 /** Runs `attempt`, but settles with the stop reason as soon as `signal` aborts. */

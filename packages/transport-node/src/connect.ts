@@ -1,6 +1,13 @@
 import { lookup } from "node:dns/promises";
 import { isIP, type NetConnectOpts, type Socket, connect as tcpConnect } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import {
+  type GuacdConnection as CodecGuacdConnection,
+  type ConnectAttempt,
+  connectAttempt,
+  firstReachable,
+  type GuacdConnectOptions,
+} from "@guacstream/codec";
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
 /**
@@ -80,7 +87,7 @@ export interface NodeTlsOptions {
  * );
  * ```
  */
-export interface ConnectOptions {
+export interface ConnectOptions extends GuacdConnectOptions<NodeTlsOptions> {
   /**
    * Host name or IP address of guacd. `"localhost"` tries both `::1` and `127.0.0.1`, because
    * guacd is often bound to `::1` only.
@@ -88,14 +95,8 @@ export interface ConnectOptions {
    * @default {"127.0.0.1"}
    */
   host?: string;
-  /** @default {4822} */
-  port?: number;
   /** `true` for TLS with Node's default CA roots, or the TLS settings. @default {false} */
   tls?: boolean | NodeTlsOptions;
-  /** Milliseconds for name resolution, TCP connect and TLS handshake together. @default {10000} */
-  timeout?: number;
-  /** Aborts the connection attempt (it has no effect once `connect()` has resolved). */
-  signal?: AbortSignal;
   /**
    * Bytes queued in `readable` before the socket stops reading. The queue holds at most this plus
    * one socket read (64 KiB); Node's socket object holds at most one more read while paused, so
@@ -129,37 +130,7 @@ export interface ConnectOptions {
  * }
  * ```
  */
-export interface GuacdConnection extends GuacdDuplex {
-  /** The peer's IP address. */
-  readonly remoteAddress: string;
-  /** The peer's port. */
-  readonly remotePort: number;
-  /** Our IP address. */
-  readonly localAddress: string;
-  /** Our port. */
-  readonly localPort: number;
-  /** Whether the connection is TLS. */
-  readonly encrypted: boolean;
-  /** Bytes handed to `readable` so far (after TLS decryption). */
-  readonly bytesRead: number;
-  /** Bytes the socket has taken from `writable` so far (before TLS encryption). */
-  readonly bytesWritten: number;
-  /**
-   * Closes both directions at once. Data already accepted by `writable` is still sent; bytes
-   * already queued in `readable` can still be read. Idempotent: every call returns the same wait.
-   */
-  close(): Promise<void>;
-  /**
-   * Settles exactly once, when the socket is gone. Resolves with `undefined` after a clean close
-   * (ours or the peer's), or with the {@linkcode GuacdConnectionError} that ended it. Never rejects.
-   */
-  readonly closed: Promise<GuacdConnectionError | undefined>;
-}
-
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 4822;
-const DEFAULT_TIMEOUT = 10_000;
-const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+export interface GuacdConnection extends GuacdDuplex, CodecGuacdConnection {}
 
 /**
  * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
@@ -188,91 +159,23 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
  * }
  * ```
  */
-export async function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
-  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot connect to guacd: port ${port} is not an integer in 0..65535`);
-  }
-  if (!(timeout > 0))
-    throw new RangeError(`Cannot connect to guacd: timeout ${timeout} is not > 0`);
-  if (!(highWaterMark >= 0)) {
-    throw new RangeError(`Cannot connect to guacd: highWaterMark ${highWaterMark} is not >= 0`);
-  }
-  const fail = (
-    code: GuacdConnectionErrorCode,
-    reason: string,
-    cause?: unknown,
-    address?: string,
-  ): GuacdConnectionError => {
-    const init = { code, host, port, action: "connect to", reason };
-    return new GuacdConnectionError({
-      ...init,
-      ...(cause === undefined ? {} : { cause }),
-      ...(address === undefined ? {} : { address }),
-    });
-  };
-
-  const signal = options.signal;
-  if (signal?.aborted) throw fail("ABORTED", "aborted", signal.reason);
-
-  // One controller stops every phase (lookup, TCP, TLS); its reason is the error to throw.
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(fail("ABORTED", "aborted", signal?.reason));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(
-    () => stop.abort(fail("CONNECT_TIMEOUT", `timed out after ${timeout} ms`)),
-    timeout,
-  );
-  try {
-    const addresses = await resolveHost(host, stop.signal, fail);
-    let socket: Socket | undefined;
-    let lastError: GuacdConnectionError | undefined;
-    for (const address of addresses) {
-      try {
-        socket = await openTcp(address, port, stop.signal, fail);
-        break;
-      } catch (error) {
-        // A refused or unreachable address falls through to the next; a stop does not.
-        if (stop.signal.aborted) throw stop.signal.reason;
-        lastError = error as GuacdConnectionError;
-      }
-    }
-    if (socket === undefined) {
-      if (lastError !== undefined && addresses.length > 1) {
-        throw fail(
-          lastError.code,
-          `${reasonOf(lastError)} (tried ${addresses.join(", ")})`,
-          lastError.cause,
-        );
-      }
-      throw lastError ?? fail("DNS_FAILURE", "no addresses");
-    }
+export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
+  return connectAttempt(options, async (attempt) => {
+    const { host, port, highWaterMark, signal, fail } = attempt;
+    const addresses = await resolveHost(host, signal, fail);
+    const socket = await firstReachable(attempt, addresses, (address) =>
+      openTcp(address, port, signal, fail),
+    );
     let stream: Socket = socket;
     if (options.tls !== undefined && options.tls !== false) {
       const tlsOptions = options.tls === true ? {} : options.tls;
-      stream = await startTls(socket, host, tlsOptions, stop.signal, fail);
+      stream = await startTls(socket, host, tlsOptions, signal, fail);
     }
     return new NodeGuacdConnection(stream, host, port, highWaterMark, stream !== socket);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
+  });
 }
 
-type Fail = (
-  code: GuacdConnectionErrorCode,
-  reason: string,
-  cause?: unknown,
-  address?: string,
-) => GuacdConnectionError;
-
-function reasonOf(error: GuacdConnectionError): string {
-  const at = error.message.indexOf(": ");
-  return at < 0 ? error.message : error.message.slice(at + 2);
-}
+type Fail = ConnectAttempt["fail"];
 
 /** Rejects with the stop reason as soon as `signal` aborts; the returned cleanup detaches it. */
 function whenStopped(signal: AbortSignal, onStop: (reason: unknown) => void): () => void {
