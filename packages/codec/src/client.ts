@@ -1,5 +1,5 @@
 import { base64ToBytes, bytesToBase64 } from "./_base64.ts";
-import { InstructionDecoderStream } from "./decoder-stream.ts";
+import { InstructionDecoder } from "./decoder.ts";
 import { GuacamoleClientError, GuacamoleProtocolError } from "./errors.ts";
 import { InstructionFramer } from "./frame.ts";
 import { type Instruction, instruction } from "./instruction.ts";
@@ -127,6 +127,11 @@ export interface GuacamoleClientOptions {
 const BLOB_BYTES = 6048;
 /** guacd serves at most 64 streams per user (`GUAC_USER_MAX_STREAMS`). */
 const MAX_STREAMS = 64;
+/** What guacd sent was already checked on the way in; re-encoding it must not refuse it. */
+const RECEIVE_LIMITS = resolveLimits({
+  maxElementLength: Number.MAX_SAFE_INTEGER,
+  maxInstructionBytes: Number.MAX_SAFE_INTEGER,
+});
 const DEFAULT_IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const STATUS_SUCCESS = 0x0000;
 const STATUS_UNSUPPORTED = 0x0100;
@@ -204,7 +209,6 @@ export class GuacamoleClient {
   // Receiving, once the session is open.
   #instructions: ReadableStream<Instruction> | undefined;
   #instructionReader: ReadableStreamDefaultReader<Instruction> | undefined;
-  #decoded: ReadableStreamDefaultReader<Instruction> | undefined;
   #sawDisconnect = false;
   #statusError: GuacamoleStatusError | undefined;
 
@@ -359,12 +363,7 @@ export class GuacamoleClient {
   /** The next instruction as Guacamole text, or `undefined` at the end (PyGuacamole's `receive`). */
   async receive(): Promise<string | undefined> {
     const next = await this.readInstruction();
-    return next === undefined
-      ? undefined
-      : encodeInstruction(next, {
-          maxElementLength: Number.MAX_SAFE_INTEGER,
-          maxInstructionBytes: Number.MAX_SAFE_INTEGER,
-        });
+    return next === undefined ? undefined : encodeInstruction(next, RECEIVE_LIMITS);
   }
 
   /**
@@ -462,7 +461,7 @@ export class GuacamoleClient {
     this.#inbound.clear();
     await Promise.allSettled([
       this.#writer.close().catch(() => this.#writer.abort()),
-      this.#decoded?.cancel() ?? this.#rawReader.cancel(),
+      this.#rawReader.cancel(),
     ]);
   }
 
@@ -631,54 +630,74 @@ export class GuacamoleClient {
     );
   }
 
+  /**
+   * The session's instructions: raw reads go straight into the runtime-free decoder, whose
+   * callback dispatches and enqueues; no stream sits between the socket and this one.
+   */
   #startReading(): ReadableStream<Instruction> {
-    const decoded = this.#rawAfterReady()
-      .pipeThrough(
-        new InstructionDecoderStream({ limits: this.#limits, startOffset: this.#sessionOffset }),
-      )
-      .getReader();
-    this.#decoded = decoded;
+    let leftover = this.#leftover;
+    this.#leftover = undefined;
+    const reader = this.#rawReader;
+    let controller!: ReadableStreamDefaultController<Instruction>;
+    let delivered = 0;
+    let ended = false;
+    const decoder = new InstructionDecoder(
+      (item) => {
+        if (ended) return; // guacd closes after disconnect; nothing after it counts
+        this.#dispatch(item);
+        controller.enqueue(item);
+        delivered++;
+        if (this.#sawDisconnect) ended = true;
+      },
+      { limits: this.#limits, startOffset: this.#sessionOffset },
+    );
+    const endedByGuacd = (): void => {
+      controller.close();
+      this.#state = "closed";
+      this.#settle({ initiator: "guacd", error: this.#statusError });
+      void this.#shutdown();
+    };
+    const closedByClient = (): boolean =>
+      this.#state === "closed" && this.#closeInfo?.initiator === "client";
     return new ReadableStream<Instruction>(
       {
-        pull: async (controller) => {
-          let next: ReadableStreamReadResult<Instruction>;
+        start: (c) => {
+          controller = c;
+        },
+        pull: async () => {
+          const before = delivered;
           try {
-            next = await decoded.read();
+            while (delivered === before) {
+              let chunk: Uint8Array;
+              if (leftover !== undefined) {
+                chunk = leftover;
+                leftover = undefined;
+              } else {
+                const next = await reader.read();
+                if (next.done) {
+                  if (closedByClient()) return controller.close();
+                  decoder.finish(); // TRUNCATED if guacd stopped inside an instruction
+                  if (this.#sawDisconnect) return endedByGuacd();
+                  throw new GuacamoleClientError(
+                    "CONNECTION_CLOSED",
+                    "Cannot read from guacd: the connection ended without a disconnect instruction",
+                    { cause: this.#statusError },
+                  );
+                }
+                chunk = next.value;
+              }
+              decoder.push(chunk);
+              if (ended) return endedByGuacd();
+            }
           } catch (error) {
-            const failure =
-              this.#state === "closed" && this.#closeInfo?.initiator === "client"
-                ? undefined
-                : asError(error);
-            if (failure === undefined) controller.close();
-            else {
-              controller.error(failure);
-              this.#fail(failure);
-            }
-            return;
-          }
-          if (next.done) {
-            if (this.#sawDisconnect || this.#closeInfo?.initiator === "client") {
-              controller.close();
-              this.#settle({ initiator: "guacd", error: this.#statusError });
-              void this.#shutdown();
-            } else {
-              const error = new GuacamoleClientError(
-                "CONNECTION_CLOSED",
-                "Cannot read from guacd: the connection ended without a disconnect instruction",
-                { cause: this.#statusError },
-              );
-              controller.error(error);
-              this.#fail(this.#statusError ?? error);
-            }
-            return;
-          }
-          this.#dispatch(next.value);
-          controller.enqueue(next.value);
-          if (this.#sawDisconnect) {
-            controller.close();
-            this.#state = "closed";
-            this.#settle({ initiator: "guacd", error: this.#statusError });
-            void this.#shutdown();
+            if (closedByClient()) return controller.close();
+            const failure = asError(error);
+            controller.error(failure);
+            this.#fail(
+              failure instanceof GuacamoleClientError && failure.code === "CONNECTION_CLOSED"
+                ? (this.#statusError ?? failure)
+                : failure,
+            );
           }
         },
         cancel: async () => {
@@ -979,12 +998,18 @@ class Deadline {
   }
 }
 
+let cachedTimeZone: string | undefined;
+
+/** The runtime's time zone, looked up once (an Intl formatter is costly to build). */
 function localTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  } catch {
-    return "UTC";
+  if (cachedTimeZone === undefined) {
+    try {
+      cachedTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    } catch {
+      cachedTimeZone = "UTC";
+    }
   }
+  return cachedTimeZone;
 }
 
 function asError(error: unknown): Error {

@@ -36,6 +36,9 @@ export interface GuacamoleLimits {
   readonly maxInstructionBytes: number;
 }
 
+/** Limits objects already checked and complete: passing one again costs a lookup, not a check. */
+const RESOLVED = new WeakSet<object>();
+
 /**
  * guacd's own limits: 8192 characters per element, 128 elements, 5 length digits, 32 KiB per
  * instruction.
@@ -54,6 +57,7 @@ export const DEFAULT_LIMITS: GuacamoleLimits = Object.freeze({
   maxLengthDigits: 5,
   maxInstructionBytes: 32768,
 });
+RESOLVED.add(DEFAULT_LIMITS);
 
 /**
  * Fills unset fields from {@link DEFAULT_LIMITS} and checks that every limit is a positive integer.
@@ -68,6 +72,7 @@ export const DEFAULT_LIMITS: GuacamoleLimits = Object.freeze({
  * ```
  */
 export function resolveLimits(limits: Partial<GuacamoleLimits> = {}): GuacamoleLimits {
+  if (RESOLVED.has(limits)) return limits as GuacamoleLimits;
   const resolved: GuacamoleLimits = { ...DEFAULT_LIMITS, ...stripUndefined(limits) };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isSafeInteger(value) || value < 1) {
@@ -78,7 +83,9 @@ export function resolveLimits(limits: Partial<GuacamoleLimits> = {}): GuacamoleL
     // Beyond 9 digits a length no longer fits the parser's 32-bit arithmetic.
     throw new RangeError(`Cannot use limit maxLengthDigits: ${resolved.maxLengthDigits} exceeds 9`);
   }
-  return Object.freeze(resolved);
+  Object.freeze(resolved);
+  RESOLVED.add(resolved);
+  return resolved;
 }
 
 function stripUndefined(limits: Partial<GuacamoleLimits>): Partial<GuacamoleLimits> {

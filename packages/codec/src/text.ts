@@ -23,7 +23,7 @@ export function encodeInstruction(
   instruction: Instruction,
   limits: Partial<GuacamoleLimits> = DEFAULT,
 ): string {
-  const resolved = limits === DEFAULT ? DEFAULT : resolveLimits(limits);
+  const resolved = resolveLimits(limits);
   checkInstruction(instruction, resolved);
   const { opcode, args } = instruction;
   let text = `${elementLength(opcode, 0, resolved)}.${opcode}`;
@@ -54,7 +54,7 @@ export function decodeInstruction(
   text: string,
   limits: Partial<GuacamoleLimits> = DEFAULT,
 ): Instruction {
-  const resolved = limits === DEFAULT ? DEFAULT : resolveLimits(limits);
+  const resolved = resolveLimits(limits);
   const fail = (code: GuacamoleProtocolError["code"], detail: string, at: number, el: number) => {
     throw new GuacamoleProtocolError(
       code,
