@@ -63,7 +63,8 @@ export interface DenoTlsOptions {
 }
 
 /**
- * Where and how to connect. Every field is optional.
+ * Where and how to connect: the codec's `GuacdConnectOptions` with Deno's TLS settings. Every
+ * field is optional.
  *
  * @example Nothing listens on the port: a typed error, fast
  * ```ts
@@ -101,7 +102,7 @@ export interface ConnectOptions extends GuacdConnectOptions<DenoTlsOptions> {
 }
 
 /**
- * An open connection to guacd.
+ * An open connection to guacd: the codec's `GuacdConnection`, over a Deno socket.
  *
  * @example Watch how the connection ends
  * ```ts

@@ -58,7 +58,8 @@ export interface ConnectedGuacamoleClient extends CodecConnectedGuacamoleClient<
 
 /**
  * Connects to guacd and performs the Guacamole handshake: the one call for a session. Resolves with
- * the client once guacd has sent `ready`.
+ * the client once guacd has sent `ready`. It is the codec's `connectGuacamoleWith` bound to this
+ * transport's {@linkcode connect}; the session logic lives there, the Deno socket here.
  *
  * Rejects with the transport's `GuacdConnectionError` when the socket cannot be opened, and with
  * the codec's `GuacamoleStatusError` (guacd sent `error`) or `GuacamoleClientError` (timeout,

@@ -66,7 +66,8 @@ export interface NodeTlsOptions {
 }
 
 /**
- * Where and how to connect. Every field is optional.
+ * Where and how to connect: the codec's `GuacdConnectOptions` with Node's TLS settings. Every
+ * field is optional.
  *
  * @example Nothing listens on the port: a typed error, fast
  * ```ts
@@ -108,7 +109,7 @@ export interface ConnectOptions extends GuacdConnectOptions<NodeTlsOptions> {
 }
 
 /**
- * An open connection to guacd.
+ * An open connection to guacd: the codec's `GuacdConnection`, over a Node socket.
  *
  * @example Watch how the connection ends
  * ```ts
