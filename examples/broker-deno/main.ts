@@ -36,6 +36,23 @@ const demo = demoHandler({
 const recordingDir = env.RECORDING_DIR;
 if (recordingDir !== undefined) await Deno.mkdir(recordingDir, { recursive: true });
 
+/**
+ * A .guac file as a sink, written with `FsFile.write` directly: each write is on disk when it
+ * resolves, so a recording of a live session can be read while the session goes on.
+ */
+function recordingSink(path: string): WritableStream<Uint8Array> {
+  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  return new WritableStream({
+    async write(chunk) {
+      for (let offset = 0; offset < chunk.length; ) {
+        offset += await file.write(chunk.subarray(offset));
+      }
+    },
+    close: () => file.close(),
+    abort: () => file.close(),
+  });
+}
+
 function log(event: TunnelEvent): void {
   if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
   else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
@@ -65,11 +82,7 @@ async function handle(request: Request): Promise<Response> {
       ...(recordingDir === undefined
         ? {}
         : {
-            record: (info) => {
-              const path = `${recordingDir}/${info.connectionId}.guac`;
-              const file = Deno.openSync(path, { write: true, create: true, truncate: true });
-              return file.writable;
-            },
+            record: (info) => recordingSink(`${recordingDir}/${info.connectionId}.guac`),
           }),
     });
     return response;

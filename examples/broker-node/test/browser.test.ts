@@ -3,7 +3,8 @@
 // rendering of the same recording, the astral-plane title, clipboard both ways, mouse and keys,
 // and a tampered token refused with no connection to guacd. Screenshots go to
 // .test-results/examples/.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCorpusDir } from "@guacstream/guacd-sim/node";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -113,14 +114,21 @@ async function demoState(page: Page): Promise<DemoState> {
 describe.each(["node", "deno"] as const)("the demo page through the %s broker", (kind) => {
   let broker: RunningBroker;
   let page: Page;
+  let recordings: string;
 
   beforeAll(async () => {
-    broker = await startBroker(kind, { GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) });
+    recordings = await mkdtemp(join(tmpdir(), `guacstream-${kind}-recordings-`));
+    broker = await startBroker(kind, {
+      GUACD_HOST: guacd.host,
+      GUACD_PORT: String(guacd.port),
+      RECORDING_DIR: recordings,
+    });
   }, 120_000);
 
   afterAll(async () => {
     await page?.close();
     await broker?.stop();
+    if (recordings !== undefined) await rm(recordings, { recursive: true, force: true });
   });
 
   it("shows the recorded VNC frames, pixel for pixel", async () => {
@@ -202,6 +210,64 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
     );
     await page.screenshot({ path: join(artifacts, `${kind}-vnc-page.png`) });
   }, 150_000);
+
+  it("records the session into a .guac file that Guacamole.SessionRecording replays to the same picture", async () => {
+    const session = guacd.sim.simulator.sessions.find(
+      (r) => r.protocol === "vnc" && r.end === undefined,
+    );
+    const file = join(recordings, `${session!.connectionId}.guac`);
+    expect(await readdir(recordings)).toContain(`${session!.connectionId}.guac`);
+    const bytes = await waitFor(
+      async () => {
+        const b = await readFile(file);
+        return b.length >= reference.body.length - 2000 ? b : undefined; // flushed to disk
+      },
+      "the recording on disk",
+      15_000,
+    ).catch(async (error: unknown) => {
+      const size = (await readFile(file)).length;
+      throw new Error(`${String(error)}: ${size} of ${reference.body.length} bytes`);
+    });
+    await page.route("**/recording.guac", (route) =>
+      route.fulfill({ status: 200, contentType: "text/plain", body: bytes }),
+    );
+    const replay = () =>
+      page.evaluate(async () => {
+        const G = window.Guacamole as unknown as {
+          SessionRecording: new (
+            blob: Blob,
+          ) => {
+            onload: (() => void) | null;
+            onerror: ((message: string) => void) | null;
+            getDuration(): number;
+            seek(position: number, callback: () => void): void;
+            getDisplay(): { flatten(): HTMLCanvasElement };
+          };
+        };
+        const blob = await (await fetch("recording.guac")).blob();
+        const recording = new G.SessionRecording(blob);
+        await new Promise<void>((resolve, reject) => {
+          recording.onload = () => resolve();
+          recording.onerror = (message) => reject(new Error(message));
+        });
+        await new Promise<void>((resolve) => recording.seek(recording.getDuration(), resolve));
+        // Let the display finish decoding what the seek drew.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const a = recording.getDisplay().flatten();
+        const b = window.demo.client.getDisplay().flatten();
+        const pa = a.getContext("2d")!.getImageData(0, 0, a.width, a.height).data;
+        const pb = b.getContext("2d")!.getImageData(0, 0, b.width, b.height).data;
+        let different = a.width === b.width && a.height === b.height ? 0 : -1;
+        for (let i = 0; different >= 0 && i < pa.length; i += 4) {
+          if (pa[i] !== pb[i] || pa[i + 1] !== pb[i + 1] || pa[i + 2] !== pb[i + 2]) different++;
+        }
+        return { duration: recording.getDuration(), width: a.width, different };
+      });
+    const result = await replay();
+    expect(result.duration).toBeGreaterThan(1000); // the 3 s desktop recording, in ms
+    expect(result.width).toBe(1280);
+    expect(result.different).toBe(0);
+  }, 60_000);
 
   it("sends mouse, keys and clipboard text with emoji to guacd, and shows guacd's clipboard", async () => {
     const live = () =>
