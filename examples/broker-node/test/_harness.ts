@@ -21,15 +21,18 @@ export interface CountedGuacd {
 }
 
 /**
- * The simulator (VNC: the desktop recording, then held open; others: the default rule) behind a
+ * The simulator (VNC: the desktop recording, then held open, or replayed forever for host
+ * `loop.sim`; SSH: the text session, then held) behind a
  * proxy that counts connections, so a test can prove a broker never contacted guacd.
  */
 export async function startCountedGuacd(): Promise<CountedGuacd> {
   const sim = await startGuacdSimulator({
     resolveSession: (ctx) =>
-      ctx.protocol === "vnc"
-        ? { recording: "vnc-desktop", end: "hold" }
-        : { recording: "ssh-text", end: "hold" },
+      ctx.params.hostname === "loop.sim"
+        ? { recording: "vnc-desktop", end: "loop" }
+        : ctx.protocol === "vnc"
+          ? { recording: "vnc-desktop", end: "hold" }
+          : { recording: "ssh-text", end: "hold" },
   });
   let count = 0;
   const sockets = new Set<Socket>();
