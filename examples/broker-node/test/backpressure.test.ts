@@ -29,6 +29,7 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
       GUACD_CONNECTION: LOOP,
     });
     let ws: WebSocket | undefined;
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
     try {
       const { token } = (await (await fetch(`${broker.url}demo/token?profile=vnc`)).json()) as {
         token: string;
@@ -40,6 +41,8 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
       socket.on("message", (data: Buffer) => {
         received += data.length;
       });
+      // Sending goes on while reading is paused: guacd's 15 s client timeout must not end the test.
+      keepAlive = setInterval(() => socket.send("3.nop;"), 2000);
       // Read the tunnel UUID, then stop reading: the kernel buffers fill, then the broker's.
       await waitFor(() => received > 0, "the tunnel UUID", 20_000);
       socket.pause();
@@ -72,6 +75,7 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
       );
       expect(received).toBeGreaterThan(readSoFar);
     } finally {
+      clearInterval(keepAlive);
       ws?.terminate();
       await broker.stop();
     }
