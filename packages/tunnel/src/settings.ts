@@ -1,3 +1,4 @@
+import type { HandshakeOptions } from "@guacstream/codec";
 import { TunnelError } from "./errors.ts";
 
 /**
@@ -18,31 +19,23 @@ import { TunnelError } from "./errors.ts";
  * assert.equal(settings.protocol, "vnc");
  * ```
  */
-export interface ConnectionSettings {
-  /** The protocol (`"vnc"`, `"rdp"`, `"ssh"`, …); one of `protocol` and `join` is required. */
-  protocol?: string;
-  /** Instead of `protocol`: the ID (`$…`) of a running connection to join. */
-  join?: string;
-  /** Join read-only (guacd's `read-only` parameter). */
-  readOnly?: boolean;
+export interface ConnectionSettings
+  extends Pick<
+    HandshakeOptions,
+    | "protocol"
+    | "join"
+    | "readOnly"
+    | "width"
+    | "height"
+    | "dpi"
+    | "audio"
+    | "video"
+    | "image"
+    | "timezone"
+    | "name"
+  > {
   /** Connection parameters by name (host, port, credentials…): never chosen by the browser. */
   parameters?: Readonly<Record<string, string>>;
-  /** Display width in pixels. */
-  width?: number;
-  /** Display height in pixels. */
-  height?: number;
-  /** Display resolution in DPI. */
-  dpi?: number;
-  /** Audio mimetypes the client can play. */
-  audio?: readonly string[];
-  /** Video mimetypes the client can play. */
-  video?: readonly string[];
-  /** Image mimetypes the client can show. */
-  image?: readonly string[];
-  /** IANA time zone. */
-  timezone?: string;
-  /** The user's name, shown to others sharing the connection. */
-  name?: string;
 }
 
 /**
