@@ -627,6 +627,23 @@ describe("GuacamoleClient with scripted guacds", () => {
     await client.close();
   });
 
+  test("a file upload still waiting for an ack fails when the session ends", async () => {
+    const guacd = scriptedGuacd(async (item, send) => {
+      if (item.opcode === "select") await send(argsFor(["VERSION_1_5_0"]));
+      if (item.opcode === "connect") await send("5.ready,4.$one;");
+      if (item.opcode === "file") await send("10.disconnect;");
+    });
+    const client = new GuacamoleClient(guacd.duplex);
+    await client.handshake({ protocol: "vnc" });
+    await expect(client.sendFile("a.bin", new Uint8Array(100))).rejects.toMatchObject({
+      code: "STREAM_FAILED",
+    });
+    expect((await client.closed).initiator).toBe("guacd");
+    await expect(client.sendFile("b.bin", new Uint8Array(1))).rejects.toMatchObject({
+      code: "INVALID_STATE",
+    });
+  });
+
   test("decodeInstruction agrees with what the client sent", async () => {
     const guacd = scriptedGuacd(async (item, send) => {
       if (item.opcode === "select") await send(argsFor(["VERSION_1_5_0"]));

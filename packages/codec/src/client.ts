@@ -215,7 +215,10 @@ export class GuacamoleClient {
   // Streams by index.
   readonly #inbound = new Map<number, InboundStreamState>();
   readonly #outboundIndexes = new Set<number>();
-  readonly #ackWaiters = new Map<number, (ack: Instruction) => void>();
+  readonly #ackWaiters = new Map<
+    number,
+    { resolve: (ack: Instruction) => void; reject: (error: Error) => void }
+  >();
 
   #closeInfo: GuacamoleCloseInfo | undefined;
   #resolveClosed!: (info: GuacamoleCloseInfo) => void;
@@ -476,6 +479,16 @@ export class GuacamoleClient {
     if (this.#closeInfo !== undefined) return;
     this.#closeInfo = info;
     this.#resolveClosed(info);
+    for (const [index, waiter] of this.#ackWaiters) waiter.reject(this.#streamEnded(index, info));
+    this.#ackWaiters.clear();
+  }
+
+  #streamEnded(index: number, info: GuacamoleCloseInfo): GuacamoleClientError {
+    return new GuacamoleClientError(
+      "STREAM_FAILED",
+      `Cannot finish stream ${index}: the session ended`,
+      { cause: info.error },
+    );
   }
 
   #assertOpen(action: string): void {
@@ -580,18 +593,11 @@ export class GuacamoleClient {
 
   async #expectAck(index: number): Promise<void> {
     const ack = await new Promise<Instruction>((resolve, reject) => {
-      this.#ackWaiters.set(index, resolve);
-      void this.closed.then((info) =>
-        reject(
-          new GuacamoleClientError(
-            "STREAM_FAILED",
-            `Cannot finish stream ${index}: the session ended`,
-            {
-              cause: info.error,
-            },
-          ),
-        ),
-      );
+      if (this.#closeInfo !== undefined) {
+        reject(this.#streamEnded(index, this.#closeInfo));
+        return;
+      }
+      this.#ackWaiters.set(index, { resolve, reject });
       if (this.#instructions === undefined) void this.instructions; // acks arrive only while reading
     });
     const status = Number.parseInt(ack.args[2] ?? "", 10);
@@ -738,7 +744,7 @@ export class GuacamoleClient {
         const waiter = this.#ackWaiters.get(index);
         if (waiter !== undefined) {
           this.#ackWaiters.delete(index);
-          waiter(item);
+          waiter.resolve(item);
         }
         return;
       }
