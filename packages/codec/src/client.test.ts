@@ -175,7 +175,7 @@ describe.skipIf(!corpusAvailable()).each(["memory", "tcp"] as const)(
     );
 
     test("replays a whole VNC session, echoing every sync, ending at guacd's disconnect", async () => {
-      const { client, report, sim } = await pairOn(transport, {});
+      const { client, report } = await pairOn(transport, {});
       await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop", port: 5900 } });
       const all = await drain(client);
       expect(all.at(-1)?.opcode).toBe("disconnect");
@@ -397,7 +397,7 @@ describe.skipIf(!corpusAvailable()).each(["memory", "tcp"] as const)(
     });
 
     test("detach() hands over guacd's raw bytes from right after ready", async () => {
-      const { client, sim } = await pairOn(transport, {
+      const { client } = await pairOn(transport, {
         resolveSession: () => ({ recording: "native/vnc-native" }),
       });
       await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });

@@ -1,10 +1,11 @@
 import { base64ToBytes, bytesToBase64 } from "./_base64.ts";
+import { performHandshake } from "./_handshake.ts";
+import { InboundStreamState } from "./_inbound-stream.ts";
 import { InstructionDecoder } from "./decoder.ts";
-import { GuacamoleClientError, GuacamoleProtocolError } from "./errors.ts";
-import { InstructionFramer } from "./frame.ts";
+import { GuacamoleClientError } from "./errors.ts";
+import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
 import { type Instruction, instruction } from "./instruction.ts";
 import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
-import { negotiateVersion, versionAtLeast } from "./protocol-version.ts";
 import { GuacamoleStatusError } from "./status.ts";
 import { decodeInstruction, encodeInstruction } from "./text.ts";
 
@@ -12,50 +13,6 @@ import { decodeInstruction, encodeInstruction } from "./text.ts";
 export interface GuacdDuplex {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
-}
-
-/** What to ask guacd for in {@link GuacamoleClient.handshake}. */
-export interface HandshakeOptions {
-  /** The protocol to connect with (`"vnc"`, `"rdp"`, `"ssh"`, `"telnet"`, `"kubernetes"`). */
-  protocol?: string;
-  /** Instead of `protocol`: the ID (`$…`) of a running connection to join. */
-  join?: string;
-  /** Join read-only: sets the `read-only` parameter to `"true"`. @default {false} */
-  readOnly?: boolean;
-  /** Connection parameters by name; each must be one guacd lists in `args`. @default {{}} */
-  parameters?: Readonly<Record<string, string | number | boolean>>;
-  /** Display width in pixels. @default {1024} */
-  width?: number;
-  /** Display height in pixels. @default {768} */
-  height?: number;
-  /** Display resolution in DPI. @default {96} */
-  dpi?: number;
-  /** Audio mimetypes the client can play. @default {[]} */
-  audio?: readonly string[];
-  /** Video mimetypes the client can play. @default {[]} */
-  video?: readonly string[];
-  /** Image mimetypes the client can show. @default {["image/png", "image/jpeg", "image/webp"]} */
-  image?: readonly string[];
-  /** IANA time zone (protocol 1.1.0+). @default {the runtime's own} */
-  timezone?: string;
-  /** The user's name, shown to others sharing the connection (protocol 1.3.0+). */
-  name?: string;
-  /** Milliseconds to wait for the whole handshake. @default {15000} */
-  timeout?: number;
-  /** Aborts the handshake and closes the connection. */
-  signal?: AbortSignal;
-}
-
-/** What the handshake settled. */
-export interface HandshakeResult {
-  /** The connection ID from `ready` (`$…`), which others can join. */
-  readonly id: string;
-  /** The protocol version both sides speak; `undefined` for a guacd that names none. */
-  readonly protocolVersion: string | undefined;
-  /** The connection parameters guacd listed, in the order `connect` sent them. */
-  readonly parameterNames: readonly string[];
-  /** The `connect` instruction that was sent. */
-  readonly connect: Instruction;
 }
 
 /** A `msg` from guacd (protocol 1.5.0): someone joined or left a shared connection. */
@@ -132,7 +89,6 @@ const RECEIVE_LIMITS = resolveLimits({
   maxElementLength: Number.MAX_SAFE_INTEGER,
   maxInstructionBytes: Number.MAX_SAFE_INTEGER,
 });
-const DEFAULT_IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const STATUS_SUCCESS = 0x0000;
 const STATUS_UNSUPPORTED = 0x0100;
 const MESSAGE_NAMES: Record<number, GuacamoleMessage["name"]> = {
@@ -142,12 +98,6 @@ const MESSAGE_NAMES: Record<number, GuacamoleMessage["name"]> = {
 const INBOUND_STREAM_OPCODES = new Set(["clipboard", "file", "pipe", "argv", "audio", "video"]);
 
 type ClientState = "new" | "handshaking" | "open" | "detached" | "closed";
-
-interface HandshakeItem {
-  readonly instruction: Instruction;
-  /** Offset in the byte stream just after this instruction. */
-  readonly end: number;
-}
 
 /**
  * A session with guacd over any byte duplex: the handshake, then instructions both ways, with
@@ -261,81 +211,24 @@ export class GuacamoleClient {
       );
     }
     this.#state = "handshaking";
-    const timeout = options.timeout ?? 15000;
-    const deadline = new Deadline(timeout, options.signal);
     try {
-      const result = await this.#handshake(options, deadline);
+      const done = await performHandshake(
+        this.#rawReader,
+        (instructions) => this.#sendNow(...instructions),
+        options,
+        this.#limits,
+      );
+      this.#leftover = done.leftover;
+      this.#sessionOffset = done.readyEnd;
       this.#state = "open";
-      this.#id = result.id;
-      this.#protocolVersion = result.protocolVersion;
+      this.#id = done.result.id;
+      this.#protocolVersion = done.result.protocolVersion;
       this.#scheduleKeepAlive();
-      return result;
+      return done.result;
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)));
       throw error;
-    } finally {
-      deadline.dispose();
     }
-  }
-
-  async #handshake(options: HandshakeOptions, deadline: Deadline): Promise<HandshakeResult> {
-    const target = options.join ?? options.protocol;
-    if (target === undefined || target === "") {
-      throw new GuacamoleClientError(
-        "INVALID_STATE",
-        "Cannot start a handshake: give a protocol or a connection ID to join",
-      );
-    }
-    const reader = new HandshakeReader(this.#rawReader, this.#limits, deadline);
-    await this.#sendNow(instruction("select", target));
-
-    const args = await reader.expect("args");
-    const offered = args.args[0] ?? "";
-    const version = negotiateVersion(offered);
-    const parameterNames = version === undefined ? args.args : args.args.slice(1);
-
-    const parameters: Record<string, string> = {};
-    for (const [name, value] of Object.entries(options.parameters ?? {}))
-      parameters[name] = String(value);
-    if (options.readOnly === true) parameters["read-only"] = "true";
-    const unknown = Object.keys(parameters).filter((name) => !parameterNames.includes(name));
-    if (unknown.length > 0) {
-      throw new GuacamoleClientError(
-        "UNKNOWN_PARAMETER",
-        `Cannot connect: guacd does not accept ${unknown.map((n) => `"${n}"`).join(", ")} for ${target}; it accepts: ${parameterNames.join(", ")}`,
-      );
-    }
-
-    const handshake: Instruction[] = [
-      instruction("size", options.width ?? 1024, options.height ?? 768, options.dpi ?? 96),
-      { opcode: "audio", args: [...(options.audio ?? [])] },
-      { opcode: "video", args: [...(options.video ?? [])] },
-      { opcode: "image", args: [...(options.image ?? DEFAULT_IMAGE_TYPES)] },
-    ];
-    if (versionAtLeast(version, "VERSION_1_1_0")) {
-      handshake.push(instruction("timezone", options.timezone ?? localTimeZone()));
-    }
-    if (versionAtLeast(version, "VERSION_1_3_0") && options.name !== undefined) {
-      handshake.push(instruction("name", options.name));
-    }
-    const values = parameterNames.map((name) => parameters[name] ?? "");
-    const connect: Instruction = {
-      opcode: "connect",
-      args: version === undefined ? values : [version, ...values],
-    };
-    handshake.push(connect);
-    // Encode everything before sending anything, so a bad value fails before guacd sees a byte.
-    await this.#sendNow(...handshake);
-
-    const ready = await reader.expect("ready");
-    this.#leftover = reader.leftover();
-    this.#sessionOffset = reader.readyEnd;
-    return {
-      id: ready.args[0] ?? "",
-      protocolVersion: version,
-      parameterNames,
-      connect,
-    };
   }
 
   /**
@@ -817,205 +710,6 @@ export class GuacamoleClient {
       ).catch((error: unknown) => this.#fail(asError(error)));
     }
   }
-}
-
-/** The data of one inbound stream, acknowledged blob by blob as the reader makes room. */
-class InboundStreamState {
-  readonly readable: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #unacked = 0;
-  #closed = false;
-  readonly #ack: () => void;
-
-  constructor(_index: number, ack: () => void) {
-    this.#ack = ack;
-    this.readable = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        pull: () => {
-          // Room again: acknowledge what guacd is waiting on.
-          while (this.#unacked > 0) {
-            this.#unacked--;
-            this.#ack();
-          }
-        },
-      },
-      { highWaterMark: 4 },
-    );
-  }
-
-  push(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    this.#controller.enqueue(bytes);
-    if ((this.#controller.desiredSize ?? 0) > 0) this.#ack();
-    else this.#unacked++;
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      this.#controller.close();
-    } catch {
-      // The reader cancelled the stream already.
-    }
-  }
-}
-
-/** Reads the handshake's instructions, keeping track of where `ready` ends in the byte stream. */
-class HandshakeReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #deadline: Deadline;
-  readonly #framer: InstructionFramer;
-  readonly #queue: HandshakeItem[] = [];
-  readonly #textDecoder = new TextDecoder();
-  readonly #limits: GuacamoleLimits;
-  #framed = 0;
-  #chunk: Uint8Array = new Uint8Array(0);
-  #chunkOffset = 0;
-  #readyEnd = -1;
-  #framingError: unknown;
-
-  constructor(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    limits: GuacamoleLimits,
-    deadline: Deadline,
-  ) {
-    this.#reader = reader;
-    this.#deadline = deadline;
-    this.#limits = limits;
-    this.#framer = new InstructionFramer(
-      (bytes, start, end) => {
-        this.#framed += end - start;
-        if (this.#readyEnd >= 0) return; // what follows ready is the session's, left for later
-        const text = this.#textDecoder.decode(bytes.subarray(start, end));
-        const item = decodeInstruction(text, {
-          ...this.#limits,
-          maxInstructionBytes: Number.MAX_SAFE_INTEGER,
-        });
-        if (item.opcode === "ready") this.#readyEnd = this.#framed;
-        this.#queue.push({ instruction: item, end: this.#framed });
-      },
-      { limits },
-    );
-  }
-
-  /** The next instruction with the given opcode; `error` from guacd rejects. */
-  async expect(opcode: string): Promise<Instruction> {
-    for (;;) {
-      const item = this.#queue.shift() ?? (await this.#next());
-      const { instruction: next } = item;
-      if (next.opcode === opcode) return next;
-      if (next.opcode === "error") throw GuacamoleStatusError.fromInstruction(next);
-      if (next.opcode === "disconnect") {
-        throw new GuacamoleClientError(
-          "CONNECTION_CLOSED",
-          `Cannot finish the handshake: guacd sent disconnect while the client waited for "${opcode}"`,
-        );
-      }
-      if (opcode === "args" || next.opcode === "ready") {
-        throw new GuacamoleClientError(
-          "UNEXPECTED_INSTRUCTION",
-          `Cannot finish the handshake: expected "${opcode}", guacd sent "${next.opcode}"`,
-        );
-      }
-      // Anything else before ready (guacd sends nothing else today) is passed over.
-    }
-  }
-
-  /** Offset in the byte stream just after `ready`. */
-  get readyEnd(): number {
-    return this.#readyEnd;
-  }
-
-  /** The bytes of the last chunk read that follow `ready`. */
-  leftover(): Uint8Array {
-    return this.#chunk.subarray(this.#readyEnd - this.#chunkOffset);
-  }
-
-  async #next(): Promise<HandshakeItem> {
-    while (this.#queue.length === 0) {
-      if (this.#framingError !== undefined) throw this.#framingError;
-      const { done, value } = await this.#deadline.race(this.#reader.read());
-      if (done) {
-        throw new GuacamoleClientError(
-          "CONNECTION_CLOSED",
-          "Cannot finish the handshake: guacd closed the connection",
-        );
-      }
-      this.#chunkOffset += this.#chunk.length;
-      this.#chunk = value;
-      try {
-        this.#framer.push(value);
-      } catch (error) {
-        // After ready, a fault belongs to the session and is reported by its decoder.
-        if (this.#readyEnd < 0)
-          this.#framingError = error instanceof GuacamoleProtocolError ? error : error;
-      }
-    }
-    return this.#queue.shift()!;
-  }
-}
-
-/** A handshake's timeout and abort signal, raced against each read. */
-class Deadline {
-  readonly #promise: Promise<never>;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #onAbort: (() => void) | undefined;
-  readonly #signal: AbortSignal | undefined;
-
-  constructor(timeout: number, signal: AbortSignal | undefined) {
-    this.#signal = signal;
-    this.#promise = new Promise<never>((_, reject) => {
-      const aborted = () =>
-        reject(
-          new GuacamoleClientError("ABORTED", "Cannot finish the handshake: aborted", {
-            cause: signal?.reason,
-          }),
-        );
-      if (signal?.aborted) aborted();
-      else if (signal !== undefined) {
-        this.#onAbort = aborted;
-        signal.addEventListener("abort", aborted, { once: true });
-      }
-      this.#timer = setTimeout(
-        () =>
-          reject(
-            new GuacamoleClientError(
-              "HANDSHAKE_TIMEOUT",
-              `Cannot finish the handshake: guacd did not answer within ${timeout} ms`,
-            ),
-          ),
-        timeout,
-      );
-    });
-    this.#promise.catch(() => {});
-  }
-
-  race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.#promise]);
-  }
-
-  dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener("abort", this.#onAbort);
-  }
-}
-
-let cachedTimeZone: string | undefined;
-
-/** The runtime's time zone, looked up once (an Intl formatter is costly to build). */
-function localTimeZone(): string {
-  if (cachedTimeZone === undefined) {
-    try {
-      cachedTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-    } catch {
-      cachedTimeZone = "UTC";
-    }
-  }
-  return cachedTimeZone;
 }
 
 function asError(error: unknown): Error {

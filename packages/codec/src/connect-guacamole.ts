@@ -1,10 +1,6 @@
-import {
-  GuacamoleClient,
-  type GuacamoleClientOptions,
-  type GuacdDuplex,
-  type HandshakeOptions,
-} from "./client.ts";
+import { GuacamoleClient, type GuacamoleClientOptions, type GuacdDuplex } from "./client.ts";
 import type { GuacdConnectOptions } from "./connect-attempt.ts";
+import type { HandshakeOptions } from "./handshake.ts";
 
 /**
  * What a transport's `connect` resolves with, as far as a session cares: a byte duplex that can

@@ -5,8 +5,6 @@ export type {
   GuacamoleInboundStream,
   GuacamoleMessage,
   GuacdDuplex,
-  HandshakeOptions,
-  HandshakeResult,
 } from "./client.ts";
 export { GuacamoleClient } from "./client.ts";
 export type { ConnectAttempt, GuacdConnectOptions } from "./connect-attempt.ts";
@@ -31,6 +29,7 @@ export { InstructionFramer } from "./frame.ts";
 export type { InstructionFrameStreamOptions } from "./frame-stream.ts";
 export { InstructionFrameStream } from "./frame-stream.ts";
 export type { GuacdConnection } from "./guacd-connection.ts";
+export type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
 export type { Instruction } from "./instruction.ts";
 export { instruction } from "./instruction.ts";
 export type { GuacamoleLimits } from "./limits.ts";

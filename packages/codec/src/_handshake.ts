@@ -1,0 +1,260 @@
+import { GuacamoleClientError } from "./errors.ts";
+import { InstructionFramer } from "./frame.ts";
+import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
+import { type Instruction, instruction } from "./instruction.ts";
+import type { GuacamoleLimits } from "./limits.ts";
+import { negotiateVersion, versionAtLeast } from "./protocol-version.ts";
+import { GuacamoleStatusError } from "./status.ts";
+import { decodeInstruction } from "./text.ts";
+
+const DEFAULT_IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
+
+/** A finished handshake: its result, and where the session's bytes begin. */
+export interface CompletedHandshake {
+  readonly result: HandshakeResult;
+  /** The bytes of the last read that follow `ready`. */
+  readonly leftover: Uint8Array;
+  /** Offset in the connection's byte stream just after `ready`. */
+  readonly readyEnd: number;
+}
+
+interface HandshakeItem {
+  readonly instruction: Instruction;
+  /** Offset in the byte stream just after this instruction. */
+  readonly end: number;
+}
+
+/**
+ * Runs the handshake on a connection's reader: select, args, the client's announcements, connect,
+ * ready. Returns the result and the bytes that arrived with `ready` but belong to the session.
+ * Times out and aborts as the options say.
+ */
+export async function performHandshake(
+  rawReader: ReadableStreamDefaultReader<Uint8Array>,
+  send: (instructions: Instruction[]) => Promise<void>,
+  options: HandshakeOptions,
+  limits: GuacamoleLimits,
+): Promise<CompletedHandshake> {
+  const deadline = new Deadline(options.timeout ?? 15000, options.signal);
+  try {
+    return await handshake(rawReader, send, options, limits, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function handshake(
+  rawReader: ReadableStreamDefaultReader<Uint8Array>,
+  send: (instructions: Instruction[]) => Promise<void>,
+  options: HandshakeOptions,
+  limits: GuacamoleLimits,
+  deadline: Deadline,
+): Promise<CompletedHandshake> {
+  const target = options.join ?? options.protocol;
+  if (target === undefined || target === "") {
+    throw new GuacamoleClientError(
+      "INVALID_STATE",
+      "Cannot start a handshake: give a protocol or a connection ID to join",
+    );
+  }
+  const reader = new HandshakeReader(rawReader, limits, deadline);
+  await send([instruction("select", target)]);
+
+  const args = await reader.expect("args");
+  const offered = args.args[0] ?? "";
+  const version = negotiateVersion(offered);
+  const parameterNames = version === undefined ? args.args : args.args.slice(1);
+
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.parameters ?? {}))
+    parameters[name] = String(value);
+  if (options.readOnly === true) parameters["read-only"] = "true";
+  const unknown = Object.keys(parameters).filter((name) => !parameterNames.includes(name));
+  if (unknown.length > 0) {
+    throw new GuacamoleClientError(
+      "UNKNOWN_PARAMETER",
+      `Cannot connect: guacd does not accept ${unknown.map((n) => `"${n}"`).join(", ")} for ${target}; it accepts: ${parameterNames.join(", ")}`,
+    );
+  }
+
+  const handshake: Instruction[] = [
+    instruction("size", options.width ?? 1024, options.height ?? 768, options.dpi ?? 96),
+    { opcode: "audio", args: [...(options.audio ?? [])] },
+    { opcode: "video", args: [...(options.video ?? [])] },
+    { opcode: "image", args: [...(options.image ?? DEFAULT_IMAGE_TYPES)] },
+  ];
+  if (versionAtLeast(version, "VERSION_1_1_0")) {
+    handshake.push(instruction("timezone", options.timezone ?? localTimeZone()));
+  }
+  if (versionAtLeast(version, "VERSION_1_3_0") && options.name !== undefined) {
+    handshake.push(instruction("name", options.name));
+  }
+  const values = parameterNames.map((name) => parameters[name] ?? "");
+  const connect: Instruction = {
+    opcode: "connect",
+    args: version === undefined ? values : [version, ...values],
+  };
+  handshake.push(connect);
+  // Encode everything before sending anything, so a bad value fails before guacd sees a byte.
+  await send(handshake);
+
+  const ready = await reader.expect("ready");
+  return {
+    result: { id: ready.args[0] ?? "", protocolVersion: version, parameterNames, connect },
+    leftover: reader.leftover(),
+    readyEnd: reader.readyEnd,
+  };
+}
+
+/** Reads the handshake's instructions, keeping track of where `ready` ends in the byte stream. */
+class HandshakeReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #deadline: Deadline;
+  readonly #framer: InstructionFramer;
+  readonly #queue: HandshakeItem[] = [];
+  readonly #textDecoder = new TextDecoder();
+  readonly #limits: GuacamoleLimits;
+  #framed = 0;
+  #chunk: Uint8Array = new Uint8Array(0);
+  #chunkOffset = 0;
+  #readyEnd = -1;
+  #framingError: unknown;
+
+  constructor(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    limits: GuacamoleLimits,
+    deadline: Deadline,
+  ) {
+    this.#reader = reader;
+    this.#deadline = deadline;
+    this.#limits = limits;
+    this.#framer = new InstructionFramer(
+      (bytes, start, end) => {
+        this.#framed += end - start;
+        if (this.#readyEnd >= 0) return; // what follows ready is the session's, left for later
+        const text = this.#textDecoder.decode(bytes.subarray(start, end));
+        const item = decodeInstruction(text, {
+          ...this.#limits,
+          maxInstructionBytes: Number.MAX_SAFE_INTEGER,
+        });
+        if (item.opcode === "ready") this.#readyEnd = this.#framed;
+        this.#queue.push({ instruction: item, end: this.#framed });
+      },
+      { limits },
+    );
+  }
+
+  /** The next instruction with the given opcode; `error` from guacd rejects. */
+  async expect(opcode: string): Promise<Instruction> {
+    for (;;) {
+      const item = this.#queue.shift() ?? (await this.#next());
+      const { instruction: next } = item;
+      if (next.opcode === opcode) return next;
+      if (next.opcode === "error") throw GuacamoleStatusError.fromInstruction(next);
+      if (next.opcode === "disconnect") {
+        throw new GuacamoleClientError(
+          "CONNECTION_CLOSED",
+          `Cannot finish the handshake: guacd sent disconnect while the client waited for "${opcode}"`,
+        );
+      }
+      if (opcode === "args" || next.opcode === "ready") {
+        throw new GuacamoleClientError(
+          "UNEXPECTED_INSTRUCTION",
+          `Cannot finish the handshake: expected "${opcode}", guacd sent "${next.opcode}"`,
+        );
+      }
+      // Anything else before ready (guacd sends nothing else today) is passed over.
+    }
+  }
+
+  /** Offset in the byte stream just after `ready`. */
+  get readyEnd(): number {
+    return this.#readyEnd;
+  }
+
+  /** The bytes of the last chunk read that follow `ready`. */
+  leftover(): Uint8Array {
+    return this.#chunk.subarray(this.#readyEnd - this.#chunkOffset);
+  }
+
+  async #next(): Promise<HandshakeItem> {
+    while (this.#queue.length === 0) {
+      if (this.#framingError !== undefined) throw this.#framingError;
+      const { done, value } = await this.#deadline.race(this.#reader.read());
+      if (done) {
+        throw new GuacamoleClientError(
+          "CONNECTION_CLOSED",
+          "Cannot finish the handshake: guacd closed the connection",
+        );
+      }
+      this.#chunkOffset += this.#chunk.length;
+      this.#chunk = value;
+      try {
+        this.#framer.push(value);
+      } catch (error) {
+        // After ready, a fault belongs to the session and is reported by its decoder.
+        if (this.#readyEnd < 0) this.#framingError = error;
+      }
+    }
+    return this.#queue.shift()!;
+  }
+}
+
+/** A handshake's timeout and abort signal, raced against each read. */
+class Deadline {
+  readonly #promise: Promise<never>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #onAbort: (() => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(timeout: number, signal: AbortSignal | undefined) {
+    this.#signal = signal;
+    this.#promise = new Promise<never>((_, reject) => {
+      const aborted = () =>
+        reject(
+          new GuacamoleClientError("ABORTED", "Cannot finish the handshake: aborted", {
+            cause: signal?.reason,
+          }),
+        );
+      if (signal?.aborted) aborted();
+      else if (signal !== undefined) {
+        this.#onAbort = aborted;
+        signal.addEventListener("abort", aborted, { once: true });
+      }
+      this.#timer = setTimeout(
+        () =>
+          reject(
+            new GuacamoleClientError(
+              "HANDSHAKE_TIMEOUT",
+              `Cannot finish the handshake: guacd did not answer within ${timeout} ms`,
+            ),
+          ),
+        timeout,
+      );
+    });
+    this.#promise.catch(() => {});
+  }
+
+  race<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.#promise]);
+  }
+
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
+}
+
+let cachedTimeZone: string | undefined;
+
+/** The runtime's time zone, looked up once (an Intl formatter is costly to build). */
+function localTimeZone(): string {
+  if (cachedTimeZone === undefined) {
+    try {
+      cachedTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    } catch {
+      cachedTimeZone = "UTC";
+    }
+  }
+  return cachedTimeZone;
+}
