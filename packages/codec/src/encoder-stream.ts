@@ -16,8 +16,8 @@ export interface InstructionEncoderStreamOptions {
    */
   limits?: Partial<GuacamoleLimits>;
   /**
-   * Gather the instructions written in one turn of the event loop's microtask queue into one
-   * chunk. Costs no latency: the batch goes out as soon as the writer yields.
+   * Gather instructions written back to back into one chunk: the batch goes out once no write has
+   * come for a few microtasks, never later than the current task, so it costs no latency.
    * @default {true}
    */
   batch?: boolean;
