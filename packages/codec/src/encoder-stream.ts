@@ -7,6 +7,8 @@ const SEMICOLON = 0x3b;
 const PERIOD = 0x2e;
 const BATCH_IDLE_HOPS = 12;
 const SHORT_VALUE = 32;
+/** Hops are promise reactions: Node's queueMicrotask wraps each callback in an async resource. */
+const settled = Promise.resolve();
 
 /** Options of {@link InstructionEncoderStream}. */
 export interface InstructionEncoderStreamOptions {
@@ -77,7 +79,7 @@ export class InstructionEncoderStream extends TransformStream<Instruction, Uint8
         seen = appended;
         idleHops = 0;
       }
-      if (++idleHops < BATCH_IDLE_HOPS) queueMicrotask(wait);
+      if (++idleHops < BATCH_IDLE_HOPS) void settled.then(wait);
       else send();
     };
     super({
@@ -92,7 +94,7 @@ export class InstructionEncoderStream extends TransformStream<Instruction, Uint8
           scheduled = true;
           seen = appended;
           idleHops = 0;
-          queueMicrotask(wait);
+          void settled.then(wait);
         }
       },
       flush() {
