@@ -321,6 +321,7 @@ defineGuacamoleSuite(guacamoleHarness);
 defineLiveGuacdSuite(guacamoleHarness);
 
 test("each README's complete example is its examples/hello.ts, verbatim", async () => {
+  const rootReadme = await readFile(join(root, "README.md"), "utf8");
   for (const pkg of ["transport-node", "transport-deno"]) {
     const dir = join(root, "packages", pkg);
     const [readme, hello] = await Promise.all([
@@ -328,6 +329,8 @@ test("each README's complete example is its examples/hello.ts, verbatim", async 
       readFile(join(dir, "examples", "hello.ts"), "utf8"),
     ]);
     expect(readme, pkg).toContain(`\`\`\`ts\n${hello.trimEnd()}\n\`\`\``);
+    // The root README shows both programs too.
+    expect(rootReadme, pkg).toContain(`\`\`\`ts\n${hello.trimEnd()}\n\`\`\``);
   }
 });
 
