@@ -5,7 +5,6 @@
 // (the transport itself needs only --allow-net; the rest is openssl, temp files and a child deno).
 import assert from "node:assert/strict";
 import { type AddressInfo, createServer as createNodeServer } from "node:net";
-import { createServer as createTlsServer } from "node:tls";
 import { GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
 import {
   defineGuacamoleSuite,
@@ -17,6 +16,7 @@ import {
   type ServerConnection,
   type TestServer,
 } from "../../transport-node/src/_behaviour.ts";
+import { startMutualTlsEchoServer } from "../../transport-node/src/_mutual-tls-server.ts";
 import {
   type ConnectGuacamoleOptions,
   type ConnectOptions,
@@ -163,13 +163,15 @@ const harness: Harness = {
     certificates.set(dnsOnly, certificate);
     return certificate;
   },
-  tlsOptions: (ca, name) =>
-    ca === undefined && name === undefined
+  tlsOptions: (ca, name, client) =>
+    ca === undefined && name === undefined && client === undefined
       ? true
       : {
           ...(ca === undefined ? {} : { caCerts: [ca] }),
           ...(name === undefined ? {} : { hostname: name }),
+          ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
         },
+  listenMutualTls: startMutualTlsEchoServer,
   ipv6Loopback() {
     try {
       Deno.listen({ hostname: "::1", port: 0 }).close();
@@ -408,54 +410,6 @@ Deno.test("connect() validates its numbers before touching the network", async (
 
 Deno.test("a client certificate needs both cert and key", async () => {
   await assert.rejects(connect({ port: 1, tls: { cert: "x" } }), TypeError);
-});
-
-Deno.test("mutual TLS: the server verifies the client's certificate", async () => {
-  const { cert, key } = await harness.makeCertificate();
-  // Deno.listenTls cannot ask for a client certificate; Deno's node:tls server can. One
-  // self-signed certificate plays both parts; each side trusts exactly it.
-  const server = createTlsServer({
-    cert,
-    key,
-    ca: [cert],
-    requestCert: true,
-    rejectUnauthorized: true,
-  });
-  let peerSubject: string | undefined;
-  server.on("secureConnection", (socket) => {
-    peerSubject = String(socket.getPeerCertificate().subject?.CN);
-    socket.pipe(socket);
-  });
-  server.on("tlsClientError", () => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  try {
-    const connection = await connect({ port, tls: { caCerts: [cert], cert, key } });
-    const writer = connection.writable.getWriter();
-    await writer.write(new TextEncoder().encode("3.nop;"));
-    const { value } = await connection.readable.getReader().read();
-    assert.equal(new TextDecoder().decode(value), "3.nop;");
-    assert.equal(peerSubject, "localhost");
-    await connection.close();
-    // Without a client certificate the server refuses; TLS 1.3 reports it on the first read.
-    const outcome = await connect({ port, tls: { caCerts: [cert] } }).then(
-      async (bare) => {
-        const result = await bare.readable
-          .getReader()
-          .read()
-          .then(
-            () => "read",
-            (error: GuacdConnectionError) => error.code,
-          );
-        await bare.close();
-        return result;
-      },
-      (error: GuacdConnectionError) => error.code,
-    );
-    assert.equal(outcome, "TLS_FAILURE");
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
 });
 
 Deno.test("errors are GuacdConnectionError with the facts", () => {

@@ -8,15 +8,9 @@
 // bytes consumed; the socket is caught with diagnostics_channel) for both variants.
 // Run: cd /work/main && npx tsx packages/transport-node/src/_throughput.ts [megabytes]
 import { spawn } from "node:child_process";
-import { subscribe } from "node:diagnostics_channel";
 import { connect as netConnect, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { connect } from "./connect.ts";
-
-let lastSocket: Socket | undefined;
-subscribe("net.client.socket", (message) => {
-  lastSocket = (message as { socket: Socket }).socket;
-});
 
 const TOTAL = Number(process.argv[2] ?? 256) * 1e6;
 const CHUNK = 64 * 1024;
