@@ -197,35 +197,19 @@ const harness: Harness = {
       ].join("\n"),
     );
     try {
-      // Deno's own binary when --allow-run names it, else `deno` from PATH (npx puts a shim there),
-      // so the documented command can say --allow-run=openssl,deno.
-      const self = Deno.execPath();
-      const granted =
-        Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
-      const child = new Deno.Command(granted ? self : "deno", {
+      const { exited, output } = await runDeno(
         // The workspace config, so the transport resolves @guacstream/codec.
-        args: [
+        [
           "run",
           "--config",
           new URL("../../../deno.json", import.meta.url).pathname,
           "--allow-net=127.0.0.1",
           script,
         ],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const exited = await Promise.race([
-        child.status.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), limitMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!exited) child.kill("SIGKILL");
-      const { stdout, stderr } = await child.output();
-      const decoder = new TextDecoder();
-      return { exited, output: plain(decoder.decode(stdout) + decoder.decode(stderr)) };
+        {},
+        limitMs,
+      );
+      return { exited, output };
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -364,38 +348,17 @@ const guacamoleHarness: GuacamoleHarness = {
     const { rss, external } = Deno.memoryUsage();
     return { rss, buffers: external };
   },
-  async runExample(env, limitMs) {
-    const self = Deno.execPath();
-    const granted = Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
-    const child = new Deno.Command(granted ? self : "deno", {
-      args: [
+  runExample: (env, limitMs) =>
+    runDeno(
+      [
         "run",
         "--allow-net=127.0.0.1",
         "--allow-env",
         new URL("../examples/hello.ts", import.meta.url).pathname,
       ],
-      cwd: new URL("../../..", import.meta.url).pathname,
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const exited = await Promise.race([
-      child.status.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), limitMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!exited) child.kill("SIGKILL");
-    const { code, stdout, stderr } = await child.output();
-    const decoder = new TextDecoder();
-    return {
-      exited,
-      code: exited ? code : null,
-      output: plain(decoder.decode(stdout) + decoder.decode(stderr)),
-    };
-  },
+      { cwd: new URL("../../..", import.meta.url).pathname, env },
+      limitMs,
+    ),
   env: (name) => Deno.env.get(name),
 };
 
@@ -430,3 +393,39 @@ Deno.test("both transports re-export the codec's one GuacdConnectionError", asyn
   assert.equal(GuacdConnectionError, codec.GuacdConnectionError);
   assert.equal(node.GuacdConnectionError, codec.GuacdConnectionError);
 });
+
+/**
+ * Runs a Deno child process, killed after `limitMs`; says whether it exited by itself. Deno's own
+ * binary when --allow-run names it, else `deno` from PATH (npx puts a shim there), so the
+ * documented command can say --allow-run=openssl,deno.
+ */
+async function runDeno(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> },
+  limitMs: number,
+): Promise<{ exited: boolean; code: number | null; output: string }> {
+  const self = Deno.execPath();
+  const granted = Deno.permissions.querySync({ name: "run", command: self }).state === "granted";
+  const child = new Deno.Command(granted ? self : "deno", {
+    args,
+    ...options,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const exited = await Promise.race([
+    child.status.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), limitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!exited) child.kill("SIGKILL");
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    exited,
+    code: exited ? code : null,
+    output: plain(decoder.decode(stdout) + decoder.decode(stderr)),
+  };
+}
