@@ -13,18 +13,16 @@
  * Run: npx deno run --config deno.json --allow-net --allow-read --allow-env --allow-run
  *   bench/src/deno-e2e.ts [--quick]
  */
-import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
 import { connect, connectGuacamole } from "@guacstream/transport-deno";
 import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
-
-type Mode = "socket" | "transport" | "transport+frame" | "transport+decode" | "client";
-const MODES: readonly Mode[] = [
-  "socket",
-  "transport",
-  "transport+frame",
-  "transport+decode",
-  "client",
-];
+import {
+  interleavedRounds,
+  type Mode,
+  mbPerS,
+  measureRound,
+  readerAfterHandshake,
+  type Sample,
+} from "./e2e-rounds.ts";
 
 interface DenoRow {
   mode: Mode;
@@ -34,14 +32,6 @@ interface DenoRow {
   instrPerS: number;
   ratio: number;
 }
-
-interface Sample {
-  ms: number;
-  bytes: number;
-  instructions: number;
-}
-
-const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
 
 interface Limits {
   budgetBytes: number;
@@ -103,23 +93,7 @@ async function session(
     return { bytes, instructions };
   }
   const conn = await connect({ host: hostname, port });
-  const raw = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
-  await writer.write(selectBytes(request));
-  const watcher = new HandshakeWatcher();
-  while (watcher.args === undefined) {
-    const { done, value } = await raw.read();
-    if (done) throw new Error("Cannot complete the handshake: guacd closed");
-    watcher.push(value);
-  }
-  await writer.write(restBytes(watcher.args, request));
-  writer.releaseLock();
-  raw.releaseLock();
-  let reader: ReadableStreamDefaultReader<unknown>;
-  if (mode === "transport") reader = conn.readable.getReader();
-  else if (mode === "transport+frame") {
-    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
-  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  const reader = await readerAfterHandshake(conn, mode, request);
   let instructions = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -201,41 +175,16 @@ async function main(): Promise<void> {
     for (const concurrency of levels) {
       // The simulator loops its recording: each session reads its share of the round.
       const limits = { budgetBytes: Math.ceil(roundBytes / concurrency), sessionMs };
-      const once = async (mode: Mode): Promise<Sample> => {
-        const start = performance.now();
-        const counts = await Promise.all(
-          Array.from({ length: concurrency }, () => session(mode, port, hostname, request, limits)),
-        );
-        const ms = performance.now() - start;
-        let bytes = 0;
-        let instructions = 0;
-        for (const c of counts) {
-          bytes += c.bytes;
-          instructions += c.instructions;
-        }
-        return { ms, bytes, instructions };
-      };
-      for (const mode of MODES) await once(mode); // warm-up
-      // Interleaved rounds in a rotating order; ratio = median of per-round ratios to the socket.
-      const samples = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
-      for (let r = 0; r < runs; r++) {
-        for (let k = 0; k < MODES.length; k++) {
-          const mode = MODES[(r + k) % MODES.length]!;
-          samples.get(mode)!.push(await once(mode));
-        }
-      }
-      const floor = samples.get("socket")!;
-      for (const mode of MODES) {
-        const own = samples.get(mode)!;
-        const ratios = own.map((s, r) => mbPerS(s) / mbPerS(floor[r]!)).sort((a, b) => a - b);
-        const m = [...own].sort((a, b) => a.ms - b.ms)[own.length >> 1]!;
+      const once = (mode: Mode): Promise<Sample> =>
+        measureRound(concurrency, () => session(mode, port, hostname, request, limits));
+      for (const { mode, median, ratio } of await interleavedRounds(runs, once)) {
         rows.push({
           mode,
           concurrency,
-          medianMs: m.ms,
-          mbPerS: mbPerS(m),
-          instrPerS: m.instructions / (m.ms / 1e3),
-          ratio: ratios[ratios.length >> 1]!,
+          medianMs: median.ms,
+          mbPerS: mbPerS(median),
+          instrPerS: median.instructions / (median.ms / 1e3),
+          ratio,
         });
       }
     }

@@ -11,7 +11,8 @@ import { promisify } from "node:util";
 import { connectGuacamole } from "@guacstream/transport-node";
 import type { SessionRequest } from "./e2e-handshake.ts";
 import type { MemoryJob, MemoryResult } from "./e2e-memory.ts";
-import { bareConnect, type Endpoint, MODES, type Mode, session } from "./e2e-sessions.ts";
+import { interleavedRounds, type Mode, mbPerS, measureRound, type Sample } from "./e2e-rounds.ts";
+import { bareConnect, type Endpoint, session } from "./e2e-sessions.ts";
 import { type E2eTarget, openTarget, REPO_ROOT, TSX_FLAGS } from "./e2e-target.ts";
 import { fmt, ratio, table } from "./format.ts";
 import type {
@@ -85,19 +86,6 @@ interface ThroughputRow {
   ratio: number;
 }
 
-interface Sample {
-  ms: number;
-  bytes: number;
-  instructions: number;
-}
-
-const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
-
-function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[sorted.length >> 1]!;
-}
-
 async function throughput(
   target: E2eTarget,
   levels: readonly number[],
@@ -114,35 +102,9 @@ async function throughput(
       sessionMs: target.sessionMs,
     };
     const rounds = concurrency >= 1000 ? Math.min(runs, 3) : runs;
-    const once = async (mode: Mode): Promise<Sample> => {
-      const start = performance.now();
-      const counts = await Promise.all(
-        Array.from({ length: concurrency }, () => session(mode, target, target.replay, limits)),
-      );
-      const ms = performance.now() - start;
-      let bytes = 0;
-      let instructions = 0;
-      for (const c of counts) {
-        bytes += c.bytes;
-        instructions += c.instructions;
-      }
-      return { ms, bytes, instructions };
-    };
-    for (const mode of MODES) await once(mode); // warm-up
-    // Rounds interleave the kinds (in a rotating order), and each kind's ratio is the median of its
-    // per-round ratios to the socket's: other load on the machine then weighs on every kind alike.
-    const samples = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (let k = 0; k < MODES.length; k++) {
-        const mode = MODES[(r + k) % MODES.length]!;
-        samples.get(mode)!.push(await once(mode));
-      }
-    }
-    const floor = samples.get("socket")!;
-    for (const mode of MODES) {
-      const own = samples.get(mode)!;
-      const ratios = own.map((s, r) => mbPerS(s) / mbPerS(floor[r]!));
-      const median = medianBy(own, (s) => s.ms);
+    const once = (mode: Mode): Promise<Sample> =>
+      measureRound(concurrency, () => session(mode, target, target.replay, limits));
+    for (const { mode, median, ratio } of await interleavedRounds(rounds, once)) {
       rows.push({
         mode,
         concurrency,
@@ -151,7 +113,7 @@ async function throughput(
         instrPerS: median.instructions / (median.ms / 1e3),
         bytesPerSession: median.bytes / concurrency,
         instructionsPerSession: median.instructions / concurrency,
-        ratio: medianBy(ratios, (x) => x),
+        ratio,
       });
     }
   }

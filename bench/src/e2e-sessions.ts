@@ -3,19 +3,12 @@
  * until guacd ends the session, the byte budget is reached, or the target's session time is up.
  */
 import { type Socket, connect as tcpConnect } from "node:net";
-import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
 import { connect, connectGuacamole, type GuacdConnection } from "@guacstream/transport-node";
 import { do_not_optimize } from "mitata";
 import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
+import { type Mode, readerAfterHandshake } from "./e2e-rounds.ts";
 
-export type Mode = "socket" | "transport" | "transport+frame" | "transport+decode" | "client";
-export const MODES: readonly Mode[] = [
-  "socket",
-  "transport",
-  "transport+frame",
-  "transport+decode",
-  "client",
-];
+export { MODES, type Mode } from "./e2e-rounds.ts";
 
 export interface Endpoint {
   readonly host: string;
@@ -97,23 +90,7 @@ export async function transportConnect(
   request: SessionRequest,
 ): Promise<{ conn: GuacdConnection; reader: ReadableStreamDefaultReader<unknown> }> {
   const conn = await connect({ host: to.host, port: to.port });
-  const raw = conn.readable.getReader();
-  const writer = conn.writable.getWriter();
-  await writer.write(selectBytes(request));
-  const watcher = new HandshakeWatcher();
-  while (watcher.args === undefined) {
-    const { done, value } = await raw.read();
-    if (done) throw new Error("Cannot complete the handshake: guacd closed");
-    watcher.push(value);
-  }
-  await writer.write(restBytes(watcher.args, request));
-  writer.releaseLock();
-  raw.releaseLock();
-  let reader: ReadableStreamDefaultReader<unknown>;
-  if (mode === "transport") reader = conn.readable.getReader();
-  else if (mode === "transport+frame") {
-    reader = conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
-  } else reader = conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  const reader = await readerAfterHandshake(conn, mode, request);
   return { conn, reader };
 }
 

@@ -1,0 +1,110 @@
+/**
+ * What the Node and the Deno end-to-end benches share, runtime-free: the client kinds, the
+ * hand-written handshake before a transport's raw reader, and the interleaved rounds with their
+ * statistics. Method: every round runs each kind once (in a rotating order), and a kind's ratio is
+ * the median of its per-round ratios to the bare socket's, so other load on the machine weighs on
+ * every kind alike.
+ */
+import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
+import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
+
+export type Mode = "socket" | "transport" | "transport+frame" | "transport+decode" | "client";
+export const MODES: readonly Mode[] = [
+  "socket",
+  "transport",
+  "transport+frame",
+  "transport+decode",
+  "client",
+];
+
+/** What sessions received in one round, and how long the round took. */
+export interface Sample {
+  ms: number;
+  bytes: number;
+  instructions: number;
+}
+
+export const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
+
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[sorted.length >> 1]!;
+}
+
+/**
+ * Performs the handshake by hand over a transport's raw streams, then gives the reader the kind
+ * measures: the raw bytes, or those piped through the frame or the decoder stream.
+ */
+export async function readerAfterHandshake(
+  conn: {
+    readonly readable: ReadableStream<Uint8Array>;
+    readonly writable: WritableStream<Uint8Array>;
+  },
+  mode: "transport" | "transport+frame" | "transport+decode",
+  request: SessionRequest,
+): Promise<ReadableStreamDefaultReader<unknown>> {
+  const raw = conn.readable.getReader();
+  const writer = conn.writable.getWriter();
+  await writer.write(selectBytes(request));
+  const watcher = new HandshakeWatcher();
+  while (watcher.args === undefined) {
+    const { done, value } = await raw.read();
+    if (done) throw new Error("Cannot complete the handshake: guacd closed");
+    watcher.push(value);
+  }
+  await writer.write(restBytes(watcher.args, request));
+  writer.releaseLock();
+  raw.releaseLock();
+  if (mode === "transport") return conn.readable.getReader();
+  if (mode === "transport+frame") {
+    return conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
+  }
+  return conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+}
+
+/** Runs `concurrency` sessions at once and sums what they received. */
+export async function measureRound(
+  concurrency: number,
+  session: () => Promise<{ bytes: number; instructions: number }>,
+): Promise<Sample> {
+  const start = performance.now();
+  const counts = await Promise.all(Array.from({ length: concurrency }, session));
+  const ms = performance.now() - start;
+  let bytes = 0;
+  let instructions = 0;
+  for (const c of counts) {
+    bytes += c.bytes;
+    instructions += c.instructions;
+  }
+  return { ms, bytes, instructions };
+}
+
+/** One statistic per kind from interleaved rounds. */
+export interface RoundStats {
+  readonly mode: Mode;
+  /** The round with the median time. */
+  readonly median: Sample;
+  /** The median of the per-round ratios of MB/s to the bare socket's. */
+  readonly ratio: number;
+}
+
+/** A warm-up round of every kind, then `rounds` interleaved rounds; the statistics per kind. */
+export async function interleavedRounds(
+  rounds: number,
+  once: (mode: Mode) => Promise<Sample>,
+): Promise<RoundStats[]> {
+  for (const mode of MODES) await once(mode);
+  const samples = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < MODES.length; k++) {
+      const mode = MODES[(r + k) % MODES.length]!;
+      samples.get(mode)!.push(await once(mode));
+    }
+  }
+  const floor = samples.get("socket")!;
+  return MODES.map((mode) => {
+    const own = samples.get(mode)!;
+    const ratios = own.map((s, r) => mbPerS(s) / mbPerS(floor[r]!));
+    return { mode, median: medianBy(own, (s) => s.ms), ratio: medianBy(ratios, (x) => x) };
+  });
+}
