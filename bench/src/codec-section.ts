@@ -9,7 +9,7 @@ import {
   REFERENCE_FEEDS,
 } from "./codec-cases.ts";
 import { type BenchInput, listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
-import { fmt, ratio, table } from "./format.ts";
+import { fmt, ratio, table, targetsTable } from "./format.ts";
 import { type Measurement, measure } from "./measure.ts";
 import type {
   ChartGroup,
@@ -282,19 +282,7 @@ export const codecSection: Section = {
     if (targets.length > 0) {
       ctx.log();
       ctx.log("## Targets (ours through pipeThrough vs the faster upstream feed, same run)");
-      ctx.log(
-        table(
-          ["input", "case", "vs", "target", "now", "status"],
-          targets.map((t) => [
-            t.input,
-            t.case,
-            t.against,
-            ratio(t.target),
-            ratio(t.ratio),
-            t.met ? "met" : "MISSED",
-          ]),
-        ),
-      );
+      ctx.log(targetsTable("input", targets, (t) => [ratio(t.target), ratio(t.ratio)]));
     }
     return { data: { inputs: results }, chart, targets };
   },

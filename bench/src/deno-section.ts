@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { THROUGHPUT_TARGET } from "./e2e-section.ts";
 import { openTarget, REPO_ROOT } from "./e2e-target.ts";
-import { fmt, ratio, table } from "./format.ts";
+import { fmt, ratio, table, targetsTable } from "./format.ts";
 import type {
   ChartGroup,
   Section,
@@ -136,19 +136,7 @@ export const denoSection: Section = {
     }
     ctx.log();
     ctx.log("## Targets (Deno end to end)");
-    ctx.log(
-      table(
-        ["what", "case", "vs", "target", "now", "status"],
-        targets.map((t) => [
-          t.input,
-          t.case,
-          t.against,
-          `>= ${t.target.toFixed(2)}x`,
-          ratio(t.ratio),
-          t.met ? "met" : "MISSED",
-        ]),
-      ),
-    );
+    ctx.log(targetsTable("what", targets));
     return { data: { target: target.description, rows }, chart, targets };
   },
 };

@@ -14,7 +14,7 @@ import type { MemoryJob, MemoryResult } from "./e2e-memory.ts";
 import { interleavedRounds, type Mode, mbPerS, measureRound, type Sample } from "./e2e-rounds.ts";
 import { bareConnect, type Endpoint, session } from "./e2e-sessions.ts";
 import { type E2eTarget, openTarget, REPO_ROOT, TSX_FLAGS } from "./e2e-target.ts";
-import { fmt, ratio, table } from "./format.ts";
+import { fmt, ratio, ratioTargetCells, table, targetsTable } from "./format.ts";
 import type {
   ChartGroup,
   Section,
@@ -310,16 +310,8 @@ export const e2eSection: Section = {
     ctx.log();
     ctx.log("## Targets (end to end)");
     ctx.log(
-      table(
-        ["what", "case", "vs", "target", "now", "status"],
-        targets.map((t) => [
-          t.input,
-          t.case,
-          t.against,
-          t.input.startsWith("idle") ? `< ${t.target}` : `>= ${t.target.toFixed(2)}x`,
-          t.input.startsWith("idle") ? t.ratio.toFixed(1) : ratio(t.ratio),
-          t.met ? "met" : "MISSED",
-        ]),
+      targetsTable("what", targets, (t) =>
+        t.input.startsWith("idle") ? [`< ${t.target}`, t.ratio.toFixed(1)] : ratioTargetCells(t),
       ),
     );
     return {

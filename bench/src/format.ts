@@ -1,4 +1,5 @@
 /** Plain-text tables and number formats for the report. */
+import type { TargetStatus } from "./section.ts";
 
 export function fmt(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "-";
@@ -22,4 +23,22 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+/** The target and the measured value of one target row, as printed. */
+export type TargetCells = (t: TargetStatus) => readonly [target: string, now: string];
+
+/** "At least N x" targets, the usual kind: both as ratios. */
+export const ratioTargetCells: TargetCells = (t) => [`>= ${t.target.toFixed(2)}x`, ratio(t.ratio)];
+
+/** The targets table every section ends with: one row per target, met or MISSED. */
+export function targetsTable(
+  firstHeader: string,
+  targets: readonly TargetStatus[],
+  cells: TargetCells = ratioTargetCells,
+): string {
+  return table(
+    [firstHeader, "case", "vs", "target", "now", "status"],
+    targets.map((t) => [t.input, t.case, t.against, ...cells(t), t.met ? "met" : "MISSED"]),
+  );
 }
