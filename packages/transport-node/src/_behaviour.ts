@@ -8,25 +8,14 @@ import {
   encodeInstruction,
   type GuacamoleClient,
   type GuacamoleClientOptions,
+  type GuacdConnection,
   type HandshakeOptions,
   type Instruction,
 } from "@guacstream/codec";
 import type { GuacdSimulator, GuacdSimulatorOptions } from "@guacstream/guacd-sim";
 
-/** What the suite needs from a transport's connection; both packages' `GuacdConnection` fit. */
-export interface SuiteConnection {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly encrypted: boolean;
-  readonly bytesRead: number;
-  readonly bytesWritten: number;
-  close(): Promise<void>;
-  readonly closed: Promise<{ readonly code: string } | undefined>;
-}
+/** What the suite needs from a transport's connection: the codec's, which both transports extend. */
+export type SuiteConnection = GuacdConnection;
 
 /** The connect options the suite uses; `tls` comes from {@linkcode Harness.tlsOptions}. */
 export interface SuiteConnectOptions {
