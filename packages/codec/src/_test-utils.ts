@@ -86,15 +86,7 @@ export function frameChunks(
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
+export { concatBytes as concat } from "./_bytes.ts";
 
 export async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
   const out: T[] = [];

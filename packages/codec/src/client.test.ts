@@ -382,6 +382,9 @@ describe.skipIf(!corpusAvailable()).each(["memory", "tcp"] as const)(
       await client.send("5.mouse,2.10,2.20,1.1;5.mouse,2.11,2.21,1.0;");
       await client.sendInstruction({ opcode: "key", args: ["65307", "1"] });
       await expect(client.send("5.mouse,2.10")).rejects.toMatchObject({ code: "TRUNCATED" });
+      await expect(client.send("4.name,1.\uD83C;")).rejects.toMatchObject({
+        code: "LONE_SURROGATE",
+      });
       await until(() => sim.sessions[0]!.input.key.length > 0);
       expect(sim.sessions[0]!.input.mouse).toEqual([
         ["10", "20", "1"],

@@ -1,13 +1,14 @@
 import { base64ToBytes, bytesToBase64 } from "./_base64.ts";
+import { concatBytes } from "./_bytes.ts";
 import { performHandshake } from "./_handshake.ts";
 import { InboundStreamState } from "./_inbound-stream.ts";
 import { InstructionDecoder } from "./decoder.ts";
-import { GuacamoleClientError } from "./errors.ts";
+import { GuacamoleClientError, GuacamoleProtocolError } from "./errors.ts";
 import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
 import { type Instruction, instruction } from "./instruction.ts";
 import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
 import { GuacamoleStatusError } from "./status.ts";
-import { decodeInstruction, encodeInstruction } from "./text.ts";
+import { encodeInstruction } from "./text.ts";
 
 /** A byte connection to guacd, as the transports (or any in-memory pair of streams) provide. */
 export interface GuacdDuplex {
@@ -90,6 +91,7 @@ const RECEIVE_LIMITS = resolveLimits({
   maxInstructionBytes: Number.MAX_SAFE_INTEGER,
 });
 const STATUS_SUCCESS = 0x0000;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const STATUS_UNSUPPORTED = 0x0100;
 const MESSAGE_NAMES: Record<number, GuacamoleMessage["name"]> = {
   1: "USER_JOINED",
@@ -269,13 +271,18 @@ export class GuacamoleClient {
    */
   async send(text: string): Promise<void> {
     this.#assertOpen("send");
-    // Check every instruction before sending any of them.
-    for (let rest = text; rest.length > 0; ) {
-      const end = wholeInstructionEnd(rest);
-      decodeInstruction(rest.slice(0, end), this.#limits);
-      rest = rest.slice(end);
+    // Check every instruction before sending any of them, with the rules guacd reads them by.
+    if (LONE_SURROGATE.test(text)) {
+      throw new GuacamoleProtocolError(
+        "LONE_SURROGATE",
+        "Cannot send text: it holds a lone UTF-16 surrogate, which has no UTF-8 form",
+      );
     }
-    return this.#queue(this.#textEncoder.encode(text));
+    const bytes = this.#textEncoder.encode(text);
+    const check = new InstructionDecoder(() => {}, { limits: this.#limits });
+    check.push(bytes);
+    check.finish();
+    return this.#queue(bytes);
   }
 
   /** Sends instructions (PyGuacamole's `send_instruction`); resolves when the connection has taken them. */
@@ -714,35 +721,4 @@ export class GuacamoleClient {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
-/** Index just after the first whole instruction in `text` (lengths in code points). */
-function wholeInstructionEnd(text: string): number {
-  let i = 0;
-  for (;;) {
-    const dot = text.indexOf(".", i);
-    if (dot < 0) return text.length; // malformed: let decodeInstruction report it
-    const length = Number(text.slice(i, dot));
-    if (!Number.isSafeInteger(length)) return text.length;
-    i = dot + 1;
-    for (let n = 0; n < length && i < text.length; n++) {
-      const unit = text.charCodeAt(i);
-      i += unit >= 0xd800 && unit <= 0xdbff ? 2 : 1;
-    }
-    if (text[i] === ";") return i + 1;
-    if (text[i] !== ",") return text.length;
-    i++;
-  }
 }
