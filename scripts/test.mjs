@@ -2,7 +2,7 @@
 // runnable examples in doc comments), then one closing line with the totals over both runners.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,15 +67,19 @@ function denoRun(label, args) {
   if (result.status !== 0 && (!counts || counts.failed === 0)) broken = true;
 }
 
+// Every source file below `dir`, subfolders included (moving a file must not drop its examples).
 const docFiles = (dir) =>
-  readdirSync(join(root, dir))
-    .filter(
-      (f) =>
-        f.endsWith(".ts") &&
-        !f.startsWith("_") &&
-        !f.endsWith(".test.ts") &&
-        !f.endsWith("_test.ts"),
-    )
+  readdirSync(join(root, dir), { recursive: true })
+    .map((f) => f.split(sep).join("/"))
+    .filter((f) => {
+      const name = f.split("/").at(-1);
+      return (
+        name.endsWith(".ts") &&
+        !name.startsWith("_") &&
+        !name.endsWith(".test.ts") &&
+        !name.endsWith("_test.ts")
+      );
+    })
     .map((f) => `${dir}/${f}`);
 
 if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {

@@ -86,7 +86,7 @@ export function frameChunks(
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-export { concatBytes as concat } from "./_bytes.ts";
+export { concatBytes as concat } from "./wire/_bytes.ts";
 
 export async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
   const out: T[] = [];

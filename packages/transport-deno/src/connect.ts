@@ -4,7 +4,7 @@ import {
   connectAttempt,
   firstReachable,
   type GuacdConnectOptions,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import { GuacdConnectionError } from "./errors.ts";
 
 /**

@@ -388,7 +388,7 @@ Deno.test("errors are GuacdConnectionError with the facts", () => {
 });
 
 Deno.test("both transports re-export the codec's one GuacdConnectionError", async () => {
-  const codec = await import("@guacstream/codec");
+  const codec = await import("@guacstream/codec/transport");
   const node = await import("../../transport-node/src/index.ts");
   assert.equal(GuacdConnectionError, codec.GuacdConnectionError);
   assert.equal(node.GuacdConnectionError, codec.GuacdConnectionError);

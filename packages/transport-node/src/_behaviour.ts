@@ -8,10 +8,10 @@ import {
   encodeInstruction,
   type GuacamoleClient,
   type GuacamoleClientOptions,
-  type GuacdConnection,
   type HandshakeOptions,
   type Instruction,
 } from "@guacstream/codec";
+import type { GuacdConnection } from "@guacstream/codec/transport";
 import type { GuacdSimulator, GuacdSimulatorOptions } from "@guacstream/guacd-sim";
 
 /** What the suite needs from a transport's connection: the codec's, which both transports extend. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { GuacdConnectionError as CodecGuacdConnectionError } from "@guacstream/codec";
+import { GuacdConnectionError as CodecGuacdConnectionError } from "@guacstream/codec/transport";
 import { GuacdSimulator } from "@guacstream/guacd-sim";
 import { loadCorpus, socketToDuplex } from "@guacstream/guacd-sim/node";
 import { expect, test } from "vitest";

@@ -7,7 +7,7 @@ import {
   connectAttempt,
   firstReachable,
   type GuacdConnectOptions,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
 /**

@@ -2,7 +2,7 @@ import {
   type ConnectedGuacamoleClient as CodecConnectedGuacamoleClient,
   type ConnectGuacamoleWithOptions,
   connectGuacamoleWith,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import {
   type ConnectOptions,
   connect,

@@ -7,7 +7,7 @@ import type { GuacdConnectionError } from "./connection-error.ts";
  * @example Report how a connection ended, whatever the runtime
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdConnection } from "./guacd-connection.ts";
+ * import type { GuacdConnection } from "@guacstream/codec/transport";
  *
  * const ending = async (connection: GuacdConnection): Promise<string> =>
  *   (await connection.closed)?.code ?? `clean after ${connection.bytesRead} bytes`;

@@ -1,11 +1,11 @@
-import { GuacamoleClientError } from "./errors.ts";
-import { InstructionFramer } from "./frame.ts";
+import { GuacamoleClientError } from "../wire/errors.ts";
+import { InstructionFramer } from "../wire/frame.ts";
+import { type Instruction, instruction } from "../wire/instruction.ts";
+import type { GuacamoleLimits } from "../wire/limits.ts";
+import { decodeInstruction } from "../wire/text.ts";
 import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
-import { type Instruction, instruction } from "./instruction.ts";
-import type { GuacamoleLimits } from "./limits.ts";
 import { negotiateVersion, versionAtLeast } from "./protocol-version.ts";
 import { GuacamoleStatusError } from "./status.ts";
-import { decodeInstruction } from "./text.ts";
 
 const DEFAULT_IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 

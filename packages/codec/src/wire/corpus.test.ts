@@ -12,8 +12,8 @@ import {
   sameBytes,
   text,
   utf8,
-} from "./_test-utils.ts";
-import { encodeInstruction, GuacamoleProtocolError } from "./index.ts";
+} from "../_test-utils.ts";
+import { encodeInstruction, GuacamoleProtocolError } from "../index.ts";
 
 const MALFORMED: Record<string, { code: string; offset?: number }> = {
   "errors/malformed-garbage.c2s.guac": { code: "INVALID_LENGTH", offset: 0 },

@@ -1,6 +1,10 @@
-import { GuacamoleClient, type GuacamoleClientOptions, type GuacdDuplex } from "./client.ts";
+import {
+  GuacamoleClient,
+  type GuacamoleClientOptions,
+  type GuacdDuplex,
+} from "../session/client.ts";
+import type { HandshakeOptions } from "../session/handshake.ts";
 import type { GuacdConnectOptions } from "./connect-attempt.ts";
-import type { HandshakeOptions } from "./handshake.ts";
 
 /**
  * What a transport's `connect` resolves with, as far as a session cares: a byte duplex that can
@@ -9,7 +13,7 @@ import type { HandshakeOptions } from "./handshake.ts";
  * @example An in-memory loop is enough
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ClosableGuacdDuplex } from "./connect-guacamole.ts";
+ * import type { ClosableGuacdDuplex } from "@guacstream/codec/transport";
  *
  * const loop = new TransformStream<Uint8Array, Uint8Array>();
  * const duplex: ClosableGuacdDuplex = { ...loop, close: () => loop.writable.close() };
@@ -33,7 +37,7 @@ export interface ClosableGuacdDuplex extends GuacdDuplex {
  * @example A read-only VNC session over TLS
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ConnectGuacamoleWithOptions } from "./connect-guacamole.ts";
+ * import type { ConnectGuacamoleWithOptions } from "@guacstream/codec/transport";
  *
  * const options: ConnectGuacamoleWithOptions<{ ca?: string }> = {
  *   host: "guacd.lan",
@@ -63,7 +67,7 @@ export interface ConnectGuacamoleWithOptions<Tls>
  * @example The connection stays reachable for its own facts
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ClosableGuacdDuplex, ConnectedGuacamoleClient } from "./connect-guacamole.ts";
+ * import type { ClosableGuacdDuplex, ConnectedGuacamoleClient } from "@guacstream/codec/transport";
  *
  * type Tcp = ClosableGuacdDuplex & { remotePort: number };
  * const describe = (client: ConnectedGuacamoleClient<Tcp>): string =>
@@ -126,7 +130,7 @@ class OwningGuacamoleClient<Connection extends ClosableGuacdDuplex>
  * @example A session with an in-memory guacd
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectGuacamoleWith } from "./connect-guacamole.ts";
+ * import { connectGuacamoleWith } from "@guacstream/codec/transport";
  *
  * // The toy guacd answers select with args and connect with ready, sends a frame, then ends.
  * const toGuacd = new TransformStream<Uint8Array, Uint8Array>();

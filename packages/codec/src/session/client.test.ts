@@ -10,7 +10,7 @@ import {
 } from "@guacstream/guacd-sim";
 import { loadCorpus, socketToDuplex, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { corpusAvailable } from "./_test-utils.ts";
+import { corpusAvailable } from "../_test-utils.ts";
 import {
   decodeInstruction,
   encodeInstruction,
@@ -22,7 +22,7 @@ import {
   type GuacdDuplex,
   type Instruction,
   InstructionDecoderStream,
-} from "./index.ts";
+} from "../index.ts";
 
 type Corpus = Awaited<ReturnType<typeof loadCorpus>>;
 let corpus: Corpus;

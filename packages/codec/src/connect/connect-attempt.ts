@@ -7,7 +7,7 @@ import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./connectio
  * @example A transport's options are this shape with its own TLS settings
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdConnectOptions } from "./connect-attempt.ts";
+ * import type { GuacdConnectOptions } from "@guacstream/codec/transport";
  *
  * const options: GuacdConnectOptions<{ caCerts?: string[] }> = {
  *   host: "guacd.lan",
@@ -41,7 +41,7 @@ export interface GuacdConnectOptions<Tls> {
  * @example Every error names the host and port the caller gave
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt } from "./connect-attempt.ts";
+ * import { connectAttempt } from "@guacstream/codec/transport";
  *
  * const error = await connectAttempt({ host: "::1" }, async ({ fail }) => {
  *   throw fail("CONNECTION_REFUSED", "connection refused");
@@ -80,7 +80,7 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
  * @example The deadline stops whatever phase is under way
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt } from "./connect-attempt.ts";
+ * import { connectAttempt } from "@guacstream/codec/transport";
  *
  * const never = ({ signal }: { signal: AbortSignal }) =>
  *   new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
@@ -144,7 +144,7 @@ export async function connectAttempt<T>(
  * @example `localhost` as two loopback addresses, the first refusing
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt, firstReachable } from "./connect-attempt.ts";
+ * import { connectAttempt, firstReachable } from "@guacstream/codec/transport";
  *
  * const reached = await connectAttempt({ host: "localhost" }, (attempt) =>
  *   firstReachable(attempt, ["::1", "127.0.0.1"], async (address) => {

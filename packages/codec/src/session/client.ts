@@ -1,14 +1,14 @@
+import { concatBytes } from "../wire/_bytes.ts";
+import { InstructionDecoder } from "../wire/decoder.ts";
+import { GuacamoleClientError, GuacamoleProtocolError } from "../wire/errors.ts";
+import { type Instruction, instruction } from "../wire/instruction.ts";
+import { type GuacamoleLimits, resolveLimits } from "../wire/limits.ts";
+import { encodeInstruction } from "../wire/text.ts";
 import { base64ToBytes, bytesToBase64 } from "./_base64.ts";
-import { concatBytes } from "./_bytes.ts";
 import { performHandshake } from "./_handshake.ts";
 import { InboundStreamState } from "./_inbound-stream.ts";
-import { InstructionDecoder } from "./decoder.ts";
-import { GuacamoleClientError, GuacamoleProtocolError } from "./errors.ts";
 import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
-import { type Instruction, instruction } from "./instruction.ts";
-import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
 import { GuacamoleStatusError } from "./status.ts";
-import { encodeInstruction } from "./text.ts";
 
 /** A byte connection to guacd, as the transports (or any in-memory pair of streams) provide. */
 export interface GuacdDuplex {

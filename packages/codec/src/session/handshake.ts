@@ -1,4 +1,4 @@
-import type { Instruction } from "./instruction.ts";
+import type { Instruction } from "../wire/instruction.ts";
 
 /**
  * What to ask guacd for in `GuacamoleClient.handshake`.
