@@ -1,9 +1,11 @@
 import { checkInstruction, elementLength, instructionTooLong } from "./_element.ts";
+import { InstructionDecoder } from "./decoder.ts";
 import { GuacamoleProtocolError } from "./errors.ts";
 import type { Instruction } from "./instruction.ts";
 import { type GuacamoleLimits, resolveLimits } from "./limits.ts";
 
 const NON_ASCII = /[\u0080-\uFFFF]/;
+const ENCODER = new TextEncoder();
 const DEFAULT = resolveLimits();
 
 /**
@@ -38,9 +40,11 @@ export function encodeInstruction(
 }
 
 /**
- * Decodes exactly one instruction from text (a whole `…;`, nothing after it), counting lengths in
- * code points. The text-level twin of {@link encodeInstruction}; for bytes off a socket use
- * `InstructionDecoderStream`. Error offsets are UTF-16 indexes into `text`.
+ * Decodes exactly one instruction from text (a whole `…;`, nothing after it). A thin wrapper
+ * over the byte path: the text is encoded to UTF-8 and read by {@link InstructionDecoder} with
+ * the same limits, so text and bytes cannot disagree. Error offsets are byte offsets into the
+ * text's UTF-8 form (for ASCII text, the same as string indexes); text that ends inside the
+ * instruction fails `TRUNCATED` where it ends, and anything after the `;` fails `TRAILING_DATA`.
  *
  * @example
  * ```ts
@@ -54,68 +58,53 @@ export function decodeInstruction(
   text: string,
   limits: Partial<GuacamoleLimits> = DEFAULT,
 ): Instruction {
-  const resolved = resolveLimits(limits);
-  const fail = (code: GuacamoleProtocolError["code"], detail: string, at: number, el: number) => {
-    throw new GuacamoleProtocolError(
-      code,
-      `Cannot decode instruction: ${detail} (element ${el}, index ${at})`,
-      at,
-      el,
-    );
-  };
-  const elements: string[] = [];
-  let i = 0;
-  for (;;) {
-    const element = elements.length;
-    let length = 0;
-    let digits = 0;
-    for (;;) {
-      if (i >= text.length)
-        return fail("TRUNCATED", "text ended inside the instruction", i, element);
-      const unit = text.charCodeAt(i);
-      if (unit === 0x2e && digits > 0) break;
-      if (unit < 0x30 || unit > 0x39) {
-        fail("INVALID_LENGTH", 'expected a length digit or "."', i, element);
-      }
-      if (++digits > resolved.maxLengthDigits) {
-        fail(
-          "LENGTH_TOO_LONG",
-          `length has more than ${resolved.maxLengthDigits} digits`,
-          i,
-          element,
-        );
-      }
-      length = length * 10 + (unit - 0x30);
-      if (length > resolved.maxElementLength) {
-        fail("ELEMENT_TOO_LONG", `length exceeds ${resolved.maxElementLength}`, i, element);
-      }
-      i++;
+  const bytes = ENCODER.encode(text);
+  let decoded: Instruction | undefined;
+  let end = 0;
+  const decoder = new InstructionDecoder(
+    (instruction) => {
+      decoded = instruction;
+      end = decoder.instructionEnd;
+      throw FIRST_INSTRUCTION; // stop at the first `;`: what follows is trailing data
+    },
+    { limits },
+  );
+  try {
+    decoder.push(bytes);
+    decoder.finish();
+  } catch (error) {
+    if (error instanceof GuacamoleProtocolError && error.code === "TRUNCATED") {
+      // The byte path reports where the lost instruction began; for one text, where it ended.
+      throw new GuacamoleProtocolError(
+        "TRUNCATED",
+        `Cannot decode instruction: the text ended inside it (element ${error.element}, byte offset ${bytes.length})`,
+        bytes.length,
+        error.element,
+      );
     }
-    const start = ++i;
-    for (let n = 0; n < length; n++) {
-      if (i >= text.length) return fail("TRUNCATED", "text ended inside a value", i, element);
-      const unit = text.charCodeAt(i);
-      i += unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length ? 2 : 1;
-    }
-    if (i > text.length) i = text.length;
-    elements.push(text.slice(start, i));
-    if (i >= text.length) return fail("TRUNCATED", "text ended after a value", i, element);
-    const terminator = text.charCodeAt(i);
-    if (terminator === 0x2c) {
-      if (elements.length >= resolved.maxElements) {
-        fail("TOO_MANY_ELEMENTS", `more than ${resolved.maxElements} elements`, i, element + 1);
-      }
-      i++;
-      continue;
-    }
-    if (terminator !== 0x3b) fail("INVALID_TERMINATOR", 'expected "," or ";"', i, element);
-    i++;
-    break;
+    if (error !== FIRST_INSTRUCTION) throw error;
   }
-  if (i !== text.length) fail("TRAILING_DATA", 'text continues after ";"', i, elements.length);
-  const [opcode = "", ...args] = elements;
-  return { opcode, args };
+  if (decoded === undefined) {
+    throw new GuacamoleProtocolError(
+      "TRUNCATED",
+      "Cannot decode instruction: the text is empty (element 0, byte offset 0)",
+      0,
+      0,
+    );
+  }
+  if (end !== bytes.length) {
+    throw new GuacamoleProtocolError(
+      "TRAILING_DATA",
+      `Cannot decode instruction: the text continues after ";" (byte offset ${end})`,
+      end,
+      decoded.args.length + 1,
+    );
+  }
+  return decoded;
 }
+
+/** Thrown by the callback to stop decoding after the first instruction; never escapes. */
+const FIRST_INSTRUCTION: unique symbol = Symbol("first instruction");
 
 /** UTF-8 byte length of a string without lone surrogates. */
 export function utf8Length(text: string): number {
