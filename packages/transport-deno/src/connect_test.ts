@@ -5,7 +5,7 @@
 // (the transport itself needs only --allow-net; the rest is openssl, temp files and a child deno).
 import assert from "node:assert/strict";
 import { type AddressInfo, createServer as createNodeServer } from "node:net";
-import { GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
+import { corpusUrl, GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
 import {
   defineGuacamoleSuite,
   defineLiveGuacdSuite,
@@ -223,10 +223,7 @@ defineTransportSuite(harness);
 let corpus: Promise<SimulatorCorpus> | undefined;
 function loadCorpus(): Promise<SimulatorCorpus> {
   corpus ??= (async () => {
-    const fromEnv = Deno.env.get("GUACSTREAM_CORPUS");
-    const dir = fromEnv
-      ? fromEnv.replace(/\/?$/, "/")
-      : new URL("../../../../shared/corpus/", import.meta.url).pathname;
+    const dir = decodeURIComponent(corpusUrl().pathname);
     const args: Record<string, Uint8Array> = {};
     const recordings: Record<string, Uint8Array> = {};
     const walk = async (sub: string): Promise<void> => {
