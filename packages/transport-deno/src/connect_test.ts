@@ -15,8 +15,8 @@ import {
   type Harness,
   type ServerConnection,
   type TestServer,
-} from "../../transport-node/src/_behaviour.ts";
-import { startMutualTlsEchoServer } from "../../transport-node/src/_mutual-tls-server.ts";
+} from "@guacstream/transport-suite";
+import { startMutualTlsEchoServer } from "@guacstream/transport-suite/mutual-tls-server";
 import {
   type ConnectGuacamoleOptions,
   type ConnectOptions,

@@ -28,7 +28,8 @@ for (const file of ["connect.ts", "errors.ts", "guacamole.ts"]) {
 }
 
 test("every export's example was found", () => {
-  expect(cases.length).toBeGreaterThanOrEqual(11);
+  // 10: GuacdDuplex is the codec's now (its example moved with it), re-exported here.
+  expect(cases.length).toBeGreaterThanOrEqual(10);
 });
 
 test.each(cases)(
