@@ -1,11 +1,11 @@
+export { GuacamoleClient } from "./session/client.ts";
 export type {
   GuacamoleClientOptions,
   GuacamoleCloseInfo,
   GuacamoleInboundStream,
   GuacamoleMessage,
-  GuacdDuplex,
-} from "./session/client.ts";
-export { GuacamoleClient } from "./session/client.ts";
+} from "./session/client-options.ts";
+export type { GuacdDuplex } from "./session/guacd-duplex.ts";
 export type { HandshakeOptions, HandshakeResult } from "./session/handshake.ts";
 export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./session/protocol-version.ts";
 export type { GuacamoleStatus } from "./session/status.ts";

@@ -1,8 +1,6 @@
-import {
-  GuacamoleClient,
-  type GuacamoleClientOptions,
-  type GuacdDuplex,
-} from "../session/client.ts";
+import { GuacamoleClient } from "../session/client.ts";
+import type { GuacamoleClientOptions } from "../session/client-options.ts";
+import type { GuacdDuplex } from "../session/guacd-duplex.ts";
 import type { HandshakeOptions } from "../session/handshake.ts";
 import type { GuacdConnectOptions } from "./connect-attempt.ts";
 

@@ -1,4 +1,4 @@
-import type { GuacdDuplex } from "../session/client.ts";
+import type { GuacdDuplex } from "../session/guacd-duplex.ts";
 import type { GuacdConnectionError } from "./connection-error.ts";
 
 /**
