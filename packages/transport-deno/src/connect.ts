@@ -14,16 +14,6 @@ export type { GuacdConnection } from "@guacstream/codec/transport";
 /**
  * TLS settings for Deno. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
- *
- * @example Trust a private CA and verify the name guacd's certificate carries
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectOptions, DenoTlsOptions } from "./connect.ts";
- *
- * const tls: DenoTlsOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n…"], hostname: "guacd.lan" };
- * const options: ConnectOptions = { host: "192.0.2.10", tls };
- * assert.equal(options.port, undefined); // 4822
- * ```
  */
 export interface DenoTlsOptions {
   /** Extra trusted CA certificates (PEM), in addition to Deno's roots. */
@@ -53,10 +43,6 @@ export interface DenoTlsOptions {
  * import assert from "node:assert/strict";
  * import { connect, type ConnectOptions } from "./connect.ts";
  * import { GuacdConnectionError } from "./errors.ts";
-
-// One connection shape and one duplex shape for every transport: the codec's, not copies.
-export type { GuacdDuplex } from "@guacstream/codec";
-export type { GuacdConnection } from "@guacstream/codec/transport";
  *
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const port = listener.addr.port;

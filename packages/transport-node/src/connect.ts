@@ -17,16 +17,6 @@ export type { GuacdConnection } from "@guacstream/codec/transport";
 /**
  * TLS settings for Node. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
- *
- * @example Trust a private CA and verify the name guacd's certificate carries
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectOptions, NodeTlsOptions } from "./connect.ts";
- *
- * const tls: NodeTlsOptions = { ca: "-----BEGIN CERTIFICATE-----\n…", servername: "guacd.lan" };
- * const options: ConnectOptions = { host: "192.0.2.10", tls };
- * assert.equal(options.port, undefined); // 4822
- * ```
  */
 export interface NodeTlsOptions {
   /** Trusted CA certificates (PEM), replacing Node's bundled roots. */

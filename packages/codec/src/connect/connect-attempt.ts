@@ -4,17 +4,18 @@ import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./connectio
  * Where and how a transport connects to guacd: the fields every transport shares. Only the TLS
  * settings are the runtime's own, hence `Tls`.
  *
- * @example A transport's options are this shape with its own TLS settings
+ * @example A transport's options, with its own TLS settings; unset fields take the defaults
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdConnectOptions } from "@guacstream/codec/transport";
+ * import { connectAttempt, type GuacdConnectOptions } from "@guacstream/codec/transport";
  *
  * const options: GuacdConnectOptions<{ caCerts?: string[] }> = {
  *   host: "guacd.lan",
  *   tls: { caCerts: ["-----BEGIN CERTIFICATE-----\n…"] },
  *   timeout: 5000,
  * };
- * assert.equal(options.port, undefined); // 4822
+ * const where = await connectAttempt(options, async ({ host, port }) => `${host}:${port}`);
+ * assert.equal(where, "guacd.lan:4822");
  * ```
  */
 export interface GuacdConnectOptions<Tls> {

@@ -31,21 +31,6 @@ export interface ClosableGuacdDuplex extends GuacdDuplex {
  *
  * `timeout` bounds the connect and `handshakeTimeout` the handshake after it; `signal` aborts
  * either.
- *
- * @example A read-only VNC session over TLS
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectGuacamoleWithOptions } from "@guacstream/codec/transport";
- *
- * const options: ConnectGuacamoleWithOptions<{ ca?: string }> = {
- *   host: "guacd.lan",
- *   tls: { ca: "-----BEGIN CERTIFICATE-----\n…" },
- *   protocol: "vnc",
- *   parameters: { hostname: "desktop", port: 5900, "read-only": true },
- *   handshakeTimeout: 5000,
- * };
- * assert.equal(options.protocol, "vnc");
- * ```
  */
 export interface ConnectGuacamoleWithOptions<Tls>
   extends GuacdConnectOptions<Tls>,
@@ -61,17 +46,6 @@ export interface ConnectGuacamoleWithOptions<Tls>
  * A {@linkcode GuacamoleClient} whose handshake is done, over a connection it owns: `close()`
  * also closes the connection, and so does the session ending (unless `detach()` handed the
  * connection over).
- *
- * @example The connection stays reachable for its own facts
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ClosableGuacdDuplex, ConnectedGuacamoleClient } from "@guacstream/codec/transport";
- *
- * type Tcp = ClosableGuacdDuplex & { remotePort: number };
- * const describe = (client: ConnectedGuacamoleClient<Tcp>): string =>
- *   `${client.id} via port ${client.connection.remotePort}`;
- * assert.equal(typeof describe, "function");
- * ```
  */
 export interface ConnectedGuacamoleClient<Connection extends ClosableGuacdDuplex>
   extends GuacamoleClient {
