@@ -2,7 +2,18 @@
 // types): it reads the environment through whichever runtime global exists, so Node tests, Deno
 // tests and the bench all resolve the same directory the same way.
 
-/** The environment variable that overrides the corpus directory. */
+/**
+ * The environment variable that overrides the corpus directory.
+ *
+ * @example Name the variable in an error a user can act on
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CORPUS_ENV, corpusPath } from "@guacstream/guacd-sim";
+ *
+ * const hint = `no recordings in ${corpusPath()}: set ${CORPUS_ENV} to where they are`;
+ * assert.match(hint, /set GUACSTREAM_CORPUS to/);
+ * ```
+ */
 export const CORPUS_ENV = "GUACSTREAM_CORPUS";
 
 interface RuntimeGlobals {
