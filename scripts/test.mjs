@@ -1,8 +1,8 @@
 // The test command: vitest (every Node project) and Deno (the Deno transport's suite and the
 // runnable examples in doc comments), then one closing line with the totals over both runners.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -15,15 +15,14 @@ let passed = 0;
 let failed = 0;
 let broken = false;
 
-function run(label, command, args, options = {}) {
+function run(label, command, args) {
   console.log(`\n=== ${label}: ${command} ${args.join(" ")}`);
   const result = spawnSync(command, args, {
     cwd: root,
     encoding: "utf8",
-    stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit",
+    stdio: "inherit",
     env: { ...process.env, NO_COLOR: "1" },
   });
-  if (options.capture) process.stdout.write(result.stdout ?? "");
   if (result.error) throw result.error;
   return result;
 }
@@ -49,17 +48,23 @@ if (existsSync(vitestReport)) {
 if (vitest.status !== 0 && failed === 0) broken = true;
 
 // 2. Deno: its transport's suite, and every runnable example in the Deno-published packages.
-function denoCounts(output) {
-  const clean = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
-  const match = [
-    ...clean.matchAll(/\|\s*(\d+) passed(?:\s*\((\d+) steps?\))?\s*\|\s*(\d+) failed/g),
-  ].at(-1);
-  return match ? { passed: Number(match[1]), failed: Number(match[3]) } : undefined;
+// Totals from Deno's JUnit report, not from its human output.
+function denoCounts(report) {
+  if (!existsSync(report)) return undefined;
+  const xml = readFileSync(report, "utf8");
+  const head = xml.match(/<testsuites\b[^>]*>/)?.[0];
+  if (head === undefined) return undefined;
+  const attribute = (name) => Number(head.match(new RegExp(`\\b${name}="(\\d+)"`))?.[1] ?? 0);
+  const skipped = (xml.match(/<skipped\b/g) ?? []).length;
+  const failed = attribute("failures") + attribute("errors");
+  return { passed: attribute("tests") - failed - skipped, failed };
 }
 
-function denoRun(label, args) {
-  const result = run(label, bin("deno"), args, { capture: true });
-  const counts = denoCounts(result.stdout ?? "");
+function denoRun(label, name, args) {
+  const report = join(results, `deno-${name}.xml`);
+  rmSync(report, { force: true });
+  const result = run(label, bin("deno"), [args[0], `--junit-path=${report}`, ...args.slice(1)]);
+  const counts = denoCounts(report);
   if (counts) {
     passed += counts.passed;
     failed += counts.failed;
@@ -67,19 +72,23 @@ function denoRun(label, args) {
   if (result.status !== 0 && (!counts || counts.failed === 0)) broken = true;
 }
 
+// Every source file below `dir`, subfolders included (moving a file must not drop its examples).
 const docFiles = (dir) =>
-  readdirSync(join(root, dir))
-    .filter(
-      (f) =>
-        f.endsWith(".ts") &&
-        !f.startsWith("_") &&
-        !f.endsWith(".test.ts") &&
-        !f.endsWith("_test.ts"),
-    )
+  readdirSync(join(root, dir), { recursive: true })
+    .map((f) => f.split(sep).join("/"))
+    .filter((f) => {
+      const name = f.split("/").at(-1);
+      return (
+        name.endsWith(".ts") &&
+        !name.startsWith("_") &&
+        !name.endsWith(".test.ts") &&
+        !name.endsWith("_test.ts")
+      );
+    })
     .map((f) => `${dir}/${f}`);
 
 if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
-  denoRun("deno test (transport-deno)", [
+  denoRun("deno test (transport-deno)", "transport", [
     "test",
     "--allow-net",
     "--allow-read",
@@ -94,7 +103,7 @@ const examples = [
   "packages/transport-deno/src",
   "packages/tunnel/src",
 ].filter((d) => existsSync(join(root, d)));
-denoRun("deno test --doc (examples)", [
+denoRun("deno test --doc (examples)", "doc", [
   "test",
   "--doc",
   "--allow-net",

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { corpusPath } from "@guacstream/guacd-sim";
 
 /** Bytes per chunk: what one TCP read of a busy guacd socket hands a broker. */
 export const CHUNK_BYTES = 65536;
@@ -20,9 +20,7 @@ export interface BenchInput {
  * the repository elsewhere with `shared/` next to it, so this is found from this file, not the cwd).
  */
 export function corpusDir(): string {
-  const fromEnv = process.env.GUACSTREAM_CORPUS;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+  return corpusPath();
 }
 
 /** Cuts `bytes` into views of at most `size` bytes; no copies. */

@@ -1,40 +1,29 @@
-export { InstructionBatchDecoderStream } from "./batch-decoder-stream.ts";
+export { GuacamoleClient } from "./session/client.ts";
 export type {
   GuacamoleClientOptions,
   GuacamoleCloseInfo,
   GuacamoleInboundStream,
   GuacamoleMessage,
-  GuacdDuplex,
-} from "./client.ts";
-export { GuacamoleClient } from "./client.ts";
-export type { ConnectAttempt, GuacdConnectOptions } from "./connect-attempt.ts";
-export { connectAttempt, firstReachable } from "./connect-attempt.ts";
-export type {
-  ClosableGuacdDuplex,
-  ConnectedGuacamoleClient,
-  ConnectGuacamoleWithOptions,
-} from "./connect-guacamole.ts";
-export { connectGuacamoleWith } from "./connect-guacamole.ts";
-export type { GuacdConnectionErrorCode, GuacdConnectionErrorInit } from "./connection-error.ts";
-export { GuacdConnectionError } from "./connection-error.ts";
-export type { InstructionDecoderOptions } from "./decoder.ts";
-export { InstructionDecoder } from "./decoder.ts";
-export { InstructionDecoderStream } from "./decoder-stream.ts";
-export type { InstructionEncoderStreamOptions } from "./encoder-stream.ts";
-export { InstructionEncoderStream } from "./encoder-stream.ts";
-export type { GuacamoleClientErrorCode, GuacamoleProtocolErrorCode } from "./errors.ts";
-export { GuacamoleClientError, GuacamoleProtocolError } from "./errors.ts";
-export type { FrameCallback, InstructionFramerOptions } from "./frame.ts";
-export { InstructionFramer } from "./frame.ts";
-export type { InstructionFrameStreamOptions } from "./frame-stream.ts";
-export { InstructionFrameStream } from "./frame-stream.ts";
-export type { GuacdConnection } from "./guacd-connection.ts";
-export type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
-export type { Instruction } from "./instruction.ts";
-export { instruction } from "./instruction.ts";
-export type { GuacamoleLimits } from "./limits.ts";
-export { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
-export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./protocol-version.ts";
-export type { GuacamoleStatus } from "./status.ts";
-export { GUACAMOLE_STATUSES, GuacamoleStatusError, statusOf } from "./status.ts";
-export { decodeInstruction, encodeInstruction } from "./text.ts";
+} from "./session/client-options.ts";
+export type { GuacdDuplex } from "./session/guacd-duplex.ts";
+export type { HandshakeOptions, HandshakeResult } from "./session/handshake.ts";
+export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./session/protocol-version.ts";
+export type { GuacamoleStatus } from "./session/status.ts";
+export { GUACAMOLE_STATUSES, GuacamoleStatusError, statusOf } from "./session/status.ts";
+export { InstructionBatchDecoderStream } from "./wire/batch-decoder-stream.ts";
+export type { InstructionDecoderOptions } from "./wire/decoder.ts";
+export { InstructionDecoder } from "./wire/decoder.ts";
+export { InstructionDecoderStream } from "./wire/decoder-stream.ts";
+export type { InstructionEncoderStreamOptions } from "./wire/encoder-stream.ts";
+export { InstructionEncoderStream } from "./wire/encoder-stream.ts";
+export type { GuacamoleClientErrorCode, GuacamoleProtocolErrorCode } from "./wire/errors.ts";
+export { GuacamoleClientError, GuacamoleProtocolError } from "./wire/errors.ts";
+export type { FrameCallback, InstructionFramerOptions } from "./wire/frame.ts";
+export { InstructionFramer } from "./wire/frame.ts";
+export type { InstructionFrameStreamOptions } from "./wire/frame-stream.ts";
+export { InstructionFrameStream } from "./wire/frame-stream.ts";
+export type { Instruction } from "./wire/instruction.ts";
+export { instruction } from "./wire/instruction.ts";
+export type { GuacamoleLimits } from "./wire/limits.ts";
+export { DEFAULT_LIMITS, resolveLimits } from "./wire/limits.ts";
+export { decodeInstruction, encodeInstruction } from "./wire/text.ts";

@@ -1,3 +1,4 @@
+export { CORPUS_ENV, corpusMayBeMissing, corpusPath, corpusUrl } from "./corpus-path.ts";
 export {
   SimulatorError,
   type SimulatorErrorCode,

@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { corpusPath } from "./corpus-path.ts";
 import type { SessionReport } from "./report.ts";
 import {
   type ByteDuplex,
@@ -43,10 +43,7 @@ export interface LoadedCorpus extends SimulatorCorpus {
  * ```
  */
 export function defaultCorpusDir(): string {
-  const fromEnv = process.env.GUACSTREAM_CORPUS;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  // src/node.ts and dist/node.js sit at <repo>/packages/guacd-sim/<dir>/.
-  return fileURLToPath(new URL("../../../../shared/corpus/", import.meta.url));
+  return corpusPath();
 }
 
 /** How long a closed session's socket keeps draining input before it is destroyed. */

@@ -1,47 +1,19 @@
 import {
-  type GuacdConnection as CodecGuacdConnection,
   type ConnectAttempt,
   connectAttempt,
   firstReachable,
+  type GuacdConnection,
   type GuacdConnectOptions,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import { GuacdConnectionError } from "./errors.ts";
 
-/**
- * A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to.
- *
- * @example Any pair of byte streams fits, e.g. an in-memory loop in a test
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdDuplex } from "./connect.ts";
- *
- * const loop = new TransformStream<Uint8Array, Uint8Array>();
- * const duplex: GuacdDuplex = { readable: loop.readable, writable: loop.writable };
- * void duplex.writable.getWriter().write(new TextEncoder().encode("3.nop;"));
- * const { value } = await duplex.readable.getReader().read();
- * assert.equal(new TextDecoder().decode(value), "3.nop;");
- * ```
- */
-export interface GuacdDuplex {
-  /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
-  readable: ReadableStream<Uint8Array>;
-  /** Bytes to guacd. A write resolves once the socket has taken the whole chunk. */
-  writable: WritableStream<Uint8Array>;
-}
+// One connection shape and one duplex shape for every transport: the codec's, not copies.
+export type { GuacdDuplex } from "@guacstream/codec";
+export type { GuacdConnection } from "@guacstream/codec/transport";
 
 /**
  * TLS settings for Deno. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
- *
- * @example Trust a private CA and verify the name guacd's certificate carries
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectOptions, DenoTlsOptions } from "./connect.ts";
- *
- * const tls: DenoTlsOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n…"], hostname: "guacd.lan" };
- * const options: ConnectOptions = { host: "192.0.2.10", tls };
- * assert.equal(options.port, undefined); // 4822
- * ```
  */
 export interface DenoTlsOptions {
   /** Extra trusted CA certificates (PEM), in addition to Deno's roots. */
@@ -101,30 +73,6 @@ export interface ConnectOptions extends GuacdConnectOptions<DenoTlsOptions> {
   highWaterMark?: number;
 }
 
-/**
- * An open connection to guacd: the codec's `GuacdConnection`, over a Deno socket.
- *
- * @example Watch how the connection ends
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect } from "./connect.ts";
- *
- * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const accepted = listener.accept();
- * try {
- *   const connection = await connect({ port: listener.addr.port });
- *   const ended = connection.closed.then((error) => error?.code ?? "clean");
- *   await connection.close();
- *   await connection.close(); // idempotent
- *   assert.equal(await ended, "clean");
- *   (await accepted).close();
- * } finally {
- *   listener.close();
- * }
- * ```
- */
-export interface GuacdConnection extends GuacdDuplex, CodecGuacdConnection {}
-
 /** One socket read. Reads smaller than half of it are copied out so the buffer is reused. */
 const READ_SIZE = 64 * 1024;
 
@@ -155,6 +103,25 @@ type Fail = ConnectAttempt["fail"];
  *   assert.equal((await reader.read()).done, true);
  *   assert.equal(await connection.closed, undefined);
  *   await serving;
+ * } finally {
+ *   listener.close();
+ * }
+ * ```
+ *
+ * @example Watch how the connection ends
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = listener.accept();
+ * try {
+ *   const connection = await connect({ port: listener.addr.port });
+ *   const ended = connection.closed.then((error) => error?.code ?? "clean");
+ *   await connection.close();
+ *   await connection.close(); // idempotent
+ *   assert.equal(await ended, "clean");
+ *   (await accepted).close();
  * } finally {
  *   listener.close();
  * }

@@ -5,7 +5,7 @@
 // (the transport itself needs only --allow-net; the rest is openssl, temp files and a child deno).
 import assert from "node:assert/strict";
 import { type AddressInfo, createServer as createNodeServer } from "node:net";
-import { GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
+import { corpusUrl, GuacdSimulator, type SimulatorCorpus } from "@guacstream/guacd-sim";
 import {
   defineGuacamoleSuite,
   defineLiveGuacdSuite,
@@ -15,8 +15,8 @@ import {
   type Harness,
   type ServerConnection,
   type TestServer,
-} from "../../transport-node/src/_behaviour.ts";
-import { startMutualTlsEchoServer } from "../../transport-node/src/_mutual-tls-server.ts";
+} from "@guacstream/transport-suite";
+import { startMutualTlsEchoServer } from "@guacstream/transport-suite/mutual-tls-server";
 import {
   type ConnectGuacamoleOptions,
   type ConnectOptions,
@@ -223,10 +223,7 @@ defineTransportSuite(harness);
 let corpus: Promise<SimulatorCorpus> | undefined;
 function loadCorpus(): Promise<SimulatorCorpus> {
   corpus ??= (async () => {
-    const fromEnv = Deno.env.get("GUACSTREAM_CORPUS");
-    const dir = fromEnv
-      ? fromEnv.replace(/\/?$/, "/")
-      : new URL("../../../../shared/corpus/", import.meta.url).pathname;
+    const dir = decodeURIComponent(corpusUrl().pathname);
     const args: Record<string, Uint8Array> = {};
     const recordings: Record<string, Uint8Array> = {};
     const walk = async (sub: string): Promise<void> => {
@@ -388,7 +385,7 @@ Deno.test("errors are GuacdConnectionError with the facts", () => {
 });
 
 Deno.test("both transports re-export the codec's one GuacdConnectionError", async () => {
-  const codec = await import("@guacstream/codec");
+  const codec = await import("@guacstream/codec/transport");
   const node = await import("../../transport-node/src/index.ts");
   assert.equal(GuacdConnectionError, codec.GuacdConnectionError);
   assert.equal(node.GuacdConnectionError, codec.GuacdConnectionError);

@@ -34,4 +34,4 @@ export {
   GuacdConnectionError,
   type GuacdConnectionErrorCode,
   type GuacdConnectionErrorInit,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";

@@ -2,7 +2,7 @@ import {
   type ConnectedGuacamoleClient as CodecConnectedGuacamoleClient,
   type ConnectGuacamoleWithOptions,
   connectGuacamoleWith,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import {
   type ConnectOptions,
   connect,
@@ -17,24 +17,6 @@ import {
  *
  * `timeout` bounds the connect (lookup, TCP, TLS) and `handshakeTimeout` the handshake after it;
  * `signal` aborts either.
- *
- * @example A VNC session through a TLS-terminating guacd, read-only
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectGuacamoleOptions } from "./guacamole.ts";
- *
- * const options: ConnectGuacamoleOptions = {
- *   host: "guacd.lan",
- *   tls: { caCerts: ["-----BEGIN CERTIFICATE-----\n…"] },
- *   protocol: "vnc",
- *   parameters: { hostname: "desktop", port: 5900, "read-only": true },
- *   width: 1280,
- *   height: 800,
- *   handshakeTimeout: 5000,
- *   keepAliveInterval: 5000,
- * };
- * assert.equal(options.protocol, "vnc");
- * ```
  */
 export interface ConnectGuacamoleOptions
   extends ConnectOptions,
@@ -43,16 +25,6 @@ export interface ConnectGuacamoleOptions
 /**
  * A codec `GuacamoleClient` whose handshake is done, over a socket it owns: `close()` also
  * closes the socket, and so does the session ending (unless `detach()` handed the socket over).
- *
- * @example The socket is there for its addresses and byte counts
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectedGuacamoleClient } from "./guacamole.ts";
- *
- * const describe = (client: ConnectedGuacamoleClient): string =>
- *   `${client.id} via ${client.connection.remoteAddress}:${client.connection.remotePort}`;
- * assert.equal(typeof describe, "function");
- * ```
  */
 export interface ConnectedGuacamoleClient extends CodecConnectedGuacamoleClient<GuacdConnection> {}
 

@@ -7,10 +7,9 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { GuacdConnectionError as CodecGuacdConnectionError } from "@guacstream/codec";
+import { GuacdConnectionError as CodecGuacdConnectionError } from "@guacstream/codec/transport";
 import { GuacdSimulator } from "@guacstream/guacd-sim";
 import { loadCorpus, socketToDuplex } from "@guacstream/guacd-sim/node";
-import { expect, test } from "vitest";
 import {
   defineGuacamoleSuite,
   defineLiveGuacdSuite,
@@ -22,8 +21,9 @@ import {
   type ServerConnection,
   type SuiteGuacamoleOptions,
   type TestServer,
-} from "./_behaviour.ts";
-import { startMutualTlsEchoServer } from "./_mutual-tls-server.ts";
+} from "@guacstream/transport-suite";
+import { startMutualTlsEchoServer } from "@guacstream/transport-suite/mutual-tls-server";
+import { expect, test } from "vitest";
 import {
   type ConnectGuacamoleOptions,
   connect,

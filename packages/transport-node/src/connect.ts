@@ -2,49 +2,21 @@ import { lookup } from "node:dns/promises";
 import { isIP, type NetConnectOpts, type Socket, connect as tcpConnect } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import {
-  type GuacdConnection as CodecGuacdConnection,
   type ConnectAttempt,
   connectAttempt,
   firstReachable,
+  type GuacdConnection,
   type GuacdConnectOptions,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";
 import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
 
-/**
- * A byte duplex: what the rest of guacstream reads Guacamole instructions from and writes to.
- *
- * @example Any pair of byte streams fits, e.g. an in-memory loop in a test
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdDuplex } from "./connect.ts";
- *
- * const loop = new TransformStream<Uint8Array, Uint8Array>();
- * const duplex: GuacdDuplex = { readable: loop.readable, writable: loop.writable };
- * void duplex.writable.getWriter().write(new TextEncoder().encode("3.nop;"));
- * const { value } = await duplex.readable.getReader().read();
- * assert.equal(new TextDecoder().decode(value), "3.nop;");
- * ```
- */
-export interface GuacdDuplex {
-  /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
-  readable: ReadableStream<Uint8Array>;
-  /** Bytes to guacd. A write resolves once the socket has taken the chunk. */
-  writable: WritableStream<Uint8Array>;
-}
+// One connection shape and one duplex shape for every transport: the codec's, not copies.
+export type { GuacdDuplex } from "@guacstream/codec";
+export type { GuacdConnection } from "@guacstream/codec/transport";
 
 /**
  * TLS settings for Node. The certificate chain and the host name are always verified; there is
  * deliberately no way to turn verification off.
- *
- * @example Trust a private CA and verify the name guacd's certificate carries
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectOptions, NodeTlsOptions } from "./connect.ts";
- *
- * const tls: NodeTlsOptions = { ca: "-----BEGIN CERTIFICATE-----\n…", servername: "guacd.lan" };
- * const options: ConnectOptions = { host: "192.0.2.10", tls };
- * assert.equal(options.port, undefined); // 4822
- * ```
  */
 export interface NodeTlsOptions {
   /** Trusted CA certificates (PEM), replacing Node's bundled roots. */
@@ -109,31 +81,6 @@ export interface ConnectOptions extends GuacdConnectOptions<NodeTlsOptions> {
 }
 
 /**
- * An open connection to guacd: the codec's `GuacdConnection`, over a Node socket.
- *
- * @example Watch how the connection ends
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect } from "./connect.ts";
- *
- * import { createServer } from "node:net";
- *
- * const server = createServer((socket) => socket.resume()).listen(0, "127.0.0.1");
- * await new Promise((resolve) => server.once("listening", resolve));
- * try {
- *   const connection = await connect({ port: (server.address() as { port: number }).port });
- *   const ended = connection.closed.then((error) => error?.code ?? "clean");
- *   await connection.close();
- *   await connection.close(); // idempotent
- *   assert.equal(await ended, "clean");
- * } finally {
- *   server.close();
- * }
- * ```
- */
-export interface GuacdConnection extends GuacdDuplex, CodecGuacdConnection {}
-
-/**
  * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
  * directions. Rejects with a {@linkcode GuacdConnectionError}.
  *
@@ -155,6 +102,26 @@ export interface GuacdConnection extends GuacdDuplex, CodecGuacdConnection {}
  *   assert.equal(new TextDecoder().decode(value), "4.sync,1.0;");
  *   await connection.close();
  *   assert.equal(await connection.closed, undefined);
+ * } finally {
+ *   server.close();
+ * }
+ * ```
+ *
+ * @example Watch how the connection ends
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ *
+ * import { createServer } from "node:net";
+ *
+ * const server = createServer((socket) => socket.resume()).listen(0, "127.0.0.1");
+ * await new Promise((resolve) => server.once("listening", resolve));
+ * try {
+ *   const connection = await connect({ port: (server.address() as { port: number }).port });
+ *   const ended = connection.closed.then((error) => error?.code ?? "clean");
+ *   await connection.close();
+ *   await connection.close(); // idempotent
+ *   assert.equal(await ended, "clean");
  * } finally {
  *   server.close();
  * }

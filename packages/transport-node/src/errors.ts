@@ -56,4 +56,4 @@ export {
   GuacdConnectionError,
   type GuacdConnectionErrorCode,
   type GuacdConnectionErrorInit,
-} from "@guacstream/codec";
+} from "@guacstream/codec/transport";

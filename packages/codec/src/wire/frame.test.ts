@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { cutsArb, instructionArb } from "./_arbitraries.ts";
+import { cutsArb, instructionArb } from "../_arbitraries.ts";
 import {
   chunksOf,
   collect,
@@ -10,14 +10,14 @@ import {
   streamOf,
   text,
   utf8,
-} from "./_test-utils.ts";
+} from "../_test-utils.ts";
 import {
   decodeInstruction,
   encodeInstruction,
   GuacamoleProtocolError,
   InstructionFramer,
   InstructionFrameStream,
-} from "./index.ts";
+} from "../index.ts";
 
 describe("InstructionFramer", () => {
   test("emits each instruction's exact bytes, values with separators included", () => {

@@ -1,11 +1,10 @@
-import { GuacamoleClientError } from "./errors.ts";
-import { InstructionFramer } from "./frame.ts";
+import { InstructionDecoder } from "../wire/decoder.ts";
+import { GuacamoleClientError } from "../wire/errors.ts";
+import { type Instruction, instruction } from "../wire/instruction.ts";
+import type { GuacamoleLimits } from "../wire/limits.ts";
 import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
-import { type Instruction, instruction } from "./instruction.ts";
-import type { GuacamoleLimits } from "./limits.ts";
 import { negotiateVersion, versionAtLeast } from "./protocol-version.ts";
 import { GuacamoleStatusError } from "./status.ts";
-import { decodeInstruction } from "./text.ts";
 
 const DEFAULT_IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 
@@ -16,12 +15,6 @@ export interface CompletedHandshake {
   readonly leftover: Uint8Array;
   /** Offset in the connection's byte stream just after `ready`. */
   readonly readyEnd: number;
-}
-
-interface HandshakeItem {
-  readonly instruction: Instruction;
-  /** Offset in the byte stream just after this instruction. */
-  readonly end: number;
 }
 
 /**
@@ -106,39 +99,45 @@ async function handshake(
   };
 }
 
-/** Reads the handshake's instructions, keeping track of where `ready` ends in the byte stream. */
-class HandshakeReader {
+/** Something to race each read against (the handshake's deadline). */
+export interface ReadRace {
+  race<T>(promise: Promise<T>): Promise<T>;
+}
+
+const NO_DEADLINE: ReadRace = { race: (promise) => promise };
+
+/** Thrown by the decoder's callback at `ready` so the session's bytes are left undecoded. */
+const READY_REACHED: unique symbol = Symbol("ready reached");
+
+/**
+ * Reads the handshake's instructions with the session's own {@link InstructionDecoder} (one
+ * grammar: the handshake accepts exactly what the session accepts, and its errors carry byte
+ * offsets from the connection's start), and keeps track of where `ready` ends.
+ */
+export class HandshakeReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #deadline: Deadline;
-  readonly #framer: InstructionFramer;
-  readonly #queue: HandshakeItem[] = [];
-  readonly #textDecoder = new TextDecoder();
-  readonly #limits: GuacamoleLimits;
-  #framed = 0;
+  readonly #deadline: ReadRace;
+  readonly #decoder: InstructionDecoder;
+  readonly #queue: Instruction[] = [];
   #chunk: Uint8Array = new Uint8Array(0);
   #chunkOffset = 0;
   #readyEnd = -1;
-  #framingError: unknown;
+  #decodeError: unknown;
 
   constructor(
     reader: ReadableStreamDefaultReader<Uint8Array>,
     limits: GuacamoleLimits,
-    deadline: Deadline,
+    deadline: ReadRace = NO_DEADLINE,
   ) {
     this.#reader = reader;
     this.#deadline = deadline;
-    this.#limits = limits;
-    this.#framer = new InstructionFramer(
-      (bytes, start, end) => {
-        this.#framed += end - start;
-        if (this.#readyEnd >= 0) return; // what follows ready is the session's, left for later
-        const text = this.#textDecoder.decode(bytes.subarray(start, end));
-        const item = decodeInstruction(text, {
-          ...this.#limits,
-          maxInstructionBytes: Number.MAX_SAFE_INTEGER,
-        });
-        if (item.opcode === "ready") this.#readyEnd = this.#framed;
-        this.#queue.push({ instruction: item, end: this.#framed });
+    this.#decoder = new InstructionDecoder(
+      (item) => {
+        this.#queue.push(item);
+        if (item.opcode === "ready") {
+          this.#readyEnd = this.#decoder.instructionEnd;
+          throw READY_REACHED; // what follows ready is the session's, decoded by it
+        }
       },
       { limits },
     );
@@ -147,8 +146,7 @@ class HandshakeReader {
   /** The next instruction with the given opcode; `error` from guacd rejects. */
   async expect(opcode: string): Promise<Instruction> {
     for (;;) {
-      const item = this.#queue.shift() ?? (await this.#next());
-      const { instruction: next } = item;
+      const next = await this.read();
       if (next.opcode === opcode) return next;
       if (next.opcode === "error") throw GuacamoleStatusError.fromInstruction(next);
       if (next.opcode === "disconnect") {
@@ -167,19 +165,20 @@ class HandshakeReader {
     }
   }
 
-  /** Offset in the byte stream just after `ready`. */
-  get readyEnd(): number {
-    return this.#readyEnd;
-  }
-
-  /** The bytes of the last chunk read that follow `ready`. */
-  leftover(): Uint8Array {
-    return this.#chunk.subarray(this.#readyEnd - this.#chunkOffset);
-  }
-
-  async #next(): Promise<HandshakeItem> {
+  /**
+   * The next instruction up to and including `ready`. Rejects with the decoder's
+   * `GuacamoleProtocolError` once the instructions before a fault are read, and with
+   * `CONNECTION_CLOSED` when the stream ends first.
+   */
+  async read(): Promise<Instruction> {
     while (this.#queue.length === 0) {
-      if (this.#framingError !== undefined) throw this.#framingError;
+      if (this.#decodeError !== undefined) throw this.#decodeError;
+      if (this.#readyEnd >= 0) {
+        throw new GuacamoleClientError(
+          "INVALID_STATE",
+          "Cannot read the handshake: it ended at ready; the rest belongs to the session",
+        );
+      }
       const { done, value } = await this.#deadline.race(this.#reader.read());
       if (done) {
         throw new GuacamoleClientError(
@@ -190,18 +189,27 @@ class HandshakeReader {
       this.#chunkOffset += this.#chunk.length;
       this.#chunk = value;
       try {
-        this.#framer.push(value);
+        this.#decoder.push(value);
       } catch (error) {
-        // After ready, a fault belongs to the session and is reported by its decoder.
-        if (this.#readyEnd < 0) this.#framingError = error;
+        if (error !== READY_REACHED) this.#decodeError = error;
       }
     }
     return this.#queue.shift()!;
   }
+
+  /** Offset in the byte stream just after `ready`. */
+  get readyEnd(): number {
+    return this.#readyEnd;
+  }
+
+  /** The bytes of the last chunk read that follow `ready`. */
+  leftover(): Uint8Array {
+    return this.#chunk.subarray(this.#readyEnd - this.#chunkOffset);
+  }
 }
 
 /** A handshake's timeout and abort signal, raced against each read. */
-class Deadline {
+class Deadline implements ReadRace {
   readonly #promise: Promise<never>;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onAbort: (() => void) | undefined;

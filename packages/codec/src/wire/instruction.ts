@@ -1,14 +1,5 @@
 /**
  * One Guacamole instruction: an opcode and its arguments, all strings.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { Instruction } from "@guacstream/codec";
- *
- * const sync: Instruction = { opcode: "sync", args: ["1234"] };
- * assert.equal(sync.args[0], "1234");
- * ```
  */
 export interface Instruction {
   /** The first element: what the instruction does (`"sync"`, `"blob"`, `""` for tunnel-internal). */

@@ -1,14 +1,14 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { cutsArb, instructionArb } from "./_arbitraries.ts";
-import { concat, cutAt, decodeChunks, utf8 } from "./_test-utils.ts";
+import { cutsArb, instructionArb } from "../_arbitraries.ts";
+import { concat, cutAt, decodeChunks, utf8 } from "../_test-utils.ts";
 import {
   DEFAULT_LIMITS,
   decodeInstruction,
   encodeInstruction,
   GuacamoleProtocolError,
   InstructionDecoder,
-} from "./index.ts";
+} from "../index.ts";
 
 const streamArb = fc.array(instructionArb, { minLength: 1, maxLength: 8 });
 

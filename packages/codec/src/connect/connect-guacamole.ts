@@ -1,6 +1,8 @@
-import { GuacamoleClient, type GuacamoleClientOptions, type GuacdDuplex } from "./client.ts";
+import { GuacamoleClient } from "../session/client.ts";
+import type { GuacamoleClientOptions } from "../session/client-options.ts";
+import type { GuacdDuplex } from "../session/guacd-duplex.ts";
+import type { HandshakeOptions } from "../session/handshake.ts";
 import type { GuacdConnectOptions } from "./connect-attempt.ts";
-import type { HandshakeOptions } from "./handshake.ts";
 
 /**
  * What a transport's `connect` resolves with, as far as a session cares: a byte duplex that can
@@ -9,7 +11,7 @@ import type { HandshakeOptions } from "./handshake.ts";
  * @example An in-memory loop is enough
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ClosableGuacdDuplex } from "./connect-guacamole.ts";
+ * import type { ClosableGuacdDuplex } from "@guacstream/codec/transport";
  *
  * const loop = new TransformStream<Uint8Array, Uint8Array>();
  * const duplex: ClosableGuacdDuplex = { ...loop, close: () => loop.writable.close() };
@@ -29,21 +31,6 @@ export interface ClosableGuacdDuplex extends GuacdDuplex {
  *
  * `timeout` bounds the connect and `handshakeTimeout` the handshake after it; `signal` aborts
  * either.
- *
- * @example A read-only VNC session over TLS
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectGuacamoleWithOptions } from "./connect-guacamole.ts";
- *
- * const options: ConnectGuacamoleWithOptions<{ ca?: string }> = {
- *   host: "guacd.lan",
- *   tls: { ca: "-----BEGIN CERTIFICATE-----\n…" },
- *   protocol: "vnc",
- *   parameters: { hostname: "desktop", port: 5900, "read-only": true },
- *   handshakeTimeout: 5000,
- * };
- * assert.equal(options.protocol, "vnc");
- * ```
  */
 export interface ConnectGuacamoleWithOptions<Tls>
   extends GuacdConnectOptions<Tls>,
@@ -59,17 +46,6 @@ export interface ConnectGuacamoleWithOptions<Tls>
  * A {@linkcode GuacamoleClient} whose handshake is done, over a connection it owns: `close()`
  * also closes the connection, and so does the session ending (unless `detach()` handed the
  * connection over).
- *
- * @example The connection stays reachable for its own facts
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ClosableGuacdDuplex, ConnectedGuacamoleClient } from "./connect-guacamole.ts";
- *
- * type Tcp = ClosableGuacdDuplex & { remotePort: number };
- * const describe = (client: ConnectedGuacamoleClient<Tcp>): string =>
- *   `${client.id} via port ${client.connection.remotePort}`;
- * assert.equal(typeof describe, "function");
- * ```
  */
 export interface ConnectedGuacamoleClient<Connection extends ClosableGuacdDuplex>
   extends GuacamoleClient {
@@ -126,7 +102,7 @@ class OwningGuacamoleClient<Connection extends ClosableGuacdDuplex>
  * @example A session with an in-memory guacd
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectGuacamoleWith } from "./connect-guacamole.ts";
+ * import { connectGuacamoleWith } from "@guacstream/codec/transport";
  *
  * // The toy guacd answers select with args and connect with ready, sends a frame, then ends.
  * const toGuacd = new TransformStream<Uint8Array, Uint8Array>();

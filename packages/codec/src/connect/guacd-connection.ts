@@ -1,24 +1,15 @@
+import type { GuacdDuplex } from "../session/guacd-duplex.ts";
 import type { GuacdConnectionError } from "./connection-error.ts";
 
 /**
  * An open connection to guacd, as every transport's `connect()` resolves with it: a byte duplex
  * with the socket's facts, one idempotent `close()` and one `closed` that never rejects.
- *
- * @example Report how a connection ended, whatever the runtime
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdConnection } from "./guacd-connection.ts";
- *
- * const ending = async (connection: GuacdConnection): Promise<string> =>
- *   (await connection.closed)?.code ?? `clean after ${connection.bytesRead} bytes`;
- * assert.equal(typeof ending, "function");
- * ```
  */
-export interface GuacdConnection {
+export interface GuacdConnection extends GuacdDuplex {
   /** Bytes from guacd. Ends on a clean close (FIN), errors on a reset. */
-  readable: ReadableStream<Uint8Array>;
+  readonly readable: ReadableStream<Uint8Array>;
   /** Bytes to guacd. A write resolves once the socket has taken the whole chunk. */
-  writable: WritableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
   /** The peer's IP address. */
   readonly remoteAddress: string;
   /** The peer's port. */

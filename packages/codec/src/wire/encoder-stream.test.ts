@@ -1,14 +1,14 @@
 import { fc, test as prop } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import { instructionArb } from "./_arbitraries.ts";
-import { collect, concat, decodeChunks, text } from "./_test-utils.ts";
+import { instructionArb } from "../_arbitraries.ts";
+import { collect, concat, decodeChunks, text } from "../_test-utils.ts";
 import {
   encodeInstruction,
   type Instruction,
   InstructionEncoderStream,
   type InstructionEncoderStreamOptions,
   instruction,
-} from "./index.ts";
+} from "../index.ts";
 
 async function encodeAll(
   instructions: readonly Instruction[],

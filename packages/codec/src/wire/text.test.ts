@@ -4,7 +4,7 @@ import {
   encodeInstruction,
   GuacamoleProtocolError,
   instruction,
-} from "./index.ts";
+} from "../index.ts";
 
 describe("encodeInstruction", () => {
   test("counts code points: an astral character is 1", () => {

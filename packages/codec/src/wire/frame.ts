@@ -44,12 +44,10 @@ export class InstructionFramer {
   readonly #scanner: InstructionScanner;
 
   constructor(onFrame: FrameCallback, options: InstructionFramerOptions = {}) {
-    this.#scanner = new InstructionScanner(
-      resolveLimits(options.limits),
-      { frame: onFrame },
-      false,
-      false,
-    );
+    this.#scanner = new InstructionScanner(resolveLimits(options.limits), {
+      kind: "frame",
+      frame: onFrame,
+    });
   }
 
   /** Frames a chunk. Throws a `GuacamoleProtocolError` on malformed input, and on every later call. */

@@ -4,17 +4,18 @@ import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./connectio
  * Where and how a transport connects to guacd: the fields every transport shares. Only the TLS
  * settings are the runtime's own, hence `Tls`.
  *
- * @example A transport's options are this shape with its own TLS settings
+ * @example A transport's options, with its own TLS settings; unset fields take the defaults
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdConnectOptions } from "./connect-attempt.ts";
+ * import { connectAttempt, type GuacdConnectOptions } from "@guacstream/codec/transport";
  *
  * const options: GuacdConnectOptions<{ caCerts?: string[] }> = {
  *   host: "guacd.lan",
  *   tls: { caCerts: ["-----BEGIN CERTIFICATE-----\n…"] },
  *   timeout: 5000,
  * };
- * assert.equal(options.port, undefined); // 4822
+ * const where = await connectAttempt(options, async ({ host, port }) => `${host}:${port}`);
+ * assert.equal(where, "guacd.lan:4822");
  * ```
  */
 export interface GuacdConnectOptions<Tls> {
@@ -41,7 +42,7 @@ export interface GuacdConnectOptions<Tls> {
  * @example Every error names the host and port the caller gave
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt } from "./connect-attempt.ts";
+ * import { connectAttempt } from "@guacstream/codec/transport";
  *
  * const error = await connectAttempt({ host: "::1" }, async ({ fail }) => {
  *   throw fail("CONNECTION_REFUSED", "connection refused");
@@ -80,7 +81,7 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
  * @example The deadline stops whatever phase is under way
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt } from "./connect-attempt.ts";
+ * import { connectAttempt } from "@guacstream/codec/transport";
  *
  * const never = ({ signal }: { signal: AbortSignal }) =>
  *   new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
@@ -144,7 +145,7 @@ export async function connectAttempt<T>(
  * @example `localhost` as two loopback addresses, the first refusing
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectAttempt, firstReachable } from "./connect-attempt.ts";
+ * import { connectAttempt, firstReachable } from "@guacstream/codec/transport";
  *
  * const reached = await connectAttempt({ host: "localhost" }, (attempt) =>
  *   firstReachable(attempt, ["::1", "127.0.0.1"], async (address) => {

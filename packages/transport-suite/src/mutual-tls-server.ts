@@ -3,7 +3,7 @@
 // can, so the same server serves the Node and the Deno transport.
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:tls";
-import type { MutualTlsServer } from "./_behaviour.ts";
+import type { MutualTlsServer } from "./harness.ts";
 
 /** Listens on 127.0.0.1, port 0, trusting exactly `certificate` on both sides. */
 export async function startMutualTlsEchoServer(certificate: {

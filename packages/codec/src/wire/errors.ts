@@ -50,7 +50,7 @@ export class GuacamoleProtocolError extends SyntaxError {
   readonly code: GuacamoleProtocolErrorCode;
   /**
    * Where the fault was found: for decoders, the offset of the offending byte from the start of
-   * the stream (for `decodeInstruction`, the UTF-16 index in the text); for encoders, -1.
+   * the stream (for `decodeInstruction`, in the text's UTF-8 form); for encoders, -1.
    */
   readonly offset: number;
   /** The element's index in its instruction (0 is the opcode), or -1 where it does not apply. */

@@ -58,9 +58,11 @@ export class InstructionDecoder {
     const limits = resolveLimits(options.limits);
     this.#scanner = new InstructionScanner(
       limits,
-      { instruction: (opcode, args) => onInstruction({ opcode, args }) },
-      true,
-      options.strictUtf8 ?? false,
+      {
+        kind: "decode",
+        strictUtf8: options.strictUtf8 ?? false,
+        instruction: (opcode, args) => onInstruction({ opcode, args }),
+      },
       options.startOffset ?? 0,
     );
   }
@@ -81,6 +83,27 @@ export class InstructionDecoder {
   /** Bytes of an unfinished instruction held back; never more than `maxInstructionBytes`. */
   get bufferedBytes(): number {
     return this.#scanner.bufferedBytes;
+  }
+
+  /**
+   * Stream offset just after the last instruction delivered; read inside the callback, the end of
+   * the instruction being delivered. Counts from `startOffset`.
+   *
+   * @example Find where a handshake's `ready` ends inside a chunk
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { InstructionDecoder } from "@guacstream/codec";
+   *
+   * const ends: number[] = [];
+   * const decoder = new InstructionDecoder(() => ends.push(decoder.instructionEnd), {
+   *   startOffset: 100,
+   * });
+   * decoder.push(new TextEncoder().encode("5.ready,2.$a;4.sync,1.1;"));
+   * assert.deepEqual(ends, [113, 124]);
+   * ```
+   */
+  get instructionEnd(): number {
+    return this.#scanner.instructionEnd;
   }
 
   /** Bytes pushed so far. */

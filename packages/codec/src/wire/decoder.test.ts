@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { chunksOf, collect, concat, cutAt, decodeChunks, streamOf, utf8 } from "./_test-utils.ts";
+import { chunksOf, collect, concat, cutAt, decodeChunks, streamOf, utf8 } from "../_test-utils.ts";
 import {
   GuacamoleProtocolError,
   type GuacamoleProtocolErrorCode,
   InstructionBatchDecoderStream,
   InstructionDecoder,
   InstructionDecoderStream,
-} from "./index.ts";
+} from "../index.ts";
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 

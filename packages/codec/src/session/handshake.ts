@@ -1,4 +1,4 @@
-import type { Instruction } from "./instruction.ts";
+import type { Instruction } from "../wire/instruction.ts";
 
 /**
  * What to ask guacd for in `GuacamoleClient.handshake`.
@@ -53,20 +53,6 @@ export interface HandshakeOptions {
 
 /**
  * What the handshake settled.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { HandshakeResult } from "@guacstream/codec";
- *
- * const result: HandshakeResult = {
- *   id: "$8a7a6d43-0000-4000-8000-000000000000",
- *   protocolVersion: "VERSION_1_5_0",
- *   parameterNames: ["hostname", "port"],
- *   connect: { opcode: "connect", args: ["VERSION_1_5_0", "desktop", "5900"] },
- * };
- * assert.equal(result.connect.args.length, result.parameterNames.length + 1);
- * ```
  */
 export interface HandshakeResult {
   /** The connection ID from `ready` (`$…`), which others can join. */

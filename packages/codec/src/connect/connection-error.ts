@@ -14,7 +14,7 @@
  * @example Turn a code into advice
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdConnectionErrorCode } from "./connection-error.ts";
+ * import type { GuacdConnectionErrorCode } from "@guacstream/codec/transport";
  *
  * const advice = (code: GuacdConnectionErrorCode): string =>
  *   code === "CONNECTION_REFUSED" ? "is guacd running?" : code === "TLS_FAILURE" ? "check the CA" : "retry";
@@ -37,7 +37,7 @@ export type GuacdConnectionErrorCode =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacdConnectionError, type GuacdConnectionErrorInit } from "./connection-error.ts";
+ * import { GuacdConnectionError, type GuacdConnectionErrorInit } from "@guacstream/codec/transport";
  *
  * const init: GuacdConnectionErrorInit = {
  *   code: "CONNECT_TIMEOUT",
@@ -76,7 +76,7 @@ export interface GuacdConnectionErrorInit {
  * @example Match on the code
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacdConnectionError } from "./connection-error.ts";
+ * import { GuacdConnectionError } from "@guacstream/codec/transport";
  *
  * const error = new GuacdConnectionError({
  *   code: "CONNECTION_REFUSED",

@@ -9,8 +9,8 @@ import {
   type SessionReport,
 } from "@guacstream/guacd-sim";
 import { loadCorpus, socketToDuplex, startGuacdSimulator } from "@guacstream/guacd-sim/node";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { corpusAvailable } from "./_test-utils.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import { corpusAvailable } from "../_test-utils.ts";
 import {
   decodeInstruction,
   encodeInstruction,
@@ -22,7 +22,7 @@ import {
   type GuacdDuplex,
   type Instruction,
   InstructionDecoderStream,
-} from "./index.ts";
+} from "../index.ts";
 
 type Corpus = Awaited<ReturnType<typeof loadCorpus>>;
 let corpus: Corpus;
@@ -457,6 +457,25 @@ describe.skipIf(!corpusAvailable())("GuacamoleClient over loopback TCP", () => {
     await server.close();
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Fakes the timers (the client's keep-alive and the simulator's sync timeout both run on them). */
+  function fakeClock(): void {
+    vi.useFakeTimers({
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+  }
+
+  /** Lets `ms` of fake time pass in 50 ms steps, with real socket I/O between steps. */
+  async function fakeTime(ms: number): Promise<void> {
+    for (let passed = 0; passed < ms; passed += 50) {
+      await vi.advanceTimersByTimeAsync(50);
+      for (let turn = 0; turn < 4; turn++) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   async function tcpClient(options?: GuacamoleClientOptions): Promise<GuacamoleClient> {
     const socket = createConnection({ host: server.host, port: server.port });
     await new Promise<void>((resolve, reject) =>
@@ -466,30 +485,32 @@ describe.skipIf(!corpusAvailable())("GuacamoleClient over loopback TCP", () => {
   }
 
   test("keep-alive holds a 20 s idle session open against a 2 s client timeout, without reading", async () => {
+    fakeClock();
     const client = await tcpClient({ keepAliveInterval: 700 });
     await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
     const serial = server.simulator.sessions.at(-1)!.serial;
-    await new Promise((r) => setTimeout(r, 20_000));
+    await fakeTime(20_000);
     const live = server.simulator.sessions.find((s) => s.serial === serial) as SessionReport;
     expect(live.end).toBeUndefined();
     expect(live.input.nops).toBeGreaterThanOrEqual(20);
     expect((await client.readInstruction())?.opcode).toBe("size");
     await client.close();
-  }, 40_000);
+  });
 
   test("sync echoes alone keep a reading session alive", async () => {
+    fakeClock();
     const client = await tcpClient({ keepAliveInterval: 0 });
     await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
     const serial = server.simulator.sessions.at(-1)!.serial;
     const reading = drain(client);
-    await new Promise((r) => setTimeout(r, 5000));
+    await fakeTime(5000);
     const live = server.simulator.sessions.find((s) => s.serial === serial)!;
     expect(live.end).toBeUndefined();
     expect(live.input.syncs).toBeGreaterThanOrEqual(4);
     expect(live.input.nops).toBe(0);
     await client.close();
     await reading;
-  }, 15_000);
+  });
 });
 
 describe("GuacamoleClient with scripted guacds", () => {

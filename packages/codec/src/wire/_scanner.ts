@@ -17,16 +17,29 @@ const SHORT_ELEMENT = 6;
 const SHORT_CACHE_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
 
+/** A decoding scanner's sink: it gets each instruction's elements as strings. */
+export interface DecodeSink {
+  readonly kind: "decode";
+  /**
+   * Reject malformed UTF-8 (`MALFORMED_UTF8`) instead of reading it as U+FFFD.
+   * @default {false}
+   */
+  readonly strictUtf8?: boolean;
+  instruction(opcode: string, args: string[]): void;
+}
+
 /**
- * Receives what a scanner finds. `instruction` gets the decoded elements (decoding scanners);
- * `frame` gets the exact bytes of each instruction as `bytes[start..end)` (framing scanners).
+ * A framing scanner's sink: it gets the exact bytes of each instruction as `bytes[start..end)`.
  * `copied` is false when `bytes` is the caller's own chunk and true when it is the scanner's
  * internal buffer, which is reused: copy it before keeping it.
  */
-export interface ScanSink {
-  instruction?(opcode: string, args: string[]): void;
-  frame?(bytes: Uint8Array, start: number, end: number, copied: boolean): void;
+export interface FrameSink {
+  readonly kind: "frame";
+  frame(bytes: Uint8Array, start: number, end: number, copied: boolean): void;
 }
+
+/** What a scanner reports to: decoded instructions, or raw frames. */
+export type ScanSink = DecodeSink | FrameSink;
 
 /**
  * The one state machine behind the decoder and the framer: finds instruction and element
@@ -40,6 +53,7 @@ export interface ScanSink {
 export class InstructionScanner {
   readonly #limits: GuacamoleLimits;
   readonly #sink: ScanSink;
+  // Read once from the sink's kind: the hot loop tests a boolean, not a string.
   readonly #decoding: boolean;
   readonly #textDecoder: TextDecoder | undefined;
 
@@ -67,21 +81,25 @@ export class InstructionScanner {
   #args: string[] = [];
 
   #streamLength = 0;
+  #instructionEnd = 0;
   #atEnd = false;
   #failed: GuacamoleProtocolError | undefined;
 
-  constructor(
-    limits: GuacamoleLimits,
-    sink: ScanSink,
-    decoding: boolean,
-    strictUtf8: boolean,
-    startOffset = 0,
-  ) {
+  constructor(limits: GuacamoleLimits, sink: ScanSink, startOffset = 0) {
     this.#limits = limits;
     this.#streamLength = startOffset;
+    this.#instructionEnd = startOffset;
     this.#sink = sink;
-    this.#decoding = decoding;
-    this.#textDecoder = decoding ? new TextDecoder("utf-8", { fatal: strictUtf8 }) : undefined;
+    this.#decoding = sink.kind === "decode";
+    this.#textDecoder =
+      sink.kind === "decode"
+        ? new TextDecoder("utf-8", { fatal: sink.strictUtf8 ?? false })
+        : undefined;
+  }
+
+  /** Stream offset just after the last instruction completed (during a callback: its own). */
+  get instructionEnd(): number {
+    return this.#instructionEnd;
   }
 
   /** Bytes of an unfinished instruction held back, waiting for the rest of it. */
@@ -502,12 +520,14 @@ export class InstructionScanner {
   }
 
   #complete(next: number): void {
-    if (this.#decoding) {
+    this.#instructionEnd = this.#bufStreamOffset + next;
+    const sink = this.#sink;
+    if (sink.kind === "decode") {
       const args = this.#args;
       this.#args = [];
-      this.#sink.instruction!(this.#opcode, args);
+      sink.instruction(this.#opcode, args);
     } else {
-      this.#sink.frame!(this.#buf, this.#instStart, next, this.#buf === this.#pending);
+      sink.frame(this.#buf, this.#instStart, next, this.#buf === this.#pending);
     }
     this.#instStart = next;
     this.#elements = 0;

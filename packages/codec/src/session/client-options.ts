@@ -1,0 +1,66 @@
+import type { GuacamoleLimits } from "../wire/limits.ts";
+
+/** A `msg` from guacd (protocol 1.5.0): someone joined or left a shared connection. */
+export interface GuacamoleMessage {
+  /** The numeric message code (0x0001 joined, 0x0002 left). */
+  readonly code: number;
+  /** The code's name. */
+  readonly name: "USER_JOINED" | "USER_LEFT" | "UNKNOWN";
+  /** The arguments, e.g. the user's name. */
+  readonly args: readonly string[];
+}
+
+/** A stream guacd opened towards the client (`clipboard`, `file`, `pipe`, `argv`, …). */
+export interface GuacamoleInboundStream {
+  /** The opcode that opened it. */
+  readonly kind: string;
+  /** Its stream index. */
+  readonly index: number;
+  /** The mimetype of its data. */
+  readonly mimetype: string;
+  /** The file or pipe name, or the parameter name for `argv`; `undefined` for `clipboard`. */
+  readonly name: string | undefined;
+  /** The data; each blob is acknowledged once there is room for it. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Reads the whole stream as UTF-8 text. */
+  text(): Promise<string>;
+}
+
+/** How a session ended. */
+export interface GuacamoleCloseInfo {
+  /** Who ended it: this client (`close()`), guacd (`disconnect`), or a failure. */
+  readonly initiator: "client" | "guacd" | "error";
+  /** What went wrong, if anything: guacd's `error` status, a protocol or connection fault. */
+  readonly error: Error | undefined;
+}
+
+/** Options of {@link GuacamoleClient}. */
+export interface GuacamoleClientOptions {
+  /** Limits for what guacd sends and what the client sends. @default {DEFAULT_LIMITS} */
+  limits?: Partial<GuacamoleLimits>;
+  /**
+   * Answer each `sync` with its own timestamp as instructions are read. Turn off in a broker that
+   * forwards the browser's `sync`.
+   * @default {true}
+   */
+  echoSync?: boolean;
+  /**
+   * Send `nop` after this many milliseconds in which nothing was sent (guacd drops a client that
+   * is silent for 15 s); 0 turns it off.
+   * @default {5000}
+   */
+  keepAliveInterval?: number;
+  /** Called for each `msg` (a user joined or left). */
+  onMessage?: (message: GuacamoleMessage) => void;
+  /**
+   * Called when guacd asks for parameters it still needs (`required`, e.g. a password); the
+   * values returned are sent back as `argv` streams. Names left out are not sent.
+   */
+  onRequired?: (
+    names: readonly string[],
+  ) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
+  /** Called for each stream guacd opens; without it, streams are refused as unsupported. */
+  onStream?: (stream: GuacamoleInboundStream) => void;
+  /** Instructions read ahead of the application. @default {64} */
+  readAhead?: number;
+}

@@ -1,0 +1,327 @@
+import { InstructionDecoder } from "../wire/decoder.ts";
+import { GuacamoleClientError, GuacamoleProtocolError } from "../wire/errors.ts";
+import { type Instruction, instruction } from "../wire/instruction.ts";
+import { type GuacamoleLimits, resolveLimits } from "../wire/limits.ts";
+import { encodeInstruction } from "../wire/text.ts";
+import { performHandshake } from "./_handshake.ts";
+import { SessionOutbound } from "./_outbound.ts";
+import { SessionReader } from "./_reader.ts";
+import type { GuacamoleClientOptions, GuacamoleCloseInfo } from "./client-options.ts";
+import type { GuacdDuplex } from "./guacd-duplex.ts";
+import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
+
+/** What guacd sent was already checked on the way in; re-encoding it must not refuse it. */
+const RECEIVE_LIMITS = resolveLimits({
+  maxElementLength: Number.MAX_SAFE_INTEGER,
+  maxInstructionBytes: Number.MAX_SAFE_INTEGER,
+});
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const TEXT_ENCODER = new TextEncoder();
+
+type ClientState = "new" | "handshaking" | "open" | "detached" | "closed";
+
+/**
+ * A session with guacd over any byte duplex: the handshake, then instructions both ways, with
+ * keep-alive, `msg` events, `required` answers and streams handled for you. The async,
+ * web-streams counterpart of PyGuacamole's `GuacamoleClient`.
+ *
+ * @example Hold a session with a tiny in-memory guacd
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacamoleClient, InstructionDecoderStream } from "@guacstream/codec";
+ *
+ * // The "guacd": answers select with args, connect with ready and a sync, disconnect by closing.
+ * const toClient = new TransformStream<Uint8Array, Uint8Array>();
+ * const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
+ * const guacd = (async () => {
+ *   const writer = toClient.writable.getWriter();
+ *   const send = (text: string) => writer.write(new TextEncoder().encode(text));
+ *   const reader = toGuacd.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+ *   for (;;) {
+ *     const { done, value } = await reader.read();
+ *     if (done || value.opcode === "disconnect") return writer.close();
+ *     if (value.opcode === "select") await send("4.args,13.VERSION_1_5_0,8.hostname;");
+ *     if (value.opcode === "connect") await send("5.ready,5.$abcd;4.sync,2.10;");
+ *   }
+ * })();
+ *
+ * const client = new GuacamoleClient({ readable: toClient.readable, writable: toGuacd.writable });
+ * const result = await client.handshake({ protocol: "vnc", parameters: { hostname: "desktop" } });
+ * assert.equal(result.id, "$abcd");
+ * assert.equal(result.protocolVersion, "VERSION_1_5_0");
+ * assert.deepEqual(await client.readInstruction(), { opcode: "sync", args: ["10"] });
+ * await client.close();
+ * await guacd;
+ * assert.equal((await client.closed).initiator, "client");
+ * ```
+ */
+export class GuacamoleClient {
+  readonly #limits: GuacamoleLimits;
+  readonly #options: GuacamoleClientOptions;
+  readonly #duplex: GuacdDuplex;
+  readonly #rawReader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #outbound: SessionOutbound;
+  #reader: SessionReader | undefined;
+  #instructions: ReadableStream<Instruction> | undefined;
+  #instructionReader: ReadableStreamDefaultReader<Instruction> | undefined;
+
+  #state: ClientState = "new";
+  #id: string | undefined;
+  #protocolVersion: string | undefined;
+  // Where the session's bytes begin: what arrived with `ready`, and its offset.
+  #leftover: Uint8Array | undefined;
+  #sessionOffset = 0;
+
+  #closeInfo: GuacamoleCloseInfo | undefined;
+  #resolveClosed!: (info: GuacamoleCloseInfo) => void;
+  /** Settles once, when the session ends, with who ended it and why. Never rejects. */
+  readonly closed: Promise<GuacamoleCloseInfo>;
+  #closing: Promise<void> | undefined;
+
+  constructor(duplex: GuacdDuplex, options: GuacamoleClientOptions = {}) {
+    this.#duplex = duplex;
+    this.#options = options;
+    this.#limits = resolveLimits(options.limits);
+    this.#rawReader = duplex.readable.getReader();
+    this.#outbound = new SessionOutbound(duplex.writable.getWriter(), this.#limits, {
+      isOpen: () => this.#state === "open",
+      ensureReading: () => {
+        if (this.#instructions === undefined) void this.instructions;
+      },
+    });
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** The connection ID from `ready`, once the handshake is done (PyGuacamole's `id`). */
+  get id(): string | undefined {
+    return this.#id;
+  }
+
+  /** The negotiated protocol version, once the handshake is done. */
+  get protocolVersion(): string | undefined {
+    return this.#protocolVersion;
+  }
+
+  /**
+   * Selects a protocol (or joins a connection), answers `args` with the display, media, time zone,
+   * name and `connect` values, and waits for `ready`. Rejects with `GuacamoleStatusError` when
+   * guacd reports an error, `GuacamoleClientError` on timeout, abort, an unknown parameter or a
+   * connection that ends early; the connection is closed then.
+   */
+  async handshake(options: HandshakeOptions): Promise<HandshakeResult> {
+    if (this.#state !== "new") {
+      throw new GuacamoleClientError(
+        "INVALID_STATE",
+        `Cannot start a handshake: the client is ${this.#state}`,
+      );
+    }
+    this.#state = "handshaking";
+    try {
+      const done = await performHandshake(
+        this.#rawReader,
+        (instructions) => this.#outbound.sendNow(...instructions),
+        options,
+        this.#limits,
+      );
+      this.#leftover = done.leftover;
+      this.#sessionOffset = done.readyEnd;
+      this.#state = "open";
+      this.#id = done.result.id;
+      this.#protocolVersion = done.result.protocolVersion;
+      this.#outbound.startKeepAlive(this.#options.keepAliveInterval ?? 5000);
+      return done.result;
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  /**
+   * Everything guacd sends after `ready`, decoded. Reading it echoes `sync`, answers `required`,
+   * routes streams and raises `msg` events; guacd's `disconnect` ends it, a connection lost
+   * without one errors it. Also async-iterable. Use this or {@link readInstruction}, not both.
+   */
+  get instructions(): ReadableStream<Instruction> {
+    if (this.#instructions === undefined) {
+      if (this.#state !== "open" && this.#state !== "closed") {
+        throw new GuacamoleClientError(
+          "INVALID_STATE",
+          `Cannot read instructions: the client is ${this.#state}`,
+        );
+      }
+      this.#instructions = this.#session().instructions();
+    }
+    return this.#instructions;
+  }
+
+  /** The next instruction from guacd, or `undefined` once the session has ended (PyGuacamole's `read_instruction`). */
+  async readInstruction(): Promise<Instruction | undefined> {
+    this.#instructionReader ??= this.instructions.getReader();
+    const { done, value } = await this.#instructionReader.read();
+    return done ? undefined : value;
+  }
+
+  /** The next instruction as Guacamole text, or `undefined` at the end (PyGuacamole's `receive`). */
+  async receive(): Promise<string | undefined> {
+    const next = await this.readInstruction();
+    return next === undefined ? undefined : encodeInstruction(next, RECEIVE_LIMITS);
+  }
+
+  /**
+   * Sends instructions already written as Guacamole text (PyGuacamole's `send`). The text must be
+   * whole, well-formed instructions; it is checked before anything is sent. Resolves when the
+   * connection has taken the bytes.
+   */
+  async send(text: string): Promise<void> {
+    this.#assertOpen("send");
+    // Check every instruction before sending any of them, with the rules guacd reads them by.
+    if (LONE_SURROGATE.test(text)) {
+      throw new GuacamoleProtocolError(
+        "LONE_SURROGATE",
+        "Cannot send text: it holds a lone UTF-16 surrogate, which has no UTF-8 form",
+      );
+    }
+    const bytes = TEXT_ENCODER.encode(text);
+    const check = new InstructionDecoder(() => {}, { limits: this.#limits });
+    check.push(bytes);
+    check.finish();
+    return this.#outbound.queue(bytes);
+  }
+
+  /** Sends instructions (PyGuacamole's `send_instruction`); resolves when the connection has taken them. */
+  async sendInstruction(...instructions: Instruction[]): Promise<void> {
+    this.#assertOpen("send an instruction");
+    return this.#outbound.queue(this.#outbound.encode(instructions));
+  }
+
+  /**
+   * Sends text to the remote clipboard as a `clipboard` stream, split into blobs guacd accepts.
+   */
+  async sendClipboard(text: string, mimetype = "text/plain"): Promise<void> {
+    this.#assertOpen("send the clipboard");
+    await this.#outbound.sendStream(
+      instruction("clipboard", "", mimetype),
+      TEXT_ENCODER.encode(text),
+      false,
+    );
+  }
+
+  /**
+   * Uploads a file as a `file` stream, waiting for guacd's `ack` after each blob as guacd's own
+   * clients do. Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status as `cause`) if
+   * guacd refuses it.
+   */
+  async sendFile(
+    filename: string,
+    data: Uint8Array,
+    mimetype = "application/octet-stream",
+  ): Promise<void> {
+    this.#assertOpen("send a file");
+    await this.#outbound.sendStream(instruction("file", "", mimetype, filename), data, true);
+  }
+
+  /**
+   * Hands over the raw connection after the handshake: guacd's bytes from right after `ready`
+   * (nothing lost) and the writable side. The client stops all keep-alive and reading; use this in
+   * a broker that forwards bytes as they are.
+   */
+  detach(): GuacdDuplex {
+    if (this.#state !== "open" || this.#instructions !== undefined) {
+      throw new GuacamoleClientError(
+        "INVALID_STATE",
+        `Cannot detach: the client is ${this.#instructions === undefined ? this.#state : "already reading"}`,
+      );
+    }
+    this.#state = "detached";
+    this.#outbound.stopKeepAlive();
+    this.#outbound.writer.releaseLock();
+    const readable = this.#session().raw();
+    this.#settle({ initiator: "client", error: undefined });
+    return { readable, writable: this.#duplex.writable };
+  }
+
+  /**
+   * Ends the session: sends `disconnect` (if the session is open) and closes both directions.
+   * Idempotent; resolves once the connection is closed.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const wasOpen = this.#state === "open";
+    if (this.#state === "detached") return;
+    this.#state = "closed";
+    this.#outbound.stopKeepAlive();
+    if (wasOpen && this.#reader?.sawDisconnect !== true) {
+      const disconnect = this.#outbound.encode([instruction("disconnect")]);
+      await this.#outbound.queue(disconnect).catch(() => {});
+    }
+    this.#settle({ initiator: "client", error: undefined });
+    await this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#outbound.stopKeepAlive();
+    this.#reader?.closeStreams();
+    const writer = this.#outbound.writer;
+    await Promise.allSettled([
+      writer.close().catch(() => writer.abort()),
+      this.#rawReader.cancel(),
+    ]);
+  }
+
+  #fail(error: Error): void {
+    if (this.#state === "closed" || this.#state === "detached") return;
+    this.#state = "closed";
+    this.#settle({ initiator: "error", error });
+    void this.#shutdown();
+  }
+
+  #settle(info: GuacamoleCloseInfo): void {
+    if (this.#closeInfo !== undefined) return;
+    this.#closeInfo = info;
+    this.#resolveClosed(info);
+    this.#outbound.end(info);
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#state !== "open") {
+      throw new GuacamoleClientError(
+        "INVALID_STATE",
+        `Cannot ${action}: the client is ${this.#state}`,
+      );
+    }
+  }
+
+  /** The reader part, made on first use with where the session's bytes begin. */
+  #session(): SessionReader {
+    if (this.#reader === undefined) {
+      const start = { leftover: this.#leftover, offset: this.#sessionOffset };
+      this.#leftover = undefined;
+      this.#reader = new SessionReader(
+        this.#rawReader,
+        start,
+        this.#limits,
+        this.#options,
+        this.#outbound,
+        {
+          isOpen: () => this.#state === "open",
+          closedByClient: () => this.#state === "closed" && this.#closeInfo?.initiator === "client",
+          fail: (error) => this.#fail(error),
+          endedByGuacd: (status) => {
+            this.#state = "closed";
+            this.#settle({ initiator: "guacd", error: status });
+            void this.#shutdown();
+          },
+          close: () => this.close(),
+        },
+      );
+    }
+    return this.#reader;
+  }
+}
