@@ -1,3 +1,4 @@
+import { TunnelError } from "./errors.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 const CONNECTING = 0;
@@ -9,23 +10,45 @@ export interface SocketClose {
   readonly reason: string;
 }
 
+/** The limits a {@link SocketAdapter} applies to every message, before and after the handshake. */
+export interface SocketLimits {
+  /** Bytes of messages held before the bridge listens (the tunnel's input budget). */
+  readonly budget: number;
+  /** Messages per second; past it the tunnel closes (`RATE_LIMITED`). */
+  readonly maxMessagesPerSecond: number;
+}
+
 /**
  * Listens to a WebSocket from the moment the broker accepts it, so nothing the browser sends while
- * the broker checks the token and handshakes with guacd is lost (held up to a bound).
+ * the broker checks the token and handshakes with guacd is lost: early messages are held as bytes
+ * within the tunnel's budget, and a browser that sends more (or too fast) is closed, never
+ * silently dropped.
  */
 export class SocketAdapter {
   readonly ws: WebSocketLike;
   readonly opened: Promise<boolean>;
   readonly closed: Promise<SocketClose>;
-  #onMessage: ((data: unknown) => void) | undefined;
-  #early: unknown[] = [];
+  /** When the last message arrived (`Date.now()`), for the idle timeout. */
+  lastMessageAt: number = Date.now();
+  /** The fault that closed (or will close) the tunnel, if the adapter found one. */
+  fault: TunnelError | undefined;
+  readonly #limits: SocketLimits;
+  readonly #encoder = new TextEncoder();
+  #onMessage: ((bytes: Uint8Array) => void) | undefined;
+  #onFault: ((error: TunnelError) => void) | undefined;
+  #early: Uint8Array[] = [];
+  #earlyBytes = 0;
   #isClosed = false;
+  #windowStart = 0;
+  #windowCount = 0;
 
-  constructor(ws: WebSocketLike) {
+  constructor(ws: WebSocketLike, limits: SocketLimits) {
     this.ws = ws;
+    this.#limits = limits;
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (event) => {
         this.#isClosed = true;
+        this.#early = [];
         resolve({ code: event.code ?? 1005, reason: event.reason ?? "" });
       });
     });
@@ -38,10 +61,7 @@ export class SocketAdapter {
               new Promise<boolean>((resolve) => ws.addEventListener("open", () => resolve(true))),
               this.closed.then(() => false),
             ]);
-    ws.addEventListener("message", (event) => {
-      if (this.#onMessage !== undefined) this.#onMessage(event.data);
-      else if (this.#early.length < 64) this.#early.push(event.data);
-    });
+    ws.addEventListener("message", (event) => this.#receive(event.data));
     // An `error` event is always followed by `close`; listening keeps runtimes from reporting it
     // as unhandled.
     ws.addEventListener("error", () => {});
@@ -51,10 +71,16 @@ export class SocketAdapter {
     return !this.#isClosed && this.ws.readyState === OPEN;
   }
 
-  /** Starts delivering messages (first those that arrived early). */
-  listen(onMessage: (data: unknown) => void): void {
+  /** Starts delivering messages as bytes (first those that arrived early), and faults. */
+  listen(onMessage: (bytes: Uint8Array) => void, onFault: (error: TunnelError) => void): void {
+    this.#onFault = onFault;
+    if (this.fault !== undefined) return onFault(this.fault);
+    for (const bytes of this.#early.splice(0)) {
+      if (this.fault !== undefined) return;
+      onMessage(bytes);
+    }
+    this.#earlyBytes = 0;
     this.#onMessage = onMessage;
-    for (const data of this.#early.splice(0)) onMessage(data);
   }
 
   send(text: string): void {
@@ -83,5 +109,57 @@ export class SocketAdapter {
       wait = Math.min(wait * 2, 25);
     }
     return this.isOpen;
+  }
+
+  #receive(data: unknown): void {
+    if (this.fault !== undefined || this.#isClosed) return;
+    const now = Date.now();
+    this.lastMessageAt = now;
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount > this.#limits.maxMessagesPerSecond) {
+      return this.#fail(
+        new TunnelError(
+          "RATE_LIMITED",
+          `Cannot accept message: more than ${this.#limits.maxMessagesPerSecond} per second`,
+        ),
+      );
+    }
+    if (typeof data !== "string") {
+      return this.#fail(
+        new TunnelError(
+          "BAD_INSTRUCTION",
+          "Cannot accept message: the tunnel carries text messages only",
+          { status: 0x030f },
+        ),
+      );
+    }
+    if (data.length > this.#limits.budget) {
+      return this.#fail(
+        new TunnelError("OVERRUN", `Cannot accept message: over ${this.#limits.budget} bytes`),
+      );
+    }
+    const bytes = this.#encoder.encode(data);
+    if (this.#onMessage !== undefined) return this.#onMessage(bytes);
+    this.#earlyBytes += bytes.byteLength;
+    if (this.#earlyBytes > this.#limits.budget) {
+      return this.#fail(
+        new TunnelError(
+          "OVERRUN",
+          `Cannot accept message: more than ${this.#limits.budget} bytes arrived before guacd was ready`,
+        ),
+      );
+    }
+    this.#early.push(bytes);
+  }
+
+  #fail(error: TunnelError): void {
+    this.fault = error;
+    this.#early = [];
+    if (this.#onFault !== undefined) return this.#onFault(error);
+    // Before the bridge listens: close now, which also aborts the guacd handshake.
+    this.close(error.closeCode, error.closeReason);
   }
 }

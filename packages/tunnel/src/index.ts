@@ -1,4 +1,4 @@
-export type { BridgeOptions, BridgeResult, GuacdByteDuplex } from "./bridge.ts";
+export type { BridgeOptions, BridgeResult } from "./bridge.ts";
 export { bridgeTunnel } from "./bridge.ts";
 export type { AcceptTunnelOptions, TunnelEvent, TunnelInfo } from "./broker.ts";
 export { acceptTunnel } from "./broker.ts";
@@ -8,20 +8,14 @@ export { TunnelError } from "./errors.ts";
 export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
 export { SessionRecorderStream } from "./recorder.ts";
+export type { ReplayGuardOptions } from "./replay-guard.ts";
+export { ReplayGuard } from "./replay-guard.ts";
+export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
+export { MemoryReplayStore } from "./memory-replay-store.ts";
+export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
-export { applyBrowserSettings, BROWSER_SETTINGS } from "./settings.ts";
-export type {
-  OpenedToken,
-  OpenTokenOptions,
-  ReplayGuardOptions,
-  SealTokenOptions,
-} from "./token.ts";
-export {
-  generateTokenSecret,
-  importTokenKey,
-  openToken,
-  ReplayGuard,
-  sealToken,
-} from "./token.ts";
+export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
+export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";
+export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./token.ts";
 export type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 export { GUACAMOLE_SUBPROTOCOL } from "./websocket.ts";
