@@ -74,7 +74,10 @@ export class SocketAdapter {
   /** Starts delivering messages as bytes (first those that arrived early), and faults. */
   listen(onMessage: (bytes: Uint8Array) => void, onFault: (error: TunnelError) => void): void {
     this.#onFault = onFault;
-    if (this.fault !== undefined) return onFault(this.fault);
+    if (this.fault !== undefined) {
+      onFault(this.fault);
+      return;
+    }
     for (const bytes of this.#early.splice(0)) {
       if (this.fault !== undefined) return;
       onMessage(bytes);
@@ -120,37 +123,44 @@ export class SocketAdapter {
       this.#windowCount = 0;
     }
     if (++this.#windowCount > this.#limits.maxMessagesPerSecond) {
-      return this.#fail(
+      this.#fail(
         new TunnelError(
           "RATE_LIMITED",
           `Cannot accept message: more than ${this.#limits.maxMessagesPerSecond} per second`,
         ),
       );
+      return;
     }
     if (typeof data !== "string") {
-      return this.#fail(
+      this.#fail(
         new TunnelError(
           "BAD_INSTRUCTION",
           "Cannot accept message: the tunnel carries text messages only",
           { status: 0x030f },
         ),
       );
+      return;
     }
     if (data.length > this.#limits.budget) {
-      return this.#fail(
+      this.#fail(
         new TunnelError("OVERRUN", `Cannot accept message: over ${this.#limits.budget} bytes`),
       );
+      return;
     }
     const bytes = this.#encoder.encode(data);
-    if (this.#onMessage !== undefined) return this.#onMessage(bytes);
+    if (this.#onMessage !== undefined) {
+      this.#onMessage(bytes);
+      return;
+    }
     this.#earlyBytes += bytes.byteLength;
     if (this.#earlyBytes > this.#limits.budget) {
-      return this.#fail(
+      this.#fail(
         new TunnelError(
           "OVERRUN",
           `Cannot accept message: more than ${this.#limits.budget} bytes arrived before guacd was ready`,
         ),
       );
+      return;
     }
     this.#early.push(bytes);
   }
@@ -158,7 +168,10 @@ export class SocketAdapter {
   #fail(error: TunnelError): void {
     this.fault = error;
     this.#early = [];
-    if (this.#onFault !== undefined) return this.#onFault(error);
+    if (this.#onFault !== undefined) {
+      this.#onFault(error);
+      return;
+    }
     // Before the bridge listens: close now, which also aborts the guacd handshake.
     this.close(error.closeCode, error.closeReason);
   }

@@ -167,7 +167,8 @@ const CONNECTION_ID = /^\$[A-Za-z0-9-]{1,64}$/;
 const PARAMETER = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const MAX_PARAMETERS = 256;
 const MAX_PARAMETER_CHARS = 65536;
-const NAME = /^[^\u0000-\u001f\u007f]{0,256}$/;
+// No control characters: the name reaches guacd's logs.
+const NAME = /^[^\p{Cc}]{0,256}$/u;
 
 /**
  * Checks connection settings of unknown origin (a token's body, a `GUACD_CONNECTION` JSON)
