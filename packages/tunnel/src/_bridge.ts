@@ -16,6 +16,13 @@ const SUCCESS = 0x0000;
 const UPSTREAM_ERROR = 0x0203;
 const SERVER_ERROR = 0x0200;
 const SETTLE_GRACE = 250;
+// A browser closed for these is not read any further (see SocketAdapter.closeAbruptly).
+const BROWSER_FAULTS: ReadonlySet<string> = new Set([
+  "BAD_INSTRUCTION",
+  "OVERRUN",
+  "TOO_MANY_INSTRUCTIONS",
+  "RATE_LIMITED",
+]);
 
 /** The defaults of the bridge's bounds, shared with the broker (which builds the socket adapter). */
 export const BRIDGE_DEFAULTS: {
@@ -27,8 +34,8 @@ export const BRIDGE_DEFAULTS: {
 } = {
   highWaterMark: 1 << 20,
   maxInputBytes: 1 << 20,
-  maxInstructionsPerMessage: 1024,
-  maxMessagesPerSecond: 1000,
+  maxInstructionsPerMessage: 256,
+  maxMessagesPerSecond: 5000,
   idleTimeout: 20_000,
 };
 
@@ -232,10 +239,14 @@ export class Bridge {
     if (this.#socket.isOpen) {
       closeCode = initiator === "aborted" ? 1001 : closeCodeFor(status);
       const failure = this.#failure;
-      this.#socket.close(
-        closeCode,
-        failure instanceof TunnelError ? failure.closeReason : String(status),
-      );
+      if (failure instanceof TunnelError && BROWSER_FAULTS.has(failure.code)) {
+        this.#socket.closeAbruptly(closeCode, failure.closeReason);
+      } else {
+        this.#socket.close(
+          closeCode,
+          failure instanceof TunnelError ? failure.closeReason : String(status),
+        );
+      }
     } else {
       closeCode = (await this.#socket.closed).code;
     }

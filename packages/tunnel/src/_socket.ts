@@ -28,6 +28,9 @@ export class SocketAdapter {
   readonly ws: WebSocketLike;
   readonly opened: Promise<boolean>;
   readonly closed: Promise<SocketClose>;
+  /** Resolves when the socket closed or the browser broke a bound: nothing more will be read. */
+  readonly ended: Promise<void>;
+  #ended!: () => void;
   /** When the last message arrived (`Date.now()`), for the idle timeout. */
   lastMessageAt: number = Date.now();
   /** The fault that closed (or will close) the tunnel, if the adapter found one. */
@@ -45,10 +48,14 @@ export class SocketAdapter {
   constructor(ws: WebSocketLike, limits: SocketLimits) {
     this.ws = ws;
     this.#limits = limits;
+    this.ended = new Promise((resolve) => {
+      this.#ended = resolve;
+    });
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (event) => {
         this.#isClosed = true;
         this.#early = [];
+        this.#ended();
         resolve({ code: event.code ?? 1005, reason: event.reason ?? "" });
       });
     });
@@ -99,6 +106,24 @@ export class SocketAdapter {
       // rather than leave the socket open. The reason still carries the Guacamole status.
       this.ws.close(1000, reason);
     }
+  }
+
+  /**
+   * Closes a browser that broke a bound: the close frame goes out, then nothing more is read
+   * (`pause`), and the connection is dropped after `grace` ms if the browser has not finished
+   * the closing handshake by then (`terminate`), so the rest of a flood costs nothing.
+   */
+  closeAbruptly(code: number, reason: string, grace = 1000): void {
+    this.close(code, reason);
+    if (this.#isClosed) return;
+    this.ws.pause?.();
+    const ws = this.ws;
+    const timer = setTimeout(() => {
+      if (!this.#isClosed) ws.terminate?.();
+    }, grace);
+    // Node: the timer alone must not keep a process alive.
+    (timer as { unref?: () => void }).unref?.();
+    void this.closed.then(() => clearTimeout(timer));
   }
 
   /**
@@ -168,11 +193,12 @@ export class SocketAdapter {
   #fail(error: TunnelError): void {
     this.fault = error;
     this.#early = [];
+    this.#ended();
     if (this.#onFault !== undefined) {
       this.#onFault(error);
       return;
     }
     // Before the bridge listens: close now, which also aborts the guacd handshake.
-    this.close(error.closeCode, error.closeReason);
+    this.closeAbruptly(error.closeCode, error.closeReason);
   }
 }

@@ -61,14 +61,17 @@ export interface BridgeOptions {
   maxInputBytes?: number;
   /**
    * Most instructions in one browser message (guacamole-common-js sends one per message); past
-   * it the tunnel is closed with 1009 / CLIENT_OVERRUN (`TOO_MANY_INSTRUCTIONS`).
-   * @default {1024}
+   * it the tunnel is closed with 1009 / CLIENT_OVERRUN (`TOO_MANY_INSTRUCTIONS`). With
+   * `maxMessagesPerSecond`, it bounds the instructions a browser can push per second.
+   * @default {256}
    */
   maxInstructionsPerMessage?: number;
   /**
    * Most browser messages per second; past it the tunnel is closed with 1008 /
    * CLIENT_TOO_MANY (`RATE_LIMITED`). Counted from the socket's acceptance, handshake included.
-   * @default {1000}
+   * A browser echoes each `sync` and pings twice a second: a replay at full speed makes ~900
+   * syncs a second, hence the room.
+   * @default {5000}
    */
   maxMessagesPerSecond?: number;
   /**

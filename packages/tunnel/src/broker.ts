@@ -250,7 +250,7 @@ async function serveTunnel(
   let guacd: GuacdDuplex | undefined;
   const abort = new AbortController();
   // A browser that leaves during the handshake aborts it, so guacd is not left half-connected.
-  void socket.closed.then(() => abort.abort(new Error("The browser left")));
+  void socket.ended.then(() => abort.abort(new Error("The browser left or broke a bound")));
   try {
     try {
       guacd = await options.connect(settings);
