@@ -94,6 +94,7 @@ const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
  * ```
  */
 export class TunnelError extends Error {
+  /** Always `"TunnelError"`. */
   override readonly name = "TunnelError";
   /** Stable identifier of the fault. */
   readonly code: TunnelErrorCode;
@@ -102,6 +103,7 @@ export class TunnelError extends Error {
   /** The WebSocket close code the browser receives. */
   readonly closeCode: number;
 
+  /** A fault with its code; `status` overrides the code's usual status. */
   constructor(
     code: TunnelErrorCode,
     message: string,

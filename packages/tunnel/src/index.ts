@@ -1,3 +1,10 @@
+// The codec's types that this package's API names, so its documentation links resolve.
+export type {
+  GuacamoleLimits,
+  GuacdDuplex,
+  HandshakeOptions,
+  Instruction,
+} from "@guacstream/codec";
 export type { BridgeOptions, BridgeResult } from "./bridge.ts";
 export { bridgeTunnel } from "./bridge.ts";
 export type { AcceptTunnelOptions, TunnelEvent, TunnelInfo } from "./broker.ts";

@@ -48,6 +48,7 @@ export class MemoryReplayStore implements ReplayStore {
   readonly #times: number[] = [];
   readonly #max: number;
 
+  /** An empty store; throws `RangeError` unless `maxEntries` is a positive integer. */
   constructor(options: MemoryReplayStoreOptions = {}) {
     const max = options.maxEntries ?? 100_000;
     if (!Number.isInteger(max) || max < 1) {

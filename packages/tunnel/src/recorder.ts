@@ -33,6 +33,7 @@ export class SessionRecorderStream extends TransformStream<Uint8Array, Uint8Arra
   #closed = false;
   #bytes = 0;
 
+  /** A recorder writing to `sink` (locked until {@link SessionRecorderStream.close}). */
   constructor(sink: WritableStream<Uint8Array>) {
     const writer = sink.getWriter();
     let self!: SessionRecorderStream;

@@ -50,6 +50,7 @@ export interface ReplayGuardOptions {
 export class ReplayGuard {
   readonly #store: ReplayStore;
 
+  /** A guard over `options.store`, or a fresh in-memory store. */
   constructor(options: ReplayGuardOptions = {}) {
     this.#store =
       options.store ??
