@@ -94,7 +94,10 @@ async function flood(
           while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
             first ??= performance.now();
             ws.send(message);
-            if (performance.now() >= until) return ws.close();
+            if (performance.now() >= until) {
+              ws.close();
+              return;
+            }
           }
           if (ws.readyState === WebSocket.OPEN) setImmediate(pump);
         };
