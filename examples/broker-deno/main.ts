@@ -4,7 +4,10 @@
 // Run: `npx deno run -A examples/broker-deno/main.ts`, then open the printed URL.
 // Environment: PORT (8080), HOST (127.0.0.1), GUACD_HOST/GUACD_PORT (else the guacd simulator),
 // GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
-// RECORDING_DIR (record each session as a .guac file).
+// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too, each in
+// its own file), ALLOWED_HOSTS / ALLOWED_ORIGINS (comma-separated; default: the listening address
+// and the page's own origin).
+import { dirname, join, resolve } from "node:path";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-deno";
 import {
@@ -15,7 +18,9 @@ import {
   importTokenKey,
   ReplayGuard,
   type TunnelEvent,
+  type TunnelInfo,
 } from "@guacstream/tunnel";
+import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
 
 const env = Deno.env.toObject();
@@ -33,23 +38,33 @@ const demo = demoHandler({
   profiles: demoProfiles(env.GUACD_CONNECTION),
   readFile: (url) => Deno.readFile(url),
 });
-const recordingDir = env.RECORDING_DIR;
+const recordingDir = env.RECORDING_DIR === undefined ? undefined : resolve(env.RECORDING_DIR);
 if (recordingDir !== undefined) await Deno.mkdir(recordingDir, { recursive: true });
+const listenHost = env.HOST ?? "127.0.0.1";
+let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
 
 /**
- * A .guac file as a sink, written with `FsFile.write` directly: each write is on disk when it
- * resolves, so a recording of a live session can be read while the session goes on.
+ * One tunnel's .guac file as a sink, written with `FsFile.write` directly: each write is on disk
+ * when it resolves, so a recording of a live session can be read while the session goes on. The
+ * file is created exclusively (never truncated) inside the folder, opened asynchronously: a
+ * missing folder or a full disk ends that session (RECORDING_FAILED), never the process.
  */
-function recordingSink(path: string): WritableStream<Uint8Array> {
-  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+function recordingSink(dir: string, info: TunnelInfo): WritableStream<Uint8Array> | undefined {
+  if (!shouldRecord(info, env.RECORD_JOINS === "1")) return undefined;
+  const path = join(dir, recordingFileName(info));
+  if (dirname(resolve(path)) !== dir) throw new Error(`Cannot record outside ${dir}: ${path}`);
+  let file: Deno.FsFile | undefined;
   return new WritableStream({
+    async start() {
+      file = await Deno.open(path, { write: true, createNew: true });
+    },
     async write(chunk) {
       for (let offset = 0; offset < chunk.length; ) {
-        offset += await file.write(chunk.subarray(offset));
+        offset += await file!.write(chunk.subarray(offset));
       }
     },
-    close: () => file.close(),
-    abort: () => file.close(),
+    close: () => file?.close(),
+    abort: () => file?.close(),
   });
 }
 
@@ -57,23 +72,43 @@ function log(event: TunnelEvent): void {
   if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
   else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
   else if (event.type === "open") console.log(`tunnel open: ${event.info.connectionId}`);
-  else console.log(`tunnel closed: ${event.info.connectionId} (${event.result.closeCode})`);
+  else {
+    const { closeCode, error } = event.result;
+    const why = error === undefined ? "" : `: ${error.message}`;
+    console.log(`tunnel closed: ${event.info.connectionId} (${closeCode})${why}`);
+  }
+}
+
+function text(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain" } });
 }
 
 async function handle(request: Request): Promise<Response> {
+  try {
+    return await route(request);
+  } catch (error) {
+    console.error(`refused (http): ${String(error)}`);
+    return text(500, "Internal error\n");
+  }
+}
+
+async function route(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  const headers = { host: request.headers.get("host"), origin: request.headers.get("origin") };
   if (url.pathname === "/tunnel") {
     const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(/\s*,\s*/);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("WebSocket only\n", { status: 426 });
+      return text(426, "WebSocket only\n");
     }
+    const refusal = policy(headers, true);
+    if (refusal !== undefined) return text(refusal.status, refusal.text);
     if (!offered.includes(GUACAMOLE_SUBPROTOCOL)) {
-      return new Response("The guacamole subprotocol is required\n", { status: 400 });
+      return text(400, "The guacamole subprotocol is required\n");
     }
     const { socket, response } = Deno.upgradeWebSocket(request, {
       protocol: GUACAMOLE_SUBPROTOCOL,
     });
-    void acceptTunnel(socket, request.url, {
+    acceptTunnel(socket, url, {
       key,
       replay,
       allow: ALLOW,
@@ -81,20 +116,32 @@ async function handle(request: Request): Promise<Response> {
       onEvent: log,
       ...(recordingDir === undefined
         ? {}
-        : {
-            record: (info) => recordingSink(`${recordingDir}/${info.connectionId}.guac`),
-          }),
-    });
+        : { record: (info) => recordingSink(recordingDir, info) }),
+    }).catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`));
     return response;
   }
-  return (await demo(request)) ?? new Response("Not found\n", { status: 404 });
+  if (url.pathname === "/demo/token") {
+    const refusal = policy(headers, false);
+    if (refusal !== undefined) return text(refusal.status, refusal.text);
+  }
+  return (await demo(request)) ?? text(404, "Not found\n");
 }
 
 const server = Deno.serve(
   {
-    hostname: env.HOST ?? "127.0.0.1",
+    hostname: listenHost,
     port: Number(env.PORT ?? 8080),
+    onError: (error) => {
+      console.error(`refused (http): ${String(error)}`);
+      return text(500, "Internal error\n");
+    },
     onListen: ({ hostname, port }) => {
+      policy = requestPolicy({
+        host: listenHost,
+        port,
+        hosts: env.ALLOWED_HOSTS?.split(","),
+        origins: env.ALLOWED_ORIGINS?.split(","),
+      });
       const where =
         simulator === undefined
           ? `guacd at ${guacd.hostname}:${guacd.port}`

@@ -1,7 +1,7 @@
 // The demo page's HTTP side, shared by the Node and Deno brokers: static files, the
 // guacamole-common-js build, and demo tokens. Web-standard Request → Response only; each broker
 // passes its runtime's file reader.
-import { type ConnectionSettings, sealToken } from "@guacstream/tunnel";
+import { type ConnectionSettings, parseConnectionSettings, sealToken } from "@guacstream/tunnel";
 
 /** Options of {@link demoHandler}. */
 export interface DemoHandlerOptions {
@@ -43,7 +43,10 @@ export function demoHandler(
     if (request.method !== "GET") return undefined;
     if (url.pathname === "/demo/token") {
       const profile = url.searchParams.get("profile") ?? "vnc";
-      const settings = options.profiles[profile];
+      // Own properties only: `__proto__`, `constructor` and the like name no profile.
+      const settings = Object.hasOwn(options.profiles, profile)
+        ? options.profiles[profile]
+        : undefined;
       if (settings === undefined) return new Response("Unknown profile\n", { status: 404 });
       const token = await sealToken(options.key, settings, {
         expiresIn: options.tokenTtl ?? 60_000,
@@ -62,10 +65,13 @@ export function demoHandler(
 /**
  * The demo connections: against the guacd simulator these pick its VNC and SSH recordings; against
  * a real guacd, `GUACD_CONNECTION` (JSON `ConnectionSettings`) names the one connection to offer.
+ * Throws `TunnelError` `TOKEN_SETTINGS` if that JSON does not fit the schema.
  */
 export function demoProfiles(connection: string | undefined): Record<string, ConnectionSettings> {
   if (connection !== undefined && connection !== "") {
-    return { vnc: JSON.parse(connection) as ConnectionSettings };
+    // Checked by the token schema now, so a mistake (`"readOnly": "true"`) stops the broker at
+    // start instead of failing every tunnel.
+    return { vnc: parseConnectionSettings(JSON.parse(connection)) };
   }
   return {
     vnc: { protocol: "vnc", parameters: { hostname: "desktop.sim", port: "5900" } },

@@ -3,9 +3,14 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import type { AddressInfo, Socket } from "node:net";
+import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
+import {
+  recordingFileName,
+  requestPolicy,
+  shouldRecord,
+} from "@guacstream/example-demo-page/policy";
 import { demoHandler, demoProfiles } from "@guacstream/example-demo-page/server";
 import {
   type RunningGuacdSimulator,
@@ -14,6 +19,7 @@ import {
 } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import {
+  type AcceptTunnelOptions,
   acceptTunnel,
   type BridgeResult,
   type BrowserSetting,
@@ -23,6 +29,7 @@ import {
   importTokenKey,
   ReplayGuard,
   type TunnelEvent,
+  type TunnelInfo,
 } from "@guacstream/tunnel";
 import { WebSocketServer } from "ws";
 
@@ -42,11 +49,30 @@ export interface NodeBrokerOptions {
   allow?: readonly BrowserSetting[];
   /** Serve `/demo/token` for these connections. @default {demoProfiles(undefined)} */
   profiles?: Record<string, ConnectionSettings>;
-  /** Record each session into `<dir>/<connection id>.guac`. */
+  /** Record each session into `<dir>/<connection id>-<tunnel uuid>.guac` (created, never overwritten). */
   recordingDir?: string;
+  /** Record joiners too, each into its own file. @default {false} */
+  recordJoins?: boolean;
+  /** `Host` headers answered (`name:port`, or `"*"`). @default {the listening address; loopback: localhost, 127.0.0.1, [::1]} */
+  hosts?: readonly string[];
+  /** `Origin`s allowed to open tunnels and fetch tokens. @default {the page's own origin} */
+  origins?: readonly string[];
+  /** Options passed to every tunnel (caps, timeouts). */
+  tunnel?: Partial<Pick<AcceptTunnelOptions, TunnelLimitName>>;
   /** Called at each step of each tunnel. */
   onEvent?: (event: TunnelEvent) => void;
+  /** Called with what went wrong in a request the broker refused (the client only sees a fixed text). */
+  onError?: (where: string, error: unknown) => void;
 }
+
+type TunnelLimitName =
+  | "maxInputBytes"
+  | "maxInstructionsPerMessage"
+  | "maxMessagesPerSecond"
+  | "idleTimeout"
+  | "handshakeTimeout"
+  | "maxTokenLifetime"
+  | "joinReadOnly";
 
 /** A running broker. */
 export interface NodeBroker {
@@ -84,12 +110,32 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
   });
   const results: BridgeResult[] = [];
   let active = 0;
-  if (options.recordingDir !== undefined) mkdirSync(options.recordingDir, { recursive: true });
+  const recordingDir =
+    options.recordingDir === undefined ? undefined : resolve(options.recordingDir);
+  if (recordingDir !== undefined) mkdirSync(recordingDir, { recursive: true });
+  const onError = options.onError ?? (() => {});
+  const host = options.host ?? "127.0.0.1";
+  let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
 
   const server = createServer((req, res) => void serve(req, res));
+  // A request that trickles its headers (slowloris) is cut, not held.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const response = await demo(new Request(new URL(req.url ?? "/", "http://broker")));
+      const url = requestUrl(req);
+      if (url === undefined) {
+        res.writeHead(400, { "content-type": "text/plain" }).end("Bad request\n");
+        return;
+      }
+      if (url.pathname === "/demo/token") {
+        const refusal = policy(headersOf(req), false);
+        if (refusal !== undefined) {
+          res.writeHead(refusal.status, { "content-type": "text/plain" }).end(refusal.text);
+          return;
+        }
+      }
+      const response = await demo(new Request(url, { method: req.method ?? "GET" }));
       if (response === undefined) {
         res.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
         return;
@@ -101,7 +147,9 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
       res.writeHead(response.status, headers);
       res.end(new Uint8Array(await response.arrayBuffer()));
     } catch (error) {
-      res.writeHead(500, { "content-type": "text/plain" }).end(`${String(error)}\n`);
+      onError("http", error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end("Internal error\n");
     }
   }
 
@@ -111,34 +159,45 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     handleProtocols: (offered) =>
       offered.has(GUACAMOLE_SUBPROTOCOL) ? GUACAMOLE_SUBPROTOCOL : false,
   });
-  server.on("upgrade", (req, socket, head) => {
-    const path = new URL(req.url ?? "/", "http://broker").pathname;
-    if (path !== "/tunnel") {
-      socket.destroy();
-      return;
+  wss.on("error", (error) => onError("websocket server", error));
+  server.on("clientError", (error, socket) => {
+    onError("http client", error);
+    socket.destroy();
+  });
+  server.on("upgrade", (req, socket: Socket, head) => {
+    socket.on("error", (error) => onError("upgrade socket", error));
+    try {
+      const url = requestUrl(req);
+      if (url === undefined || url.pathname !== "/tunnel")
+        return refuseUpgrade(socket, 404, "Not found\n");
+      const refusal = policy(headersOf(req), true);
+      if (refusal !== undefined) return refuseUpgrade(socket, refusal.status, refusal.text);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        active++;
+        ws.on("error", (error) => onError("websocket", error));
+        void acceptTunnel(ws, url, {
+          key,
+          replay,
+          allow: options.allow ?? DEFAULT_ALLOW,
+          connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }),
+          ...options.tunnel,
+          ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+          ...(recordingDir === undefined
+            ? {}
+            : {
+                record: (info) => recordingSink(recordingDir, info, options.recordJoins === true),
+              }),
+        })
+          .then((result) => void results.push(result))
+          .catch((error: unknown) => onError("tunnel", error))
+          .finally(() => {
+            active--;
+          });
+      });
+    } catch (error) {
+      onError("upgrade", error);
+      refuseUpgrade(socket, 400, "Bad request\n");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      active++;
-      void acceptTunnel(ws, req.url ?? "/", {
-        key,
-        replay,
-        allow: options.allow ?? DEFAULT_ALLOW,
-        connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }),
-        ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-        ...(options.recordingDir === undefined
-          ? {}
-          : {
-              record: (info) =>
-                Writable.toWeb(
-                  createWriteStream(join(options.recordingDir!, `${info.connectionId}.guac`)),
-                ) as WritableStream<Uint8Array>,
-            }),
-      })
-        .then((result) => void results.push(result))
-        .finally(() => {
-          active--;
-        });
-    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -146,7 +205,7 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? "127.0.0.1";
+  policy = requestPolicy({ host, port, hosts: options.hosts, origins: options.origins });
 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/`,
@@ -164,4 +223,42 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
       await simulator?.close();
     },
   };
+}
+
+/** The request's URL, or `undefined` if its target is not a path (`//`, `http://…`, garbage). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? "/";
+  if (!target.startsWith("/") || target.startsWith("//")) return undefined;
+  try {
+    return new URL(target, "http://broker");
+  } catch {
+    return undefined;
+  }
+}
+
+function headersOf(req: IncomingMessage): { host: string | null; origin: string | null } {
+  return { host: req.headers.host ?? null, origin: req.headers.origin ?? null };
+}
+
+function refuseUpgrade(socket: Socket, status: number, text: string): void {
+  const reason = status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
+}
+
+/**
+ * A new file for one tunnel's recording, or `undefined` (a joiner, unless `recordJoins`). Created
+ * exclusively (`wx`: an existing file is an error, never truncated) inside `dir` whatever guacd
+ * named its connection; an I/O error ends that session (RECORDING_FAILED), not the process.
+ */
+function recordingSink(
+  dir: string,
+  info: TunnelInfo,
+  recordJoins: boolean,
+): WritableStream<Uint8Array> | undefined {
+  if (!shouldRecord(info, recordJoins)) return undefined;
+  const path = join(dir, recordingFileName(info));
+  if (dirname(resolve(path)) !== dir) throw new Error(`Cannot record outside ${dir}: ${path}`);
+  return Writable.toWeb(createWriteStream(path, { flags: "wx" })) as WritableStream<Uint8Array>;
 }

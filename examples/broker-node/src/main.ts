@@ -2,7 +2,9 @@
 // --conditions=@guacstream/source examples/broker-node/src/main.ts`), then open the printed URL.
 // Environment: PORT (8080), HOST (127.0.0.1), GUACD_HOST/GUACD_PORT (else the simulator),
 // GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
-// RECORDING_DIR (record each session as a .guac file).
+// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too, each in
+// its own file), ALLOWED_HOSTS / ALLOWED_ORIGINS (comma-separated; default: the listening address
+// and the page's own origin).
 import { demoProfiles } from "@guacstream/example-demo-page/server";
 import { startNodeBroker } from "./broker.ts";
 
@@ -15,12 +17,20 @@ const broker = await startNodeBroker({
     : { guacd: { host: env.GUACD_HOST, port: Number(env.GUACD_PORT ?? 4822) } }),
   ...(env.GUACSTREAM_TOKEN_SECRET === undefined ? {} : { secret: env.GUACSTREAM_TOKEN_SECRET }),
   ...(env.RECORDING_DIR === undefined ? {} : { recordingDir: env.RECORDING_DIR }),
+  recordJoins: env.RECORD_JOINS === "1",
+  ...(env.ALLOWED_HOSTS === undefined ? {} : { hosts: env.ALLOWED_HOSTS.split(",") }),
+  ...(env.ALLOWED_ORIGINS === undefined ? {} : { origins: env.ALLOWED_ORIGINS.split(",") }),
+  onError: (where, error) => console.error(`refused (${where}): ${String(error)}`),
   profiles: demoProfiles(env.GUACD_CONNECTION),
   onEvent: (event) => {
     if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
     else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
     else if (event.type === "open") console.log(`tunnel open: ${event.info.connectionId}`);
-    else console.log(`tunnel closed: ${event.info.connectionId} (${event.result.closeCode})`);
+    else {
+      const { closeCode, error } = event.result;
+      const why = error === undefined ? "" : `: ${error.message}`;
+      console.log(`tunnel closed: ${event.info.connectionId} (${closeCode})${why}`);
+    }
   },
 });
 const guacd =

@@ -17,6 +17,10 @@ export interface CountedGuacd {
   readonly port: number;
   /** TCP connections the brokers opened to guacd so far. */
   connections(): number;
+  /** guacd connections open now. */
+  open(): number;
+  /** guacd dies: every connection is reset (TCP RST). */
+  killAll(): void;
   close(): Promise<void>;
 }
 
@@ -35,9 +39,12 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
           : { recording: "ssh-text", end: "hold" },
   });
   let count = 0;
+  let open = 0;
   const sockets = new Set<Socket>();
   const proxy: Server = createServer((client) => {
     count++;
+    open++;
+    client.once("close", () => open--);
     const upstream = createConnection({ host: sim.host, port: sim.port });
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -58,6 +65,10 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
     host: "127.0.0.1",
     port,
     connections: () => count,
+    open: () => open,
+    killAll() {
+      for (const s of sockets) s.resetAndDestroy();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
@@ -74,9 +85,13 @@ export interface RunningBroker {
 }
 
 export const BROKERS: Record<"node" | "deno", readonly string[]> = {
+  // node itself (tsx as a loader, not its CLI, which would run the broker in a second process),
+  // so the pid is the broker's: its RSS is the broker's own.
   node: [
-    join(root, "node_modules", ".bin", "tsx"),
+    process.execPath,
     "--conditions=@guacstream/source",
+    "--import",
+    "tsx",
     "examples/broker-node/src/main.ts",
   ],
   deno: [join(root, "node_modules", ".bin", "deno"), "run", "-A", "examples/broker-deno/main.ts"],

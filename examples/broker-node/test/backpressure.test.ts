@@ -36,7 +36,9 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
       };
       const before = new Set(guacd.sim.simulator.sessions);
       let received = 0;
-      ws = new WebSocket(`${broker.url.replace("http", "ws")}tunnel?token=${token}`, "guacamole");
+      ws = new WebSocket(`${broker.url.replace("http", "ws")}tunnel?token=${token}`, "guacamole", {
+        origin: new URL(broker.url).origin, // as the page's browser sends it
+      });
       const socket = ws;
       socket.on("message", (data: Buffer) => {
         received += data.length;

@@ -215,8 +215,12 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
     const session = guacd.sim.simulator.sessions.find(
       (r) => r.protocol === "vnc" && r.end === undefined,
     );
-    const file = join(recordings, `${session!.connectionId}.guac`);
-    expect(await readdir(recordings)).toContain(`${session!.connectionId}.guac`);
+    // One file per tunnel (issue 10): `<connection id, path-safe>-<tunnel uuid>.guac`.
+    const prefix = `${session!.connectionId!.replace(/[^A-Za-z0-9-]/g, "")}-`;
+    const names = (await readdir(recordings)).filter((f) => f.startsWith(prefix));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/-[0-9a-f-]{36}\.guac$/);
+    const file = join(recordings, names[0]!);
     const bytes = await waitFor(
       async () => {
         const b = await readFile(file);

@@ -98,6 +98,7 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
       const ws = new WebSocket(
         `${url.replace("http", "ws")}tunnel?token=${encodeURIComponent(tokens[k]!)}&width=1280&height=800`,
         "guacamole",
+        { origin: new URL(url).origin }, // as the page's browser sends it
       );
       let first = true;
       ws.on("message", (data: Buffer) => {

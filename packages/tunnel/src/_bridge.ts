@@ -1,278 +1,276 @@
 import {
   encodeInstruction,
+  type GuacdDuplex,
   type Instruction,
-  InstructionDecoder,
+  InstructionDecoderStream,
   InstructionEncoderStream,
-  InstructionFrameStream,
 } from "@guacstream/codec";
+import { BrowserInput, decodeInternal } from "./_browser-input.ts";
+import { GuacdOutput } from "./_guacd-output.ts";
 import type { SocketAdapter } from "./_socket.ts";
-import type { BridgeOptions, BridgeResult, GuacdByteDuplex } from "./bridge.ts";
+import type { BridgeOptions, BridgeResult } from "./bridge.ts";
 import { closeCodeFor } from "./close.ts";
 import { TunnelError } from "./errors.ts";
 
-const PING = "ping";
 const SUCCESS = 0x0000;
 const UPSTREAM_ERROR = 0x0203;
 const SERVER_ERROR = 0x0200;
-const TAIL_BYTES = 65536;
+const SETTLE_GRACE = 250;
+// A browser closed for these is not read any further (see SocketAdapter.closeAbruptly).
+const BROWSER_FAULTS: ReadonlySet<string> = new Set([
+  "BAD_INSTRUCTION",
+  "OVERRUN",
+  "TOO_MANY_INSTRUCTIONS",
+  "RATE_LIMITED",
+]);
 
-/** The bridge over an adapter that may have been listening since the socket was accepted. */
-export async function runBridge(
-  socket: SocketAdapter,
-  guacd: GuacdByteDuplex,
-  options: BridgeOptions,
-): Promise<BridgeResult> {
-  const highWater = options.highWaterMark ?? 1 << 20;
-  const maxInput = options.maxInputBytes ?? 1 << 20;
-  const limits = options.limits ?? {};
-  const stop = new AbortController();
-  let initiator: BridgeResult["initiator"] | undefined;
-  let failure: Error | undefined;
-  let failureStatus = SERVER_ERROR;
-  let bytesToBrowser = 0;
-  let instructionsToGuacd = 0;
+/** The defaults of the bridge's bounds, shared with the broker (which builds the socket adapter). */
+export const BRIDGE_DEFAULTS: {
+  readonly highWaterMark: number;
+  readonly maxInputBytes: number;
+  readonly maxInstructionsPerMessage: number;
+  readonly maxMessagesPerSecond: number;
+  readonly idleTimeout: number;
+} = {
+  highWaterMark: 1 << 20,
+  maxInputBytes: 1 << 20,
+  maxInstructionsPerMessage: 256,
+  maxMessagesPerSecond: 5000,
+  idleTimeout: 20_000,
+};
 
-  // False once the way to guacd failed or closed: later browser input is dropped.
-  let inputOpen = true;
-  let inputFailure: Error | undefined;
-  const end = (who: BridgeResult["initiator"], error?: Error, status?: number): void => {
-    if (initiator !== undefined) return;
-    initiator = who;
-    failure = error;
-    if (status !== undefined) failureStatus = status;
-    stop.abort(error ?? new Error(`Tunnel ended by ${who}`));
-  };
+/** The byte budget of a tunnel's browser input (held before the handshake or queued after). */
+export function inputBudget(options: BridgeOptions): number {
+  return 2 * (options.maxInputBytes ?? BRIDGE_DEFAULTS.maxInputBytes);
+}
 
-  if (!(await socket.opened)) {
-    await Promise.allSettled([guacd.readable.cancel(), guacd.writable.abort()]);
-    const closed = await socket.closed;
-    return {
-      initiator: "browser",
-      status: SUCCESS,
-      closeCode: closed.code,
-      error: undefined,
-      bytesToBrowser,
-      instructionsToGuacd,
-    };
+type Initiator = BridgeResult["initiator"];
+
+/**
+ * One tunnel: the browser → guacd pipeline ({@link Bridge.#browserToGuacd}), the guacd → browser
+ * pipeline ({@link Bridge.#guacdToBrowser}), and the settle step that decides, once, who ended it
+ * and what the browser is told.
+ */
+export class Bridge {
+  readonly #socket: SocketAdapter;
+  readonly #guacd: GuacdDuplex;
+  readonly #options: BridgeOptions;
+  readonly #stop = new AbortController();
+  readonly #output = new GuacdOutput();
+  #input: BrowserInput | undefined;
+  #instructionsToGuacd = 0;
+  // The verdict, set once by #end.
+  #initiator: Initiator | undefined;
+  #failure: Error | undefined;
+  #status = SERVER_ERROR;
+  // Why writing to guacd failed, if it did: the browser's input is dropped from then on.
+  #inputFailure: Error | undefined;
+
+  constructor(socket: SocketAdapter, guacd: GuacdDuplex, options: BridgeOptions) {
+    this.#socket = socket;
+    this.#guacd = guacd;
+    this.#options = options;
   }
-  socket.send(encodeInstruction({ opcode: "", args: [options.uuid ?? crypto.randomUUID()] }));
 
-  // Browser → guacd: each message decoded with the codec's limits, internal instructions handled
-  // here, the rest queued (sized in characters) for the filters and the encoder.
-  let input!: ReadableStreamDefaultController<Instruction>;
-  let paused = false;
-  const inbound = new ReadableStream<Instruction>(
-    {
-      start: (c) => {
-        input = c;
-      },
-      pull: () => {
-        if (paused) {
-          paused = false;
-          socket.ws.resume?.();
+  async run(): Promise<BridgeResult> {
+    const socket = this.#socket;
+    if (!(await socket.opened)) {
+      await Promise.allSettled([this.#guacd.readable.cancel(), this.#guacd.writable.abort()]);
+      return this.#result("browser", SUCCESS, (await socket.closed).code, undefined);
+    }
+    socket.send(
+      encodeInstruction({ opcode: "", args: [this.#options.uuid ?? crypto.randomUUID()] }),
+    );
+    const inbound = this.#browserToGuacd();
+    const outbound = this.#guacdToBrowser();
+    const stopWatching = this.#watch();
+    if (!this.#stop.signal.aborted) {
+      await new Promise((resolve) => this.#stop.signal.addEventListener("abort", resolve));
+    }
+    stopWatching();
+    // A guacd that never takes a write would hold the inbound pipe's abort forever; guacd's side
+    // is cancelled by the outbound pipe, so the verdict waits for inbound a moment only.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      grace = setTimeout(resolve, SETTLE_GRACE);
+    });
+    await Promise.allSettled([outbound, Promise.race([inbound, graceOver])]);
+    clearTimeout(grace);
+    return this.#settle();
+  }
+
+  /** Browser → guacd: validated bytes, through the object filters only if there are any. */
+  #browserToGuacd(): Promise<void> {
+    const options = this.#options;
+    const limits = options.limits ?? {};
+    const socket = this.#socket;
+    const input = new BrowserInput({
+      limits,
+      pauseAt: options.maxInputBytes ?? BRIDGE_DEFAULTS.maxInputBytes,
+      budget: inputBudget(options),
+      maxInstructionsPerMessage:
+        options.maxInstructionsPerMessage ?? BRIDGE_DEFAULTS.maxInstructionsPerMessage,
+      readOnly: options.readOnly === true,
+      onInternal: (frame) => {
+        const internal = decodeInternal(frame);
+        if (internal?.args[0] === "ping" && internal.args.length === 2) {
+          socket.send(encodeInstruction({ opcode: "", args: internal.args }));
         }
       },
-    },
-    { highWaterMark: maxInput, size: instructionSize },
-  );
-  const batch: Instruction[] = [];
-  const decoder = new InstructionDecoder((instruction) => batch.push(instruction), { limits });
-  const encoder = new TextEncoder();
-  socket.listen((data) => {
-    if (initiator !== undefined) return;
-    if (typeof data !== "string") {
-      const error = new TunnelError(
-        "BAD_INSTRUCTION",
-        "Cannot accept message: the tunnel carries text messages only",
-        { status: 0x030f },
-      );
-      return end("error", error, error.status);
-    }
-    batch.length = 0;
-    try {
-      decoder.push(encoder.encode(data));
-      if (decoder.bufferedBytes !== 0) {
-        throw new TunnelError(
-          "BAD_INSTRUCTION",
-          "Cannot accept message: it ends inside an instruction",
-        );
-      }
-    } catch (cause) {
-      const error =
-        cause instanceof TunnelError
-          ? cause
-          : new TunnelError("BAD_INSTRUCTION", "Cannot accept message: it is not valid Guacamole", {
-              cause,
-            });
-      return end("error", error, error.status);
-    }
-    for (const instruction of batch) {
-      if (instruction.opcode === "") {
-        if (instruction.args[0] === PING && instruction.args.length === 2) {
-          socket.send(encodeInstruction(instruction));
+      pause: () => {
+        if (socket.ws.pause === undefined) return false;
+        socket.ws.pause();
+        return true;
+      },
+      resume: () => socket.ws.resume?.(),
+    });
+    this.#input = input;
+    socket.listen(
+      (bytes) => {
+        if (this.#initiator !== undefined) return;
+        try {
+          input.accept(bytes);
+        } catch (error) {
+          this.#end("error", error as TunnelError, (error as TunnelError).status);
         }
-        continue;
-      }
-      if (!inputOpen) continue;
-      try {
-        input.enqueue(instruction);
-      } catch {
-        inputOpen = false; // the way to guacd closed; its rejection settles the tunnel
-      }
-    }
-    if (!inputOpen) return;
-    const room = input.desiredSize ?? 0;
-    if (room <= 0 && socket.ws.pause !== undefined && !paused) {
-      paused = true;
-      socket.ws.pause();
-    } else if (room < -maxInput) {
-      const error = new TunnelError(
-        "OVERRUN",
-        `Cannot accept message: more than ${maxInput * 2} characters wait for guacd`,
-      );
-      end("error", error, error.status);
-    }
-  });
+      },
+      (error) => this.#end("error", error, error.status),
+    );
 
-  let toGuacd: ReadableStream<Instruction> = inbound;
-  for (const filter of options.fromBrowser ?? []) toGuacd = toGuacd.pipeThrough(filter);
-  const counted = new TransformStream<Instruction, Instruction>({
-    transform(instruction, controller) {
-      instructionsToGuacd++;
-      controller.enqueue(instruction);
-    },
-  });
-  const inboundDone = toGuacd
-    .pipeThrough(counted)
-    .pipeThrough(new InstructionEncoderStream({ limits }))
-    .pipeTo(guacd.writable, { signal: stop.signal })
-    .then(
-      () => end("browser"),
+    const filters = options.fromBrowser ?? [];
+    let toGuacd = input.readable;
+    if (filters.length > 0) {
+      let instructions: ReadableStream<Instruction> = toGuacd.pipeThrough(
+        new InstructionDecoderStream({ limits }),
+      );
+      for (const filter of filters) instructions = instructions.pipeThrough(filter);
+      const counted = new TransformStream<Instruction, Instruction>({
+        transform: (instruction, controller) => {
+          this.#instructionsToGuacd++;
+          controller.enqueue(instruction);
+        },
+      });
+      toGuacd = instructions
+        .pipeThrough(counted)
+        .pipeThrough(new InstructionEncoderStream({ limits }));
+    }
+    return toGuacd.pipeTo(this.#guacd.writable, { signal: this.#stop.signal }).then(
+      () => this.#end("browser"),
       (error: unknown) => {
         // A write that fails because guacd just closed (a late `sync` echo) is no verdict: the
         // browser's input is dropped from now on, and the tunnel ends when guacd's last bytes
         // (its `error` or `disconnect`) have reached the browser, with guacd's status.
-        if (initiator === undefined) {
-          inputFailure = asError(error);
-          inputOpen = false;
+        if (this.#initiator === undefined) {
+          this.#inputFailure = asError(error);
+          input.close();
         }
       },
     );
+  }
 
-  // guacd → browser: framed, the last chunks kept (by reference) to find guacd's final `error`.
-  const tail: Uint8Array[] = [];
-  let tailBytes = 0;
-  const keepTail = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      tail.push(chunk);
-      tailBytes += chunk.byteLength;
-      while (tail.length > 1 && tailBytes - tail[0]!.byteLength >= TAIL_BYTES) {
-        tailBytes -= tail.shift()!.byteLength;
+  /** guacd → browser: framed, recorded and filtered by the stages, sent with back-pressure. */
+  #guacdToBrowser(): Promise<void> {
+    const options = this.#options;
+    return this.#output
+      .pipe(this.#socket, this.#guacd.readable, options.fromGuacd ?? [], {
+        limits: options.limits ?? {},
+        highWaterMark: options.highWaterMark ?? BRIDGE_DEFAULTS.highWaterMark,
+        signal: this.#stop.signal,
+      })
+      .then(
+        () => this.#end("guacd"),
+        (error: unknown) => {
+          if (this.#initiator !== undefined) return;
+          // A stage's own fault (the recording failed) carries its status.
+          if (error instanceof TunnelError) return this.#end("error", error, error.status);
+          // A reset right after guacd said goodbye is still guacd ending the session.
+          if (this.#output.lastWord().ended) this.#end("guacd");
+          else this.#end("error", this.#inputFailure ?? asError(error), UPSTREAM_ERROR);
+        },
+      );
+  }
+
+  /** The signal, the browser's close and its silence end the tunnel; returns the unwatch. */
+  #watch(): () => void {
+    const signal = this.#options.signal;
+    const onAbort = (): void => this.#end("aborted");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    void this.#socket.closed.then(() => this.#end("browser"));
+    const idle = this.#options.idleTimeout ?? BRIDGE_DEFAULTS.idleTimeout;
+    const timer =
+      idle > 0
+        ? setInterval(
+            () => {
+              if (Date.now() - this.#socket.lastMessageAt <= idle) return;
+              const error = new TunnelError(
+                "IDLE_TIMEOUT",
+                `Cannot keep tunnel: the browser sent nothing for ${idle} ms`,
+              );
+              this.#end("error", error, error.status);
+            },
+            Math.max(10, Math.min(1000, idle / 4)),
+          )
+        : undefined;
+    return () => {
+      signal?.removeEventListener("abort", onAbort);
+      if (timer !== undefined) clearInterval(timer);
+    };
+  }
+
+  #end(who: Initiator, error?: Error, status?: number): void {
+    if (this.#initiator !== undefined) return;
+    this.#initiator = who;
+    this.#failure = error;
+    if (status !== undefined) this.#status = status;
+    this.#input?.close();
+    this.#stop.abort(error ?? new Error(`Tunnel ended by ${who}`));
+  }
+
+  /** Decides the status and close code once both pipelines have stopped, and closes the socket. */
+  async #settle(): Promise<BridgeResult> {
+    this.#input?.close();
+    const initiator = this.#initiator ?? "error";
+    let status: number;
+    if (initiator === "guacd") status = this.#output.lastWord().status;
+    else if (initiator === "error") status = this.#status;
+    else status = SUCCESS;
+    let closeCode: number;
+    if (this.#socket.isOpen) {
+      closeCode = initiator === "aborted" ? 1001 : closeCodeFor(status);
+      const failure = this.#failure;
+      if (failure instanceof TunnelError && BROWSER_FAULTS.has(failure.code)) {
+        this.#socket.closeAbruptly(closeCode, failure.closeReason);
+      } else {
+        this.#socket.close(
+          closeCode,
+          failure instanceof TunnelError ? failure.closeReason : String(status),
+        );
       }
-      controller.enqueue(chunk);
-    },
-  });
-  let fromGuacd = guacd.readable
-    .pipeThrough(new InstructionFrameStream({ coalesce: true, limits }))
-    .pipeThrough(keepTail);
-  for (const stage of options.fromGuacd ?? []) fromGuacd = fromGuacd.pipeThrough(stage);
-  const text = new TextDecoder();
-  const lowWater = highWater >> 1;
-  const sink = new WritableStream<Uint8Array>({
-    async write(chunk) {
-      if (!socket.isOpen) throw new Error("Cannot send to the browser: the WebSocket closed");
-      socket.send(text.decode(chunk));
-      bytesToBrowser += chunk.byteLength;
-      if (socket.ws.bufferedAmount > highWater && !(await socket.drained(lowWater))) {
-        throw new Error("Cannot send to the browser: the WebSocket closed");
-      }
-    },
-  });
-  const outboundDone = fromGuacd.pipeTo(sink, { signal: stop.signal }).then(
-    () => end("guacd"),
-    (error: unknown) => {
-      if (initiator !== undefined) return;
-      // A reset right after guacd said goodbye is still guacd ending the session.
-      if (guacdEnded(tail)) end("guacd");
-      else end("error", inputFailure ?? asError(error), UPSTREAM_ERROR);
-    },
-  );
-
-  const onAbort = (): void => end("aborted");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  const browserClosed = socket.closed.then((info) => {
-    end("browser");
-    return info;
-  });
-
-  if (!stop.signal.aborted) {
-    await new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
-  }
-  options.signal?.removeEventListener("abort", onAbort);
-  await Promise.allSettled([inboundDone, outboundDone]);
-  try {
-    input.close();
-  } catch {
-    // Already closed or errored by the pipe.
+    } else {
+      closeCode = (await this.#socket.closed).code;
+    }
+    return this.#result(initiator, status, closeCode, this.#failure);
   }
 
-  let status: number;
-  if (initiator === "guacd") status = guacdStatus(tail);
-  else if (initiator === "error") status = failureStatus;
-  else status = SUCCESS;
-  let closeCode: number;
-  if (socket.isOpen) {
-    closeCode = initiator === "aborted" ? 1001 : closeCodeFor(status);
-    const reason = failure instanceof TunnelError ? failure.closeReason : String(status);
-    socket.close(closeCode, reason);
-  } else {
-    closeCode = (await browserClosed).code;
+  #result(
+    initiator: Initiator,
+    status: number,
+    closeCode: number,
+    error: Error | undefined,
+  ): BridgeResult {
+    return {
+      initiator,
+      status,
+      closeCode,
+      error,
+      bytesToBrowser: this.#output.bytesToBrowser,
+      instructionsToGuacd:
+        (this.#options.fromBrowser ?? []).length > 0
+          ? this.#instructionsToGuacd
+          : (this.#input?.forwarded ?? 0),
+    };
   }
-  return {
-    initiator: initiator ?? "error",
-    status,
-    closeCode,
-    error: failure,
-    bytesToBrowser,
-    instructionsToGuacd,
-  };
-}
-
-/** The status of the last `error` instruction in guacd's final bytes, or SUCCESS. */
-function guacdStatus(tail: readonly Uint8Array[]): number {
-  return scanTail(tail).status;
-}
-
-/** Whether guacd's final bytes end the session (`disconnect` or `error`). */
-function guacdEnded(tail: readonly Uint8Array[]): boolean {
-  return scanTail(tail).ended;
-}
-
-function scanTail(tail: readonly Uint8Array[]): { status: number; ended: boolean } {
-  let status = SUCCESS;
-  let ended = false;
-  try {
-    const decoder = new InstructionDecoder((instruction) => {
-      if (instruction.opcode === "error") {
-        const code = Number.parseInt(instruction.args[1] ?? "", 10);
-        status = Number.isNaN(code) ? SERVER_ERROR : code;
-        ended = true;
-      } else if (instruction.opcode === "disconnect") {
-        ended = true;
-      }
-    });
-    for (const chunk of tail) decoder.push(chunk);
-  } catch {
-    // The tail holds whole instructions by construction; a filter that broke that is not fatal here.
-  }
-  return { status, ended };
-}
-
-function instructionSize(instruction: Instruction): number {
-  let size = instruction.opcode.length + 4;
-  for (const arg of instruction.args) size += arg.length + 4;
-  return size;
 }
 
 function asError(error: unknown): Error {

@@ -1,3 +1,4 @@
+import { TunnelError } from "./errors.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 const CONNECTING = 0;
@@ -9,23 +10,52 @@ export interface SocketClose {
   readonly reason: string;
 }
 
+/** The limits a {@link SocketAdapter} applies to every message, before and after the handshake. */
+export interface SocketLimits {
+  /** Bytes of messages held before the bridge listens (the tunnel's input budget). */
+  readonly budget: number;
+  /** Messages per second; past it the tunnel closes (`RATE_LIMITED`). */
+  readonly maxMessagesPerSecond: number;
+}
+
 /**
  * Listens to a WebSocket from the moment the broker accepts it, so nothing the browser sends while
- * the broker checks the token and handshakes with guacd is lost (held up to a bound).
+ * the broker checks the token and handshakes with guacd is lost: early messages are held as bytes
+ * within the tunnel's budget, and a browser that sends more (or too fast) is closed, never
+ * silently dropped.
  */
 export class SocketAdapter {
   readonly ws: WebSocketLike;
   readonly opened: Promise<boolean>;
   readonly closed: Promise<SocketClose>;
-  #onMessage: ((data: unknown) => void) | undefined;
-  #early: unknown[] = [];
+  /** Resolves when the socket closed or the browser broke a bound: nothing more will be read. */
+  readonly ended: Promise<void>;
+  #ended!: () => void;
+  /** When the last message arrived (`Date.now()`), for the idle timeout. */
+  lastMessageAt: number = Date.now();
+  /** The fault that closed (or will close) the tunnel, if the adapter found one. */
+  fault: TunnelError | undefined;
+  readonly #limits: SocketLimits;
+  readonly #encoder = new TextEncoder();
+  #onMessage: ((bytes: Uint8Array) => void) | undefined;
+  #onFault: ((error: TunnelError) => void) | undefined;
+  #early: Uint8Array[] = [];
+  #earlyBytes = 0;
   #isClosed = false;
+  #windowStart = 0;
+  #windowCount = 0;
 
-  constructor(ws: WebSocketLike) {
+  constructor(ws: WebSocketLike, limits: SocketLimits) {
     this.ws = ws;
+    this.#limits = limits;
+    this.ended = new Promise((resolve) => {
+      this.#ended = resolve;
+    });
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (event) => {
         this.#isClosed = true;
+        this.#early = [];
+        this.#ended();
         resolve({ code: event.code ?? 1005, reason: event.reason ?? "" });
       });
     });
@@ -38,10 +68,7 @@ export class SocketAdapter {
               new Promise<boolean>((resolve) => ws.addEventListener("open", () => resolve(true))),
               this.closed.then(() => false),
             ]);
-    ws.addEventListener("message", (event) => {
-      if (this.#onMessage !== undefined) this.#onMessage(event.data);
-      else if (this.#early.length < 64) this.#early.push(event.data);
-    });
+    ws.addEventListener("message", (event) => this.#receive(event.data));
     // An `error` event is always followed by `close`; listening keeps runtimes from reporting it
     // as unhandled.
     ws.addEventListener("error", () => {});
@@ -51,10 +78,19 @@ export class SocketAdapter {
     return !this.#isClosed && this.ws.readyState === OPEN;
   }
 
-  /** Starts delivering messages (first those that arrived early). */
-  listen(onMessage: (data: unknown) => void): void {
+  /** Starts delivering messages as bytes (first those that arrived early), and faults. */
+  listen(onMessage: (bytes: Uint8Array) => void, onFault: (error: TunnelError) => void): void {
+    this.#onFault = onFault;
+    if (this.fault !== undefined) {
+      onFault(this.fault);
+      return;
+    }
+    for (const bytes of this.#early.splice(0)) {
+      if (this.fault !== undefined) return;
+      onMessage(bytes);
+    }
+    this.#earlyBytes = 0;
     this.#onMessage = onMessage;
-    for (const data of this.#early.splice(0)) onMessage(data);
   }
 
   send(text: string): void {
@@ -73,6 +109,24 @@ export class SocketAdapter {
   }
 
   /**
+   * Closes a browser that broke a bound: the close frame goes out, then nothing more is read
+   * (`pause`), and the connection is dropped after `grace` ms if the browser has not finished
+   * the closing handshake by then (`terminate`), so the rest of a flood costs nothing.
+   */
+  closeAbruptly(code: number, reason: string, grace = 1000): void {
+    this.close(code, reason);
+    if (this.#isClosed) return;
+    this.ws.pause?.();
+    const ws = this.ws;
+    const timer = setTimeout(() => {
+      if (!this.#isClosed) ws.terminate?.();
+    }, grace);
+    // Node: the timer alone must not keep a process alive.
+    (timer as { unref?: () => void }).unref?.();
+    void this.closed.then(() => clearTimeout(timer));
+  }
+
+  /**
    * Resolves once the socket's send buffer is at most `lowWater` bytes; `false` if it closed first.
    * Polled: `bufferedAmount` is the one back-pressure signal every WebSocket API shares.
    */
@@ -83,5 +137,68 @@ export class SocketAdapter {
       wait = Math.min(wait * 2, 25);
     }
     return this.isOpen;
+  }
+
+  #receive(data: unknown): void {
+    if (this.fault !== undefined || this.#isClosed) return;
+    const now = Date.now();
+    this.lastMessageAt = now;
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (++this.#windowCount > this.#limits.maxMessagesPerSecond) {
+      this.#fail(
+        new TunnelError(
+          "RATE_LIMITED",
+          `Cannot accept message: more than ${this.#limits.maxMessagesPerSecond} per second`,
+        ),
+      );
+      return;
+    }
+    if (typeof data !== "string") {
+      this.#fail(
+        new TunnelError(
+          "BAD_INSTRUCTION",
+          "Cannot accept message: the tunnel carries text messages only",
+          { status: 0x030f },
+        ),
+      );
+      return;
+    }
+    if (data.length > this.#limits.budget) {
+      this.#fail(
+        new TunnelError("OVERRUN", `Cannot accept message: over ${this.#limits.budget} bytes`),
+      );
+      return;
+    }
+    const bytes = this.#encoder.encode(data);
+    if (this.#onMessage !== undefined) {
+      this.#onMessage(bytes);
+      return;
+    }
+    this.#earlyBytes += bytes.byteLength;
+    if (this.#earlyBytes > this.#limits.budget) {
+      this.#fail(
+        new TunnelError(
+          "OVERRUN",
+          `Cannot accept message: more than ${this.#limits.budget} bytes arrived before guacd was ready`,
+        ),
+      );
+      return;
+    }
+    this.#early.push(bytes);
+  }
+
+  #fail(error: TunnelError): void {
+    this.fault = error;
+    this.#early = [];
+    this.#ended();
+    if (this.#onFault !== undefined) {
+      this.#onFault(error);
+      return;
+    }
+    // Before the bridge listens: close now, which also aborts the guacd handshake.
+    this.closeAbruptly(error.closeCode, error.closeReason);
   }
 }

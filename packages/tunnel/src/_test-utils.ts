@@ -162,3 +162,91 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * A guacd stand-in in memory that answers the handshake (`args` for any `select`, then `ready`
+ * with `connectionId` once `connect` arrived and `readyGate` resolved), and collects every byte
+ * the broker sends after it.
+ */
+export function handshakeGuacd(
+  options: { connectionId?: string; readyGate?: Promise<void> } = {},
+): {
+  duplex: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
+  /** What arrived after `connect`, as text. */
+  afterConnect(): string;
+  push(text: string): void;
+  /** guacd's process dies: its socket errors. */
+  kill(): void;
+  /** Whether the broker closed (or aborted) its side. */
+  readonly closed: boolean;
+  /** When the broker closed it (`performance.now()`). */
+  readonly closedAt: number | undefined;
+} {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let text = "";
+  let connectAt = -1;
+  let closedAt: number | undefined;
+  const close = (): void => {
+    closedAt ??= performance.now();
+  };
+  const readable = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    cancel: close,
+  });
+  const writable = new WritableStream<Uint8Array>({
+    write(chunk) {
+      const before = text.length;
+      text += new TextDecoder().decode(chunk);
+      if (before === 0 && text.includes("6.select")) {
+        controller.enqueue(
+          encoder.encode("4.args,13.VERSION_1_5_0,8.hostname,4.port,9.read-only;"),
+        );
+      }
+      if (connectAt < 0 && text.includes("7.connect,")) {
+        connectAt = text.indexOf(";", text.indexOf("7.connect,")) + 1;
+        void (options.readyGate ?? Promise.resolve()).then(() => {
+          try {
+            const id = options.connectionId ?? "$0d3c5d2e-guacd";
+            controller.enqueue(encoder.encode(`5.ready,${[...id].length}.${id};`));
+          } catch {
+            // The broker gave up first.
+          }
+        });
+      }
+    },
+    close,
+    abort: close,
+  });
+  return {
+    duplex: { readable, writable },
+    afterConnect: () => (connectAt < 0 ? "" : text.slice(connectAt)),
+    push: (t) => controller.enqueue(encoder.encode(t)),
+    kill: () => controller.error(new Error("ECONNRESET")),
+    get closed() {
+      return closedAt !== undefined;
+    },
+    get closedAt() {
+      return closedAt;
+    },
+  };
+}
+
+/**
+ * Seals a token body as any issuer holding the key could (a program in another language, or a
+ * JSON file), skipping `sealToken`'s own schema check: what `openToken` must still refuse.
+ */
+export async function sealRawToken(key: CryptoKey, body: unknown): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const additionalData = new TextEncoder().encode("guacstream-tunnel-token-v1");
+  const plain = new TextEncoder().encode(JSON.stringify(body));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key, plain),
+  );
+  const all = concat([iv, sealed]);
+  let binary = "";
+  for (const byte of all) binary += String.fromCharCode(byte);
+  return `v1.${btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+}

@@ -1,25 +1,7 @@
-import type { GuacamoleLimits, Instruction } from "@guacstream/codec";
-import { runBridge } from "./_bridge.ts";
+import type { GuacamoleLimits, GuacdDuplex, Instruction } from "@guacstream/codec";
+import { BRIDGE_DEFAULTS, Bridge, inputBudget } from "./_bridge.ts";
 import { SocketAdapter } from "./_socket.ts";
 import type { WebSocketLike } from "./websocket.ts";
-
-/**
- * A guacd connection after the handshake: bytes both ways (e.g. `GuacamoleClient.detach()`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdByteDuplex } from "@guacstream/tunnel";
- *
- * const pipe = new TransformStream<Uint8Array, Uint8Array>();
- * const duplex: GuacdByteDuplex = { readable: pipe.readable, writable: pipe.writable };
- * assert.ok(duplex.readable instanceof ReadableStream);
- * ```
- */
-export interface GuacdByteDuplex {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-}
 
 /**
  * Options of {@link bridgeTunnel}.
@@ -45,7 +27,17 @@ export interface BridgeOptions {
    * @default {DEFAULT_LIMITS}
    */
   limits?: Partial<GuacamoleLimits>;
-  /** Filters for the browser → guacd direction, applied in order (e.g. {@link readOnlyFilter}). */
+  /**
+   * Let only {@link VIEWER_OPCODES} reach guacd, decided on each instruction's bytes (no
+   * decoding): the browser sees the session but cannot act in it.
+   * @default {false}
+   */
+  readOnly?: boolean;
+  /**
+   * Object filters for the browser → guacd direction, applied in order (e.g.
+   * {@link InstructionFilterStream}). Only with filters are the browser's instructions decoded
+   * into objects (and encoded again); without, its validated bytes go to guacd as they are.
+   */
   fromBrowser?: readonly TransformStream<Instruction, Instruction>[];
   /**
    * Stages for the guacd → browser direction, applied in order to chunks of whole instructions
@@ -61,10 +53,33 @@ export interface BridgeOptions {
   highWaterMark?: number;
   /**
    * Bytes of browser input held while guacd is slow. A socket with `pause()` is paused at this
-   * point; any other is closed with CLIENT_OVERRUN at twice this.
+   * point. Twice this is the tunnel's one input budget, at every phase: past it (messages held
+   * before guacd's `ready`, or queued for a slow guacd after), the tunnel is closed with 1009 /
+   * CLIENT_OVERRUN; input is never dropped silently. No single message may exceed it either.
    * @default {1048576}
    */
   maxInputBytes?: number;
+  /**
+   * Most instructions in one browser message (guacamole-common-js sends one per message); past
+   * it the tunnel is closed with 1009 / CLIENT_OVERRUN (`TOO_MANY_INSTRUCTIONS`). With
+   * `maxMessagesPerSecond`, it bounds the instructions a browser can push per second.
+   * @default {256}
+   */
+  maxInstructionsPerMessage?: number;
+  /**
+   * Most browser messages per second; past it the tunnel is closed with 1008 /
+   * CLIENT_TOO_MANY (`RATE_LIMITED`). Counted from the socket's acceptance, handshake included.
+   * A browser echoes each `sync` and pings twice a second: a replay at full speed makes ~900
+   * syncs a second, hence the room.
+   * @default {5000}
+   */
+  maxMessagesPerSecond?: number;
+  /**
+   * Milliseconds the browser may stay silent (guacamole-common-js pings every 500 ms) before the
+   * tunnel is closed with 1002 / CLIENT_TIMEOUT; `0` never.
+   * @default {20000}
+   */
+  idleTimeout?: number;
   /** Ends the tunnel: both sides are closed, the WebSocket with 1001 (going away). */
   signal?: AbortSignal;
 }
@@ -106,8 +121,11 @@ export interface BridgeResult {
  *   forwards an internal (empty-opcode) instruction to guacd;
  * - frames guacd's output with `InstructionFrameStream` (coalesced: one message per run of whole
  *   instructions, never one split across messages);
- * - decodes each browser message with the codec's limits and refuses one that is malformed, over
- *   limit, binary, or ends inside an instruction;
+ * - frames each browser message with the codec's scanner and limits, on its bytes, and refuses one
+ *   that is malformed, over limit, binary, or ends inside an instruction; the validated bytes go
+ *   to guacd as they are (decoded only for `fromBrowser` filters);
+ * - bounds the browser: instructions per message, messages per second, one byte budget for its
+ *   input at every phase, an idle timeout; over a bound, this tunnel closes with a clear code;
  * - back-pressure both ways: guacd is read only while the WebSocket's `bufferedAmount` is under
  *   `highWaterMark`, and the browser is paused (or cut off) while guacd is slow;
  * - ends both sides together, closing the WebSocket with the code guacamole-client uses for the
@@ -143,8 +161,12 @@ export interface BridgeResult {
  */
 export function bridgeTunnel(
   ws: WebSocketLike,
-  guacd: GuacdByteDuplex,
+  guacd: GuacdDuplex,
   options: BridgeOptions = {},
 ): Promise<BridgeResult> {
-  return runBridge(new SocketAdapter(ws), guacd, options);
+  const socket = new SocketAdapter(ws, {
+    budget: inputBudget(options),
+    maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
+  });
+  return new Bridge(socket, guacd, options).run();
 }

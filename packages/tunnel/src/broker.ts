@@ -3,17 +3,18 @@ import {
   GuacamoleClientError,
   type GuacamoleLimits,
   GuacamoleStatusError,
+  type GuacdDuplex,
   type Instruction,
 } from "@guacstream/codec";
-import { runBridge } from "./_bridge.ts";
+import { BRIDGE_DEFAULTS, Bridge, inputBudget } from "./_bridge.ts";
 import { SocketAdapter } from "./_socket.ts";
-import type { BridgeOptions, BridgeResult, GuacdByteDuplex } from "./bridge.ts";
+import type { BridgeOptions, BridgeResult } from "./bridge.ts";
 import { closeCodeFor } from "./close.ts";
 import { TunnelError } from "./errors.ts";
-import { readOnlyFilter } from "./filters.ts";
 import { SessionRecorderStream } from "./recorder.ts";
+import type { ReplayGuard } from "./replay-guard.ts";
 import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
-import { openToken, type ReplayGuard } from "./token.ts";
+import { openToken } from "./token.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 /**
@@ -54,7 +55,13 @@ export interface TunnelInfo {
  * ```
  */
 export type TunnelEvent =
-  | { readonly type: "refused"; readonly code: string; readonly closeCode: number }
+  | {
+      readonly type: "refused";
+      readonly code: string;
+      readonly closeCode: number;
+      /** The detail, for the server's logs only (the browser gets a fixed text). */
+      readonly error?: Error;
+    }
   | {
       readonly type: "failed";
       readonly status: number;
@@ -87,11 +94,26 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
    * Opens a byte connection to guacd (e.g. `connect` of `@guacstream/transport-node` or
    * `@guacstream/transport-deno`). Called only after the token is accepted.
    */
-  connect: (settings: ConnectionSettings) => Promise<GuacdByteDuplex>;
+  connect: (settings: ConnectionSettings) => Promise<GuacdDuplex>;
   /**
    * Refuses tokens seen before. Without one, a token works until it expires.
    */
   replay?: ReplayGuard;
+  /**
+   * Longest token lifetime accepted, in milliseconds (see `openToken`'s `maxLifetime`).
+   * @default {86400000}
+   */
+  maxTokenLifetime?: number;
+  /**
+   * Clock difference allowed between the token issuer and the broker, in milliseconds.
+   * @default {30000}
+   */
+  clockSkew?: number;
+  /**
+   * Make every join (`join` in the token) read-only, whatever the token says.
+   * @default {false}
+   */
+  joinReadOnly?: boolean;
   /**
    * The settings the browser may choose in the tunnel URL's query; any other is ignored.
    * @default {[]}
@@ -108,13 +130,15 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
    */
   limits?: Partial<GuacamoleLimits>;
   /**
-   * Extra browser → guacd filters chosen per tunnel, after the token is opened (e.g. by user).
-   * A token with `readOnly: true` always gets {@link readOnlyFilter} first.
+   * Extra browser → guacd object filters chosen per tunnel, after the token is opened (e.g. by
+   * user). Read-only is decided fail-closed before them, on bytes: a token gets full control only
+   * with `readOnly` absent or a real `false` (a token with any other value is refused).
    */
   filters?: (info: TunnelInfo) => readonly TransformStream<Instruction, Instruction>[];
   /**
    * Where to record the session (a `.guac` file); `undefined` records nothing. The sink is closed
-   * when the tunnel ends.
+   * when the tunnel ends. A callback that throws refuses the tunnel (1011), and a sink that
+   * fails ends the session (`RECORDING_FAILED`, 1011): a recording never fails silently.
    */
   record?: (info: TunnelInfo) => WritableStream<Uint8Array> | undefined;
   /** Called at each step of the tunnel's life. */
@@ -161,35 +185,72 @@ export async function acceptTunnel(
   url: string | URL,
   options: AcceptTunnelOptions,
 ): Promise<BridgeResult> {
-  const socket = new SocketAdapter(ws);
-  const emit = options.onEvent ?? (() => {});
-  const query = new URL(url, "ws://localhost").searchParams;
-  const uuid = crypto.randomUUID();
+  const socket = new SocketAdapter(ws, {
+    budget: inputBudget(options),
+    maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
+  });
+  const onEvent = options.onEvent;
+  const emit = (event: TunnelEvent): void => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // A logger's fault must not end the tunnel (nor the process).
+    }
+  };
+  try {
+    return await serveTunnel(socket, url, options, emit);
+  } catch (cause) {
+    // Not reached by design; if a callback or a bug throws, the browser gets a fixed text.
+    const error = new TunnelError("INTERNAL", "Cannot serve tunnel: the broker failed", { cause });
+    emit({ type: "refused", code: error.code, closeCode: error.closeCode, error });
+    return refuse(socket, error.status, error.closeReason, error);
+  }
+}
 
+async function serveTunnel(
+  socket: SocketAdapter,
+  url: string | URL,
+  options: AcceptTunnelOptions,
+  emit: (event: TunnelEvent) => void,
+): Promise<BridgeResult> {
+  const uuid = crypto.randomUUID();
   let settings: ConnectionSettings;
   let tokenId: string;
   try {
+    let query: URLSearchParams;
+    try {
+      query = new URL(url, "ws://localhost").searchParams;
+    } catch {
+      query = new URLSearchParams();
+    }
     const token = await openToken(options.key, query.get("token"), {
       ...(options.replay === undefined ? {} : { replay: options.replay }),
       ...(options.now === undefined ? {} : { now: options.now() }),
+      ...(options.maxTokenLifetime === undefined ? {} : { maxLifetime: options.maxTokenLifetime }),
+      ...(options.clockSkew === undefined ? {} : { clockSkew: options.clockSkew }),
     });
     tokenId = token.id;
     settings = applyBrowserSettings(token.settings, query, options.allow ?? []);
+    // Fail closed: only absence or a real false means control; a join may be forced to view.
+    const readOnly =
+      (settings.readOnly !== undefined && settings.readOnly !== false) ||
+      (settings.join !== undefined && options.joinReadOnly === true);
+    settings = { ...settings, ...(readOnly ? { readOnly: true } : {}) };
   } catch (cause) {
     const error =
       cause instanceof TunnelError
         ? cause
         : new TunnelError("TOKEN_MALFORMED", "Cannot open token", { cause });
-    emit({ type: "refused", code: error.code, closeCode: error.closeCode });
+    emit({ type: "refused", code: error.code, closeCode: error.closeCode, error });
     return refuse(socket, error.status, error.closeReason, error);
   }
 
-  let raw: GuacdByteDuplex;
+  let raw: GuacdDuplex;
   let connectionId: string;
-  let guacd: GuacdByteDuplex | undefined;
+  let guacd: GuacdDuplex | undefined;
   const abort = new AbortController();
   // A browser that leaves during the handshake aborts it, so guacd is not left half-connected.
-  void socket.closed.then(() => abort.abort(new Error("The browser left")));
+  void socket.ended.then(() => abort.abort(new Error("The browser left or broke a bound")));
   try {
     try {
       guacd = await options.connect(settings);
@@ -209,30 +270,40 @@ export async function acceptTunnel(
     connectionId = result.id;
     raw = client.detach();
   } catch (cause) {
-    const status = statusOfFailure(cause);
-    const error = cause instanceof Error ? cause : new Error(String(cause));
+    // The browser's own fault (too much input, too fast) closed it during the handshake.
+    const fault = socket.fault;
+    const status = fault?.status ?? statusOfFailure(cause);
+    const error = fault ?? (cause instanceof Error ? cause : new Error(String(cause)));
     emit({ type: "failed", status, closeCode: closeCodeFor(status), error });
     if (guacd !== undefined) await closeQuietly(guacd);
-    const reason = cause instanceof TunnelError ? cause.closeReason : String(status);
+    const reason = error instanceof TunnelError ? error.closeReason : String(status);
     return refuse(socket, status, reason, error);
   }
 
   const info: TunnelInfo = { uuid, tokenId, connectionId, settings };
-  const fromBrowser = [
-    ...(settings.readOnly === true ? [readOnlyFilter()] : []),
-    ...(options.fromBrowser ?? []),
-    ...(options.filters?.(info) ?? []),
-  ];
-  const sink = options.record?.(info);
-  const recorder = sink === undefined ? undefined : new SessionRecorderStream(sink);
+  let fromBrowser: TransformStream<Instruction, Instruction>[];
+  let recorder: SessionRecorderStream | undefined;
+  try {
+    fromBrowser = [...(options.fromBrowser ?? []), ...(options.filters?.(info) ?? [])];
+    const sink = options.record?.(info);
+    recorder = sink === undefined ? undefined : new SessionRecorderStream(sink);
+  } catch (cause) {
+    const error = new TunnelError("INTERNAL", "Cannot set up tunnel: a broker callback failed", {
+      cause,
+    });
+    emit({ type: "failed", status: error.status, closeCode: error.closeCode, error });
+    await closeQuietly(raw);
+    return refuse(socket, error.status, error.closeReason, error);
+  }
   const fromGuacd = [...(options.fromGuacd ?? []), ...(recorder === undefined ? [] : [recorder])];
   emit({ type: "open", info });
-  const result = await runBridge(socket, raw, {
+  const result = await new Bridge(socket, raw, {
     ...options,
     uuid,
+    readOnly: settings.readOnly === true || options.readOnly === true,
     fromBrowser,
     fromGuacd,
-  });
+  }).run();
   if (recorder !== undefined) await recorder.close().catch(() => {});
   emit({ type: "closed", info, result });
   return result;
@@ -292,6 +363,6 @@ function statusOfFailure(cause: unknown): number {
   return 0x0203;
 }
 
-async function closeQuietly(guacd: GuacdByteDuplex): Promise<void> {
+async function closeQuietly(guacd: GuacdDuplex): Promise<void> {
   await Promise.allSettled([guacd.readable.cancel(), guacd.writable.abort()]);
 }

@@ -7,9 +7,20 @@ import { closeCodeFor } from "./close.ts";
  * - `TOKEN_FORGED`: the token does not authenticate under the broker's key (forged or tampered).
  * - `TOKEN_EXPIRED`: the token's expiry has passed.
  * - `TOKEN_REPLAYED`: the token was already used once.
+ * - `TOKEN_SETTINGS`: the token's settings do not fit the schema (unknown name, wrong type, out
+ *   of range): refused rather than guessed at, as a string `"true"` for `readOnly` would be.
+ * - `TOKEN_LIFETIME`: the token lives longer than the broker's `maxTokenLifetime`, or was issued
+ *   in the future (past the clock-skew allowance).
+ * - `REPLAY_FULL`: the replay store is full of live token ids; new tokens wait until some expire.
+ * - `REPLAY_UNAVAILABLE`: the replay store failed to answer; the token is refused (fail closed).
  * - `BAD_SETTING`: a browser-chosen setting (size, dpi, …) is out of range or malformed.
  * - `BAD_INSTRUCTION`: the browser sent bytes that are not whole, valid Guacamole instructions.
- * - `OVERRUN`: the browser sent more than the broker buffers while guacd is slow.
+ * - `OVERRUN`: the browser sent more than its byte budget (before or after the handshake).
+ * - `TOO_MANY_INSTRUCTIONS`: one browser message held more instructions than allowed.
+ * - `RATE_LIMITED`: the browser sent more messages per second than allowed.
+ * - `IDLE_TIMEOUT`: the browser sent nothing (not even the tunnel's ping) for too long.
+ * - `RECORDING_FAILED`: writing the session recording failed; the session ends with it.
+ * - `INTERNAL`: the broker itself failed (a callback threw); details go to events only.
  * - `GUACD_UNREACHABLE`: the broker could not connect to guacd.
  * - `GUACD_FAILED`: the handshake with guacd or the guacd socket failed.
  *
@@ -28,9 +39,18 @@ export type TunnelErrorCode =
   | "TOKEN_FORGED"
   | "TOKEN_EXPIRED"
   | "TOKEN_REPLAYED"
+  | "TOKEN_SETTINGS"
+  | "TOKEN_LIFETIME"
+  | "REPLAY_FULL"
+  | "REPLAY_UNAVAILABLE"
   | "BAD_SETTING"
   | "BAD_INSTRUCTION"
   | "OVERRUN"
+  | "TOO_MANY_INSTRUCTIONS"
+  | "RATE_LIMITED"
+  | "IDLE_TIMEOUT"
+  | "RECORDING_FAILED"
+  | "INTERNAL"
   | "GUACD_UNREACHABLE"
   | "GUACD_FAILED";
 
@@ -41,9 +61,18 @@ const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
   TOKEN_FORGED: 0x0301,
   TOKEN_EXPIRED: 0x0301,
   TOKEN_REPLAYED: 0x0303,
+  TOKEN_SETTINGS: 0x0300,
+  TOKEN_LIFETIME: 0x0301,
+  REPLAY_FULL: 0x0201,
+  REPLAY_UNAVAILABLE: 0x0200,
   BAD_SETTING: 0x0300,
   BAD_INSTRUCTION: 0x0300,
   OVERRUN: 0x030d,
+  TOO_MANY_INSTRUCTIONS: 0x030d,
+  RATE_LIMITED: 0x031d,
+  IDLE_TIMEOUT: 0x0308,
+  RECORDING_FAILED: 0x0200,
+  INTERNAL: 0x0200,
   GUACD_UNREACHABLE: 0x0207,
   GUACD_FAILED: 0x0203,
 };
@@ -65,6 +94,7 @@ const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
  * ```
  */
 export class TunnelError extends Error {
+  /** Always `"TunnelError"`. */
   override readonly name = "TunnelError";
   /** Stable identifier of the fault. */
   readonly code: TunnelErrorCode;
@@ -73,6 +103,7 @@ export class TunnelError extends Error {
   /** The WebSocket close code the browser receives. */
   readonly closeCode: number;
 
+  /** A fault with its code; `status` overrides the code's usual status. */
   constructor(
     code: TunnelErrorCode,
     message: string,
@@ -96,9 +127,18 @@ const REASON: Readonly<Record<TunnelErrorCode, string>> = {
   TOKEN_FORGED: "Token invalid",
   TOKEN_EXPIRED: "Token expired",
   TOKEN_REPLAYED: "Token already used",
+  TOKEN_SETTINGS: "Token settings invalid",
+  TOKEN_LIFETIME: "Token lifetime refused",
+  REPLAY_FULL: "Server busy",
+  REPLAY_UNAVAILABLE: "Server error",
   BAD_SETTING: "Bad setting",
   BAD_INSTRUCTION: "Bad instruction",
   OVERRUN: "Too much input",
+  TOO_MANY_INSTRUCTIONS: "Too many instructions",
+  RATE_LIMITED: "Too many messages",
+  IDLE_TIMEOUT: "Browser timed out",
+  RECORDING_FAILED: "Recording failed",
+  INTERNAL: "Server error",
   GUACD_UNREACHABLE: "guacd unreachable",
   GUACD_FAILED: "guacd failed",
 };

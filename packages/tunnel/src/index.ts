@@ -1,4 +1,11 @@
-export type { BridgeOptions, BridgeResult, GuacdByteDuplex } from "./bridge.ts";
+// The codec's types that this package's API names, so its documentation links resolve.
+export type {
+  GuacamoleLimits,
+  GuacdDuplex,
+  HandshakeOptions,
+  Instruction,
+} from "@guacstream/codec";
+export type { BridgeOptions, BridgeResult } from "./bridge.ts";
 export { bridgeTunnel } from "./bridge.ts";
 export type { AcceptTunnelOptions, TunnelEvent, TunnelInfo } from "./broker.ts";
 export { acceptTunnel } from "./broker.ts";
@@ -7,21 +14,15 @@ export type { TunnelErrorCode } from "./errors.ts";
 export { TunnelError } from "./errors.ts";
 export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
+export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
+export { MemoryReplayStore } from "./memory-replay-store.ts";
 export { SessionRecorderStream } from "./recorder.ts";
+export type { ReplayGuardOptions } from "./replay-guard.ts";
+export { ReplayGuard } from "./replay-guard.ts";
+export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
-export { applyBrowserSettings, BROWSER_SETTINGS } from "./settings.ts";
-export type {
-  OpenedToken,
-  OpenTokenOptions,
-  ReplayGuardOptions,
-  SealTokenOptions,
-} from "./token.ts";
-export {
-  generateTokenSecret,
-  importTokenKey,
-  openToken,
-  ReplayGuard,
-  sealToken,
-} from "./token.ts";
+export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
+export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";
+export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./token.ts";
 export type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 export { GUACAMOLE_SUBPROTOCOL } from "./websocket.ts";

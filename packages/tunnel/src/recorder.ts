@@ -1,3 +1,5 @@
+import { TunnelError } from "./errors.ts";
+
 /**
  * A pass-through for guacd's output that also writes every chunk to `sink`: put it on the guacd →
  * browser side of a tunnel and the sink receives a `.guac` session recording, the same instruction
@@ -6,7 +8,8 @@
  * instructions only, even if the session breaks mid-instruction.
  *
  * The sink applies back-pressure: a slow disk slows the session rather than growing memory. A sink
- * error ends the session (a recording that must be complete should not silently stop). The sink
+ * error ends the session with {@link TunnelError} `RECORDING_FAILED` (a recording that must be
+ * complete should not silently stop; the bridge closes with 1011). The sink
  * is closed when the stream ends cleanly; call {@link SessionRecorderStream.close} after the
  * session in every case, to close it after a failure too.
  *
@@ -30,12 +33,19 @@ export class SessionRecorderStream extends TransformStream<Uint8Array, Uint8Arra
   #closed = false;
   #bytes = 0;
 
+  /** A recorder writing to `sink` (locked until {@link SessionRecorderStream.close}). */
   constructor(sink: WritableStream<Uint8Array>) {
     const writer = sink.getWriter();
     let self!: SessionRecorderStream;
     super({
       async transform(chunk, controller) {
-        await writer.write(chunk);
+        try {
+          await writer.write(chunk);
+        } catch (cause) {
+          throw new TunnelError("RECORDING_FAILED", "Cannot record: the recording sink failed", {
+            cause,
+          });
+        }
         self.#bytes += chunk.byteLength;
         controller.enqueue(chunk);
       },

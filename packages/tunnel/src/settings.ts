@@ -147,3 +147,111 @@ function badSetting(name: string, value: string): never {
     `Cannot accept setting ${name}: ${JSON.stringify(value.slice(0, 40))} is out of range or malformed`,
   );
 }
+
+const KNOWN = new Set([
+  "protocol",
+  "join",
+  "readOnly",
+  "parameters",
+  "width",
+  "height",
+  "dpi",
+  "audio",
+  "video",
+  "image",
+  "timezone",
+  "name",
+]);
+const PROTOCOL = /^[a-z][a-z0-9-]{0,31}$/;
+const CONNECTION_ID = /^\$[A-Za-z0-9-]{1,64}$/;
+const PARAMETER = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const MAX_PARAMETERS = 256;
+const MAX_PARAMETER_CHARS = 65536;
+// No control characters: the name reaches guacd's logs.
+const NAME = /^[^\p{Cc}]{0,256}$/u;
+
+/**
+ * Checks connection settings of unknown origin (a token's body, a `GUACD_CONNECTION` JSON)
+ * against the schema of {@link ConnectionSettings}: only known names, each of its type and in
+ * range (`readOnly` a real boolean, `join` a `$…` connection id, sizes integers in range,
+ * parameters named like guacd's and given as strings), one of `protocol` or `join`. Returns a
+ * fresh copy; throws {@link TunnelError} `TOKEN_SETTINGS` (status 768) for anything unexpected,
+ * so a value that might mean less access is refused rather than read as full access.
+ *
+ * @example A string "true" for readOnly is refused, not read as false
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConnectionSettings, TunnelError } from "@guacstream/tunnel";
+ *
+ * const ok = parseConnectionSettings({ protocol: "vnc", readOnly: true, parameters: { port: "5900" } });
+ * assert.equal(ok.readOnly, true);
+ * assert.throws(
+ *   () => parseConnectionSettings({ protocol: "vnc", readOnly: "true" }),
+ *   (e) => e instanceof TunnelError && e.code === "TOKEN_SETTINGS" && e.status === 768,
+ * );
+ * ```
+ */
+export function parseConnectionSettings(value: unknown): ConnectionSettings {
+  if (!isPlainObject(value)) invalid("settings", "is not an object");
+  for (const name of Object.keys(value)) if (!KNOWN.has(name)) invalid(name, "is not a setting");
+  const out: ConnectionSettings = {};
+  const v = value as Record<string, unknown>;
+  if (v.protocol !== undefined) out.protocol = match("protocol", v.protocol, PROTOCOL);
+  if (v.join !== undefined) out.join = match("join", v.join, CONNECTION_ID);
+  if ((out.protocol === undefined) === (out.join === undefined)) {
+    invalid("protocol", "must be given, or join instead (not both)");
+  }
+  if (v.readOnly !== undefined) {
+    if (typeof v.readOnly !== "boolean") invalid("readOnly", "is not a boolean");
+    out.readOnly = v.readOnly;
+  }
+  if (v.parameters !== undefined) out.parameters = parameters(v.parameters);
+  for (const name of ["width", "height", "dpi"] as const) {
+    const n = v[name];
+    if (n === undefined) continue;
+    const [min, max] = BOUNDS[name];
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      invalid(name, "is not an integer in range");
+    }
+    out[name] = n;
+  }
+  for (const name of ["audio", "video", "image"] as const) {
+    const list = v[name];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length > MAX_TYPES) invalid(name, "is not a mimetype list");
+    out[name] = list.map((type: unknown) => match(name, type, MIMETYPE));
+  }
+  if (v.timezone !== undefined) out.timezone = match("timezone", v.timezone, TIMEZONE);
+  if (v.name !== undefined) out.name = match("name", v.name, NAME);
+  return out;
+}
+
+function parameters(value: unknown): Record<string, string> {
+  if (!isPlainObject(value)) invalid("parameters", "is not an object");
+  const entries = Object.entries(value);
+  if (entries.length > MAX_PARAMETERS) invalid("parameters", "has too many names");
+  const out: Record<string, string> = {};
+  for (const [name, text] of entries) {
+    if (!PARAMETER.test(name)) invalid("parameters", "has a name guacd does not use");
+    if (typeof text !== "string" || text.length > MAX_PARAMETER_CHARS) {
+      invalid(`parameters.${name}`, "is not a string of reasonable length");
+    }
+    out[name] = text;
+  }
+  return out;
+}
+
+function match(name: string, value: unknown, pattern: RegExp): string {
+  if (typeof value !== "string" || !pattern.test(value)) invalid(name, "is malformed");
+  return value;
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function invalid(name: string, problem: string): never {
+  throw new TunnelError("TOKEN_SETTINGS", `Cannot accept token settings: ${name} ${problem}`);
+}

@@ -1,11 +1,14 @@
 import { fromBase64Url, toBase64Url } from "./_base64url.ts";
 import { TunnelError } from "./errors.ts";
-import type { ConnectionSettings } from "./settings.ts";
+import type { ReplayGuard } from "./replay-guard.ts";
+import { type ConnectionSettings, parseConnectionSettings } from "./settings.ts";
 
 const PREFIX = "v1.";
 const IV_BYTES = 12;
 // Binds the ciphertext to this format: a token sealed for another purpose with the same key fails.
 const AAD = new TextEncoder().encode("guacstream-tunnel-token-v1");
+const DAY = 86_400_000;
+const MAX_TOKEN_CHARS = 16384;
 
 /**
  * Makes a fresh random 256-bit token secret, base64url-encoded: what a broker and the app that
@@ -80,7 +83,8 @@ export interface SealTokenOptions {
 /**
  * Seals connection settings into an opaque token for the browser: AES-256-GCM (WebCrypto) over
  * `{ id, exp, settings }`, so the browser can neither read the host or credentials nor change
- * them. The format is `v1.` + base64url(12-byte IV ‖ ciphertext ‖ tag).
+ * them. The format is `v1.` + base64url(12-byte IV ‖ ciphertext ‖ tag). The settings are
+ * checked with {@link parseConnectionSettings} first (`TOKEN_SETTINGS`), as the broker will.
  *
  * @example
  * ```ts
@@ -101,9 +105,14 @@ export async function sealToken(
 ): Promise<string> {
   const now = options.now ?? Date.now();
   const expiresIn = options.expiresIn ?? 60_000;
-  if (!(expiresIn > 0)) throw new RangeError("Cannot seal token: expiresIn must be positive");
+  if (!(expiresIn > 0) || !Number.isSafeInteger(now + expiresIn)) {
+    throw new RangeError("Cannot seal token: expiresIn must be a positive number of milliseconds");
+  }
+  // The same schema openToken applies: a sealer's mistake fails here, not in the broker.
+  const checked = parseConnectionSettings(settings);
   const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const plain = new TextEncoder().encode(JSON.stringify({ id, exp: now + expiresIn, settings }));
+  const body = { id, iat: now, exp: now + expiresIn, settings: checked };
+  const plain = new TextEncoder().encode(JSON.stringify(body));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, plain),
@@ -144,8 +153,8 @@ export interface OpenedToken {
  * import assert from "node:assert/strict";
  * import { type OpenTokenOptions, ReplayGuard } from "@guacstream/tunnel";
  *
- * const options: OpenTokenOptions = { replay: new ReplayGuard() };
- * assert.equal(options.replay?.size, 0);
+ * const options: OpenTokenOptions = { replay: new ReplayGuard(), maxLifetime: 3_600_000 };
+ * assert.equal(await options.replay?.claim("id", 2000, 1000), "claimed");
  * ```
  */
 export interface OpenTokenOptions {
@@ -159,13 +168,28 @@ export interface OpenTokenOptions {
    * @default {Date.now()}
    */
   now?: number;
+  /**
+   * Longest lifetime a token may have, in milliseconds (from its issue time, or from now when it
+   * carries none): a token that claims to live longer is refused (`TOKEN_LIFETIME`), so a stolen
+   * long-lived token is not a standing credential.
+   * @default {86400000}
+   */
+  maxLifetime?: number;
+  /**
+   * Milliseconds of clock difference allowed between the issuer and the broker, on the expiry
+   * and on the issue time.
+   * @default {30000}
+   */
+  clockSkew?: number;
 }
 
 /**
  * Authenticates and decrypts a token made by {@link sealToken}, then checks its expiry and (with a
  * {@link ReplayGuard}) that it was not used before. Throws {@link TunnelError} with `code`
- * `TOKEN_MISSING`, `TOKEN_MALFORMED`, `TOKEN_FORGED` (wrong key, any flipped bit), `TOKEN_EXPIRED`
- * or `TOKEN_REPLAYED`, in that order of checks.
+ * `TOKEN_MISSING`, `TOKEN_MALFORMED` (also any non-canonical base64url spelling: one token has
+ * one spelling), `TOKEN_FORGED` (wrong key, any flipped bit), `TOKEN_EXPIRED`, `TOKEN_LIFETIME`,
+ * `TOKEN_SETTINGS` (see {@link parseConnectionSettings}), then `TOKEN_REPLAYED`, `REPLAY_FULL` or
+ * `REPLAY_UNAVAILABLE`, in that order of checks.
  *
  * @example A tampered token is refused
  * ```ts
@@ -186,8 +210,10 @@ export async function openToken(
   if (token === null || token === undefined || token === "") {
     throw new TunnelError("TOKEN_MISSING", "Cannot open token: none was given");
   }
-  const bytes = token.startsWith(PREFIX) ? fromBase64Url(token.slice(PREFIX.length)) : undefined;
-  if (bytes === undefined || bytes.length < IV_BYTES + 16 || token.length > 16384) {
+  const text = token.startsWith(PREFIX) ? token.slice(PREFIX.length) : "";
+  const bytes = token.length > MAX_TOKEN_CHARS ? undefined : fromBase64Url(text);
+  // One spelling per token: base64url's last character has unused low bits that atob ignores.
+  if (bytes === undefined || bytes.length < IV_BYTES + 16 || toBase64Url(bytes) !== text) {
     throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: it is not a v1 token");
   }
   let plain: ArrayBuffer;
@@ -204,97 +230,66 @@ export async function openToken(
   }
   const body = parseBody(new TextDecoder().decode(plain));
   const now = options.now ?? Date.now();
-  if (now >= body.expires) {
+  const skew = options.clockSkew ?? 30_000;
+  const maxLifetime = options.maxLifetime ?? DAY;
+  if (now >= body.expires + skew) {
     throw new TunnelError(
       "TOKEN_EXPIRED",
       `Cannot open token: it expired ${Math.round((now - body.expires) / 1000)} s ago`,
     );
   }
-  if (options.replay !== undefined && !options.replay.claim(body.id, body.expires, now)) {
-    throw new TunnelError("TOKEN_REPLAYED", "Cannot open token: it was already used");
+  const issued = body.issued ?? now;
+  if (issued > now + skew || body.expires - Math.min(issued, now) > maxLifetime + skew) {
+    throw new TunnelError(
+      "TOKEN_LIFETIME",
+      `Cannot open token: it lives ${body.expires - issued} ms from ${issued}, past the ${maxLifetime} ms allowed`,
+    );
   }
-  return body;
+  const settings = parseConnectionSettings(body.settings);
+  if (options.replay !== undefined) {
+    const claim = await options.replay.claim(body.id, body.expires + skew, now);
+    if (claim === "replayed") {
+      throw new TunnelError("TOKEN_REPLAYED", "Cannot open token: it was already used");
+    }
+    if (claim === "full") {
+      throw new TunnelError(
+        "REPLAY_FULL",
+        "Cannot open token: the replay store is full of live token ids",
+      );
+    }
+  }
+  return { id: body.id, expires: body.expires, settings };
 }
 
-function parseBody(text: string): OpenedToken {
-  // Authenticated, so written by a sealer holding the key; still checked so a bug there fails here.
-  const value: unknown = JSON.parse(text);
-  const body = value as { id?: unknown; exp?: unknown; settings?: unknown };
-  const settings = body.settings as ConnectionSettings | undefined;
+interface TokenBody {
+  readonly id: string;
+  readonly expires: number;
+  readonly issued: number | undefined;
+  readonly settings: unknown;
+}
+
+function parseBody(text: string): TokenBody {
+  // Authenticated, so written by a sealer holding the key; still checked, since that sealer may
+  // be another program (or language) with its own mistakes.
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const body = (typeof value === "object" && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
+  const { id, exp, iat } = body;
   if (
-    typeof body.id !== "string" ||
-    typeof body.exp !== "number" ||
-    typeof settings !== "object" ||
-    settings === null ||
-    (typeof settings.protocol !== "string" && typeof settings.join !== "string")
+    typeof id !== "string" ||
+    !/^[A-Za-z0-9_-]{16,64}$/.test(id) ||
+    typeof exp !== "number" ||
+    !Number.isSafeInteger(exp) ||
+    (iat !== undefined && (typeof iat !== "number" || !Number.isSafeInteger(iat)))
   ) {
     throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: its contents are incomplete");
   }
-  return { id: body.id, expires: body.exp, settings };
-}
-
-/**
- * Options of {@link ReplayGuard}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ReplayGuard } from "@guacstream/tunnel";
- *
- * const guard = new ReplayGuard({ maxEntries: 1 });
- * assert.equal(guard.claim("a", 2000, 1000), true);
- * assert.equal(guard.claim("b", 2000, 1000), false); // full until "a" expires
- * ```
- */
-export interface ReplayGuardOptions {
-  /**
-   * Most token IDs remembered at once; past it, new tokens are refused (as replays) until old ones
-   * expire, so memory stays bounded under a flood.
-   * @default {100000}
-   */
-  maxEntries?: number;
-}
-
-/**
- * Remembers the IDs of the tokens used until they expire, so each token opens one tunnel only.
- * In memory, for one broker process; several brokers behind a balancer need a shared store with
- * the same `claim` contract.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ReplayGuard } from "@guacstream/tunnel";
- *
- * const guard = new ReplayGuard();
- * assert.equal(guard.claim("a", 2000, 1000), true);
- * assert.equal(guard.claim("a", 2000, 1500), false);
- * assert.equal(guard.claim("a", 2000, 2500), true); // expired and forgotten; openToken refuses it anyway
- * ```
- */
-export class ReplayGuard {
-  readonly #seen = new Map<string, number>();
-  readonly #max: number;
-
-  constructor(options: ReplayGuardOptions = {}) {
-    this.#max = options.maxEntries ?? 100_000;
-  }
-
-  /** Records `id` as used until `expires`; `false` if it is already recorded (or the guard is full). */
-  claim(id: string, expires: number, now: number = Date.now()): boolean {
-    const until = this.#seen.get(id);
-    if (until !== undefined && until > now) return false;
-    if (this.#seen.size >= this.#max) this.#sweep(now);
-    if (this.#seen.size >= this.#max) return false;
-    this.#seen.set(id, expires);
-    return true;
-  }
-
-  /** How many token IDs are remembered. */
-  get size(): number {
-    return this.#seen.size;
-  }
-
-  #sweep(now: number): void {
-    for (const [id, until] of this.#seen) if (until <= now) this.#seen.delete(id);
-  }
+  return { id, expires: exp, issued: iat, settings: body.settings };
 }

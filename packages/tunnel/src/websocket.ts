@@ -54,6 +54,12 @@ export interface WebSocketLike {
   readonly pause?: (() => void) | undefined;
   /** Resumes reading from the browser (optional). */
   readonly resume?: (() => void) | undefined;
+  /**
+   * Drops the connection at once, without waiting for the closing handshake (optional; the `ws`
+   * package has it). A browser closed for flooding is paused after the close frame is sent and
+   * terminated a moment later, so the rest of its flood is never read.
+   */
+  readonly terminate?: (() => void) | undefined;
 }
 
 /**

@@ -1,0 +1,35 @@
+// The broker under measurement, in its own process: the Node example broker against the guacd
+// given in GUACD_HOST/GUACD_PORT, with an event-loop delay histogram the parent resets and reads
+// over IPC ("reset" / "report").
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { startNodeBroker } from "../src/broker.ts";
+
+const histogram = monitorEventLoopDelay({ resolution: 10 });
+histogram.enable();
+const broker = await startNodeBroker({
+  port: 0,
+  guacd: { host: process.env.GUACD_HOST ?? "127.0.0.1", port: Number(process.env.GUACD_PORT) },
+  profiles: {
+    // Replayed forever by the harness's simulator: an honest session that never runs dry.
+    vnc: { protocol: "vnc", parameters: { hostname: "loop.sim", port: "5900" } },
+    // The attacker's session: a short text session, then quiet, so the flood is all it costs.
+    ssh: { protocol: "ssh", parameters: { hostname: "shell.sim", port: "22" } },
+  },
+});
+process.on("message", (message) => {
+  if (message === "reset") {
+    histogram.reset();
+    process.send?.({ type: "reset" });
+  } else if (message === "report") {
+    process.send?.({
+      type: "report",
+      p50: histogram.percentile(50) / 1e6,
+      p99: histogram.percentile(99) / 1e6,
+      max: histogram.max / 1e6,
+      rss: process.memoryUsage.rss(),
+    });
+  } else if (message === "stop") {
+    void broker.close().then(() => process.exit(0));
+  }
+});
+process.send?.({ type: "ready", url: broker.url });
