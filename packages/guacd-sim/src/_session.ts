@@ -3,7 +3,9 @@
 // internal.
 
 import { concat, fromBase64, toBase64 } from "./_bytes.ts";
-import { WireError } from "./errors.ts";
+import { KeyEcho } from "./_key-echo.ts";
+import { SyncLag } from "./_sync-lag.ts";
+import { SimulatorError, WireError } from "./errors.ts";
 import type { Pace, SessionContext, SessionPlan } from "./plan.ts";
 import type { Recording } from "./recording.ts";
 import type { EndReason, SessionReport } from "./report.ts";
@@ -28,6 +30,8 @@ export interface SessionSettings {
   readonly batchBytes: number;
   readonly hold: boolean;
   readonly clipboardStream: string;
+  /** Frames stop while the client's oldest unconfirmed `sync` is older than this (ms). */
+  readonly throttleLagMs: number;
 }
 
 /** What a session asks of the simulator that serves it. */
@@ -92,6 +96,9 @@ export class Session {
   #ended: Promise<void>;
   #resolveEnded!: () => void;
   #failure: unknown;
+  #plan: SessionPlan | undefined;
+  readonly #lag = new SyncLag();
+  #keyEcho: KeyEcho | undefined;
 
   constructor(
     host: SessionHost,
@@ -126,6 +133,25 @@ export class Session {
     this.#host.ended(this);
     if (this.#failure !== undefined) throw this.#failure;
     return this.report;
+  }
+
+  /**
+   * Turns the connection away because the simulator is at its session cap: `reset` aborts the
+   * socket (the Node adapter sends a TCP reset), `close` closes it; nothing is sent either way.
+   */
+  refuse(how: "reset" | "close"): Promise<SessionReport> {
+    this.#closing = true;
+    this.report.end = { reason: "over-capacity", closedBy: "server", held: false };
+    const reason = new SimulatorError("over-capacity", "Cannot serve: at the session cap");
+    const writer = this.#writer;
+    const closed = how === "reset" ? writer.abort(reason) : writer.close();
+    return closed
+      .catch(() => {})
+      .then(() => this.#reader.cancel().catch(() => {}))
+      .then(() => {
+        this.#host.ended(this);
+        return this.report;
+      });
   }
 
   abort(): Promise<void> {
@@ -293,6 +319,8 @@ export class Session {
         : { protocol, joining: true, connectionId, params, ownerPlan: joined.plan };
     const plan = this.#host.resolve(ctx);
     report.plan = plan;
+    this.#plan = plan;
+    if (plan.echoKeys === true) this.#keyEcho = new KeyEcho();
     if (joined === undefined) connection.plan = plan;
     const recording =
       plan.recording === undefined ? undefined : this.#host.recording(plan.recording);
@@ -383,6 +411,11 @@ export class Session {
           if (wait > 0) await this.#sleep(wait);
           if (this.#closing) return;
         }
+        if (Number.isFinite(this.#o.throttleLagMs)) {
+          await flush();
+          await this.#whileLagging();
+          if (this.#closing) return;
+        }
         this.#noteSync(ts + offset);
         if (offset !== 0) {
           await flush();
@@ -399,9 +432,27 @@ export class Session {
     await flush();
   }
 
+  /** guacd's throttle: no new frame while the client is too far behind on `sync`. */
+  async #whileLagging(): Promise<void> {
+    let at = Date.now();
+    while (!this.#closing && this.#lag.lagMs(at) > this.#o.throttleLagMs) {
+      await this.#sleep(10);
+      const now = Date.now();
+      this.report.output.throttledMs += now - at;
+      at = now;
+    }
+  }
+
+  /** A timestamp for a frame made live (not replayed): after every one sent so far. */
+  #liveSyncTimestamp(now: number): number {
+    const max = this.#maxSentSync;
+    return Number.isFinite(max) ? Math.max(max + 1, max + (now - this.#lastSyncAt)) : now;
+  }
+
   #noteSync(ts: number): void {
     if (ts > this.#maxSentSync) this.#maxSentSync = ts;
     this.#lastSyncAt = Date.now();
+    if (Number.isFinite(this.#o.throttleLagMs)) this.#lag.sent(ts, this.#lastSyncAt);
     this.report.output.syncs++;
     this.report.output.lastSync = ts;
   }
@@ -442,6 +493,7 @@ export class Session {
         const ts = Number(args[0]);
         input.syncs++;
         input.lastSync = ts;
+        this.#lag.confirmed(ts);
         // guacd treats confirming a frame it never sent as fatal.
         // (guacd's own clock starts at connect, so an early small timestamp is not "ahead".)
         if (!(ts <= Math.max(this.#maxSentSync, 0))) {
@@ -457,6 +509,12 @@ export class Session {
         break;
       case "key":
         input.key.push(args);
+        if (this.#keyEcho !== undefined && args[1] === "1") {
+          const ts = this.#liveSyncTimestamp(Date.now());
+          this.#noteSync(ts);
+          this.report.output.keyEchoes++;
+          this.#send(this.#keyEcho.frame(ts));
+        }
         break;
       case "size":
         input.size.push(args);
@@ -515,8 +573,7 @@ export class Session {
     const every = this.#o.idleSyncIntervalMs;
     if (this.#idle && every > 0 && now - this.#lastIdleSync >= every) {
       this.#lastIdleSync = now;
-      const max = this.#maxSentSync;
-      const ts = Number.isFinite(max) ? Math.max(max + 1, max + (now - this.#lastSyncAt)) : now;
+      const ts = this.#liveSyncTimestamp(now);
       this.#noteSync(ts);
       this.#send(encodeInstruction("sync", String(ts), "0"));
     }

@@ -92,6 +92,19 @@ export interface GuacdSimulatorOptions {
   readonly afterHandshakeFailure?: "hold" | "close";
   /** Stream index of the `clipboard` streams the simulator sends. @default 63 */
   readonly clipboardStream?: number;
+  /**
+   * Like guacd throttling a slow client: the replay stops sending frames while the client's
+   * oldest unconfirmed `sync` is older than this many ms, and goes on once it catches up (a client
+   * that sends nothing at all is then cut by `syncTimeoutMs`). @default Infinity (no throttle)
+   */
+  readonly throttleLagMs?: number;
+  /**
+   * At most this many sessions at once; a connection beyond it is turned away at once, nothing
+   * sent (report reason `over-capacity`), as a guacd out of processes does. @default Infinity
+   */
+  readonly maxSessions?: number;
+  /** How a connection over `maxSessions` is turned away: a TCP reset, or a close. @default "reset" */
+  readonly overCapacity?: "reset" | "close";
 }
 
 /**
@@ -148,6 +161,8 @@ export class GuacdSimulator {
   readonly #argNames = new Map<string, readonly string[]>();
   readonly #reports: SessionReport[] = [];
   readonly #reportWaiters: (() => boolean)[] = [];
+  readonly #maxSessions: number;
+  readonly #overCapacity: "reset" | "close";
   #serial = 0;
 
   constructor(options: GuacdSimulatorOptions) {
@@ -167,7 +182,10 @@ export class GuacdSimulator {
       batchBytes: Math.max(1, positive("batchBytes", options.batchBytes, 65536)),
       hold: (options.afterHandshakeFailure ?? "hold") === "hold",
       clipboardStream: String(options.clipboardStream ?? 63),
+      throttleLagMs: atLeastZero("throttleLagMs", options.throttleLagMs ?? Infinity),
     };
+    this.#maxSessions = atLeastZero("maxSessions", options.maxSessions ?? Infinity);
+    this.#overCapacity = options.overCapacity ?? "reset";
     this.#host = {
       args: (protocol) =>
         Object.hasOwn(options.corpus.args, protocol) ? options.corpus.args[protocol] : undefined,
@@ -223,6 +241,10 @@ export class GuacdSimulator {
   serve(duplex: ByteDuplex, options: ServeOptions = {}): Promise<SessionReport> {
     const report = createReport(++this.#serial);
     const session = new Session(this.#host, this.#settings, duplex, report);
+    if (this.#live.size >= this.#maxSessions) {
+      this.#live.add(session);
+      return session.refuse(this.#overCapacity);
+    }
     this.#live.add(session);
     return session.run(options.signal);
   }
@@ -341,4 +363,11 @@ export class GuacdSimulator {
       if (this.#reportWaiters[k]!()) this.#reportWaiters.splice(k, 1);
     }
   }
+}
+
+function atLeastZero(name: string, value: number): number {
+  if (!(value >= 0)) {
+    throw new SimulatorError("bad-option", `Cannot create simulator: ${name} is ${value}`);
+  }
+  return value;
 }
