@@ -1,12 +1,13 @@
 /**
  * The capacity ramp: 1, 2, 4, 8 … sessions at once, up to `maxSessions`, each level held for a
- * while, stopping at the first sign of distress. The last level without distress is the measured
+ * while, stopping at the first sign of distress. A level adds sessions to the previous level's,
+ * one after another, so a handshake is timed against a guacd already carrying the others. The last level without distress is the measured
  * capacity. Distress, against the single-session level:
  * - any session refused with a status (`error` 776, 512, 519 …), reset, timed out, or ended by guacd;
  * - handshake p99 or time-to-first-frame p99 above 3x the single session's (handshakes: the p99 of
- *   the sequential handshakes before the ramp), and at least `FLOOR_MS` above it: sessions of a
- *   level open all at once and queue behind each other in both processes, so on loopback a 5 ms
- *   handshake would otherwise "triple" at 8 sessions with no distress at all;
+ *   the sequential handshakes before the ramp), and at least `FLOOR_MS` above it: on a busy 2-core
+ *   machine one 10 ms loopback handshake took 136 ms from scheduler stalls alone, while a guacd in
+ *   trouble answers in seconds;
  * - median frames per second per session below half the single session's (when that was at
  *   least 1 fps: an idle desktop sends too few frames to tell).
  */
@@ -36,8 +37,8 @@ export interface LevelFigures {
   readonly cpuMsPerMb: number;
   /**
    * Client process memory per open session, heap + external and RSS (KiB): with every session
-   * open minus just before they opened, after a full GC each time; NaN below `MEMORY_MIN_SESSIONS`
-   * sessions, where GC noise is larger than what is measured.
+   * open minus before the ramp opened any, after a full GC each time; NaN below
+   * `MEMORY_MIN_SESSIONS` sessions, where GC noise is larger than what is measured.
    */
   heapKibPerSession: number;
   rssKibPerSession: number;
@@ -130,65 +131,69 @@ export interface LevelOptions {
   readonly onBytes: (bytes: number) => void;
 }
 
-/** Opens `n` sessions at once, holds them, closes every one of them; what it measured. */
+/**
+ * Grows `open` to `n` sessions, opening the new ones one after another (so each handshake is
+ * timed against a guacd already carrying the others, not queued behind simultaneous ones), waits
+ * for their first frames, holds the level and measures it. Sessions stay open for the next level;
+ * the caller closes them.
+ */
 export async function runLevel(
   target: GuacdTarget,
+  open: GuacdSession[],
   n: number,
+  baselineMemory: { heap: number; rss: number },
   options: LevelOptions,
 ): Promise<LevelFigures> {
-  const before = memory();
-  const opening = await Promise.allSettled(
-    Array.from({ length: n }, () =>
-      GuacdSession.open(target, {
+  const troubles: SessionTrouble[] = [];
+  const fresh: GuacdSession[] = [];
+  while (open.length < n && !options.signal.aborted) {
+    try {
+      const session = await GuacdSession.open(target, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         onBytes: options.onBytes,
-      }),
-    ),
-  );
-  const sessions = opening.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-  const troubles: SessionTrouble[] = opening.flatMap((r) =>
-    r.status === "rejected" ? [troubleOf(r.reason)] : [],
-  );
-  let open: { heap: number; rss: number } | undefined;
-  let figures: LevelFigures | undefined;
-  try {
-    // Wait (a bounded time) for every first frame, then hold the level and count.
-    await Promise.all(sessions.map((s) => s.firstFrame(Math.min(options.holdMs, 10_000))));
-    open = memory();
-    const cpu = process.cpuUsage();
-    const start = sessions.map((s) => ({ frames: s.frames, bytes: s.bytes }));
-    const startedAt = performance.now();
-    await sleep(options.holdMs, options.signal);
-    const heldMs = performance.now() - startedAt;
-    const used = process.cpuUsage(cpu);
-    const perSession = sessions.map((s, k) => ({
-      fps: (s.frames - start[k]!.frames) / (heldMs / 1e3),
-      mbps: (s.bytes - start[k]!.bytes) / 1e6 / (heldMs / 1e3),
-    }));
-    const mb = perSession.reduce((sum, s) => sum + s.mbps, 0) * (heldMs / 1e3);
-    for (const s of sessions) if (s.trouble !== undefined) troubles.push(s.trouble);
-    figures = {
-      sessions: n,
-      opened: sessions.length,
-      troubles,
-      handshakeMs: percentiles(sessions.map((s) => s.handshakeMs)),
-      firstFrameMs: percentiles(sessions.flatMap((s) => s.firstFrameMs ?? [])),
-      fpsPerSession: median(perSession.map((s) => s.fps)),
-      mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
-      cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
-      heapKibPerSession: Number.NaN,
-      rssKibPerSession: Number.NaN,
-      heldMs,
-    };
-  } finally {
-    await Promise.all(sessions.map((s) => s.close()));
+      });
+      open.push(session);
+      fresh.push(session);
+    } catch (error) {
+      troubles.push(troubleOf(error));
+      // One refusal is enough to call the level: opening more would only add load.
+      break;
+    }
   }
-  if (open !== undefined && sessions.length >= MEMORY_MIN_SESSIONS) {
-    figures.heapKibPerSession = (open.heap - before.heap) / 1024 / sessions.length;
-    figures.rssKibPerSession = (open.rss - before.rss) / 1024 / sessions.length;
-  }
-  return figures;
+  await Promise.all(fresh.map((s) => s.firstFrame(Math.min(options.holdMs, 10_000))));
+  const memoryOpen = open.length >= MEMORY_MIN_SESSIONS ? memory() : undefined;
+  const cpu = process.cpuUsage();
+  const start = open.map((s) => ({ frames: s.frames, bytes: s.bytes }));
+  const startedAt = performance.now();
+  if (troubles.length === 0) await sleep(options.holdMs, options.signal);
+  const heldMs = performance.now() - startedAt;
+  const used = process.cpuUsage(cpu);
+  const perSession = open.map((s, k) => ({
+    fps: (s.frames - start[k]!.frames) / (heldMs / 1e3),
+    mbps: (s.bytes - start[k]!.bytes) / 1e6 / (heldMs / 1e3),
+  }));
+  const mb = perSession.reduce((sum, s) => sum + s.mbps, 0) * (heldMs / 1e3);
+  for (const s of open) if (s.trouble !== undefined) troubles.push(s.trouble);
+  return {
+    sessions: n,
+    opened: open.length,
+    troubles,
+    handshakeMs: percentiles(fresh.map((s) => s.handshakeMs)),
+    firstFrameMs: percentiles(fresh.flatMap((s) => s.firstFrameMs ?? [])),
+    fpsPerSession: median(perSession.map((s) => s.fps)),
+    mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
+    cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
+    heapKibPerSession:
+      memoryOpen === undefined
+        ? Number.NaN
+        : (memoryOpen.heap - baselineMemory.heap) / 1024 / open.length,
+    rssKibPerSession:
+      memoryOpen === undefined
+        ? Number.NaN
+        : (memoryOpen.rss - baselineMemory.rss) / 1024 / open.length,
+    heldMs,
+  };
 }
 
 /** Sleeps, cut short by `signal`. */
@@ -232,27 +237,33 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   const levels: LevelFigures[] = [];
   let capacity = 0;
   let stopReason = `reached --max-sessions ${options.maxSessions}`;
-  for (const n of rampLevels(options.maxSessions)) {
-    if (options.signal.aborted) {
-      stopReason = "interrupted";
-      break;
+  const open: GuacdSession[] = [];
+  const baselineMemory = memory();
+  try {
+    for (const n of rampLevels(options.maxSessions)) {
+      if (options.signal.aborted) {
+        stopReason = "interrupted";
+        break;
+      }
+      if (!options.timeLeftFor(n)) {
+        stopReason = `time budget: no time left for ${n} sessions`;
+        break;
+      }
+      options.onLevel?.(n);
+      const figures = await runLevel(target, open, n, baselineMemory, options);
+      levels.push(figures);
+      const why = options.signal.aborted
+        ? "interrupted"
+        : distress(figures, levels[0], options.handshakeBaselineMs ?? levels[0]!.handshakeMs.p99);
+      options.onLevel?.(n, figures, why);
+      if (why !== undefined) {
+        stopReason = `at ${n} session(s): ${why}`;
+        break;
+      }
+      capacity = n;
     }
-    if (!options.timeLeftFor(n)) {
-      stopReason = `time budget: no time left for ${n} sessions`;
-      break;
-    }
-    options.onLevel?.(n);
-    const figures = await runLevel(target, n, options);
-    levels.push(figures);
-    const why = options.signal.aborted
-      ? "interrupted"
-      : distress(figures, levels[0], options.handshakeBaselineMs ?? levels[0]!.handshakeMs.p99);
-    options.onLevel?.(n, figures, why);
-    if (why !== undefined) {
-      stopReason = `at ${n} session(s): ${why}`;
-      break;
-    }
-    capacity = n;
+  } finally {
+    await Promise.all(open.map((s) => s.close()));
   }
   return { levels, capacity, stopReason };
 }
