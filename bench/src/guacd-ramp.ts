@@ -169,11 +169,13 @@ export async function runLevel(
   if (troubles.length === 0) await sleep(options.holdMs, options.signal);
   const heldMs = performance.now() - startedAt;
   const used = process.cpuUsage(cpu);
+  // A level cut short by a refusal was not held: no rates for it.
+  const seconds = heldMs >= 100 ? heldMs / 1e3 : Number.NaN;
   const perSession = open.map((s, k) => ({
-    fps: (s.frames - start[k]!.frames) / (heldMs / 1e3),
-    mbps: (s.bytes - start[k]!.bytes) / 1e6 / (heldMs / 1e3),
+    fps: (s.frames - start[k]!.frames) / seconds,
+    mbps: (s.bytes - start[k]!.bytes) / 1e6 / seconds,
   }));
-  const mb = perSession.reduce((sum, s) => sum + s.mbps, 0) * (heldMs / 1e3);
+  const mb = perSession.reduce((sum, s) => sum + s.mbps, 0) * seconds;
   for (const s of open) if (s.trouble !== undefined) troubles.push(s.trouble);
   return {
     sessions: n,

@@ -11,6 +11,9 @@ import { type ConnectedGuacamoleClient, connectGuacamole } from "@guacstream/tra
 import type { GuacdTarget } from "./guacd-targets.ts";
 import { openSessions } from "./open-sessions.ts";
 
+/** How long `close()` waits for guacd to close after `disconnect`. */
+const CLOSE_WAIT_MS = 1000;
+
 /** Opcodes that draw nothing: a frame is "complete" at a `sync` after anything else. */
 const NOT_DRAWING = new Set([
   "sync",
@@ -138,9 +141,29 @@ export class GuacdSession {
     return at === undefined ? undefined : at - sent;
   }
 
-  /** Sends `disconnect`, closes the socket and waits for the reader. Never rejects. */
+  /**
+   * Sends `disconnect`, reads on until guacd closes (at most `CLOSE_WAIT_MS`), then closes the
+   * socket. Closing at once with unread bytes would make the kernel reset the connection, and a
+   * reset can discard the `disconnect` before guacd reads it. Never rejects.
+   */
   async close(): Promise<void> {
-    this.#closing = true;
+    if (!this.#closing) {
+      this.#closing = true;
+      const sent = await this.#client.sendInstruction(instruction("disconnect")).then(
+        () => true,
+        () => false,
+      );
+      if (sent) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          this.#reading,
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, CLOSE_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+    }
     await this.#client.close().catch(() => {});
     await this.#reading;
     this.#untrack();

@@ -78,7 +78,7 @@ describe("guacd-like mode", () => {
 
   it("echoes each key press in the SSH profile with a drawn cell and a sync", async () => {
     const sim = new GuacdSimulator({
-      corpus: tinyCorpus("4.sync,4.1000,1.0;"),
+      corpus: tinyCorpus("4.sync,4.1000,1.0;4.sync,4.1100,1.0;"),
       ...guacdLikeOptions(),
     });
     const { client } = start(sim, "ssh");

@@ -4,8 +4,8 @@ import type { GuacdSimulatorOptions } from "./simulator.ts";
 /**
  * The plans of the guacd-like mode: a desktop that makes frames at its own pace, not a firehose.
  * VNC, RDP, telnet and kubernetes replay `vnc-desktop` by its recorded timestamps, over and over;
- * SSH replays `ssh-text` by its timestamps, then holds and echoes every key press (a drawn cell
- * and a `sync`). Refused upstreams and the error scenarios of {@linkcode defaultResolveSession}
+ * SSH replays `ssh-text` by its timestamps, over and over (a terminal that keeps printing), and
+ * echoes every key press (a drawn cell and a `sync`). Refused upstreams and the error scenarios of {@linkcode defaultResolveSession}
  * stay as they are.
  *
  * @example
@@ -22,7 +22,7 @@ export function guacdLikeResolveSession(ctx: SessionContext): SessionPlan {
   if (ctx.joining || plan.error !== undefined) return plan;
   if (ctx.protocol === "ssh") {
     if (plan.recording !== "ssh-text") return plan;
-    return { recording: "ssh-text", pace: "realtime", end: "hold", echoKeys: true };
+    return { recording: "ssh-text", pace: "realtime", end: "loop", echoKeys: true };
   }
   if (plan.recording === "vnc-required") return { ...plan, pace: "realtime" };
   return { recording: "vnc-desktop", pace: "realtime", end: "loop" };
