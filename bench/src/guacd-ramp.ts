@@ -217,6 +217,7 @@ export interface RampResult {
   readonly levels: readonly LevelFigures[];
   /** The largest level without distress (0: not even one session was healthy). */
   readonly capacity: number;
+  /** "at N session(s): <distress>", or "because …" (the cap, the budget, an interrupt). */
   readonly stopReason: string;
 }
 
@@ -238,17 +239,17 @@ export interface RampOptions {
 export async function ramp(target: GuacdTarget, options: RampOptions): Promise<RampResult> {
   const levels: LevelFigures[] = [];
   let capacity = 0;
-  let stopReason = `reached --max-sessions ${options.maxSessions}`;
+  let stopReason = `because it reached --max-sessions ${options.maxSessions}`;
   const open: GuacdSession[] = [];
   const baselineMemory = memory();
   try {
     for (const n of rampLevels(options.maxSessions)) {
       if (options.signal.aborted) {
-        stopReason = "interrupted";
+        stopReason = "because it was interrupted";
         break;
       }
       if (!options.timeLeftFor(n)) {
-        stopReason = `time budget: no time left for ${n} sessions`;
+        stopReason = `because the time budget left no time for ${n} sessions`;
         break;
       }
       options.onLevel?.(n);
