@@ -324,7 +324,7 @@ export const guacdSection: Section = {
       ctx.log(`targets: ${targets.map((t) => `${t.name} (${t.host}:${t.port})`).join(", ")}`);
     }
     // Without a run budget (the simulator by default), the section bounds itself.
-    const own = performance.now() + (ctx.quick ? 30_000 : 90_000) * targets.length;
+    const own = performance.now() + (ctx.quick ? 15_000 : 90_000) * targets.length;
     const deadline = Number.isFinite(run.deadline) ? run.deadline : own;
     const results: TargetResult[] = [];
     try {
