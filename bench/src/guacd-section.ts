@@ -106,6 +106,7 @@ async function benchTarget(
   const slice = end - started;
   const typing = target.protocol === "ssh" || target.protocol === "telnet";
   const timeoutMs = 10_000;
+  const onBytes = (bytes: number): void => run.addBytes(bytes);
   ctx.log();
   ctx.log(
     `## ${target.name}: ${target.protocol} through ${target.host}:${target.port}, ` +
@@ -121,7 +122,7 @@ async function benchTarget(
   let warm = false; // the first handshake loads code on both sides: not timed
   while (times.length < count && performance.now() < handshakeEnd && !run.signal.aborted) {
     try {
-      const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal });
+      const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal, onBytes });
       if (warm) times.push(s.handshakeMs);
       warm = true;
       await s.close();
@@ -167,7 +168,7 @@ async function benchTarget(
     holdMs,
     timeoutMs,
     signal: run.signal,
-    onBytes: (b) => run.addBytes(b),
+    onBytes,
     timeLeftFor: () => performance.now() + holdMs + LEVEL_OVERHEAD_MS <= rampEnd,
     onLevel: (n, figures, verdict) => {
       if (figures === undefined) run.phase(`${target.name}: ramp, ${n} session(s)`);
@@ -185,7 +186,7 @@ async function benchTarget(
     const latencies: number[] = [];
     let missed = 0;
     try {
-      const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal });
+      const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal, onBytes });
       try {
         await s.firstFrame(3000);
         await sleep(300, run.signal);
