@@ -23,6 +23,7 @@ import {
   readerAfterHandshake,
   type Sample,
 } from "./e2e-rounds.ts";
+import { SyncEchoScanner, syncReply } from "./e2e-sync-echo.ts";
 
 interface DenoRow {
   mode: Mode;
@@ -54,6 +55,10 @@ async function session(
     conn.setNoDelay(true);
     const buffer = new Uint8Array(65536);
     const watcher = new HandshakeWatcher();
+    // Every kind answers `sync`, as guacd requires; the bare socket with a byte search.
+    const scanner = new SyncEchoScanner((ts) => {
+      void conn.write(syncReply(ts)).catch(() => 0);
+    });
     await conn.write(selectBytes(request));
     let bytes = 0;
     let phase = 0;
@@ -61,7 +66,8 @@ async function session(
       const n = await conn.read(buffer);
       if (n === null) break;
       bytes += n;
-      if (phase < 2) {
+      if (phase === 2) scanner.push(buffer.subarray(0, n));
+      else {
         watcher.push(buffer.subarray(0, n));
         if (phase === 0 && watcher.args !== undefined) {
           phase = 1;

@@ -24,12 +24,19 @@ function run(
   args: string[],
   env: Record<string, string>,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ stdout: string; timedOut: boolean; error: Error | null }> {
   return new Promise((resolve) => {
     execFile(
       deno,
       args,
-      { cwd: REPO_ROOT, env: { ...process.env, ...env, NO_COLOR: "1" }, timeout: timeoutMs },
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env, NO_COLOR: "1" },
+        timeout: timeoutMs,
+        // Ctrl-C ends the Deno child too (its simulator child exits with it).
+        ...(signal === undefined ? {} : { signal }),
+      },
       (error, stdout) => {
         resolve({ stdout, timedOut: error?.killed === true, error });
       },
@@ -57,11 +64,19 @@ export const denoSection: Section = {
   title: "End to end under Deno: @guacstream/transport-deno to guacd over loopback",
   async run(ctx: SectionContext): Promise<SectionResult> {
     const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
+    if (ctx.run?.realGuacd === true) {
+      return skipped(
+        ctx,
+        "not run against a real guacd (its rounds compare client kinds on a firehose; the guacd " +
+          "section measures a real guacd)",
+      );
+    }
     if (!existsSync(deno)) return skipped(ctx, `no deno at ${deno}`);
     const script = fileURLToPath(new URL("./deno-e2e.ts", import.meta.url));
     const timeoutMs = ctx.quick ? 20_000 : 300_000;
     const target = await openTarget();
     ctx.log(`target: ${target.description}`);
+    ctx.run?.phase("deno end to end (a Deno child process)");
     let out: Awaited<ReturnType<typeof run>>;
     try {
       out = await run(
@@ -79,6 +94,7 @@ export const denoSection: Section = {
         ],
         target.env,
         timeoutMs,
+        ctx.run?.signal,
       );
     } finally {
       await target.close();

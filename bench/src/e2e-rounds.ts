@@ -7,6 +7,7 @@
  */
 import { InstructionDecoderStream, InstructionFrameStream } from "@guacstream/codec";
 import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
+import { SyncEchoScanner, syncReply } from "./e2e-sync-echo.ts";
 
 export type Mode = "socket" | "transport" | "transport+frame" | "transport+decode" | "client";
 export const MODES: readonly Mode[] = [
@@ -31,9 +32,29 @@ export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
   return sorted[sorted.length >> 1]!;
 }
 
+/** What the transport kinds read from: a reader that also answers every `sync` it passes. */
+export interface SessionReader {
+  read(): Promise<ReadableStreamReadResult<unknown>>;
+  cancel(): Promise<void>;
+}
+
+const SYNC_PREFIX = new TextEncoder().encode("4.sync,");
+
+/** The timestamp of a framed `sync` instruction (`4.sync,<n>.<ts>…;`), or undefined. */
+function frameSyncTimestamp(frame: Uint8Array): string | undefined {
+  for (let k = 0; k < SYNC_PREFIX.length; k++) if (frame[k] !== SYNC_PREFIX[k]) return undefined;
+  let echoed: string | undefined;
+  new SyncEchoScanner((ts) => {
+    echoed = ts;
+  }).push(Uint8Array.of(0x3b, ...frame.subarray(0, 40)));
+  return echoed;
+}
+
 /**
  * Performs the handshake by hand over a transport's raw streams, then gives the reader the kind
- * measures: the raw bytes, or those piped through the frame or the decoder stream.
+ * measures: the raw bytes, or those piped through the frame or the decoder stream. Every kind
+ * answers `sync` as guacd requires, with the least work its layer allows: the raw bytes through
+ * `SyncEchoScanner`, a frame by its first bytes, a decoded instruction by its opcode.
  */
 export async function readerAfterHandshake(
   conn: {
@@ -42,7 +63,7 @@ export async function readerAfterHandshake(
   },
   mode: "transport" | "transport+frame" | "transport+decode",
   request: SessionRequest,
-): Promise<ReadableStreamDefaultReader<unknown>> {
+): Promise<SessionReader> {
   const raw = conn.readable.getReader();
   const writer = conn.writable.getWriter();
   await writer.write(selectBytes(request));
@@ -53,23 +74,52 @@ export async function readerAfterHandshake(
     watcher.push(value);
   }
   await writer.write(restBytes(watcher.args, request));
-  writer.releaseLock();
   raw.releaseLock();
-  if (mode === "transport") return conn.readable.getReader();
-  if (mode === "transport+frame") {
-    return conn.readable.pipeThrough(new InstructionFrameStream()).getReader();
+  const echo = (ts: string): void => {
+    writer.write(syncReply(ts)).catch(() => {});
+  };
+  const wrap = <T>(
+    reader: ReadableStreamDefaultReader<T>,
+    see: (value: T) => void,
+  ): SessionReader => ({
+    async read() {
+      const result = await reader.read();
+      if (!result.done) see(result.value);
+      return result;
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  });
+  if (mode === "transport") {
+    const scanner = new SyncEchoScanner(echo);
+    return wrap(conn.readable.getReader(), (chunk) => scanner.push(chunk));
   }
-  return conn.readable.pipeThrough(new InstructionDecoderStream()).getReader();
+  if (mode === "transport+frame") {
+    return wrap(conn.readable.pipeThrough(new InstructionFrameStream()).getReader(), (frame) => {
+      const ts = frameSyncTimestamp(frame);
+      if (ts !== undefined) echo(ts);
+    });
+  }
+  return wrap(conn.readable.pipeThrough(new InstructionDecoderStream()).getReader(), (i) => {
+    if (i.opcode === "sync") echo(i.args[0] ?? "0");
+  });
 }
 
-/** Runs `concurrency` sessions at once and sums what they received. */
+/**
+ * Runs `concurrency` sessions at once and sums what they received. Waits for every session even
+ * when one fails (so none is left open), then rethrows the first failure.
+ */
 export async function measureRound(
   concurrency: number,
   session: () => Promise<{ bytes: number; instructions: number }>,
 ): Promise<Sample> {
   const start = performance.now();
-  const counts = await Promise.all(Array.from({ length: concurrency }, session));
+  const settled = await Promise.allSettled(Array.from({ length: concurrency }, session));
   const ms = performance.now() - start;
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  const counts = settled.map(
+    (s) => (s as PromiseFulfilledResult<{ bytes: number; instructions: number }>).value,
+  );
   let bytes = 0;
   let instructions = 0;
   for (const c of counts) {

@@ -1,12 +1,16 @@
 /**
  * One end-to-end session per client kind, each doing the same handshake round trips and reading
  * until guacd ends the session, the byte budget is reached, or the target's session time is up.
+ * Every kind answers `sync` (guacd throttles, then cuts, a client that does not), and every
+ * session is registered in `openSessions` until it has closed, so an interrupt can end it.
  */
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect, connectGuacamole, type GuacdConnection } from "@guacstream/transport-node";
 import { do_not_optimize } from "mitata";
 import { HandshakeWatcher, restBytes, type SessionRequest, selectBytes } from "./e2e-handshake.ts";
-import { type Mode, readerAfterHandshake } from "./e2e-rounds.ts";
+import { type Mode, readerAfterHandshake, type SessionReader } from "./e2e-rounds.ts";
+import { SyncEchoScanner, syncReply } from "./e2e-sync-echo.ts";
+import { openSessions } from "./open-sessions.ts";
 
 export { MODES, type Mode } from "./e2e-rounds.ts";
 
@@ -39,7 +43,13 @@ export interface BareSession {
   readonly closed: Promise<void>;
 }
 
-/** Opens a bare socket and handshakes by hand; resolves at `ready`. The floor for every client. */
+const DISCONNECT = new TextEncoder().encode("10.disconnect;");
+
+/**
+ * Opens a bare socket and handshakes by hand; resolves at `ready`. The floor for every client: after
+ * `ready` it only counts bytes and echoes `sync` through `SyncEchoScanner` (a `sync` in the very
+ * read that carried `ready` is left to the next one's echo, which confirms it too).
+ */
 export function bareConnect(to: Endpoint, request: SessionRequest): Promise<BareSession> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
@@ -49,10 +59,22 @@ export function bareConnect(to: Endpoint, request: SessionRequest): Promise<Bare
       socket.write(selectBytes(request));
     });
     const closed = new Promise<void>((done) => socket.once("close", () => done()));
+    const untrack = openSessions.track(async () => {
+      if (!socket.destroyed) socket.end(DISCONNECT);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      await closed;
+    });
+    void closed.then(untrack);
     const session: BareSession = { socket, bytes: 0, readyMs: 0, closed };
+    const scanner = new SyncEchoScanner((ts) => {
+      if (socket.writable) socket.write(syncReply(ts));
+    });
     socket.on("data", (data: Buffer) => {
       session.bytes += data.length;
-      if (phase === "session") return;
+      if (phase === "session") {
+        scanner.push(data);
+        return;
+      }
       try {
         watcher.push(data);
       } catch (error) {
@@ -88,10 +110,17 @@ export async function transportConnect(
   mode: "transport" | "transport+frame" | "transport+decode",
   to: Endpoint,
   request: SessionRequest,
-): Promise<{ conn: GuacdConnection; reader: ReadableStreamDefaultReader<unknown> }> {
+): Promise<{ conn: GuacdConnection; reader: SessionReader }> {
   const conn = await connect({ host: to.host, port: to.port });
-  const reader = await readerAfterHandshake(conn, mode, request);
-  return { conn, reader };
+  const untrack = openSessions.track(() => conn.close().catch(() => {}));
+  void conn.closed.then(untrack, untrack);
+  try {
+    const reader = await readerAfterHandshake(conn, mode, request);
+    return { conn, reader };
+  } catch (error) {
+    await conn.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** One session of `mode` against `to`; see the file comment for when it stops. */
@@ -123,26 +152,30 @@ export async function session(
       protocol: request.protocol,
       parameters: request.parameters,
     });
+    const untrack = openSessions.track(() => client.close());
     const reader = client.instructions.getReader();
     const timer =
       limits.sessionMs === undefined
         ? undefined
         : setTimeout(() => void reader.cancel(), limits.sessionMs);
     let instructions = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      instructions++;
-      do_not_optimize(value);
-      if (client.connection.bytesRead >= limits.budgetBytes) {
-        await reader.cancel();
-        break;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        instructions++;
+        do_not_optimize(value);
+        if (client.connection.bytesRead >= limits.budgetBytes) {
+          await reader.cancel();
+          break;
+        }
       }
+    } finally {
+      clearTimeout(timer);
+      await client.close();
+      untrack();
     }
-    clearTimeout(timer);
-    const bytes = client.connection.bytesRead;
-    await client.close();
-    return { bytes, instructions };
+    return { bytes: client.connection.bytesRead, instructions };
   }
   const { conn, reader } = await transportConnect(mode, to, request);
   const timer =
@@ -150,18 +183,21 @@ export async function session(
       ? undefined
       : setTimeout(() => void reader.cancel(), limits.sessionMs);
   let instructions = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    instructions++;
-    do_not_optimize(value);
-    if (conn.bytesRead >= limits.budgetBytes) {
-      await reader.cancel();
-      break;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      instructions++;
+      do_not_optimize(value);
+      if (conn.bytesRead >= limits.budgetBytes) {
+        await reader.cancel();
+        break;
+      }
     }
+  } finally {
+    clearTimeout(timer);
+    await conn.close().catch(() => {});
   }
-  clearTimeout(timer);
   const bytes = conn.bytesRead;
-  await conn.close();
   return { bytes, instructions: mode === "transport" ? Number.NaN : instructions };
 }

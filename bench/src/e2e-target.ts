@@ -31,10 +31,16 @@ export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url
 /** Node flags that run a bench `.ts` file on the packages' sources. */
 export const TSX_FLAGS: readonly string[] = ["--import", "tsx", "--conditions=@guacstream/source"];
 
-/** The guacd simulator as a child process; resolves once it listens. */
-export async function startSimulatorProcess(): Promise<{ port: number; child: ChildProcess }> {
+/**
+ * The guacd simulator as a child process; resolves once it listens. `guacdLikeCap`: its
+ * guacd-like mode with that session cap, instead of the firehose.
+ */
+export async function startSimulatorProcess(
+  guacdLikeCap?: number,
+): Promise<{ port: number; child: ChildProcess }> {
   const script = fileURLToPath(new URL("./sim-child.ts", import.meta.url));
-  const child = spawn(process.execPath, [...TSX_FLAGS, script], {
+  const extra = guacdLikeCap === undefined ? [] : ["--guacd-like", String(guacdLikeCap)];
+  const child = spawn(process.execPath, [...TSX_FLAGS, script, ...extra], {
     cwd: REPO_ROOT,
     stdio: ["pipe", "pipe", "inherit"],
   });

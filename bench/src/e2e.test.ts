@@ -16,7 +16,7 @@ describe("e2e bench", () => {
     expect(decodeInstruction(connect).args).toEqual(["VERSION_1_5_0", "pc", "5900", ""]);
   });
 
-  test("every client kind reads its byte share of a looped replay, and a held session stays", async () => {
+  test("every client kind reads its byte share of a looped replay, answers sync, and a held session stays", async () => {
     const sim = await startGuacdSimulator({
       corpus: await loadCorpus(corpusDir()),
       resolveSession: (ctx) =>
@@ -27,8 +27,11 @@ describe("e2e bench", () => {
     try {
       const request = { protocol: "vnc", parameters: { hostname: "desktop" } };
       const limits = { budgetBytes: 200_000, sessionMs: undefined };
-      for (const mode of MODES) {
+      for (const [k, mode] of MODES.entries()) {
         const counts = await Promise.all([1, 2].map(() => session(mode, sim, request, limits)));
+        // Every kind answers guacd's sync (guacd throttles, then cuts, a client that does not).
+        const reports = await sim.simulator.waitForReports(2 * (k + 1));
+        for (const report of reports.slice(-2)) expect(report.input.syncs, mode).toBeGreaterThan(0);
         for (const c of counts) {
           expect(c.bytes, mode).toBeGreaterThanOrEqual(200_000);
           if (mode === "socket" || mode === "transport") expect(c.instructions).toBeNaN();

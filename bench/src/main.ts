@@ -20,6 +20,7 @@
  * status, which main gathers into one JSON file and one SVG chart.
  */
 import { execFileSync } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -29,12 +30,20 @@ import { codecSection } from "./codec-section.ts";
 import { CHUNK_BYTES, corpusDir } from "./corpus.ts";
 import { denoSection } from "./deno-section.ts";
 import { e2eSection } from "./e2e-section.ts";
+import { guacdSection } from "./guacd-section.ts";
 import { gcAccounting, type MeasureOptions } from "./measure.ts";
-import type { Section, SectionContext, SectionResult } from "./section.ts";
+import { openSessions } from "./open-sessions.ts";
+import { Progress } from "./progress.ts";
+import type { RunContext, Section, SectionContext, SectionResult } from "./section.ts";
 import { packageVersion } from "./upstream.ts";
 
 /** The sections, in the order they run; `--section <name,...>` picks some. */
-export const SECTIONS: readonly Section[] = [codecSection, e2eSection, denoSection];
+export const SECTIONS: readonly Section[] = [codecSection, e2eSection, denoSection, guacdSection];
+
+/** Against a real guacd, unless `--budget` says otherwise: the whole run's time, in seconds. */
+export const REAL_GUACD_BUDGET = { quick: 60, full: 180 } as const;
+/** Against a real guacd, unless `--max-sessions` says otherwise. */
+export const DEFAULT_MAX_SESSIONS = 16;
 
 export const QUICK: MeasureOptions = { warmup: 2, runs: 5, minSampleMs: 5 };
 export const FULL: MeasureOptions = { warmup: 3, runs: 15, minSampleMs: 20 };
@@ -46,6 +55,10 @@ interface Cli {
   filter: string | undefined;
   chunkBytes: number;
   sections: string[] | undefined;
+  budgetSeconds: number | undefined;
+  maxSessions: number;
+  targets: string | undefined;
+  simCap: number;
 }
 
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
@@ -58,6 +71,17 @@ function parseArgs(argv: readonly string[]): Cli {
     filter: undefined,
     chunkBytes: CHUNK_BYTES,
     sections: undefined,
+    budgetSeconds: undefined,
+    maxSessions: DEFAULT_MAX_SESSIONS,
+    targets: undefined,
+    simCap: 12,
+  };
+  const positive = (arg: string, text: string): number => {
+    const n = Number(text);
+    if (!(n > 0) || !Number.isFinite(n)) {
+      throw new Error(`Cannot parse arguments: ${arg} needs a positive number`);
+    }
+    return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -76,10 +100,19 @@ function parseArgs(argv: readonly string[]): Cli {
         throw new Error(`Cannot parse arguments: --chunk-bytes needs a positive integer`);
       }
     } else if (arg === "--section") cli.sections = value().split(",");
+    else if (arg === "--budget") cli.budgetSeconds = positive(arg, value());
+    else if (arg === "--max-sessions") cli.maxSessions = Math.floor(positive(arg, value()));
+    else if (arg === "--targets") cli.targets = resolve(value());
+    else if (arg === "--sim-cap") cli.simCap = Math.floor(positive(arg, value()));
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm run bench -- [--quick] [--filter <substring>] [--section codec]\n" +
-          "                        [--chunk-bytes 65536] [--json <path>] [--svg <path>]",
+        "usage: npm run bench -- [--quick] [--filter <substring>] [--section codec,e2e,deno,guacd]\n" +
+          "                        [--chunk-bytes 65536] [--json <path>] [--svg <path>]\n" +
+          "                        [--budget <seconds>] [--max-sessions 16] [--targets <file.json>]\n" +
+          "                        [--sim-cap 12]\n" +
+          "Against a real guacd (GUACD_HOST or --targets) only the guacd section runs by default,\n" +
+          `within ${REAL_GUACD_BUDGET.full} s (--quick: ${REAL_GUACD_BUDGET.quick} s) and ` +
+          `${DEFAULT_MAX_SESSIONS} sessions at once.`,
       );
       process.exit(0);
     } else if (arg !== "--") throw new Error(`Cannot parse arguments: unknown ${arg}`);
@@ -124,38 +157,121 @@ export function environment(quick: boolean): Record<string, unknown> {
   };
 }
 
+/** Ends every open session on Ctrl-C and SIGTERM, then exits (130 / 143). */
+function onInterrupt(controller: AbortController, progress: Progress): void {
+  let stopping = false;
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      progress.log(`interrupted (${signal}): closing ${openSessions.count} open session(s)`);
+      controller.abort();
+      void openSessions.closeAll().finally(() => {
+        progress.stop();
+        process.exit(code);
+      });
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const measureOptions = cli.quick ? QUICK : FULL;
   const env = environment(cli.quick);
   const started = performance.now();
-  console.log("# guacstream bench");
+  const realGuacd =
+    cli.targets !== undefined ||
+    (process.env.GUACD_HOST !== undefined && process.env.GUACD_HOST !== "");
+  const budgetSeconds =
+    cli.budgetSeconds ?? (realGuacd ? REAL_GUACD_BUDGET[cli.quick ? "quick" : "full"] : undefined);
+  const deadline =
+    budgetSeconds === undefined ? Number.POSITIVE_INFINITY : started + budgetSeconds * 1000;
+  const sections = cli.sections ?? (realGuacd ? ["guacd"] : SECTIONS.map((s) => s.name));
+  const controller = new AbortController();
+  // Every open session and handshake listens to this one signal: many at once are expected.
+  setMaxListeners(0, controller.signal);
+  const intervalMs = Number(process.env.BENCH_PROGRESS_MS ?? 5000);
+  const progress = new Progress({
+    tty: process.stdout.isTTY === true,
+    intervalMs,
+    deadline,
+    sessions: () => openSessions.count,
+  });
+  onInterrupt(controller, progress);
+  // Past the budget (plus a grace for closing), every session is ended and the sections stop.
+  const overrun = Number.isFinite(deadline)
+    ? setTimeout(
+        () => {
+          progress.log("time budget overrun: closing every open session");
+          controller.abort();
+          void openSessions.closeAll();
+        },
+        deadline - started + 10_000,
+      )
+    : undefined;
+  overrun?.unref();
+  const log = (line = ""): void => progress.log(line);
+  log("# guacstream bench");
   for (const [key, value] of Object.entries(env)) {
-    console.log(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+    log(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
-  console.log(
+  log(
     `method: chunks of ${cli.chunkBytes} B; ${measureOptions.warmup} warm-up, median of ${measureOptions.runs} ` +
       `samples (>= ${measureOptions.minSampleMs} ms each); MB/s over input bytes`,
   );
+  log(
+    `bounds: ${budgetSeconds === undefined ? "no time budget (--budget)" : `${budgetSeconds} s time budget`}, ` +
+      `at most ${cli.maxSessions} sessions at once against a guacd; sections: ${sections.join(", ")}` +
+      (realGuacd && cli.sections === undefined
+        ? " (a real guacd: the codec and firehose sections need none; --section adds them)"
+        : ""),
+  );
+  const run: RunContext = {
+    deadline,
+    maxSessions: cli.maxSessions,
+    signal: controller.signal,
+    phase: (name) => progress.phase(name),
+    addBytes: (bytes) => progress.addBytes(bytes),
+    targetsFile: cli.targets,
+    simCap: cli.simCap,
+    realGuacd,
+  };
   const ctx: SectionContext = {
     quick: cli.quick,
     filter: cli.filter,
     measure: measureOptions,
     chunkBytes: cli.chunkBytes,
-    log: (line = "") => console.log(line),
+    log,
+    run,
   };
   const results: Record<string, SectionResult & { title: string }> = {};
-  for (const section of SECTIONS) {
-    if (cli.sections !== undefined && !cli.sections.includes(section.name)) continue;
-    console.log();
-    console.log(`# ${section.title}`);
-    results[section.name] = { title: section.title, ...(await section.run(ctx)) };
+  try {
+    for (const section of SECTIONS) {
+      if (!sections.includes(section.name)) continue;
+      if (controller.signal.aborted) break;
+      log();
+      log(`# ${section.title}`);
+      progress.phase(section.name);
+      results[section.name] = { title: section.title, ...(await section.run(ctx)) };
+    }
+  } finally {
+    clearTimeout(overrun);
+    await openSessions.closeAll();
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log();
-  console.log(`done in ${seconds.toFixed(1)} s`);
+  progress.phase("writing results");
+  log();
+  log(`done in ${seconds.toFixed(1)} s`);
 
-  const settings = { ...measureOptions, chunkBytes: cli.chunkBytes };
+  const settings = {
+    ...measureOptions,
+    chunkBytes: cli.chunkBytes,
+    budgetSeconds: budgetSeconds ?? null,
+    maxSessions: cli.maxSessions,
+  };
   const json = { environment: env, settings, seconds, sections: results };
   mkdirSync(dirname(cli.json), { recursive: true });
   writeFileSync(cli.json, `${JSON.stringify(json, null, 2)}\n`);
@@ -168,8 +284,15 @@ async function main(): Promise<void> {
       groups,
     ),
   );
-  console.log(`results: ${cli.json}`);
-  console.log(`chart:   ${cli.svg}`);
+  log(`results: ${cli.json}`);
+  log(`chart:   ${cli.svg}`);
+  progress.stop();
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  await openSessions.closeAll();
+  process.exitCode = 1;
+}

@@ -1,5 +1,24 @@
 import type { MeasureOptions } from "./measure.ts";
 
+/** How the whole run is bounded and watched; sections that talk to a guacd use it. */
+export interface RunContext {
+  /** When the run must end (`performance.now()` ms); Infinity: no budget. */
+  readonly deadline: number;
+  /** Sessions open at once against a guacd, at most. */
+  readonly maxSessions: number;
+  /** Aborted on Ctrl-C or SIGTERM: stop, close every session, return. */
+  readonly signal: AbortSignal;
+  /** Names the phase that runs now; counts bytes received. */
+  phase(name: string): void;
+  addBytes(bytes: number): void;
+  /** `--targets FILE`, if given. */
+  readonly targetsFile: string | undefined;
+  /** Session cap of the bench's guacd-like simulator. */
+  readonly simCap: number;
+  /** Whether the target is a real guacd (`GUACD_HOST` or `--targets`): the firehose sections skip it. */
+  readonly realGuacd: boolean;
+}
+
 /** What every section gets from the CLI. */
 export interface SectionContext {
   readonly quick: boolean;
@@ -10,6 +29,8 @@ export interface SectionContext {
   readonly chunkBytes: number;
   /** Prints a line of the report. */
   log(line?: string): void;
+  /** Budget, session cap, interrupt and progress; absent in unit tests of a section. */
+  readonly run?: RunContext;
 }
 
 /** One bar of the chart: a ratio against the section's reference (1 = as fast). */
@@ -22,6 +43,8 @@ export interface ChartBar {
 
 export interface ChartGroup {
   readonly title: string;
+  /** Bars in this unit (ms, fps …) on the group's own scale; absent: ratios on the shared scale. */
+  readonly unit?: string;
   readonly bars: readonly ChartBar[];
 }
 

@@ -59,6 +59,8 @@ export class WireError extends SyntaxError {
  * - `unknown-recording`: a plan names a recording the simulator was not given
  * - `bad-recording`: recording bytes are not a Guacamole instruction stream
  * - `bad-option`: an option value is out of range
+ * - `over-capacity`: the reason a connection over `maxSessions` is aborted with (the Node adapter
+ *   answers it with a TCP reset)
  *
  * @example
  * ```ts
@@ -68,7 +70,11 @@ export class WireError extends SyntaxError {
  * assert.equal(code, "unknown-recording");
  * ```
  */
-export type SimulatorErrorCode = "unknown-recording" | "bad-recording" | "bad-option";
+export type SimulatorErrorCode =
+  | "unknown-recording"
+  | "bad-recording"
+  | "bad-option"
+  | "over-capacity";
 
 /**
  * An error in how the simulator was configured or called.

@@ -6,6 +6,11 @@ export {
   type WireErrorCode,
 } from "./errors.ts";
 export {
+  type GuacdLikeSettings,
+  guacdLikeOptions,
+  guacdLikeResolveSession,
+} from "./guacd-like.ts";
+export {
   defaultResolveSession,
   type Pace,
   type ReplayEnd,

@@ -5,6 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join, relative, sep } from "node:path";
 import { corpusPath } from "./corpus-path.ts";
+import { SimulatorError } from "./errors.ts";
 import type { SessionReport } from "./report.ts";
 import {
   type ByteDuplex,
@@ -189,8 +190,11 @@ export function socketToDuplex(socket: Socket): ByteDuplex {
         socket.once("close", () => resolve());
       });
     },
-    abort() {
-      socket.destroy();
+    abort(reason) {
+      // A connection over the session cap is reset, as a guacd out of processes does.
+      if (reason instanceof SimulatorError && reason.code === "over-capacity") {
+        socket.resetAndDestroy();
+      } else socket.destroy();
     },
   });
   return { readable, writable };

@@ -57,6 +57,11 @@ export interface SessionPlan {
   readonly required?: "ask" | "skip";
   /** Text sent to the client as a `clipboard` stream right after `ready`. */
   readonly clipboard?: string;
+  /**
+   * Echo keystrokes as a terminal does: after each `key` press, draw a cell (`rect` + `cfill`) and
+   * end the frame with `sync`, so a client can time keystroke echo. @default false
+   */
+  readonly echoKeys?: boolean;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { SessionPlan } from "./plan.ts";
  * - `connection-closed`: the owner of a joined connection left (`disconnect`)
  * - `client-closed`: the client closed its side of the socket
  * - `aborted`: the `signal` passed to `serve` aborted
+ * - `over-capacity`: `maxSessions` were open already; reset (or closed) at once, nothing sent
  * - `internal-error`: the session's plan could not run (the error is rethrown by `serve`)
  *
  * @example
@@ -46,6 +47,7 @@ export type EndReason =
   | "connection-closed"
   | "client-closed"
   | "aborted"
+  | "over-capacity"
   | "internal-error";
 
 /**
@@ -124,7 +126,16 @@ export interface SessionReport {
     readonly other: string[];
   };
   /** What the simulator sent. */
-  readonly output: { bytes: number; syncs: number; lastSync?: number; replayed: number };
+  readonly output: {
+    bytes: number;
+    syncs: number;
+    lastSync?: number;
+    replayed: number;
+    /** Time the replay waited for the client to catch up on `sync` (`throttleLagMs`). */
+    throttledMs: number;
+    /** Frames drawn in answer to a `key` press (`echoKeys`). */
+    keyEchoes: number;
+  };
   /** Set once the socket is closed. */
   end?: SessionEnd;
 }
@@ -154,6 +165,6 @@ export function createReport(serial: number): SessionReport {
       argv: {},
       other: [],
     },
-    output: { bytes: 0, syncs: 0, replayed: 0 },
+    output: { bytes: 0, syncs: 0, replayed: 0, throttledMs: 0, keyEchoes: 0 },
   };
 }

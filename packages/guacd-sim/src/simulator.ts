@@ -1,8 +1,14 @@
-import { SimulatorError, WireError } from "./errors.ts";
+import {
+  type LiveConnection,
+  Session,
+  type SessionHost,
+  type SessionSettings,
+} from "./_session.ts";
+import { SimulatorError } from "./errors.ts";
 import { defaultResolveSession, type Pace, type SessionContext, type SessionPlan } from "./plan.ts";
 import { Recording } from "./recording.ts";
-import { createReport, type EndReason, type SessionReport } from "./report.ts";
-import { encodeInstruction, parseAll, type WireInstruction, WireParser } from "./wire.ts";
+import { createReport, type SessionReport } from "./report.ts";
+import { parseAll } from "./wire.ts";
 
 /**
  * Any byte duplex: a TCP socket adapted to web streams, one end of an in-memory pipe, a WebSocket
@@ -86,6 +92,19 @@ export interface GuacdSimulatorOptions {
   readonly afterHandshakeFailure?: "hold" | "close";
   /** Stream index of the `clipboard` streams the simulator sends. @default 63 */
   readonly clipboardStream?: number;
+  /**
+   * Like guacd throttling a slow client: the replay stops sending frames while the client's
+   * oldest unconfirmed `sync` is older than this many ms, and goes on once it catches up (a client
+   * that sends nothing at all is then cut by `syncTimeoutMs`). @default Infinity (no throttle)
+   */
+  readonly throttleLagMs?: number;
+  /**
+   * At most this many sessions at once; a connection beyond it is turned away at once, nothing
+   * sent (report reason `over-capacity`), as a guacd out of processes does. @default Infinity
+   */
+  readonly maxSessions?: number;
+  /** How a connection over `maxSessions` is turned away: a TCP reset, or a close. @default "reset" */
+  readonly overCapacity?: "reset" | "close";
 }
 
 /**
@@ -108,33 +127,6 @@ export interface ServeOptions {
   /** Aborting closes the session at once (reason `aborted`, or the reason it was held open). */
   readonly signal?: AbortSignal;
 }
-
-interface LiveConnection {
-  readonly protocol: string;
-  readonly owner: Session;
-  plan?: SessionPlan;
-  readonly users: Set<Session>;
-}
-
-interface Resolved {
-  readonly pace: Pace;
-  readonly handshakeTimeoutMs: number;
-  readonly syncTimeoutMs: number;
-  readonly nopIntervalMs: number;
-  readonly idleSyncIntervalMs: number;
-  readonly batchBytes: number;
-  readonly hold: boolean;
-  readonly clipboardStream: string;
-}
-
-const NOP = encodeInstruction("nop");
-const DISCONNECT = encodeInstruction("disconnect");
-const CLIENT_TIMEOUT = concat(encodeInstruction("error", "Aborted. See logs.", "776"), DISCONNECT);
-const NO_SUCH_CONNECTION = encodeInstruction("error", "No such connection.", "516");
-const CLOSE_GRACE_MS = 2000;
-/** libguac splits blobs at 6048 bytes (8064 base64 characters). */
-const BLOB_BYTES = 6048;
-const HANDSHAKE_OPCODES = new Set(["size", "audio", "video", "image", "timezone", "name"]);
 
 /**
  * A guacd stand-in: answers the Guacamole handshake like guacd 1.6 and replays recorded sessions,
@@ -162,17 +154,18 @@ const HANDSHAKE_OPCODES = new Set(["size", "audio", "video", "image", "timezone"
  * ```
  */
 export class GuacdSimulator {
-  readonly #options: GuacdSimulatorOptions;
-  readonly #resolved: Resolved;
+  readonly #settings: SessionSettings;
+  readonly #host: SessionHost;
   readonly #live = new Set<Session>();
   readonly #connections = new Map<string, LiveConnection>();
   readonly #argNames = new Map<string, readonly string[]>();
   readonly #reports: SessionReport[] = [];
   readonly #reportWaiters: (() => boolean)[] = [];
+  readonly #maxSessions: number;
+  readonly #overCapacity: "reset" | "close";
   #serial = 0;
 
   constructor(options: GuacdSimulatorOptions) {
-    this.#options = options;
     const positive = (name: string, value: number | undefined, fallback: number): number => {
       const v = value ?? fallback;
       if (!(v >= 0) || !Number.isFinite(v)) {
@@ -180,7 +173,7 @@ export class GuacdSimulator {
       }
       return v;
     };
-    this.#resolved = {
+    this.#settings = {
       pace: options.pace ?? "fast",
       handshakeTimeoutMs: positive("handshakeTimeoutMs", options.handshakeTimeoutMs, 15000),
       syncTimeoutMs: positive("syncTimeoutMs", options.syncTimeoutMs, 15000),
@@ -189,6 +182,42 @@ export class GuacdSimulator {
       batchBytes: Math.max(1, positive("batchBytes", options.batchBytes, 65536)),
       hold: (options.afterHandshakeFailure ?? "hold") === "hold",
       clipboardStream: String(options.clipboardStream ?? 63),
+      throttleLagMs: atLeastZero("throttleLagMs", options.throttleLagMs ?? Infinity),
+    };
+    this.#maxSessions = atLeastZero("maxSessions", options.maxSessions ?? Infinity);
+    this.#overCapacity = options.overCapacity ?? "reset";
+    this.#host = {
+      args: (protocol) =>
+        Object.hasOwn(options.corpus.args, protocol) ? options.corpus.args[protocol] : undefined,
+      argNames: (protocol, args) => {
+        let names = this.#argNames.get(protocol);
+        if (names === undefined) {
+          names = parseAll(args).instructions[0]?.args ?? [];
+          this.#argNames.set(protocol, names);
+        }
+        return names;
+      },
+      recording: (name) => {
+        const bytes = Object.hasOwn(options.corpus.recordings, name)
+          ? options.corpus.recordings[name]
+          : undefined;
+        if (bytes === undefined) {
+          throw new SimulatorError(
+            "unknown-recording",
+            `Cannot replay: no recording named "${name}"`,
+          );
+        }
+        return Recording.from(bytes);
+      },
+      resolve: (ctx: SessionContext): SessionPlan =>
+        (options.resolveSession ?? defaultResolveSession)(ctx),
+      connection: (id) => this.#connections.get(id),
+      open: (id, protocol, owner) => {
+        const connection: LiveConnection = { protocol, owner, users: new Set([owner]) };
+        this.#connections.set(id, connection);
+        return connection;
+      },
+      ended: (session) => this.#ended(session),
     };
   }
 
@@ -211,7 +240,11 @@ export class GuacdSimulator {
    */
   serve(duplex: ByteDuplex, options: ServeOptions = {}): Promise<SessionReport> {
     const report = createReport(++this.#serial);
-    const session = new Session(this, this.#resolved, duplex, report);
+    const session = new Session(this.#host, this.#settings, duplex, report);
+    if (this.#live.size >= this.#maxSessions) {
+      this.#live.add(session);
+      return session.refuse(this.#overCapacity);
+    }
     this.#live.add(session);
     return session.run(options.signal);
   }
@@ -313,53 +346,7 @@ export class GuacdSimulator {
     await Promise.all([...this.#live].map((s) => s.abort()));
   }
 
-  /** @internal */
-  _argNames(protocol: string, args: Uint8Array): readonly string[] {
-    let names = this.#argNames.get(protocol);
-    if (names === undefined) {
-      names = parseAll(args).instructions[0]?.args ?? [];
-      this.#argNames.set(protocol, names);
-    }
-    return names;
-  }
-
-  /** @internal */
-  _args(protocol: string): Uint8Array | undefined {
-    return Object.hasOwn(this.#options.corpus.args, protocol)
-      ? this.#options.corpus.args[protocol]
-      : undefined;
-  }
-
-  /** @internal */
-  _recording(name: string): Recording {
-    const bytes = Object.hasOwn(this.#options.corpus.recordings, name)
-      ? this.#options.corpus.recordings[name]
-      : undefined;
-    if (bytes === undefined) {
-      throw new SimulatorError("unknown-recording", `Cannot replay: no recording named "${name}"`);
-    }
-    return Recording.from(bytes);
-  }
-
-  /** @internal */
-  _resolve(ctx: SessionContext): SessionPlan {
-    return (this.#options.resolveSession ?? defaultResolveSession)(ctx);
-  }
-
-  /** @internal */
-  _connection(id: string): LiveConnection | undefined {
-    return this.#connections.get(id);
-  }
-
-  /** @internal */
-  _open(id: string, protocol: string, owner: Session): LiveConnection {
-    const connection: LiveConnection = { protocol, owner, users: new Set([owner]) };
-    this.#connections.set(id, connection);
-    return connection;
-  }
-
-  /** @internal */
-  _ended(session: Session): void {
+  #ended(session: Session): void {
     this.#live.delete(session);
     const id = session.report.connectionId;
     const connection = id === undefined ? undefined : this.#connections.get(id);
@@ -378,561 +365,9 @@ export class GuacdSimulator {
   }
 }
 
-type Next = WireInstruction | "timeout" | "malformed" | "eof";
-
-interface InboundStream {
-  readonly kind: string;
-  readonly name: string;
-  readonly parts: Uint8Array[];
-}
-
-/** One client connection. */
-class Session {
-  readonly report: SessionReport;
-  readonly #sim: GuacdSimulator;
-  readonly #o: Resolved;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #parser = new WireParser();
-  #mode: "handshake" | "session" | "held" = "handshake";
-  #queue: WireInstruction[] = [];
-  #malformed = false;
-  #closing = false;
-  #wake: (() => void) | undefined;
-  #argvWake: (() => void) | undefined;
-  #heldReason: EndReason | undefined;
-  #ticker: ReturnType<typeof setInterval> | undefined;
-  #idle = false;
-  #lastReceived = Date.now();
-  #lastWrite = Date.now();
-  #lastIdleSync = 0;
-  #maxSentSync = Number.NEGATIVE_INFINITY;
-  #lastSyncAt = 0;
-  #streams = new Map<string, InboundStream>();
-  #sleepers = new Set<() => void>();
-  #ended: Promise<void>;
-  #resolveEnded!: () => void;
-  #failure: unknown;
-
-  constructor(sim: GuacdSimulator, options: Resolved, duplex: ByteDuplex, report: SessionReport) {
-    this.#sim = sim;
-    this.#o = options;
-    this.report = report;
-    this.#reader = duplex.readable.getReader();
-    this.#writer = duplex.writable.getWriter();
-    this.#ended = new Promise((resolve) => {
-      this.#resolveEnded = resolve;
-    });
+function atLeastZero(name: string, value: number): number {
+  if (!(value >= 0)) {
+    throw new SimulatorError("bad-option", `Cannot create simulator: ${name} is ${value}`);
   }
-
-  async run(signal: AbortSignal | undefined): Promise<SessionReport> {
-    const onAbort = (): void => this.#close(this.#heldReason ?? "aborted", "abort");
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const pump = this.#pump();
-    try {
-      await this.#handshakeAndRun();
-    } catch (error) {
-      this.#failure = error;
-      this.#close("internal-error", "server");
-    }
-    await this.#ended;
-    await pump;
-    signal?.removeEventListener("abort", onAbort);
-    this.#sim._ended(this);
-    if (this.#failure !== undefined) throw this.#failure;
-    return this.report;
-  }
-
-  abort(): Promise<void> {
-    this.#close(this.#heldReason ?? "aborted", "abort");
-    return this.#ended;
-  }
-
-  /**
-   * guacd 1.5+ tells a connection's owner when a user joins (`msg,1,<user id>,<name>`) or leaves
-   * (`msg,2,…`), if the owner's `connect` declared protocol 1.5.0 or newer.
-   */
-  notifyOwner(code: "1" | "2", user: SessionReport): void {
-    if (this.#mode !== "session" || this.#closing) return;
-    if (!supportsMsg(this.report.params?.VERSION ?? "")) return;
-    this.#send(encodeInstruction("msg", code, user.userId ?? "", user.name ?? ""));
-  }
-
-  connectionClosed(): void {
-    this.#close("connection-closed", "server", DISCONNECT);
-  }
-
-  sendClipboard(text: string): boolean {
-    if (this.#mode !== "session" || this.#closing) return false;
-    const index = this.#o.clipboardStream;
-    this.#send(encodeInstruction("clipboard", index, "text/plain"));
-    const bytes = new TextEncoder().encode(text);
-    for (let at = 0; at < bytes.length; at += BLOB_BYTES) {
-      this.#send(encodeInstruction("blob", index, toBase64(bytes.subarray(at, at + BLOB_BYTES))));
-    }
-    this.#send(encodeInstruction("end", index));
-    return true;
-  }
-
-  // ---- input ----
-
-  async #pump(): Promise<void> {
-    try {
-      for (;;) {
-        const { value, done } = await this.#reader.read();
-        if (done) break;
-        if (this.#closing || this.#mode === "held" || this.#malformed) continue;
-        const instructions: WireInstruction[] = [];
-        let failure: WireError | undefined;
-        try {
-          this.#parser.push(value, instructions);
-        } catch (error) {
-          if (!(error instanceof WireError)) throw error;
-          failure = error;
-        }
-        for (const instruction of instructions) {
-          if (this.#closing) break;
-          this.#lastReceived = Date.now();
-          if (this.#mode === "handshake") {
-            this.#queue.push(instruction);
-            this.#wake?.();
-          } else if (this.#mode === "session") {
-            this.#onInstruction(instruction);
-          }
-        }
-        if (failure !== undefined && !this.#closing) {
-          // Instructions before the bad one count; the stream is lost from there on.
-          this.#malformed = true;
-          if (this.#mode === "session") this.#close("session-malformed", "server", DISCONNECT);
-          else this.#wake?.();
-        }
-      }
-    } catch {
-      // A reset socket reads as an error: the client is gone either way.
-    }
-    this.#close(this.#heldReason ?? "client-closed", "client");
-  }
-
-  #next(): Promise<Next> {
-    return new Promise((resolve) => {
-      const ready = (): boolean => {
-        const instruction = this.#queue.shift();
-        if (instruction !== undefined) resolve(instruction);
-        else if (this.#malformed) resolve("malformed");
-        else if (this.#closing) resolve("eof");
-        else return false;
-        return true;
-      };
-      if (ready()) return;
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve("timeout");
-      }, this.#o.handshakeTimeoutMs);
-      this.#wake = () => {
-        if (ready()) {
-          clearTimeout(timer);
-          this.#wake = undefined;
-        }
-      };
-    });
-  }
-
-  // ---- handshake ----
-
-  async #handshakeAndRun(): Promise<void> {
-    const report = this.report;
-    const first = await this.#next();
-    if (first === "eof") return;
-    if (first === "timeout") return this.#close("handshake-timeout", "server");
-    if (first === "malformed") return this.#close("malformed", "server");
-    if (first.opcode !== "select") return this.#close("not-select", "server");
-    const selected = first.args[0] ?? "";
-    report.select = selected;
-
-    let protocol = selected;
-    let joined: LiveConnection | undefined;
-    if (selected.startsWith("$")) {
-      joined = this.#sim._connection(selected);
-      if (joined === undefined) {
-        return this.#close("no-such-connection", "server", NO_SUCH_CONNECTION);
-      }
-      protocol = joined.protocol;
-      report.joined = selected;
-    }
-    report.protocol = protocol;
-    const args = this.#sim._args(protocol);
-    if (args === undefined) return this.#fail("unknown-protocol");
-    this.#send(args);
-    const names = this.#sim._argNames(protocol, args);
-
-    let connect: WireInstruction | undefined;
-    while (connect === undefined) {
-      const next = await this.#next();
-      if (next === "eof") return;
-      if (next === "timeout") return this.#fail("handshake-timeout");
-      if (next === "malformed") return this.#fail("handshake-failed");
-      if (next.opcode === "connect") {
-        connect = next;
-        break;
-      }
-      report.handshake.push({ opcode: next.opcode, args: next.args });
-      if (HANDSHAKE_OPCODES.has(next.opcode)) {
-        if (next.opcode === "timezone") report.timezone = next.args[0] ?? "";
-        else if (next.opcode === "name") report.name = next.args[0] ?? "";
-        else report[next.opcode as "size" | "audio" | "video" | "image"] = next.args;
-      }
-    }
-
-    report.connect = { values: connect.args, raw: connect.rawArgs };
-    const connectionId = joined === undefined ? `$${crypto.randomUUID()}` : report.joined!;
-    report.connectionId = connectionId;
-    report.userId = `@${crypto.randomUUID()}`;
-    // guacd sends ready before it checks the argument count.
-    this.#send(encodeInstruction("ready", connectionId));
-    if (connect.args.length !== names.length) return this.#close("arg-count", "server");
-
-    const params: Record<string, string> = {};
-    names.forEach((name, k) => {
-      params[k === 0 ? "VERSION" : name] = connect.args[k] ?? "";
-    });
-    report.params = params;
-    const connection = joined ?? this.#sim._open(connectionId, protocol, this);
-    if (joined !== undefined) {
-      joined.users.add(this);
-      joined.owner.notifyOwner("1", report);
-    }
-
-    const ctx: SessionContext =
-      joined?.plan === undefined
-        ? { protocol, joining: joined !== undefined, connectionId, params }
-        : { protocol, joining: true, connectionId, params, ownerPlan: joined.plan };
-    const plan = this.#sim._resolve(ctx);
-    report.plan = plan;
-    if (joined === undefined) connection.plan = plan;
-    const recording =
-      plan.recording === undefined ? undefined : this.#sim._recording(plan.recording);
-
-    this.#mode = "session";
-    this.#lastReceived = Date.now();
-    this.#ticker = setInterval(() => this.#tick(), Math.min(200, this.#o.syncTimeoutMs / 4 || 1));
-    for (const pending of this.#queue.splice(0)) this.#onInstruction(pending);
-    if (this.#closing) return;
-    if (plan.clipboard !== undefined) this.sendClipboard(plan.clipboard);
-
-    const end = plan.end ?? (recording?.endsWithDisconnect ? "disconnect" : "hold");
-    if (recording !== undefined) {
-      const last =
-        end !== "disconnect" && recording.endsWithDisconnect
-          ? recording.replayEnd - 1
-          : recording.replayEnd;
-      let offset = 0;
-      for (;;) {
-        await this.#replay(recording, last, plan, offset);
-        if (this.#closing || end !== "loop" || last <= recording.replayStart) break;
-        const first = recording.firstSync;
-        offset = Number.isNaN(first) ? 0 : this.#maxSentSync + 1 - first;
-      }
-      if (this.#closing) return;
-    }
-    if (plan.error !== undefined) {
-      const { message, status } = plan.error;
-      const error = encodeInstruction("error", message, String(status));
-      return this.#close("error-sent", "server", concat(error, DISCONNECT));
-    }
-    if (end === "disconnect") {
-      const sent = recording?.endsWithDisconnect === true;
-      return this.#close("replay-complete", "server", sent ? undefined : DISCONNECT);
-    }
-    this.#idle = true;
-  }
-
-  /** A handshake failure after `select`: guacd's child exits, its parent keeps the socket. */
-  #fail(reason: EndReason): void {
-    if (!this.#o.hold) {
-      this.#close(reason, "server");
-      return;
-    }
-    this.#heldReason = reason;
-    this.#mode = "held";
-    this.#queue.length = 0;
-  }
-
-  // ---- replay ----
-
-  async #replay(rec: Recording, last: number, plan: SessionPlan, offset: number): Promise<void> {
-    const realtime = (plan.pace ?? this.#o.pace) === "realtime";
-    const firstSync = rec.firstSync;
-    const started = Date.now();
-    const { starts, ends, opcodes, syncTimestamps } = rec;
-    let from = -1;
-    let to = -1;
-    let count = 0;
-    const flush = async (): Promise<void> => {
-      if (from < 0) return;
-      const bytes = rec.bytes.subarray(from, to);
-      this.report.output.replayed += count;
-      from = -1;
-      count = 0;
-      await this.#write(bytes);
-    };
-    for (let k = rec.replayStart; k < last; k++) {
-      if (this.#closing) return;
-      const opcode = opcodes[k]!;
-      if (opcode === "ack") {
-        // The recorded acks answered the recording client's streams; acks are sent live instead.
-        await flush();
-        continue;
-      }
-      if (opcode === "required") {
-        await flush();
-        if (plan.required === "skip") continue;
-        this.#send(rec.bytes.subarray(starts[k]!, ends[k]!));
-        await this.#waitForArgv(rec.smallArgs[k] ?? []);
-        continue;
-      }
-      if (opcode === "sync") {
-        const ts = syncTimestamps[k]!;
-        if (realtime && !Number.isNaN(firstSync)) {
-          await flush();
-          const wait = started + (ts - firstSync) - Date.now();
-          if (wait > 0) await this.#sleep(wait);
-          if (this.#closing) return;
-        }
-        this.#noteSync(ts + offset);
-        if (offset !== 0) {
-          await flush();
-          this.report.output.replayed++;
-          this.#send(encodeInstruction("sync", String(ts + offset), rec.syncFrames[k]!));
-          continue;
-        }
-      }
-      if (from < 0) from = starts[k]!;
-      to = ends[k]!;
-      count++;
-      if (to - from >= this.#o.batchBytes || (realtime && opcode === "sync")) await flush();
-    }
-    await flush();
-  }
-
-  #noteSync(ts: number): void {
-    if (ts > this.#maxSentSync) this.#maxSentSync = ts;
-    this.#lastSyncAt = Date.now();
-    this.report.output.syncs++;
-    this.report.output.lastSync = ts;
-  }
-
-  #waitForArgv(names: readonly string[]): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.#closing || names.every((n) => Object.hasOwn(this.report.input.argv, n))) {
-          this.#argvWake = undefined;
-          resolve();
-        }
-      };
-      this.#argvWake = check;
-      check();
-    });
-  }
-
-  /** Sleeps, cut short when the session closes. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#sleepers.add(wake);
-    });
-  }
-
-  // ---- session input ----
-
-  #onInstruction(instruction: WireInstruction): void {
-    const { opcode, args } = instruction;
-    const input = this.report.input;
-    switch (opcode) {
-      case "sync": {
-        const ts = Number(args[0]);
-        input.syncs++;
-        input.lastSync = ts;
-        // guacd treats confirming a frame it never sent as fatal.
-        // (guacd's own clock starts at connect, so an early small timestamp is not "ahead".)
-        if (!(ts <= Math.max(this.#maxSentSync, 0))) {
-          this.#close("sync-ahead", "server", DISCONNECT);
-        }
-        break;
-      }
-      case "nop":
-        input.nops++;
-        break;
-      case "mouse":
-        input.mouse.push(args);
-        break;
-      case "key":
-        input.key.push(args);
-        break;
-      case "size":
-        input.size.push(args);
-        break;
-      case "ack":
-        input.acks++;
-        break;
-      case "clipboard":
-      case "file":
-      case "pipe":
-        this.#streams.set(args[0] ?? "", { kind: opcode, name: args[1] ?? "", parts: [] });
-        break;
-      case "argv":
-        this.#streams.set(args[0] ?? "", { kind: opcode, name: args[2] ?? "", parts: [] });
-        this.#send(encodeInstruction("ack", args[0] ?? "", "Ready for updated parameter.", "0"));
-        break;
-      case "blob": {
-        const index = args[0] ?? "";
-        const stream = this.#streams.get(index);
-        if (stream === undefined) {
-          this.#send(encodeInstruction("ack", index, "File transfer unsupported", "256"));
-          break;
-        }
-        stream.parts.push(fromBase64(args[1] ?? ""));
-        if (stream.kind !== "argv") this.#send(encodeInstruction("ack", index, "OK", "0"));
-        break;
-      }
-      case "end": {
-        const index = args[0] ?? "";
-        const stream = this.#streams.get(index);
-        if (stream === undefined) break;
-        this.#streams.delete(index);
-        const text = new TextDecoder().decode(concat(...stream.parts));
-        if (stream.kind === "clipboard") input.clipboard.push(text);
-        else if (stream.kind === "argv") {
-          input.argv[stream.name] = text;
-          this.#argvWake?.();
-        }
-        break;
-      }
-      case "disconnect":
-        this.#close("client-disconnect", "client", DISCONNECT);
-        break;
-      default:
-        input.other.push(opcode);
-    }
-  }
-
-  #tick(): void {
-    if (this.#mode !== "session" || this.#closing) return;
-    const now = Date.now();
-    if (now - this.#lastReceived >= this.#o.syncTimeoutMs) {
-      this.#close("sync-timeout", "server", CLIENT_TIMEOUT);
-      return;
-    }
-    const every = this.#o.idleSyncIntervalMs;
-    if (this.#idle && every > 0 && now - this.#lastIdleSync >= every) {
-      this.#lastIdleSync = now;
-      const max = this.#maxSentSync;
-      const ts = Number.isFinite(max) ? Math.max(max + 1, max + (now - this.#lastSyncAt)) : now;
-      this.#noteSync(ts);
-      this.#send(encodeInstruction("sync", String(ts), "0"));
-    }
-    if (now - this.#lastWrite >= this.#o.nopIntervalMs) this.#send(NOP);
-  }
-
-  // ---- output ----
-
-  /** Queues bytes behind everything sent so far (no back-pressure wait). */
-  #send(bytes: Uint8Array): void {
-    this.#lastWrite = Date.now();
-    this.report.output.bytes += bytes.length;
-    this.#writer
-      .write(bytes)
-      .catch(() => this.#close(this.#heldReason ?? "client-closed", "client"));
-  }
-
-  /** Writes bytes once the stream has room: the replay's back-pressure point. */
-  async #write(bytes: Uint8Array): Promise<void> {
-    try {
-      await this.#writer.ready;
-    } catch {
-      this.#close(this.#heldReason ?? "client-closed", "client");
-      return;
-    }
-    if (this.#closing) return;
-    this.#send(bytes);
-  }
-
-  #close(reason: EndReason, closedBy: "server" | "client" | "abort", final?: Uint8Array): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.report.end = { reason, closedBy, held: this.#heldReason !== undefined };
-    if (this.#ticker !== undefined) clearInterval(this.#ticker);
-    this.#wake?.();
-    this.#argvWake?.();
-    for (const wake of [...this.#sleepers]) wake();
-    void this.#shutdown(closedBy === "abort", final);
-  }
-
-  async #shutdown(abort: boolean, final: Uint8Array | undefined): Promise<void> {
-    const writer = this.#writer;
-    if (abort) {
-      await writer.abort().catch(() => {});
-    } else {
-      if (final !== undefined) {
-        this.report.output.bytes += final.length;
-        writer.write(final).catch(() => {});
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const flushed = await Promise.race([
-        writer.close().then(
-          () => true,
-          () => true,
-        ),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!flushed) await writer.abort().catch(() => {});
-    }
-    await this.#reader.cancel().catch(() => {});
-    this.#resolveEnded();
-  }
-}
-
-/** Whether a `connect` version string (`VERSION_1_5_0`) is 1.5.0 or newer. */
-function supportsMsg(version: string): boolean {
-  const match = /^VERSION_(\d+)_(\d+)_(\d+)$/.exec(version);
-  if (match === null) return false;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 1 || (major === 1 && minor >= 5);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let k = 0; k < bytes.length; k++) binary += String.fromCharCode(bytes[k]!);
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  try {
-    const binary = atob(text);
-    const out = new Uint8Array(binary.length);
-    for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
-    return out;
-  } catch {
-    return new Uint8Array(0);
-  }
+  return value;
 }
