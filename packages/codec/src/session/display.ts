@@ -52,12 +52,15 @@ export class GuacamoleDisplay {
    * height only; `dpi` is sent as a third value for those that read it. The new size shows in
    * {@link size} once guacd reports it.
    */
-  resize(width: number, height: number, dpi?: number): Promise<void> {
+  async resize(width: number, height: number, dpi?: number): Promise<void> {
     checkInteger("display width", width, 1, MAX_SIDE);
     checkInteger("display height", height, 1, MAX_SIDE);
-    if (dpi === undefined) return this.#send(instruction("size", width, height));
+    if (dpi === undefined) {
+      await this.#send(instruction("size", width, height));
+      return;
+    }
     checkInteger("display dpi", dpi, 1, 10_000);
-    return this.#send(instruction("size", width, height, dpi));
+    await this.#send(instruction("size", width, height, dpi));
   }
 
   /** Resolves with the next size guacd reports for the default layer. */

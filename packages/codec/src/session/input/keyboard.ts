@@ -49,11 +49,11 @@ export class GuacamoleKeyboard {
   }
 
   /** Sends one key event: `pressed` true for down, false for up. */
-  key(keysym: number, pressed: boolean): Promise<void> {
+  async key(keysym: number, pressed: boolean): Promise<void> {
     checkInteger("keysym", keysym, 0, MAX_KEYSYM);
     if (pressed) this.#down.add(keysym);
     else this.#down.delete(keysym);
-    return this.#send(instruction("key", keysym, pressed ? 1 : 0));
+    await this.#send(instruction("key", keysym, pressed ? 1 : 0));
   }
 
   /** Presses and releases a key. */

@@ -53,7 +53,7 @@ export class GuacamoleMouse {
    * Moves the mouse to (x, y) with the given buttons down (a mask, a list of names or a state
    * object); without `buttons`, the ones down now stay down.
    */
-  move(
+  async move(
     x: number,
     y: number,
     buttons: number | readonly MouseButton[] | MouseButtonState = this.#state.buttons,
@@ -63,7 +63,7 @@ export class GuacamoleMouse {
     const mask = typeof buttons === "number" ? buttons : buttonMask(buttons);
     checkInteger("button mask", mask, 0, 31);
     this.#state = { x, y, buttons: mask };
-    return this.#send(instruction("mouse", x, y, mask));
+    await this.#send(instruction("mouse", x, y, mask));
   }
 
   /** Moves to (x, y) and presses and releases `button`, `count` times (2 for a double click). */
