@@ -1,4 +1,4 @@
-import type { Instruction } from "../instruction.ts";
+import type { Instruction } from "../wire/instruction.ts";
 
 /** Queues instructions on the session's connection; resolves when the connection has taken them. */
 export type SendInstructions = (...instructions: Instruction[]) => Promise<void>;

@@ -1,9 +1,11 @@
-import { type Instruction, instruction } from "../instruction.ts";
+import { type Instruction, instruction } from "../wire/instruction.ts";
 import { checkInteger, type SendInstructions } from "./_send.ts";
 
 /** A display size in pixels. */
 export interface DisplaySize {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
 }
 
@@ -37,6 +39,7 @@ export class GuacamoleDisplay {
   #size: DisplaySize | undefined;
   #waiters: ((size: DisplaySize) => void)[] = [];
 
+  /** Sends through `send`; calls `onSize` with each new size guacd reports. */
   constructor(send: SendInstructions, onSize?: (size: DisplaySize) => void) {
     this.#send = send;
     this.#onSize = onSize;

@@ -1,6 +1,4 @@
-import { GuacamoleClientError } from "../errors.ts";
-import { instruction } from "../instruction.ts";
-import type { OutboundStreams } from "./streams/outbound-streams.ts";
+import { GuacamoleClientError } from "../wire/errors.ts";
 
 /** The longest value guacd takes for an argument (`GUAC_ARGV_MAX_LENGTH`, with its terminator). */
 const MAX_VALUE_BYTES = 16383;
@@ -12,20 +10,33 @@ const MAX_VALUE_BYTES = 16383;
  * `GuacamoleClient.arguments`.
  *
  * @example Change the terminal's font size
- * ```ts ignore
- * await client.arguments.offered(); // guacd offers its names right after connecting
- * assert.equal(client.arguments.get("font-size"), "12");
- * await client.setArgument("font-size", "14");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LiveArguments } from "@guacstream/codec";
+ *
+ * // In a session, `client.arguments` is one; here the values go to an array.
+ * const sent: [string, string][] = [];
+ * const live = new LiveArguments(async (name, value) => {
+ *   sent.push([name, new TextDecoder().decode(value)]);
+ * });
+ * live.offer("font-size", "12"); // what guacd's argv streams do right after connecting
+ * await live.set("font-size", "14");
+ * assert.deepEqual(sent, [["font-size", "14"]]);
+ * await assert.rejects(live.set("hostname", "elsewhere"), { code: "UNKNOWN_ARGUMENT" });
  * ```
  */
 export class LiveArguments {
-  readonly #streams: OutboundStreams;
+  readonly #sendValue: (name: string, value: Uint8Array) => Promise<void>;
   readonly #values = new Map<string, string | undefined>();
   readonly #textEncoder = new TextEncoder();
   #waiters: (() => void)[] = [];
 
-  constructor(streams: OutboundStreams) {
-    this.#streams = streams;
+  /**
+   * `sendValue` sends a value as an `argv` stream and resolves once guacd has acked its opening
+   * (rejecting with `GuacamoleClientError` `STREAM_FAILED` when guacd refuses the name).
+   */
+  constructor(sendValue: (name: string, value: Uint8Array) => Promise<void>) {
+    this.#sendValue = sendValue;
   }
 
   /** The names guacd offered, in the order it offered them. */
@@ -71,8 +82,6 @@ export class LiveArguments {
         `Cannot set ${JSON.stringify(name)}: its value is ${bytes.length} bytes, guacd takes at most ${MAX_VALUE_BYTES}`,
       );
     }
-    await this.#streams.send((stream) => instruction("argv", stream, "text/plain", name), bytes, {
-      acks: "open",
-    });
+    await this.#sendValue(name, bytes);
   }
 }

@@ -1,10 +1,7 @@
-import { GuacamoleClientError } from "../../errors.ts";
-import { instruction } from "../../instruction.ts";
-import { GuacamoleStatusError } from "../../status.ts";
-import type { OutboundStreams } from "../streams/outbound-streams.ts";
+import { GuacamoleClientError } from "../../wire/errors.ts";
+import { GuacamoleStatusError } from "../status.ts";
 import type { ByteSource } from "./blob-source.ts";
 import { GuacamoleFilesystemError } from "./filesystem-error.ts";
-import type { ObjectRequests } from "./object-requests.ts";
 import { type FilesystemEntry, parseStreamIndex, STREAM_INDEX_MIMETYPE } from "./stream-index.ts";
 
 /** Options of {@link GuacamoleFilesystem}'s reads. */
@@ -23,10 +20,23 @@ export interface FilesystemUploadOptions {
   mimetype?: string;
 }
 
-/** What a filesystem needs from its session: the stream plumbing. */
+/** What guacd sent for a `get`: a `body` stream with its mimetype. */
+export interface FilesystemBody {
+  /** `application/octet-stream` for a file, the stream-index mimetype for a directory. */
+  readonly mimetype: string;
+  /** The data, acknowledged blob by blob as it is read. */
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
+/** What a filesystem needs from its session: `get` and `put` on guacd's object. */
 export interface FilesystemSession {
-  readonly requests: ObjectRequests;
-  readonly streams: OutboundStreams;
+  /** Sends `get,<object>,<path>` and resolves with guacd's `body` (`NOT_FOUND` after `timeoutMs`). */
+  get(object: number, path: string, timeoutMs: number): Promise<FilesystemBody>;
+  /**
+   * Sends `put,<object>,<stream>,<mimetype>,<path>` and the source, waiting for guacd's ack of
+   * each part; rejects with `GuacamoleClientError` (`STREAM_FAILED`) when guacd refuses.
+   */
+  put(object: number, path: string, mimetype: string, source: ByteSource): Promise<void>;
 }
 
 /** Upper bound on a directory listing held in memory (guacd lists without limit). */
@@ -37,12 +47,27 @@ const MAX_LISTING_BYTES = 64 * 1024 * 1024;
  * `enable-sftp`, an RDP drive with `enable-drive`): list directories, download and upload files,
  * paced by guacd's acks. Get it from `GuacamoleClient.filesystem()` or `onFilesystem`.
  *
- * @example Look around an SFTP share (against a session that exposes one)
- * ```ts ignore
- * const fs = await client.filesystem();
- * for (const entry of await fs.list("/")) console.log(entry.directory ? "d" : "-", entry.path);
+ * @example List, upload and download (over a stand-in for guacd's SFTP object)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacamoleFilesystem, STREAM_INDEX_MIMETYPE, type FilesystemSession } from "@guacstream/codec";
+ *
+ * // In a session, `await client.filesystem()` gives one; here a map of files stands in for guacd.
+ * const files = new Map<string, string>();
+ * const session: FilesystemSession = {
+ *   async get(_object, path) {
+ *     if (path !== "/tmp") return { mimetype: "application/octet-stream", readable: new Blob([files.get(path) ?? ""]).stream() };
+ *     const index = Object.fromEntries([...files.keys()].map((p) => [p, "application/octet-stream"]));
+ *     return { mimetype: STREAM_INDEX_MIMETYPE, readable: new Blob([JSON.stringify(index)]).stream() };
+ *   },
+ *   async put(_object, path, _mimetype, source) {
+ *     files.set(path, new TextDecoder().decode(source as Uint8Array));
+ *   },
+ * };
+ * const fs = new GuacamoleFilesystem(0, "/", session);
  * await fs.upload("/tmp/hello.txt", new TextEncoder().encode("hello"));
- * const text = await new Response(fs.download("/tmp/hello.txt")).text();
+ * assert.deepEqual((await fs.list("/tmp")).map((e) => e.name), ["hello.txt"]);
+ * assert.equal(await new Response(fs.download("/tmp/hello.txt")).text(), "hello");
  * ```
  */
 export class GuacamoleFilesystem {
@@ -52,6 +77,7 @@ export class GuacamoleFilesystem {
   readonly name: string;
   readonly #session: FilesystemSession;
 
+  /** The object `index` guacd named `name`, reached through `session`. */
   constructor(index: number, name: string, session: FilesystemSession) {
     this.index = index;
     this.name = name;
@@ -63,7 +89,7 @@ export class GuacamoleFilesystem {
    * `GuacamoleFilesystemError`: `NOT_FOUND`, `NOT_A_DIRECTORY`, `INVALID_INDEX`, `SESSION_ENDED`.
    */
   async list(path = "/", options: FilesystemReadOptions = {}): Promise<FilesystemEntry[]> {
-    const body = await this.#session.requests.get(this.index, path, options.timeout ?? 10_000);
+    const body = await this.#session.get(this.index, path, options.timeout ?? 10_000);
     if (body.mimetype !== STREAM_INDEX_MIMETYPE) {
       await body.readable.cancel();
       throw new GuacamoleFilesystemError(
@@ -99,7 +125,7 @@ export class GuacamoleFilesystem {
   download(path: string, options: FilesystemReadOptions = {}): ReadableStream<Uint8Array> {
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const open = async (): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
-      const body = await this.#session.requests.get(this.index, path, options.timeout ?? 10_000);
+      const body = await this.#session.get(this.index, path, options.timeout ?? 10_000);
       if (body.mimetype === STREAM_INDEX_MIMETYPE) {
         await body.readable.cancel();
         throw new GuacamoleFilesystemError(
@@ -139,11 +165,7 @@ export class GuacamoleFilesystem {
   ): Promise<void> {
     const mimetype = options.mimetype ?? "application/octet-stream";
     try {
-      await this.#session.streams.send(
-        (stream) => instruction("put", this.index, stream, mimetype, path),
-        source,
-        { acks: "each", ackEnd: true },
-      );
+      await this.#session.put(this.index, path, mimetype, source);
     } catch (error) {
       if (!(error instanceof GuacamoleClientError) || error.code !== "STREAM_FAILED") throw error;
       const status = error.cause instanceof GuacamoleStatusError ? error.cause : undefined;

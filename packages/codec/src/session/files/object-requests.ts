@@ -1,17 +1,10 @@
-import { type Instruction, instruction } from "../../instruction.ts";
+import { type Instruction, instruction } from "../../wire/instruction.ts";
 import type { SendInstructions } from "../_send.ts";
+import type { FilesystemBody } from "./filesystem.ts";
 import { GuacamoleFilesystemError } from "./filesystem-error.ts";
 
-/** What guacd sent for a `get`: a `body` stream with its mimetype. */
-export interface ObjectBody {
-  /** `application/octet-stream` for a file, the stream-index mimetype for a directory. */
-  readonly mimetype: string;
-  /** The data, acknowledged blob by blob as it is read. */
-  readonly readable: ReadableStream<Uint8Array>;
-}
-
 interface Pending {
-  readonly resolve: (body: ObjectBody) => void;
+  readonly resolve: (body: FilesystemBody) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -39,10 +32,10 @@ export class ObjectRequests {
   }
 
   /** Sends `get,<object>,<name>` and resolves with guacd's `body`. */
-  get(object: number, name: string, timeoutMs: number): Promise<ObjectBody> {
+  get(object: number, name: string, timeoutMs: number): Promise<FilesystemBody> {
     if (this.#ended !== undefined) return Promise.reject(this.#sessionEnded(name));
     const key = `${object}\u0000${name}`;
-    return new Promise<ObjectBody>((resolve, reject) => {
+    return new Promise<FilesystemBody>((resolve, reject) => {
       const queue = this.#pending.get(key) ?? [];
       this.#pending.set(key, queue);
       const timer = setTimeout(() => {

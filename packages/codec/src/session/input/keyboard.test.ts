@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Instruction } from "../../instruction.ts";
+import type { Instruction } from "../../wire/instruction.ts";
 import { GuacamoleKeyboard } from "./keyboard.ts";
 import { KEYSYMS } from "./keysyms.ts";
 

@@ -1,4 +1,4 @@
-import { instruction } from "../../instruction.ts";
+import { instruction } from "../../wire/instruction.ts";
 import { checkInteger, pause, type SendInstructions } from "../_send.ts";
 import { textToKeysyms } from "./text-keysyms.ts";
 
@@ -39,6 +39,7 @@ export class GuacamoleKeyboard {
   readonly #send: SendInstructions;
   readonly #down = new Set<number>();
 
+  /** Sends `key` instructions through `send`. */
   constructor(send: SendInstructions) {
     this.#send = send;
   }

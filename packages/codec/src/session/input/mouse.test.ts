@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GuacamoleClientError } from "../../errors.ts";
-import type { Instruction } from "../../instruction.ts";
+import { GuacamoleClientError } from "../../wire/errors.ts";
+import type { Instruction } from "../../wire/instruction.ts";
 import { GuacamoleMouse } from "./mouse.ts";
 import { GuacamoleTouch } from "./touch.ts";
 

@@ -1,4 +1,4 @@
-import { instruction } from "../../instruction.ts";
+import { instruction } from "../../wire/instruction.ts";
 import { checkInteger, type SendInstructions } from "../_send.ts";
 import {
   buttonMask,
@@ -9,7 +9,9 @@ import {
 
 /** Where the mouse is and which buttons are down. */
 export interface MouseState {
+  /** Horizontal position in pixels. */
   readonly x: number;
+  /** Vertical position in pixels. */
   readonly y: number;
   /** The button mask ({@link MOUSE_BUTTONS} bits). */
   readonly buttons: number;
@@ -40,6 +42,7 @@ export class GuacamoleMouse {
   readonly #send: SendInstructions;
   #state: MouseState = { x: 0, y: 0, buttons: 0 };
 
+  /** Sends `mouse` instructions through `send`. */
   constructor(send: SendInstructions) {
     this.#send = send;
   }

@@ -1,15 +1,17 @@
-import { GuacamoleClientError } from "../../errors.ts";
-import { instruction } from "../../instruction.ts";
-import { versionAtLeast } from "../../protocol-version.ts";
+import { GuacamoleClientError } from "../../wire/errors.ts";
+import { instruction } from "../../wire/instruction.ts";
 import { checkInteger, type SendInstructions } from "../_send.ts";
+import { versionAtLeast } from "../protocol-version.ts";
 
 /** One touch contact, as the `touch` instruction describes it. */
 export interface TouchContact {
-  /** Position in pixels. */
+  /** Horizontal position in pixels. */
   x: number;
+  /** Vertical position in pixels. */
   y: number;
-  /** Radii of the contact ellipse in pixels. @default {1} */
+  /** Horizontal radius of the contact ellipse in pixels. @default {1} */
   radiusX?: number;
+  /** Vertical radius of the contact ellipse in pixels. @default {1} */
   radiusY?: number;
   /** Rotation of the ellipse in degrees. @default {0} */
   angle?: number;
@@ -41,6 +43,7 @@ export class GuacamoleTouch {
   readonly #send: SendInstructions;
   readonly #protocolVersion: string | undefined;
 
+  /** Sends `touch` through `send`, if the session's `protocolVersion` has it. */
   constructor(send: SendInstructions, protocolVersion: string | undefined) {
     this.#send = send;
     this.#protocolVersion = protocolVersion;

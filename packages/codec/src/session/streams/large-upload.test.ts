@@ -1,9 +1,9 @@
 // A 200 MB upload through GuacamoleClient.sendFile, made on the fly, against an in-memory guacd
 // that acks each blob: the bytes arrive whole and the process's memory stays flat.
 import { expect, test } from "vitest";
-import { GuacamoleClient } from "../../client.ts";
 import { encodeInstruction, InstructionDecoderStream } from "../../index.ts";
-import type { Instruction } from "../../instruction.ts";
+import type { Instruction } from "../../wire/instruction.ts";
+import { GuacamoleClient } from "../client.ts";
 
 const TOTAL = 200 * 1024 * 1024;
 const CHUNK = 64 * 1024;

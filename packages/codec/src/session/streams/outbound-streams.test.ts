@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { base64ToBytes } from "../../_base64.ts";
-import { GuacamoleClientError } from "../../errors.ts";
-import { type Instruction, instruction } from "../../instruction.ts";
-import type { GuacamoleStatusError } from "../../status.ts";
+import { GuacamoleClientError } from "../../wire/errors.ts";
+import { type Instruction, instruction } from "../../wire/instruction.ts";
+import { base64ToBytes } from "../_base64.ts";
+import type { GuacamoleStatusError } from "../status.ts";
 import { BLOB_BYTES, type OutboundStreamOptions, OutboundStreams } from "./outbound-streams.ts";
 
 /** A guacd that acks what it is sent (or refuses at the n-th ack) and keeps the data. */

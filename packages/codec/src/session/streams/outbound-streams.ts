@@ -1,9 +1,9 @@
-import { bytesToBase64 } from "../../_base64.ts";
-import { GuacamoleClientError } from "../../errors.ts";
-import { type Instruction, instruction } from "../../instruction.ts";
-import { GuacamoleStatusError } from "../../status.ts";
+import { GuacamoleClientError } from "../../wire/errors.ts";
+import { type Instruction, instruction } from "../../wire/instruction.ts";
+import { bytesToBase64 } from "../_base64.ts";
 import type { SendInstructions } from "../_send.ts";
 import { type ByteSource, blobsOf } from "../files/blob-source.ts";
+import { GuacamoleStatusError } from "../status.ts";
 
 /** Bytes per blob: 6048 bytes are 8064 base64 characters, within guacd's 8192 per element. */
 export const BLOB_BYTES = 6048;
