@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Instruction } from "../instruction.ts";
+import type { Instruction } from "../wire/instruction.ts";
 import { type DisplaySize, GuacamoleDisplay } from "./display.ts";
 
 describe("GuacamoleDisplay", () => {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { createConnection } from "node:net";
 import { socketToDuplex } from "@guacstream/guacd-sim/node";
 import { describe, expect, test } from "vitest";
-import { GuacamoleClient } from "../client.ts";
+import { GuacamoleClient } from "./client.ts";
 import type { GuacamoleFilesystem } from "./files/filesystem.ts";
 import { KEYSYMS } from "./input/keysyms.ts";
 

@@ -2,10 +2,11 @@
 // answers as guacd 1.6's SSH support does: keys, size, argv (color-scheme, font-size), and an SFTP
 // filesystem object (silence for a path it cannot read, acks pacing every transfer).
 import { afterEach, describe, expect, test } from "vitest";
-import { GuacamoleClient, type GuacamoleClientOptions } from "../client.ts";
-import { GuacamoleClientError } from "../errors.ts";
 import { decodeInstruction, encodeInstruction, InstructionDecoderStream } from "../index.ts";
-import type { Instruction } from "../instruction.ts";
+import { GuacamoleClientError } from "../wire/errors.ts";
+import type { Instruction } from "../wire/instruction.ts";
+import { GuacamoleClient } from "./client.ts";
+import type { GuacamoleClientOptions } from "./client-options.ts";
 import { GuacamoleFilesystemError } from "./files/filesystem-error.ts";
 import { STREAM_INDEX_MIMETYPE } from "./files/stream-index.ts";
 import { KEYSYMS } from "./input/keysyms.ts";
