@@ -30,7 +30,7 @@ const wire = (opcode: string, ...args: (string | number)[]) =>
 
 /** A guacd with an SFTP filesystem at object 0; "/readonly" refuses writes as guacd's SFTP does. */
 async function sshGuacd(
-  options: { version?: string; clientOptions?: GuacamoleClientOptions } = {},
+  options: { version?: string; filesystem?: boolean; clientOptions?: GuacamoleClientOptions } = {},
 ): Promise<FakeGuacd> {
   const version = options.version ?? "VERSION_1_5_0";
   const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
@@ -83,7 +83,7 @@ async function sshGuacd(
           break;
         case "connect":
           await send(wire("ready", "$ssh-1") + wire("size", 0, 1024, 768));
-          await send(wire("filesystem", 0, "/"));
+          if (options.filesystem !== false) await send(wire("filesystem", 0, "/"));
           for (const [name, value] of argv) {
             const s = String(nextStream++);
             await send(
@@ -362,6 +362,24 @@ describe("driving a session (in memory)", () => {
     const got = files.get("/home/guac/gen.bin")!;
     expect(got.length).toBe(25_000);
     expect([got[0], got[5000], got[24_999]]).toEqual([0, 1, 4]);
+  });
+
+  test("a cancelled download tells guacd to stop with a failure ack", async () => {
+    const { client, received } = await sshGuacd();
+    const fs = await client.filesystem();
+    const reader = fs.download("/home/guac/big.bin").getReader();
+    const first = await reader.read();
+    expect(first.value?.length).toBe(SFTP_READ);
+    await reader.cancel();
+    await until(() => received.some((i) => i.opcode === "ack" && i.args[2] !== "0"));
+    const failed = received.find((i) => i.opcode === "ack" && i.args[2] !== "0")!;
+    expect(failed.args[2]).toBe(String(0x0206));
+  });
+
+  test("a session without a filesystem: filesystem() is NOT_FOUND after its timeout", async () => {
+    const { client } = await sshGuacd({ filesystem: false });
+    await expect(client.filesystem({ timeout: 100 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(client.filesystems).toEqual([]);
   });
 
   test("transfers still waiting fail with SESSION_ENDED when the session ends", async () => {
