@@ -1,3 +1,4 @@
+import { fromBase64, toBase64 } from "./_bytes.ts";
 import { type SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts";
 import { encodeInstruction, type WireInstruction } from "./wire.ts";
 
@@ -147,22 +148,5 @@ export class FilesystemObject {
       if (!this.#downloads.has(String(index))) return String(index);
     }
     return undefined;
-  }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let k = 0; k < bytes.length; k++) binary += String.fromCharCode(bytes[k]!);
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  try {
-    const binary = atob(text);
-    const out = new Uint8Array(binary.length);
-    for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
-    return out;
-  } catch {
-    return new Uint8Array(0);
   }
 }

@@ -38,7 +38,18 @@ export interface SimulatedFilesystemOptions {
   readonly maxBytes?: number;
 }
 
-/** Whether a write was taken, or what guacd would answer. */
+/**
+ * Whether a write was taken, or why not: SFTP's permission denied, a missing directory, a full
+ * disk.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SimulatedFilesystem, type WriteResult } from "@guacstream/guacd-sim";
+ * const result: WriteResult = new SimulatedFilesystem().write("/nowhere/x", new Uint8Array(1));
+ * assert.equal(result, "not-found");
+ * ```
+ */
 export type WriteResult = "ok" | "forbidden" | "not-found" | "full";
 
 /**
