@@ -143,8 +143,12 @@ export class FilesystemObject {
     this.#send(encodeInstruction("ack", stream, message, status));
   }
 
+  /**
+   * The highest free index: recordings replay guacd's image streams on the low ones (guacd gives
+   * out the lowest free index), and a body must never share an index with them.
+   */
   #freeStream(): string | undefined {
-    for (let index = FIRST_STREAM; index <= LAST_STREAM; index++) {
+    for (let index = LAST_STREAM; index >= FIRST_STREAM; index--) {
       if (!this.#downloads.has(String(index))) return String(index);
     }
     return undefined;

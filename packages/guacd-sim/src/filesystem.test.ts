@@ -45,11 +45,11 @@ describe("FilesystemObject", () => {
     expect(obj.handle(ins("get", "0", "/f.bin"))).toBe(true);
     expect(sent.at(-1)).toMatchObject({
       opcode: "body",
-      args: ["0", "1", "application/octet-stream", "/f.bin"],
+      args: ["0", "61", "application/octet-stream", "/f.bin"],
     });
     const got: number[] = [];
     for (let k = 0; k < 4; k++) {
-      obj.handle(ins("ack", "1", "OK", "0"));
+      obj.handle(ins("ack", "61", "OK", "0"));
       const last = sent.at(-1)!;
       if (last.opcode === "blob")
         got.push(
@@ -60,7 +60,7 @@ describe("FilesystemObject", () => {
     }
     expect(sent.map((i) => i.opcode)).toEqual(["body", "blob", "blob", "blob", "end"]);
     expect(got).toEqual([...data]);
-    expect(obj.handle(ins("ack", "1", "OK", "0"))).toBe(false); // the stream is freed
+    expect(obj.handle(ins("ack", "61", "OK", "0"))).toBe(false); // the stream is freed
   });
 
   it("lists a directory as JSON and is silent for a missing path", () => {
@@ -68,7 +68,7 @@ describe("FilesystemObject", () => {
     obj.handle(ins("get", "0", "/missing"));
     expect(sent).toEqual([]);
     obj.handle(ins("get", "0", "/d"));
-    obj.handle(ins("ack", "1", "OK", "0"));
+    obj.handle(ins("ack", "61", "OK", "0"));
     expect(sent[0]!.args[2]).toBe(STREAM_INDEX_MIMETYPE);
     expect(JSON.parse(atob(sent[1]!.args[1]!))).toEqual({ "/d/a": "application/octet-stream" });
     expect(obj.handle(ins("get", "1", "/d"))).toBe(false); // another object's
