@@ -83,7 +83,7 @@ export class GuacamoleProtocolError extends SyntaxError {
  * - `STREAM_FAILED`: guacd refused a stream the client sent (see `cause`).
  * - `UNSUPPORTED_VERSION`: the negotiated protocol version lacks the instruction (e.g. `touch`
  *   before 1.3.0).
- * - `UNKNOWN_ARGUMENT`: `setArgument` of a name guacd did not offer for change.
+ * - `UNKNOWN_ARGUMENT`: `client.arguments.set()` of a name guacd did not offer for change.
  */
 export type GuacamoleClientErrorCode =
   | "HANDSHAKE_TIMEOUT"
