@@ -5,8 +5,35 @@ export type {
   GuacamoleInboundStream,
   GuacamoleMessage,
 } from "./session/client-options.ts";
+export type { DisplaySize } from "./session/display.ts";
+export { GuacamoleDisplay } from "./session/display.ts";
+export type { ByteSource } from "./session/files/blob-source.ts";
+export { blobsOf } from "./session/files/blob-source.ts";
+export type {
+  FilesystemBody,
+  FilesystemReadOptions,
+  FilesystemSession,
+  FilesystemUploadOptions,
+} from "./session/files/filesystem.ts";
+export { GuacamoleFilesystem } from "./session/files/filesystem.ts";
+export type { GuacamoleFilesystemErrorCode } from "./session/files/filesystem-error.ts";
+export { GuacamoleFilesystemError } from "./session/files/filesystem-error.ts";
+export type { FilesystemEntry } from "./session/files/stream-index.ts";
+export { parseStreamIndex, STREAM_INDEX_MIMETYPE } from "./session/files/stream-index.ts";
 export type { GuacdDuplex } from "./session/guacd-duplex.ts";
 export type { HandshakeOptions, HandshakeResult } from "./session/handshake.ts";
+export type { TypeOptions } from "./session/input/keyboard.ts";
+export { GuacamoleKeyboard } from "./session/input/keyboard.ts";
+export type { KeyName } from "./session/input/keysyms.ts";
+export { isModifierKeysym, KEYSYMS } from "./session/input/keysyms.ts";
+export type { MouseState } from "./session/input/mouse.ts";
+export { GuacamoleMouse } from "./session/input/mouse.ts";
+export type { MouseButton, MouseButtonState } from "./session/input/mouse-buttons.ts";
+export { buttonMask, MOUSE_BUTTONS } from "./session/input/mouse-buttons.ts";
+export { keysymForCodePoint, textToKeysyms } from "./session/input/text-keysyms.ts";
+export type { TouchContact } from "./session/input/touch.ts";
+export { GuacamoleTouch } from "./session/input/touch.ts";
+export { LiveArguments } from "./session/live-arguments.ts";
 export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./session/protocol-version.ts";
 export type { GuacamoleStatus } from "./session/status.ts";
 export { GUACAMOLE_STATUSES, GuacamoleStatusError, statusOf } from "./session/status.ts";

@@ -3,9 +3,11 @@
 // internal.
 
 import { concat, fromBase64, toBase64 } from "./_bytes.ts";
+import { FilesystemObject } from "./_filesystem-object.ts";
 import { KeyEcho } from "./_key-echo.ts";
 import { SyncLag } from "./_sync-lag.ts";
 import { SimulatorError, WireError } from "./errors.ts";
+import type { SimulatedFilesystem } from "./filesystem.ts";
 import type { Pace, SessionContext, SessionPlan } from "./plan.ts";
 import type { Recording } from "./recording.ts";
 import type { EndReason, SessionReport } from "./report.ts";
@@ -32,6 +34,8 @@ export interface SessionSettings {
   readonly clipboardStream: string;
   /** Frames stop while the client's oldest unconfirmed `sync` is older than this (ms). */
   readonly throttleLagMs: number;
+  /** Exposed to sessions that turn on `enable-sftp` or `enable-drive`. */
+  readonly filesystem: SimulatedFilesystem | undefined;
 }
 
 /** What a session asks of the simulator that serves it. */
@@ -59,6 +63,8 @@ const NO_SUCH_CONNECTION = encodeInstruction("error", "No such connection.", "51
 const CLOSE_GRACE_MS = 2000;
 /** libguac splits blobs at 6048 bytes (8064 base64 characters). */
 const BLOB_BYTES = 6048;
+/** The stream index of the `argv` streams the simulator sends (the clipboard uses 63). */
+const ARGV_STREAM = "62";
 const HANDSHAKE_OPCODES = new Set(["size", "audio", "video", "image", "timezone", "name"]);
 
 type Next = WireInstruction | "timeout" | "malformed" | "eof";
@@ -99,6 +105,9 @@ export class Session {
   #plan: SessionPlan | undefined;
   readonly #lag = new SyncLag();
   #keyEcho: KeyEcho | undefined;
+  #filesystem: FilesystemObject | undefined;
+  #liveArguments: Map<string, string> | undefined;
+  #requiredNames: readonly string[] = [];
 
   constructor(
     host: SessionHost,
@@ -330,6 +339,15 @@ export class Session {
     this.#ticker = setInterval(() => this.#tick(), Math.min(200, this.#o.syncTimeoutMs / 4 || 1));
     for (const pending of this.#queue.splice(0)) this.#onInstruction(pending);
     if (this.#closing) return;
+    this.#offerLiveArguments(plan);
+    const fs = this.#o.filesystem;
+    if (
+      fs !== undefined &&
+      (params["enable-sftp"] === "true" || params["enable-drive"] === "true")
+    ) {
+      this.#filesystem = new FilesystemObject(fs, 0, (bytes) => this.#send(bytes));
+      this.#filesystem.announce();
+    }
     if (plan.clipboard !== undefined) this.sendClipboard(plan.clipboard);
 
     const end = plan.end ?? (recording?.endsWithDisconnect ? "disconnect" : "hold");
@@ -458,6 +476,7 @@ export class Session {
   }
 
   #waitForArgv(names: readonly string[]): Promise<void> {
+    this.#requiredNames = names;
     return new Promise((resolve) => {
       const check = (): void => {
         if (this.#closing || names.every((n) => Object.hasOwn(this.report.input.argv, n))) {
@@ -487,6 +506,10 @@ export class Session {
 
   #onInstruction(instruction: WireInstruction): void {
     const { opcode, args } = instruction;
+    if (this.#filesystem?.handle(instruction) === true) {
+      if (opcode === "ack") this.report.input.acks++;
+      return;
+    }
     const input = this.report.input;
     switch (opcode) {
       case "sync": {
@@ -516,9 +539,14 @@ export class Session {
           this.#send(this.#keyEcho.frame(ts));
         }
         break;
-      case "size":
+      case "size": {
         input.size.push(args);
+        const [width, height] = args.map(Number);
+        if (this.#plan?.resize === true && Number.isInteger(width) && Number.isInteger(height)) {
+          this.#send(encodeInstruction("size", "0", String(width), String(height)));
+        }
         break;
+      }
       case "ack":
         input.acks++;
         break;
@@ -527,10 +555,17 @@ export class Session {
       case "pipe":
         this.#streams.set(args[0] ?? "", { kind: opcode, name: args[1] ?? "", parts: [] });
         break;
-      case "argv":
-        this.#streams.set(args[0] ?? "", { kind: opcode, name: args[2] ?? "", parts: [] });
+      case "argv": {
+        const name = args[2] ?? "";
+        const live = this.#liveArguments;
+        if (live !== undefined && !live.has(name) && !this.#requiredNames.includes(name)) {
+          this.#send(encodeInstruction("ack", args[0] ?? "", "Not allowed.", "771"));
+          break;
+        }
+        this.#streams.set(args[0] ?? "", { kind: opcode, name, parts: [] });
         this.#send(encodeInstruction("ack", args[0] ?? "", "Ready for updated parameter.", "0"));
         break;
+      }
       case "blob": {
         const index = args[0] ?? "";
         const stream = this.#streams.get(index);
@@ -551,6 +586,10 @@ export class Session {
         if (stream.kind === "clipboard") input.clipboard.push(text);
         else if (stream.kind === "argv") {
           input.argv[stream.name] = text;
+          if (this.#liveArguments?.has(stream.name) === true) {
+            this.#liveArguments.set(stream.name, text);
+            this.#sendArgv(stream.name, text); // guacd echoes an accepted value
+          }
           this.#argvWake?.();
         }
         break;
@@ -561,6 +600,24 @@ export class Session {
       default:
         input.other.push(opcode);
     }
+  }
+
+  /** guacd tells a joining user the current value of each parameter it lets change. */
+  #offerLiveArguments(plan: SessionPlan): void {
+    if (plan.liveArguments === undefined) return;
+    this.#liveArguments = new Map(Object.entries(plan.liveArguments));
+    for (const [name, value] of this.#liveArguments) this.#sendArgv(name, value);
+  }
+
+  #sendArgv(name: string, value: string): void {
+    const index = ARGV_STREAM;
+    this.#send(
+      concat(
+        encodeInstruction("argv", index, "text/plain", name),
+        encodeInstruction("blob", index, toBase64(new TextEncoder().encode(value))),
+        encodeInstruction("end", index),
+      ),
+    );
   }
 
   #tick(): void {

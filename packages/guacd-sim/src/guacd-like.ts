@@ -4,8 +4,9 @@ import type { GuacdSimulatorOptions } from "./simulator.ts";
 /**
  * The plans of the guacd-like mode: a desktop that makes frames at its own pace, not a firehose.
  * VNC, RDP, telnet and kubernetes replay `vnc-desktop` by its recorded timestamps, over and over;
- * SSH replays `ssh-text` by its timestamps, over and over (a terminal that keeps printing), and
- * echoes every key press (a drawn cell and a `sync`). Refused upstreams and the error scenarios of {@linkcode defaultResolveSession}
+ * SSH replays `ssh-text` by its timestamps, over and over (a terminal that keeps printing),
+ * echoes every key press (a drawn cell and a `sync`), and offers `color-scheme`, `font-name` and
+ * `font-size` for change, as telnet and kubernetes do. Every protocol but VNC honours `size`. Refused upstreams and the error scenarios of {@linkcode defaultResolveSession}
  * stay as they are.
  *
  * @example
@@ -22,10 +23,31 @@ export function guacdLikeResolveSession(ctx: SessionContext): SessionPlan {
   if (ctx.joining || plan.error !== undefined) return plan;
   if (ctx.protocol === "ssh") {
     if (plan.recording !== "ssh-text") return plan;
-    return { recording: "ssh-text", pace: "realtime", end: "loop", echoKeys: true };
+    return {
+      recording: "ssh-text",
+      pace: "realtime",
+      end: "loop",
+      echoKeys: true,
+      resize: true,
+      liveArguments: terminalArguments(ctx.params),
+    };
   }
   if (plan.recording === "vnc-required") return { ...plan, pace: "realtime" };
-  return { recording: "vnc-desktop", pace: "realtime", end: "loop" };
+  const desktop: SessionPlan = { recording: "vnc-desktop", pace: "realtime", end: "loop" };
+  if (ctx.protocol === "vnc") return desktop;
+  if (ctx.protocol === "telnet" || ctx.protocol === "kubernetes") {
+    return { ...desktop, resize: true, liveArguments: terminalArguments(ctx.params) };
+  }
+  return { ...desktop, resize: true };
+}
+
+/** What guacd's terminals offer for change, with the values the connection was given. */
+function terminalArguments(params: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    "color-scheme": params["color-scheme"] ?? "",
+    "font-name": params["font-name"] || "monospace",
+    "font-size": params["font-size"] || "12",
+  };
 }
 
 /**

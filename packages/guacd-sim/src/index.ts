@@ -6,6 +6,12 @@ export {
   type WireErrorCode,
 } from "./errors.ts";
 export {
+  SimulatedFilesystem,
+  type SimulatedFilesystemOptions,
+  STREAM_INDEX_MIMETYPE,
+  type WriteResult,
+} from "./filesystem.ts";
+export {
   type GuacdLikeSettings,
   guacdLikeOptions,
   guacdLikeResolveSession,

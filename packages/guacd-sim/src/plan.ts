@@ -62,6 +62,19 @@ export interface SessionPlan {
    * end the frame with `sync`, so a client can time keystroke echo. @default false
    */
   readonly echoKeys?: boolean;
+  /**
+   * Honour the client's `size` as guacd does for protocols that resize (RDP, SSH, telnet,
+   * Kubernetes): answer with `size` of layer 0 at the new width and height. @default false
+   */
+  readonly resize?: boolean;
+  /**
+   * Parameters that can change while connected, with their values: sent to the client as `argv`
+   * streams right after `ready` (guacd's SSH and telnet offer `color-scheme`, `font-name` and
+   * `font-size`). With it, an `argv` for any other name is refused (`ack` 0x0303 "Not allowed."),
+   * unless a `required` asked for it; an accepted value is echoed back, as guacd does.
+   * @default none: any `argv` is accepted
+   */
+  readonly liveArguments?: Readonly<Record<string, string>>;
 }
 
 /**

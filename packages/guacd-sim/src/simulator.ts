@@ -5,6 +5,7 @@ import {
   type SessionSettings,
 } from "./_session.ts";
 import { SimulatorError } from "./errors.ts";
+import type { SimulatedFilesystem } from "./filesystem.ts";
 import { defaultResolveSession, type Pace, type SessionContext, type SessionPlan } from "./plan.ts";
 import { Recording } from "./recording.ts";
 import { createReport, type SessionReport } from "./report.ts";
@@ -105,6 +106,11 @@ export interface GuacdSimulatorOptions {
   readonly maxSessions?: number;
   /** How a connection over `maxSessions` is turned away: a TCP reset, or a close. @default "reset" */
   readonly overCapacity?: "reset" | "close";
+  /**
+   * The files a session sees when its `connect` turns on `enable-sftp` (or `enable-drive`), as
+   * guacd exposes them: a `filesystem` object right after `ready`. Shared by every session.
+   */
+  readonly filesystem?: SimulatedFilesystem;
 }
 
 /**
@@ -183,6 +189,7 @@ export class GuacdSimulator {
       hold: (options.afterHandshakeFailure ?? "hold") === "hold",
       clipboardStream: String(options.clipboardStream ?? 63),
       throttleLagMs: atLeastZero("throttleLagMs", options.throttleLagMs ?? Infinity),
+      filesystem: options.filesystem,
     };
     this.#maxSessions = atLeastZero("maxSessions", options.maxSessions ?? Infinity);
     this.#overCapacity = options.overCapacity ?? "reset";

@@ -158,6 +158,8 @@ export async function connectGuacamoleWith<Tls, Connection extends ClosableGuacd
     onRequired,
     onStream,
     readAhead,
+    onSize,
+    onFilesystem,
     ...handshake
   } = options;
   const connection = await connect({
@@ -176,6 +178,8 @@ export async function connectGuacamoleWith<Tls, Connection extends ClosableGuacd
     ...(onRequired === undefined ? {} : { onRequired }),
     ...(onStream === undefined ? {} : { onStream }),
     ...(readAhead === undefined ? {} : { readAhead }),
+    ...(onSize === undefined ? {} : { onSize }),
+    ...(onFilesystem === undefined ? {} : { onFilesystem }),
   });
   try {
     await client.handshake({

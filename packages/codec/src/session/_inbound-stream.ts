@@ -6,7 +6,8 @@ export class InboundStreamState {
   #closed = false;
   readonly #ack: () => void;
 
-  constructor(_index: number, ack: () => void) {
+  /** `ack` makes room for one more blob; `onCancel` runs when the reader gives up on the stream. */
+  constructor(_index: number, ack: () => void, onCancel?: () => void) {
     this.#ack = ack;
     this.readable = new ReadableStream<Uint8Array>(
       {
@@ -19,6 +20,10 @@ export class InboundStreamState {
             this.#unacked--;
             this.#ack();
           }
+        },
+        cancel: () => {
+          this.#closed = true;
+          onCancel?.();
         },
       },
       { highWaterMark: 4 },

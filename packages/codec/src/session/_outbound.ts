@@ -1,35 +1,17 @@
 import { concatBytes } from "../wire/_bytes.ts";
-import { GuacamoleClientError } from "../wire/errors.ts";
 import { type Instruction, instruction } from "../wire/instruction.ts";
 import type { GuacamoleLimits } from "../wire/limits.ts";
 import { encodeInstruction } from "../wire/text.ts";
-import { bytesToBase64 } from "./_base64.ts";
-import type { GuacamoleCloseInfo } from "./client-options.ts";
-import { GuacamoleStatusError } from "./status.ts";
-
-/** Bytes per blob: 6048 bytes are 8064 base64 characters, within guacd's 8192 per element. */
-const BLOB_BYTES = 6048;
-/** guacd serves at most 64 streams per user (`GUAC_USER_MAX_STREAMS`). */
-const MAX_STREAMS = 64;
-const STATUS_SUCCESS = 0x0000;
-
-interface AckWaiter {
-  resolve(ack: Instruction): void;
-  reject(error: Error): void;
-}
 
 /** What the outbound part asks of the client it serves. */
 export interface OutboundHost {
   /** Whether the session is open (quiet sends and keep-alive stop otherwise). */
   isOpen(): boolean;
-  /** Acks arrive only while the session is read: start reading if nobody does yet. */
-  ensureReading(): void;
 }
 
 /**
  * Everything the client sends after the handshake: the write queue (one write per microtask
- * turn), keep-alive `nop`s while nothing else is sent, and outbound streams with their indexes
- * and `ack`s.
+ * turn) and keep-alive `nop`s while nothing else is sent. (Streams are `OutboundStreams`'.)
  */
 export class SessionOutbound {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -41,10 +23,6 @@ export class SessionOutbound {
   #flush: Promise<void> | undefined;
   #lastSent = 0;
   #keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
-
-  readonly #streamIndexes = new Set<number>();
-  readonly #ackWaiters = new Map<number, AckWaiter>();
-  #ended: GuacamoleCloseInfo | undefined;
 
   constructor(
     writer: WritableStreamDefaultWriter<Uint8Array>,
@@ -87,6 +65,11 @@ export class SessionOutbound {
     return this.#flush;
   }
 
+  /** Queues instructions; resolves when the connection has taken them. */
+  send(...instructions: Instruction[]): Promise<void> {
+    return this.queue(this.encode(instructions));
+  }
+
   /** Sends without waiting; a failure here is the connection's, reported by the client's `closed`. */
   sendQuietly(...instructions: Instruction[]): void {
     if (!this.#host.isOpen()) return;
@@ -113,92 +96,4 @@ export class SessionOutbound {
     if (this.#keepAliveTimer !== undefined) clearTimeout(this.#keepAliveTimer);
     this.#keepAliveTimer = undefined;
   }
-
-  /**
-   * Sends `data` as a stream opened by `header` (its index filled in), in blobs guacd accepts,
-   * then `end`; with `awaitAcks`, waits for guacd's `ack` after each instruction.
-   */
-  async sendStream(header: Instruction, data: Uint8Array, awaitAcks: boolean): Promise<void> {
-    const index = this.#allocateStream();
-    const id = String(index);
-    // Each ack is expected before its instruction goes out: guacd may answer before the write
-    // resolves here.
-    const send = async (item: Instruction): Promise<void> => {
-      const acked = awaitAcks ? this.#expectAck(index) : undefined;
-      acked?.catch(() => {}); // observed below; a failed write must not leave it unhandled
-      await this.queue(this.encode([item]));
-      await acked;
-    };
-    try {
-      await send({ opcode: header.opcode, args: [id, ...header.args.slice(1)] });
-      for (let at = 0; at < data.length; at += BLOB_BYTES) {
-        await send(instruction("blob", id, bytesToBase64(data.subarray(at, at + BLOB_BYTES))));
-      }
-      await this.queue(this.encode([instruction("end", id)]));
-    } finally {
-      this.#streamIndexes.delete(index);
-      this.#ackWaiters.delete(index);
-    }
-  }
-
-  /** Hands an `ack` from guacd to the stream waiting for it. */
-  receiveAck(ack: Instruction): void {
-    const index = Number.parseInt(ack.args[0] ?? "", 10);
-    const waiter = this.#ackWaiters.get(index);
-    if (waiter !== undefined) {
-      this.#ackWaiters.delete(index);
-      waiter.resolve(ack);
-    }
-  }
-
-  /** The session ended: every stream still waiting for an ack fails. */
-  end(info: GuacamoleCloseInfo): void {
-    this.#ended = info;
-    for (const [index, waiter] of this.#ackWaiters) waiter.reject(streamEnded(index, info));
-    this.#ackWaiters.clear();
-  }
-
-  #allocateStream(): number {
-    for (let index = 0; index < MAX_STREAMS; index++) {
-      if (!this.#streamIndexes.has(index)) {
-        this.#streamIndexes.add(index);
-        return index;
-      }
-    }
-    throw new GuacamoleClientError(
-      "INVALID_STATE",
-      `Cannot open a stream: all ${MAX_STREAMS} stream indexes are in use`,
-    );
-  }
-
-  async #expectAck(index: number): Promise<void> {
-    const ack = await new Promise<Instruction>((resolve, reject) => {
-      if (this.#ended !== undefined) {
-        reject(streamEnded(index, this.#ended));
-        return;
-      }
-      this.#ackWaiters.set(index, { resolve, reject });
-      this.#host.ensureReading();
-    });
-    const status = Number.parseInt(ack.args[2] ?? "", 10);
-    if (status !== STATUS_SUCCESS) {
-      throw new GuacamoleClientError(
-        "STREAM_FAILED",
-        `Cannot send stream ${index}: guacd refused it`,
-        {
-          cause: GuacamoleStatusError.fromInstruction(ack),
-        },
-      );
-    }
-  }
-}
-
-function streamEnded(index: number, info: GuacamoleCloseInfo): GuacamoleClientError {
-  return new GuacamoleClientError(
-    "STREAM_FAILED",
-    `Cannot finish stream ${index}: the session ended`,
-    {
-      cause: info.error,
-    },
-  );
 }

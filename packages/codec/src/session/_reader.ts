@@ -5,11 +5,13 @@ import type { GuacamoleLimits } from "../wire/limits.ts";
 import { base64ToBytes } from "./_base64.ts";
 import { InboundStreamState } from "./_inbound-stream.ts";
 import type { SessionOutbound } from "./_outbound.ts";
+import type { SessionControls } from "./_session-controls.ts";
 import type { GuacamoleClientOptions, GuacamoleMessage } from "./client-options.ts";
 import { GuacamoleStatusError } from "./status.ts";
 
 const STATUS_SUCCESS = 0x0000;
 const STATUS_UNSUPPORTED = 0x0100;
+const STATUS_RESOURCE_CLOSED = 0x0206;
 const MESSAGE_NAMES: Record<number, GuacamoleMessage["name"]> = {
   1: "USER_JOINED",
   2: "USER_LEFT",
@@ -39,13 +41,15 @@ export interface SessionStart {
 /**
  * Everything the client reads after the handshake: the read loop (raw reads straight into the
  * runtime-free decoder) and the dispatch of what the library handles for the user: `sync`
- * echoes, `error` and `disconnect`, `msg`, `required`, `ack`s and inbound streams.
+ * echoes, `error` and `disconnect`, `msg`, `required` and inbound streams; what drives the
+ * session (acks, `size`, `filesystem`, `body`) goes to the session's controls.
  */
 export class SessionReader {
   readonly #rawReader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #limits: GuacamoleLimits;
   readonly #options: GuacamoleClientOptions;
   readonly #outbound: SessionOutbound;
+  readonly #controls: SessionControls;
   readonly #host: ReaderHost;
   #leftover: Uint8Array | undefined;
   readonly #offset: number;
@@ -60,6 +64,7 @@ export class SessionReader {
     limits: GuacamoleLimits,
     options: GuacamoleClientOptions,
     outbound: SessionOutbound,
+    controls: SessionControls,
     host: ReaderHost,
   ) {
     this.#rawReader = rawReader;
@@ -68,6 +73,7 @@ export class SessionReader {
     this.#limits = limits;
     this.#options = options;
     this.#outbound = outbound;
+    this.#controls = controls;
     this.#host = host;
   }
 
@@ -182,6 +188,7 @@ export class SessionReader {
 
   /** Acts on what the library handles for the user; every instruction still reaches the reader. */
   #dispatch(item: Instruction): void {
+    if (this.#controls.dispatch(item)) return;
     const { opcode, args } = item;
     switch (opcode) {
       case "sync":
@@ -205,9 +212,6 @@ export class SessionReader {
       case "required":
         void this.#answerRequired(args);
         return;
-      case "ack":
-        this.#outbound.receiveAck(item);
-        return;
       case "blob": {
         const stream = this.#inbound.get(Number.parseInt(args[0] ?? "", 10));
         if (stream !== undefined && args[1] !== undefined) stream.push(base64ToBytes(args[1]));
@@ -229,17 +233,23 @@ export class SessionReader {
     if (!Number.isInteger(index)) return;
     const onStream = this.#options.onStream;
     const outbound = this.#outbound;
+    if (item.opcode === "argv") {
+      // guacd offers a parameter that can change while connected, with its current value.
+      const name = item.args[2] ?? "";
+      const live = this.#controls.arguments;
+      live.offer(name);
+      if (onStream === undefined) {
+        void readText(this.#startInbound(index).readable).then((value) => live.offer(name, value));
+        return;
+      }
+    }
     if (onStream === undefined || item.opcode === "audio" || item.opcode === "video") {
       outbound.sendQuietly(
         instruction("ack", index, `${item.opcode} unsupported`, STATUS_UNSUPPORTED),
       );
       return;
     }
-    const state = new InboundStreamState(index, () =>
-      outbound.sendQuietly(instruction("ack", index, "OK", STATUS_SUCCESS)),
-    );
-    this.#inbound.get(index)?.close();
-    this.#inbound.set(index, state);
+    const state = this.#startInbound(index);
     const name = item.opcode === "clipboard" ? undefined : item.args[2];
     const readable = state.readable;
     onStream({
@@ -248,14 +258,35 @@ export class SessionReader {
       mimetype: item.args[1] ?? "",
       name,
       readable,
-      text: async () => {
-        let text = "";
-        const decoder = new TextDecoder();
-        for await (const chunk of readable as unknown as AsyncIterable<Uint8Array>)
-          text += decoder.decode(chunk, { stream: true });
-        return text + decoder.decode();
-      },
+      text: () => readText(readable),
     });
+  }
+
+  /**
+   * A `body` guacd sent for a `get`: an inbound stream acked at once, since guacd sends the
+   * first blob only after an ack.
+   */
+  openBody(index: number): ReadableStream<Uint8Array> {
+    const state = this.#startInbound(index);
+    this.#outbound.sendQuietly(instruction("ack", index, "OK", STATUS_SUCCESS));
+    return state.readable;
+  }
+
+  /** A new inbound stream on `index`, acked blob by blob as its reader makes room. */
+  #startInbound(index: number): InboundStreamState {
+    const outbound = this.#outbound;
+    const state = new InboundStreamState(
+      index,
+      () => outbound.sendQuietly(instruction("ack", index, "OK", STATUS_SUCCESS)),
+      () => {
+        // The reader gave up: a failure ack makes guacd stop sending and free the stream.
+        if (this.#inbound.get(index) === state) this.#inbound.delete(index);
+        outbound.sendQuietly(instruction("ack", index, "Cancelled", STATUS_RESOURCE_CLOSED));
+      },
+    );
+    this.#inbound.get(index)?.close();
+    this.#inbound.set(index, state);
+    return state;
   }
 
   async #answerRequired(names: readonly string[]): Promise<void> {
@@ -271,15 +302,26 @@ export class SessionReader {
     for (const name of names) {
       const value = values[name];
       if (value === undefined || !this.#host.isOpen()) continue;
-      await this.#outbound
-        .sendStream(
-          instruction("argv", "", "text/plain", name),
+      await this.#controls.streams
+        .send(
+          (index) => instruction("argv", index, "text/plain", name),
           new TextEncoder().encode(value),
-          false,
+          { acks: "none" },
         )
         .catch((error: unknown) => this.#host.fail(asError(error)));
     }
   }
+}
+
+/** The whole stream as UTF-8 text. */
+async function readText(readable: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  const reader = readable.getReader();
+  for (let next = await reader.read(); next.done !== true; next = await reader.read()) {
+    text += decoder.decode(next.value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /** Any thrown value as an Error. */

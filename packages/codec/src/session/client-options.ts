@@ -1,4 +1,6 @@
 import type { GuacamoleLimits } from "../wire/limits.ts";
+import type { DisplaySize } from "./display.ts";
+import type { GuacamoleFilesystem } from "./files/filesystem.ts";
 
 /** A `msg` from guacd (protocol 1.5.0): someone joined or left a shared connection. */
 export interface GuacamoleMessage {
@@ -63,4 +65,8 @@ export interface GuacamoleClientOptions {
   onStream?: (stream: GuacamoleInboundStream) => void;
   /** Instructions read ahead of the application. @default {64} */
   readAhead?: number;
+  /** Called when guacd reports a new size of the default layer (after `resize`, or its own). */
+  onSize?: (size: DisplaySize) => void;
+  /** Called for each filesystem guacd exposes (SFTP, an RDP drive). */
+  onFilesystem?: (filesystem: GuacamoleFilesystem) => void;
 }

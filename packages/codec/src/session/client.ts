@@ -6,9 +6,17 @@ import { encodeInstruction } from "../wire/text.ts";
 import { performHandshake } from "./_handshake.ts";
 import { SessionOutbound } from "./_outbound.ts";
 import { SessionReader } from "./_reader.ts";
+import { SessionControls } from "./_session-controls.ts";
 import type { GuacamoleClientOptions, GuacamoleCloseInfo } from "./client-options.ts";
+import type { GuacamoleDisplay } from "./display.ts";
+import type { ByteSource } from "./files/blob-source.ts";
+import type { GuacamoleFilesystem } from "./files/filesystem.ts";
 import type { GuacdDuplex } from "./guacd-duplex.ts";
 import type { HandshakeOptions, HandshakeResult } from "./handshake.ts";
+import type { GuacamoleKeyboard } from "./input/keyboard.ts";
+import type { GuacamoleMouse } from "./input/mouse.ts";
+import type { GuacamoleTouch } from "./input/touch.ts";
+import type { LiveArguments } from "./live-arguments.ts";
 
 /** What guacd sent was already checked on the way in; re-encoding it must not refuse it. */
 const RECEIVE_LIMITS = resolveLimits({
@@ -62,6 +70,7 @@ export class GuacamoleClient {
   readonly #duplex: GuacdDuplex;
   readonly #rawReader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #outbound: SessionOutbound;
+  readonly #controls: SessionControls;
   #reader: SessionReader | undefined;
   #instructions: ReadableStream<Instruction> | undefined;
   #instructionReader: ReadableStreamDefaultReader<Instruction> | undefined;
@@ -86,9 +95,16 @@ export class GuacamoleClient {
     this.#rawReader = duplex.readable.getReader();
     this.#outbound = new SessionOutbound(duplex.writable.getWriter(), this.#limits, {
       isOpen: () => this.#state === "open",
-      ensureReading: () => {
+    });
+    this.#controls = new SessionControls({
+      send: (...items) => this.#outbound.send(...items),
+      protocolVersion: () => this.#protocolVersion,
+      readInstructions: () => {
         if (this.#instructions === undefined) void this.instructions;
       },
+      openBody: (index) => this.#session().openBody(index),
+      onSize: options.onSize,
+      onFilesystem: options.onFilesystem,
     });
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -201,26 +217,71 @@ export class GuacamoleClient {
    * Sends text to the remote clipboard as a `clipboard` stream, split into blobs guacd accepts.
    */
   async sendClipboard(text: string, mimetype = "text/plain"): Promise<void> {
-    this.#assertOpen("send the clipboard");
-    await this.#outbound.sendStream(
-      instruction("clipboard", "", mimetype),
+    await this.#open("send the clipboard").streams.send(
+      (index) => instruction("clipboard", index, mimetype),
       TEXT_ENCODER.encode(text),
-      false,
+      { acks: "none" },
     );
   }
 
   /**
-   * Uploads a file as a `file` stream, waiting for guacd's `ack` after each blob as guacd's own
-   * clients do. Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status as `cause`) if
-   * guacd refuses it.
+   * Uploads a file as a `file` stream (guacd puts it where the protocol keeps uploads: the SFTP
+   * upload directory, the RDP drive) from bytes, a stream or an async iterable. Each blob waits
+   * for guacd's `ack`, as guacd's own clients do, so memory stays at one blob plus the source's
+   * buffer whatever the size. Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status
+   * as `cause`) if guacd refuses it.
    */
   async sendFile(
     filename: string,
-    data: Uint8Array,
+    data: ByteSource,
     mimetype = "application/octet-stream",
   ): Promise<void> {
-    this.#assertOpen("send a file");
-    await this.#outbound.sendStream(instruction("file", "", mimetype, filename), data, true);
+    await this.#open("send a file").streams.send(
+      (index) => instruction("file", index, mimetype, filename),
+      data,
+      { acks: "each" },
+    );
+  }
+
+  /** The keyboard: key events by keysym, `type()` for text. Available once the session is open. */
+  get keyboard(): GuacamoleKeyboard {
+    return this.#open("use the keyboard").keyboard;
+  }
+
+  /** The mouse: position, buttons, clicks and the wheel. */
+  get mouse(): GuacamoleMouse {
+    return this.#open("use the mouse").mouse;
+  }
+
+  /** The touch screen (protocol 1.3.0+; refused with `UNSUPPORTED_VERSION` before). */
+  get touch(): GuacamoleTouch {
+    return this.#open("use touch").touch;
+  }
+
+  /** The display: `resize()` and the size guacd reports. */
+  get display(): GuacamoleDisplay {
+    return this.#open("use the display").display;
+  }
+
+  /** The parameters guacd lets change while connected, and `set()` to change them. */
+  get arguments(): LiveArguments {
+    return this.#open("change arguments").arguments;
+  }
+
+  /** The filesystems guacd exposes now. */
+  get filesystems(): readonly GuacamoleFilesystem[] {
+    return this.#controls.filesystems;
+  }
+
+  /**
+   * The first filesystem guacd exposes (SFTP with `enable-sftp`, an RDP drive with
+   * `enable-drive`). Rejects with `GuacamoleFilesystemError` (`NOT_FOUND`) when guacd exposes
+   * none within `timeout` milliseconds. Reads guacd's instructions if nothing does yet.
+   */
+  async filesystem(options: { timeout?: number } = {}): Promise<GuacamoleFilesystem> {
+    const controls = this.#open("get a filesystem");
+    if (this.#instructions === undefined) void this.instructions;
+    return controls.nextFilesystem(options.timeout ?? 10_000);
   }
 
   /**
@@ -286,7 +347,13 @@ export class GuacamoleClient {
     if (this.#closeInfo !== undefined) return;
     this.#closeInfo = info;
     this.#resolveClosed(info);
-    this.#outbound.end(info);
+    this.#controls.end(info.error);
+  }
+
+  /** The session's controls, or `INVALID_STATE` when it is not open. */
+  #open(action: string): SessionControls {
+    this.#assertOpen(action);
+    return this.#controls;
   }
 
   #assertOpen(action: string): void {
@@ -309,6 +376,7 @@ export class GuacamoleClient {
         this.#limits,
         this.#options,
         this.#outbound,
+        this.#controls,
         {
           isOpen: () => this.#state === "open",
           closedByClient: () => this.#state === "closed" && this.#closeInfo?.initiator === "client",

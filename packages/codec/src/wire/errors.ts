@@ -81,6 +81,9 @@ export class GuacamoleProtocolError extends SyntaxError {
  *   or right after `ready`, which is how guacd rejects a `connect` it cannot use).
  * - `INVALID_STATE`: the call does not fit the client's state (e.g. `send` before the handshake).
  * - `STREAM_FAILED`: guacd refused a stream the client sent (see `cause`).
+ * - `UNSUPPORTED_VERSION`: the negotiated protocol version lacks the instruction (e.g. `touch`
+ *   before 1.3.0).
+ * - `UNKNOWN_ARGUMENT`: `client.arguments.set()` of a name guacd did not offer for change.
  */
 export type GuacamoleClientErrorCode =
   | "HANDSHAKE_TIMEOUT"
@@ -89,7 +92,9 @@ export type GuacamoleClientErrorCode =
   | "UNEXPECTED_INSTRUCTION"
   | "CONNECTION_CLOSED"
   | "INVALID_STATE"
-  | "STREAM_FAILED";
+  | "STREAM_FAILED"
+  | "UNSUPPORTED_VERSION"
+  | "UNKNOWN_ARGUMENT";
 
 /**
  * A session with guacd that cannot go on, for a reason on the client's side of the protocol:

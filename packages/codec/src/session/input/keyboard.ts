@@ -1,0 +1,100 @@
+import { instruction } from "../../wire/instruction.ts";
+import { checkInteger, pause, type SendInstructions } from "../_send.ts";
+import { textToKeysyms } from "./text-keysyms.ts";
+
+/** Options of {@link GuacamoleKeyboard.type}. */
+export interface TypeOptions {
+  /**
+   * Milliseconds between one key and the next (a human types ~100 ms apart); 0 sends the whole
+   * text back to back.
+   * @default {0}
+   */
+  delay?: number;
+  /** Stops typing; keys already sent stay sent, and no key is left held down. */
+  signal?: AbortSignal;
+}
+
+/** X11 keysyms are 29-bit values. */
+const MAX_KEYSYM = 0x1fffffff;
+
+/**
+ * The session's keyboard: `key` instructions by X11 keysym, with the keys held down tracked so
+ * none is left pressed. Get it from `GuacamoleClient.keyboard`.
+ *
+ * @example Type a command and press Enter
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GuacamoleKeyboard, KEYSYMS, type Instruction } from "@guacstream/codec";
+ *
+ * const sent: Instruction[] = [];
+ * const keyboard = new GuacamoleKeyboard(async (...items) => void sent.push(...items));
+ * await keyboard.type("ls");
+ * await keyboard.press(KEYSYMS.Enter);
+ * assert.deepEqual(sent.map((i) => i.args.join(",")), [
+ *   "108,1", "108,0", "115,1", "115,0", "65293,1", "65293,0",
+ * ]);
+ * ```
+ */
+export class GuacamoleKeyboard {
+  readonly #send: SendInstructions;
+  readonly #down = new Set<number>();
+
+  /** Sends `key` instructions through `send`. */
+  constructor(send: SendInstructions) {
+    this.#send = send;
+  }
+
+  /** The keysyms held down now, in the order they were pressed. */
+  get pressed(): readonly number[] {
+    return [...this.#down];
+  }
+
+  /** Sends one key event: `pressed` true for down, false for up. */
+  async key(keysym: number, pressed: boolean): Promise<void> {
+    checkInteger("keysym", keysym, 0, MAX_KEYSYM);
+    if (pressed) this.#down.add(keysym);
+    else this.#down.delete(keysym);
+    await this.#send(instruction("key", keysym, pressed ? 1 : 0));
+  }
+
+  /** Presses and releases a key. */
+  async press(keysym: number): Promise<void> {
+    await Promise.all([this.key(keysym, true), this.key(keysym, false)]);
+  }
+
+  /**
+   * Presses keys in order and releases them in reverse: a shortcut such as Ctrl+Alt+Delete
+   * (`chord(KEYSYMS.Control, KEYSYMS.Alt, KEYSYMS.Delete)`).
+   */
+  async chord(...keysyms: number[]): Promise<void> {
+    for (const keysym of keysyms) checkInteger("keysym", keysym, 0, MAX_KEYSYM);
+    const sends = keysyms.map((keysym) => this.key(keysym, true));
+    for (const keysym of [...keysyms].reverse()) sends.push(this.key(keysym, false));
+    await Promise.all(sends);
+  }
+
+  /**
+   * Types text as key presses, one per code point, mapped as guacamole-common-js maps it
+   * ({@link textToKeysyms}): `"\r"` is Return, `"\n"` is Linefeed. The whole text is checked
+   * before the first key is sent (a lone surrogate is a `RangeError`).
+   */
+  async type(text: string, options: TypeOptions = {}): Promise<void> {
+    const keysyms = textToKeysyms(text);
+    const delay = options.delay ?? 0;
+    checkInteger("typing delay", delay, 0, 3_600_000);
+    options.signal?.throwIfAborted();
+    if (delay === 0) {
+      await Promise.all(keysyms.flatMap((k) => [this.key(k, true), this.key(k, false)]));
+      return;
+    }
+    for (let i = 0; i < keysyms.length; i++) {
+      if (i > 0) await pause(delay, options.signal);
+      await this.press(keysyms[i]!);
+    }
+  }
+
+  /** Releases every key this keyboard holds down. */
+  async releaseAll(): Promise<void> {
+    await Promise.all(this.pressed.map((keysym) => this.key(keysym, false)));
+  }
+}
