@@ -248,8 +248,9 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     console.log(
       `${kind} broker RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, after 200 tunnels ${(after / MiB).toFixed(1)} MiB`,
     );
-    // A leak of one session's state (~1 MB each with its buffers) would show as ~200 MB.
-    expect(after - baseline).toBeLessThan(40 * MiB);
+    // A leak of one session's state (~1 MB each with its buffers) would show as ~200 MB. Quiet,
+    // the growth measured 9-26 MiB; on a loaded machine Deno's lazier GC reached 52 MiB.
+    expect(after - baseline).toBeLessThan(96 * MiB);
   }, 120_000);
 
   it("findings 5 and 6: recordings are one new file per tunnel; a missing folder ends that session only", async () => {
