@@ -16,6 +16,23 @@ export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
 export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
 export { MemoryReplayStore } from "./memory-replay-store.ts";
+export type {
+  EndpointConstraints,
+  EndpointState,
+  EndpointStateChange,
+  EndpointStatus,
+  GuacdEndpoint,
+  GuacdLease,
+  GuacdPoolOptions,
+  GuacdProbe,
+  HealthCheckOptions,
+  PoolStrategy,
+  ResolvedEndpoint,
+} from "./pool.ts";
+export { GuacdPool } from "./pool.ts";
+export type { PoolErrorCode } from "./pool-error.ts";
+export { PoolError } from "./pool-error.ts";
+export { selectProbe } from "./probe.ts";
 export { SessionRecorderStream } from "./recorder.ts";
 export type { ReplayGuardOptions } from "./replay-guard.ts";
 export { ReplayGuard } from "./replay-guard.ts";
