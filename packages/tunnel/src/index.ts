@@ -34,9 +34,17 @@ export type { PoolErrorCode } from "./pool-error.ts";
 export { PoolError } from "./pool-error.ts";
 export { selectProbe } from "./probe.ts";
 export { SessionRecorderStream } from "./recorder.ts";
+export type {
+  MemorySessionRegistryOptions,
+  SessionRecord,
+  SessionRegistry,
+} from "./registry.ts";
+export { MemorySessionRegistry } from "./registry.ts";
 export type { ReplayGuardOptions } from "./replay-guard.ts";
 export { ReplayGuard } from "./replay-guard.ts";
 export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
+export type { SessionHeartbeatOptions } from "./session-heartbeat.ts";
+export { SessionHeartbeat } from "./session-heartbeat.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
 export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
 export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";
