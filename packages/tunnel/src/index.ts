@@ -16,6 +16,8 @@ export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
 export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
 export { MemoryReplayStore } from "./memory-replay-store.ts";
+export type { TunnelMetricsOptions, TunnelTraffic } from "./metrics.ts";
+export { TunnelMetrics } from "./metrics.ts";
 export type {
   EndpointConstraints,
   EndpointState,
@@ -33,6 +35,8 @@ export { GuacdPool } from "./pool.ts";
 export type { PoolErrorCode } from "./pool-error.ts";
 export { PoolError } from "./pool-error.ts";
 export { selectProbe } from "./probe.ts";
+export type { Metric, MetricLabels } from "./prometheus.ts";
+export { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 export { SessionRecorderStream } from "./recorder.ts";
 export type {
   MemorySessionRegistryOptions,
