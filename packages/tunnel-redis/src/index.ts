@@ -1,0 +1,8 @@
+export type { ConnectRedisOptions, RedisCommander, RedisConnection } from "./connection.ts";
+export { connectRedis } from "./connection.ts";
+export type { RedisStoreErrorCode } from "./errors.ts";
+export { RedisStoreError } from "./errors.ts";
+export type { RedisReplayStoreOptions } from "./replay-store.ts";
+export { RedisReplayStore } from "./replay-store.ts";
+export type { RedisSessionRegistryOptions } from "./session-registry.ts";
+export { RedisSessionRegistry } from "./session-registry.ts";
