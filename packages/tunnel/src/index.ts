@@ -47,6 +47,8 @@ export { MemorySessionRegistry } from "./registry.ts";
 export type { ReplayGuardOptions } from "./replay-guard.ts";
 export { ReplayGuard } from "./replay-guard.ts";
 export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
+export type { OwnSession, SessionDirectoryOptions } from "./session-directory.ts";
+export { SessionDirectory } from "./session-directory.ts";
 export type { SessionHeartbeatOptions } from "./session-heartbeat.ts";
 export { SessionHeartbeat } from "./session-heartbeat.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemorySessionRegistry, type SessionRecord, type SessionRegistry } from "./registry.ts";
-import { SessionHeartbeat } from "./session-heartbeat.ts";
+import { SessionDirectory } from "./session-directory.ts";
 
 const record = (id: string, owner = "b1"): SessionRecord => ({
   connectionId: id,
@@ -66,29 +66,46 @@ class FlakyRegistry implements SessionRegistry {
   }
 }
 
-describe("SessionHeartbeat", () => {
+describe("SessionDirectory", () => {
   it("beats every interval so records outlive their ttl, and a stopped broker removes its own", async () => {
     vi.useFakeTimers();
     const registry = new FlakyRegistry();
-    const heartbeat = new SessionHeartbeat(registry, { ttl: 3000 });
-    await heartbeat.add(record("$a"));
-    heartbeat.start();
+    const directory = new SessionDirectory(registry, { owner: "b1", ttl: 3000 });
+    await directory.add(record("$a"));
+    directory.start();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(registry.puts).toBe(1 + 10); // one per second (ttl / 3)
     expect(await registry.get("$a")).toBeDefined();
-    await heartbeat.stop();
+    await directory.stop();
     expect(await registry.get("$a")).toBeUndefined();
-    expect(heartbeat.size).toBe(0);
+    expect(directory.size).toBe(0);
+  });
+
+  it("records carry the directory's owner, and another broker's directory finds them", async () => {
+    const registry = new MemorySessionRegistry();
+    const a = new SessionDirectory(registry, { owner: "broker-a" });
+    const b = new SessionDirectory(registry);
+    await a.add({ connectionId: "$j", endpoint: "g3", protocol: "rdp", openedAt: 5 });
+    expect(await b.lookup("$j")).toEqual({
+      connectionId: "$j",
+      endpoint: "g3",
+      protocol: "rdp",
+      openedAt: 5,
+      owner: "broker-a",
+    });
+    expect(b.owner).toMatch(/^[0-9a-f-]{36}$/);
+    await b.remove("$j"); // not b's: nothing happens
+    expect(await b.lookup("$j")).toBeDefined();
   });
 
   it("a broker that dies stops beating: its records expire", async () => {
     vi.useFakeTimers();
     const registry = new FlakyRegistry();
-    const heartbeat = new SessionHeartbeat(registry, { ttl: 3000 });
-    await heartbeat.add(record("$a"));
-    heartbeat.start();
+    const directory = new SessionDirectory(registry, { owner: "b1", ttl: 3000 });
+    await directory.add(record("$a"));
+    directory.start();
     // Death: the timer stops without any cleanup.
-    (heartbeat as unknown as { beat(): Promise<void> }).beat = async () => {};
+    (directory as unknown as { beat(): Promise<void> }).beat = async () => {};
     await vi.advanceTimersByTimeAsync(3000);
     expect(await registry.get("$a")).toBeUndefined();
   });
@@ -96,17 +113,21 @@ describe("SessionHeartbeat", () => {
   it("a store outage goes to onError, sessions stay tracked, and records reappear once it is back", async () => {
     const registry = new FlakyRegistry();
     const errors: unknown[] = [];
-    const heartbeat = new SessionHeartbeat(registry, { onError: (e) => void errors.push(e) });
+    const directory = new SessionDirectory(registry, {
+      owner: "b1",
+      onError: (e) => void errors.push(e),
+    });
     registry.down = true;
-    expect(await heartbeat.add(record("$a"))).toBe(false);
-    expect(heartbeat.size).toBe(1);
-    await heartbeat.beat();
+    expect(await directory.add(record("$a"))).toBe(false);
+    expect(directory.size).toBe(1);
+    await directory.beat();
     expect(errors.length).toBe(2);
     registry.down = false;
-    await heartbeat.beat();
+    await directory.beat();
     expect(await registry.get("$a")).toBeDefined();
     registry.down = true;
-    expect(await heartbeat.remove("$a")).toBe(false);
+    await expect(directory.lookup("$a")).rejects.toThrow(/store down/);
+    expect(await directory.remove("$a")).toBe(false);
     expect(errors.length).toBe(3);
   });
 
@@ -116,9 +137,9 @@ describe("SessionHeartbeat", () => {
     registry.hold = new Promise((resolve) => {
       release = resolve;
     });
-    const heartbeat = new SessionHeartbeat(registry);
-    const adding = heartbeat.add(record("$a"));
-    await heartbeat.remove("$a");
+    const directory = new SessionDirectory(registry, { owner: "b1" });
+    const adding = directory.add(record("$a"));
+    await directory.remove("$a");
     release();
     await adding;
     expect(await registry.get("$a")).toBeUndefined();

@@ -28,7 +28,7 @@ export interface SessionRecord {
  * A store of {@link SessionRecord}s shared by the brokers (in memory for one process:
  * {@link MemorySessionRegistry}; Redis or Valkey: `@guacstream/tunnel-redis`). Entries expire
  * `ttl` ms after they were last put, so the entries of a broker that died without removing them
- * go away; a live broker puts its entries again before then ({@link SessionHeartbeat}). Every
+ * go away; a live broker puts its entries again before then ({@link SessionDirectory}). Every
  * method rejects (or throws) when the store cannot answer.
  *
  * @example

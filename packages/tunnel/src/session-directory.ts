@@ -1,18 +1,38 @@
 import type { SessionRecord, SessionRegistry } from "./registry.ts";
 
 /**
- * Options of {@link SessionHeartbeat}.
+ * A session a broker opened, as it hands it to {@link SessionDirectory.add}: its record less the
+ * owner, which is the broker.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { SessionHeartbeatOptions } from "@guacstream/tunnel";
+ * import type { OwnSession } from "@guacstream/tunnel";
  *
- * const options: SessionHeartbeatOptions = { ttl: 30_000, onError: (error) => console.error(error) };
+ * const session: OwnSession = { connectionId: "$a", endpoint: "g1", protocol: "rdp", openedAt: Date.now() };
+ * assert.equal(session.protocol, "rdp");
+ * ```
+ */
+export type OwnSession = Omit<SessionRecord, "owner">;
+
+/**
+ * Options of {@link SessionDirectory}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SessionDirectoryOptions } from "@guacstream/tunnel";
+ *
+ * const options: SessionDirectoryOptions = { owner: "broker-a", ttl: 30_000, onError: (error) => console.error(error) };
  * assert.equal(options.ttl, 30_000);
  * ```
  */
-export interface SessionHeartbeatOptions {
+export interface SessionDirectoryOptions {
+  /**
+   * This broker's name in the records it writes (keep it unique per broker process).
+   * @default {crypto.randomUUID()}
+   */
+  readonly owner?: string;
   /**
    * Milliseconds a record outlives its last put: how long the entries of a broker that died
    * linger.
@@ -26,43 +46,53 @@ export interface SessionHeartbeatOptions {
 }
 
 /**
- * Keeps this broker's sessions in a {@link SessionRegistry}: `add` when a session opens,
- * `remove` when it ends, and, between `start` and `stop`, every live record is put again each
- * `interval` so it does not expire (and reappears once a store that was down is back). A
- * registry failure never ends a session: it goes to `onError`.
+ * A broker's view of the {@link SessionRegistry}: where to find a connection to join (`lookup`),
+ * and the sessions this broker opened, which it records (`add` when one opens, `remove` when it
+ * ends) and, between `start` and `stop`, puts again every `interval` so they do not expire (and
+ * reappear once a store that was down is back). A registry failure never ends a session: it goes
+ * to `onError`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemorySessionRegistry, SessionHeartbeat } from "@guacstream/tunnel";
+ * import { MemorySessionRegistry, SessionDirectory } from "@guacstream/tunnel";
  *
  * const registry = new MemorySessionRegistry();
- * const heartbeat = new SessionHeartbeat(registry, { ttl: 10_000 });
- * await heartbeat.add({ connectionId: "$a", endpoint: "g1", owner: "b1", protocol: "vnc", openedAt: Date.now() });
- * assert.equal(registry.get("$a")?.endpoint, "g1");
- * await heartbeat.remove("$a");
- * assert.equal(registry.get("$a"), undefined);
- * assert.equal(heartbeat.size, 0);
+ * const directory = new SessionDirectory(registry, { owner: "broker-a", ttl: 10_000 });
+ * await directory.add({ connectionId: "$a", endpoint: "g1", protocol: "vnc", openedAt: Date.now() });
+ * assert.equal((await directory.lookup("$a"))?.owner, "broker-a");
+ * await directory.remove("$a");
+ * assert.equal(await directory.lookup("$a"), undefined);
+ * assert.equal(directory.size, 0);
  * ```
  */
-export class SessionHeartbeat {
+export class SessionDirectory {
   readonly #registry: SessionRegistry;
   readonly #records = new Map<string, SessionRecord>();
   readonly #ttl: number;
   readonly #interval: number;
   readonly #onError: (error: unknown) => void;
+  /** This broker's name in the records it writes. */
+  readonly owner: string;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  /** Keeps sessions in `registry`; nothing is put until `add`. */
-  constructor(registry: SessionRegistry, options: SessionHeartbeatOptions = {}) {
+  /** A directory over `registry`; nothing is put until `add`. */
+  constructor(registry: SessionRegistry, options: SessionDirectoryOptions = {}) {
     this.#registry = registry;
     this.#ttl = options.ttl ?? 30_000;
     this.#interval = options.interval ?? Math.max(1, Math.floor(this.#ttl / 3));
     this.#onError = options.onError ?? (() => {});
+    this.owner = options.owner ?? crypto.randomUUID();
+  }
+
+  /** The record of `connectionId` from any broker; rejects when the registry cannot answer. */
+  async lookup(connectionId: string): Promise<SessionRecord | undefined> {
+    return this.#registry.get(connectionId);
   }
 
   /** Records a session that just opened; resolves `false` if the registry failed. */
-  async add(record: SessionRecord): Promise<boolean> {
+  async add(session: OwnSession): Promise<boolean> {
+    const record: SessionRecord = { ...session, owner: this.owner };
     this.#records.set(record.connectionId, record);
     return this.#put(record);
   }
