@@ -15,7 +15,9 @@ export function parseEndpoints(text: string): GuacdEndpoint[] {
     .split(",")
     .filter((part) => part.trim() !== "")
     .map((part) => {
-      const match = /^(?:([^=\s]+)=)?(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):([0-9]{1,5})$/.exec(part.trim());
+      const match = /^(?:([^=\s]+)=)?(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):([0-9]{1,5})$/.exec(
+        part.trim(),
+      );
       if (match === null) throw new RangeError(`GUACD_ENDPOINTS: "${part}" is not [id=]host:port`);
       const host = match[2]!.replace(/^\[(.*)\]$/, "$1");
       return checked(
