@@ -41,8 +41,8 @@ describe("TunnelMetrics", () => {
     metrics.refused("TOKEN_REPLAYED", 0x0303);
     metrics.failed(0x0207);
     metrics.replayStoreError();
-    metrics.registryCall("get", 0.002, true);
-    metrics.registryCall("put", 0.3, false);
+    metrics.registryCall("get", 0.002);
+    metrics.registryCall("put", 0.3, new Error("down"));
     const live = { bytesToBrowser: 100, bytesToGuacd: 10 };
     const end = metrics.track(live);
     metrics.track({ bytesToBrowser: 1, bytesToGuacd: 2 }); // still open

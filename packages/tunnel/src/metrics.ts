@@ -185,10 +185,10 @@ export class TunnelMetrics {
     this.#replayErrors.inc();
   }
 
-  /** A session registry call took `seconds`; `ok` false if it failed. */
-  registryCall(operation: "get" | "put" | "delete", seconds: number, ok: boolean): void {
+  /** A session registry call took `seconds`, and failed with `error` if given. */
+  registryCall(operation: "get" | "put" | "delete", seconds: number, error?: unknown): void {
     this.#registryLatency.observe({ operation }, seconds);
-    if (!ok) this.#registryErrors.inc({ operation });
+    if (error !== undefined) this.#registryErrors.inc({ operation });
   }
 
   /**

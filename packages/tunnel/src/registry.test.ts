@@ -131,6 +131,28 @@ describe("SessionDirectory", () => {
     expect(errors.length).toBe(3);
   });
 
+  it("reports each registry call's operation, duration and error to onCall", async () => {
+    const registry = new FlakyRegistry();
+    const calls: [string, boolean][] = [];
+    const directory = new SessionDirectory(registry, {
+      onCall: (operation, seconds, error) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        calls.push([operation, error === undefined]);
+      },
+    });
+    await directory.add(record("$a"));
+    await directory.lookup("$a");
+    registry.down = true;
+    await directory.lookup("$a").catch(() => {});
+    await directory.remove("$a");
+    expect(calls).toEqual([
+      ["put", true],
+      ["get", true],
+      ["get", false],
+      ["delete", false],
+    ]);
+  });
+
   it("a session that ends while its put is on the way leaves no record", async () => {
     const registry = new FlakyRegistry();
     let release!: () => void;

@@ -43,6 +43,11 @@ export interface SessionDirectoryOptions {
   readonly interval?: number;
   /** Called when the registry fails (the sessions themselves go on). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called after each registry call with its duration in seconds and its error, if any (e.g.
+   * {@link TunnelMetrics.registryCall}).
+   */
+  readonly onCall?: (operation: "get" | "put" | "delete", seconds: number, error?: unknown) => void;
 }
 
 /**
@@ -72,6 +77,7 @@ export class SessionDirectory {
   readonly #ttl: number;
   readonly #interval: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onCall: SessionDirectoryOptions["onCall"];
   /** This broker's name in the records it writes. */
   readonly owner: string;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -82,12 +88,13 @@ export class SessionDirectory {
     this.#ttl = options.ttl ?? 30_000;
     this.#interval = options.interval ?? Math.max(1, Math.floor(this.#ttl / 3));
     this.#onError = options.onError ?? (() => {});
+    this.#onCall = options.onCall;
     this.owner = options.owner ?? crypto.randomUUID();
   }
 
   /** The record of `connectionId` from any broker; rejects when the registry cannot answer. */
   async lookup(connectionId: string): Promise<SessionRecord | undefined> {
-    return this.#registry.get(connectionId);
+    return this.#timed("get", () => this.#registry.get(connectionId));
   }
 
   /** Records a session that just opened; resolves `false` if the registry failed. */
@@ -103,7 +110,7 @@ export class SessionDirectory {
     if (record === undefined) return true;
     this.#records.delete(connectionId);
     try {
-      await this.#registry.delete(connectionId, record.owner);
+      await this.#timed("delete", () => this.#registry.delete(connectionId, record.owner));
       return true;
     } catch (error) {
       this.#onError(error);
@@ -137,15 +144,27 @@ export class SessionDirectory {
 
   async #put(record: SessionRecord): Promise<boolean> {
     try {
-      await this.#registry.put(record, this.#ttl);
+      await this.#timed("put", () => this.#registry.put(record, this.#ttl));
       // Ended while the put was on its way: take the late record out again.
       if (this.#records.get(record.connectionId) !== record) {
-        await this.#registry.delete(record.connectionId, record.owner);
+        await this.#timed("delete", () => this.#registry.delete(record.connectionId, record.owner));
       }
       return true;
     } catch (error) {
       this.#onError(error);
       return false;
+    }
+  }
+
+  async #timed<T>(operation: "get" | "put" | "delete", call: () => Promise<T> | T): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await call();
+      this.#onCall?.(operation, (performance.now() - started) / 1000);
+      return value;
+    } catch (error) {
+      this.#onCall?.(operation, (performance.now() - started) / 1000, error);
+      throw error;
     }
   }
 }
