@@ -49,8 +49,6 @@ export { ReplayGuard } from "./replay-guard.ts";
 export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
 export type { OwnSession, SessionDirectoryOptions } from "./session-directory.ts";
 export { SessionDirectory } from "./session-directory.ts";
-export type { SessionHeartbeatOptions } from "./session-heartbeat.ts";
-export { SessionHeartbeat } from "./session-heartbeat.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
 export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
 export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";

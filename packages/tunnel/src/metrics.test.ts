@@ -1,10 +1,10 @@
+import type { GuacdDuplex } from "@guacstream/codec";
 import { describe, expect, it } from "vitest";
 import { parsePrometheus } from "./_test-prometheus.ts";
-import type { GuacdByteDuplex } from "./bridge.ts";
 import { TunnelMetrics } from "./metrics.ts";
 import { GuacdPool } from "./pool.ts";
 
-const pipe = (): GuacdByteDuplex => {
+const pipe = (): GuacdDuplex => {
   const t = new TransformStream<Uint8Array, Uint8Array>();
   return { readable: t.readable, writable: t.writable };
 };

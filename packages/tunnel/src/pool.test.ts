@@ -1,8 +1,8 @@
 import { fc, test } from "@fast-check/vitest";
+import type { GuacdDuplex } from "@guacstream/codec";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { GuacdByteDuplex } from "./bridge.ts";
 import {
   type EndpointStateChange,
   type GuacdEndpoint,
@@ -13,7 +13,7 @@ import {
 import { PoolError } from "./pool-error.ts";
 import { selectProbe } from "./probe.ts";
 
-const pipe = (): GuacdByteDuplex => {
+const pipe = (): GuacdDuplex => {
   const t = new TransformStream<Uint8Array, Uint8Array>();
   return { readable: t.readable, writable: t.writable };
 };

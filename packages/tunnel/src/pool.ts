@@ -1,4 +1,4 @@
-import type { GuacdByteDuplex } from "./bridge.ts";
+import type { GuacdDuplex } from "@guacstream/codec";
 import { PoolError } from "./pool-error.ts";
 
 /**
@@ -147,7 +147,7 @@ export type PoolStrategy = "least-sessions" | "weighted-round-robin";
  * assert.equal(await accept({ readable: new ReadableStream(), writable: new WritableStream() }, new AbortController().signal), undefined);
  * ```
  */
-export type GuacdProbe = (duplex: GuacdByteDuplex, signal: AbortSignal) => Promise<void>;
+export type GuacdProbe = (duplex: GuacdDuplex, signal: AbortSignal) => Promise<void>;
 
 /**
  * Health checks of a {@link GuacdPool}: every `interval`, each endpoint gets a connect (and the
@@ -225,7 +225,7 @@ export interface GuacdPoolOptions {
   readonly connect: (
     endpoint: ResolvedEndpoint,
     options: { readonly signal: AbortSignal; readonly timeout: number },
-  ) => Promise<GuacdByteDuplex>;
+  ) => Promise<GuacdDuplex>;
   /** How an endpoint is picked for a new session. @default {"least-sessions"} */
   readonly strategy?: PoolStrategy;
   /**
@@ -262,7 +262,7 @@ export interface GuacdLease {
   /** The endpoint connected to. */
   readonly endpoint: ResolvedEndpoint;
   /** The connection to it. */
-  readonly duplex: GuacdByteDuplex;
+  readonly duplex: GuacdDuplex;
   /** Endpoints attempted, the last one being `endpoint`. */
   readonly tried: readonly string[];
   /** Stops counting the session as active on its endpoint (call when it ends). */
@@ -422,7 +422,7 @@ export class GuacdPool {
       const timeout = AbortSignal.timeout(remaining);
       const signal =
         options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-      let duplex: GuacdByteDuplex;
+      let duplex: GuacdDuplex;
       try {
         duplex = await this.#connect(entry.endpoint, { signal, timeout: remaining });
       } catch (error) {
@@ -526,7 +526,7 @@ export class GuacdPool {
   async #checkOne(entry: Entry, health: HealthCheckOptions, round: AbortController): Promise<void> {
     const timeout = health.timeout ?? 2000;
     const signal = AbortSignal.any([round.signal, AbortSignal.timeout(timeout)]);
-    let duplex: GuacdByteDuplex | undefined;
+    let duplex: GuacdDuplex | undefined;
     try {
       duplex = await this.#connect(entry.endpoint, { signal, timeout });
       if (health.probe !== undefined) await raceAbort(health.probe(duplex, signal), signal);
@@ -615,6 +615,6 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function closeQuietly(duplex: GuacdByteDuplex): Promise<void> {
+async function closeQuietly(duplex: GuacdDuplex): Promise<void> {
   await Promise.allSettled([duplex.readable.cancel(), duplex.writable.abort()]);
 }
