@@ -1,3 +1,4 @@
+import type { TunnelEvent } from "./broker.ts";
 import type { GuacdPool } from "./pool.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 
@@ -90,6 +91,7 @@ export class TunnelMetrics {
   readonly #open = new Map<string, number>();
   readonly #live = new Set<TunnelTraffic>();
   readonly #ended = { toBrowser: 0, toGuacd: 0 };
+  readonly #untrack = new Map<string, () => void>();
 
   /** Registers the broker's metrics (in `options.registry`, or a new one). */
   constructor(options: TunnelMetricsOptions = {}) {
@@ -155,6 +157,33 @@ export class TunnelMetrics {
     this.#replayErrors.inc(undefined, 0);
     const pool = options.pool;
     r.collect(() => this.#collect(pool));
+  }
+
+  /**
+   * Counts one {@link TunnelEvent} (pass it from `acceptTunnel`'s `onEvent`): opens with their
+   * endpoint and handshake time (and their bytes from then on), closes by status, refusals by code
+   * and status (a `REPLAY_UNAVAILABLE` refusal is also a replay store error), failures by status.
+   * Tunnels without a pool count under endpoint `default`.
+   */
+  observe(event: TunnelEvent): void {
+    switch (event.type) {
+      case "refused":
+        this.refused(event.code, event.status);
+        if (event.code === "REPLAY_UNAVAILABLE") this.replayStoreError();
+        break;
+      case "failed":
+        this.failed(event.status);
+        break;
+      case "open":
+        this.opened(event.info.endpoint ?? "default", event.handshakeMs / 1000);
+        this.#untrack.set(event.info.uuid, this.track(event.traffic));
+        break;
+      case "closed":
+        this.#untrack.get(event.info.uuid)?.();
+        this.#untrack.delete(event.info.uuid);
+        this.closed(event.info.endpoint ?? "default", event.result.status);
+        break;
+    }
   }
 
   /** A tunnel opened on `endpoint` after `handshakeSeconds` of connect and handshake. */
