@@ -247,8 +247,12 @@ export class Bridge {
     this.#input?.close();
     const initiator = this.#initiator ?? "error";
     let status: number;
-    if (initiator === "guacd") status = this.#output.lastWord().status;
-    else if (initiator === "error") status = this.#status;
+    if (initiator === "guacd") {
+      // guacd ends a session with `disconnect` (or `error`); a socket that just closes is a guacd
+      // that died (a killed process, a host gone), which the browser learns as an upstream error.
+      const last = this.#output.lastWord();
+      status = last.ended ? last.status : UPSTREAM_ERROR;
+    } else if (initiator === "error") status = this.#status;
     else status = SUCCESS;
     let closeCode: number;
     if (this.#socket.isOpen) {

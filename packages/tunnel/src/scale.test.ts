@@ -5,11 +5,12 @@ import { type RunningGuacdSimulator, startGuacdSimulator } from "@guacstream/gua
 import { connect } from "@guacstream/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePrometheus } from "./_test-prometheus.ts";
-import { FakeBrowser, until } from "./_test-utils.ts";
+import { FakeBrowser, memoryGuacd, until } from "./_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
   type BridgeResult,
+  bridgeTunnel,
   type ConnectionSettings,
   type GuacdEndpoint,
   GuacdPool,
@@ -201,5 +202,30 @@ describe("acceptTunnel with a pool and a session registry", () => {
     } finally {
       await b.closeAll();
     }
+  });
+});
+
+describe("a guacd that dies", () => {
+  it("a socket that ends without disconnect or error is an upstream error (1011 / 515), not a success", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, guacd.duplex);
+    await until(() => browser.sent.length === 1);
+    guacd.push("4.sync,1.1,1.1;");
+    guacd.end(); // the process is gone: the kernel closes its socket
+    const result = await done;
+    expect(browser.closed).toEqual({ code: 1011, reason: "515" });
+    expect(result).toMatchObject({ initiator: "guacd", status: 0x0203 });
+  });
+
+  it("a session guacd ends with disconnect still closes with 1000", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, guacd.duplex);
+    await until(() => browser.sent.length === 1);
+    guacd.push("4.sync,1.1,1.1;10.disconnect;");
+    guacd.end();
+    await done;
+    expect(browser.closed).toEqual({ code: 1000, reason: "0" });
   });
 });
