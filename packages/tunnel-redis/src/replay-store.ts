@@ -1,3 +1,4 @@
+import type { ReplayClaim, ReplayStore } from "@guacstream/tunnel";
 import { withTimeout } from "./_timeout.ts";
 import type { RedisCommander } from "./connection.ts";
 
@@ -46,7 +47,7 @@ export interface RedisReplayStoreOptions {
  * assert.ok(keys.has("guacstream:replay:token-1"));
  * ```
  */
-export class RedisReplayStore {
+export class RedisReplayStore implements ReplayStore {
   readonly #redis: RedisCommander;
   readonly #prefix: string;
   readonly #timeout: number;
@@ -62,7 +63,7 @@ export class RedisReplayStore {
    * Claims `id` until `expiresAt` (ms since the epoch): `"claimed"` the first time, `"replayed"`
    * after. Rejects with `RedisStoreError` when Redis cannot answer.
    */
-  async claim(id: string, expiresAt: number, now: number): Promise<"claimed" | "replayed"> {
+  async claim(id: string, expiresAt: number, now: number): Promise<ReplayClaim> {
     const ttl = Math.ceil(expiresAt - now);
     // An expired token is refused before it gets here; never store a key without expiry.
     if (!(ttl > 0)) return "replayed";
