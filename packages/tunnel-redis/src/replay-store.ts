@@ -17,7 +17,7 @@ import type { RedisCommander } from "./connection.ts";
 export interface RedisReplayStoreOptions {
   /** Prepended to every key (several deployments on one Redis). @default {"guacstream:"} */
   readonly prefix?: string;
-  /** Milliseconds a claim may take before it counts as a store failure. @default {500} */
+  /** Milliseconds a claim may take before it counts as a store failure. @default {2000} */
   readonly timeout?: number;
 }
 
@@ -56,7 +56,7 @@ export class RedisReplayStore implements ReplayStore {
   constructor(redis: RedisCommander, options: RedisReplayStoreOptions = {}) {
     this.#redis = redis;
     this.#prefix = `${options.prefix ?? "guacstream:"}replay:`;
-    this.#timeout = options.timeout ?? 500;
+    this.#timeout = options.timeout ?? 2000;
   }
 
   /**

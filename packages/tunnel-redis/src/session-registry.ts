@@ -18,7 +18,7 @@ import { RedisStoreError } from "./errors.ts";
 export interface RedisSessionRegistryOptions {
   /** Prepended to every key (several deployments on one Redis). @default {"guacstream:"} */
   readonly prefix?: string;
-  /** Milliseconds a call may take before it counts as a store failure. @default {500} */
+  /** Milliseconds a call may take before it counts as a store failure. @default {2000} */
   readonly timeout?: number;
 }
 
@@ -60,7 +60,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   constructor(redis: RedisCommander, options: RedisSessionRegistryOptions = {}) {
     this.#redis = redis;
     this.#prefix = `${options.prefix ?? "guacstream:"}session:`;
-    this.#timeout = options.timeout ?? 500;
+    this.#timeout = options.timeout ?? 2000;
   }
 
   /** Records `record` for `ttl` milliseconds from now. */
