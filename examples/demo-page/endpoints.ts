@@ -1,4 +1,4 @@
-// GUACD_ENDPOINTS for the example broker: several guacd as `[id=]host:port` separated by commas
+// GUACD_ENDPOINTS for the example brokers: several guacd as `[id=]host:port` separated by commas
 // (`g1=10.0.0.7:4822,g2=10.0.0.8:4822`), or a JSON array of GuacdEndpoint objects for weights and
 // labels (`[{"id":"g1","host":"10.0.0.7","port":4822,"weight":2,"labels":{"region":"eu"}}]`).
 import type { GuacdEndpoint } from "@guacstream/tunnel";

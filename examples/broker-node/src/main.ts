@@ -8,9 +8,9 @@
 // or JSON with weights and labels), GUACD_HEALTH_INTERVAL (ms, 5000), REDIS_URL (share the replay
 // guard and the session registry with other brokers), BROKER_ID (this broker's name there).
 // /metrics serves Prometheus metrics.
+import { parseEndpoints } from "@guacstream/example-demo-page/endpoints";
 import { demoProfiles } from "@guacstream/example-demo-page/server";
 import { startNodeBroker } from "./broker.ts";
-import { parseEndpoints } from "./endpoints.ts";
 
 const env = process.env;
 const broker = await startNodeBroker({
@@ -36,8 +36,11 @@ const broker = await startNodeBroker({
   onError: (where, error) => console.error(`refused (${where}): ${String(error)}`),
   profiles: demoProfiles(env.GUACD_CONNECTION),
   onEvent: (event) => {
-    if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
-    else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
+    if (event.type === "refused") {
+      // The detail (e.g. why the replay store failed) stays in the server's log.
+      const cause = event.error?.cause instanceof Error ? `: ${event.error.cause.message}` : "";
+      console.log(`tunnel refused: ${event.code} (${event.closeCode})${cause}`);
+    } else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
     else if (event.type === "open") console.log(`tunnel open: ${event.info.connectionId}`);
     else {
       const { closeCode, error } = event.result;
