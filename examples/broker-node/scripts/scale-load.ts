@@ -3,22 +3,24 @@
 // in a loop, so traffic is steady. Run:
 //
 //   npx tsx --conditions=@guacstream/source examples/broker-node/scripts/scale-load.ts \
-//     [--sessions 1000] [--seconds 20] [--store redis|memory]
+//     [--sessions 1000] [--seconds 20] [--store redis|memory] [--probes 100]
 //
 // With --store memory each broker keeps its replay guard and registry in memory (no REDIS_URL):
 // the difference in open latency between the two runs is what the shared store adds.
 //
-// Method: each broker is its own `node --import tsx` process; its RSS (VmRSS) and CPU time
-// (utime + stime from /proc/<pid>/stat) are read before the first session (baseline), once all
-// sessions are open, and at the end. Memory per session = (RSS with all open − baseline) / N.
+// Method: each broker and each simulator is its own `node --import tsx` process. A broker's RSS
+// (VmRSS) and CPU time (utime + stime from /proc/<pid>/stat) are read before the first session
+// (baseline), once all sessions are open, and at the end. Memory per session = (RSS with all open − baseline) / N.
 // CPU per MB = CPU seconds over the streaming window / MB delivered to the clients in it. Open
 // latency = WebSocket creation → the tunnel's first message (token claim, guacd connect and
-// handshake), per session; reported as median, p95, p99. Sessions open in batches of 50.
+// handshake), per session; reported as median, p95, p99. Sessions open in batches of 50, so that
+// figure includes queueing; once all are open and streaming, --probes more sessions are opened
+// one at a time (each closed before the next), which is the latency one user sees under that
+// load. The store's share of it is the probe median with --store redis minus with memory.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createWriteStream, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { type RunningGuacdSimulator, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { generateTokenSecret, importTokenKey, sealToken } from "@guacstream/tunnel";
 import { type RunningRedisServer, startRedisServer } from "@guacstream/tunnel-redis/testing";
 import { root, waitFor } from "../test/_harness.ts";
@@ -30,11 +32,13 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "1000" },
     seconds: { type: "string", default: "20" },
     store: { type: "string", default: "redis" },
+    probes: { type: "string", default: "100" },
   },
 });
 const N = Number(values.sessions);
 const SECONDS = Number(values.seconds);
 const useRedis = values.store === "redis";
+const PROBES = Number(values.probes);
 
 function procStats(pid: number): { rss: number; cpu: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -50,10 +54,15 @@ interface Broker {
   child: ChildProcess;
 }
 
-async function startBrokerProcess(env: Record<string, string>): Promise<Broker> {
+/** A child process (`node --import tsx <script>`) that prints `pattern` once it is ready. */
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  pattern: RegExp,
+): Promise<{ match: RegExpExecArray; pid: number; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ["--conditions=@guacstream/source", "--import", "tsx", "examples/broker-node/src/main.ts"],
+    ["--conditions=@guacstream/source", "--import", "tsx", script],
     {
       cwd: root,
       env: { ...process.env, PORT: "0", NO_COLOR: "1", ...env },
@@ -68,26 +77,43 @@ async function startBrokerProcess(env: Record<string, string>): Promise<Broker> 
   child.stderr!.on("data", (d: Buffer) => {
     output += d.toString();
   });
-  const url = (await waitFor(() => /Open (http:\/\/\S+)/.exec(output), "a broker", 60_000))[1]!;
-  return { url, pid: child.pid!, child };
+  // LOAD_LOG_DIR=<dir> keeps each process's output (tunnel events, store errors) for a look.
+  const logDir = process.env.LOAD_LOG_DIR;
+  if (logDir !== undefined) {
+    const file = createWriteStream(join(logDir, `${basename(script, ".ts")}-${child.pid}.log`));
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
+  const match = await waitFor(() => pattern.exec(output), script, 60_000);
+  return { match, pid: child.pid!, child };
+}
+
+async function startBrokerProcess(env: Record<string, string>): Promise<Broker> {
+  const { match, pid, child } = await startProcess(
+    "examples/broker-node/src/main.ts",
+    env,
+    /Open (http:\/\/\S+)/,
+  );
+  return { url: match[1]!, pid, child };
 }
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 let redis: RunningRedisServer | undefined;
-const sims: RunningGuacdSimulator[] = [];
+const sims: { host: string; port: number; child: ChildProcess }[] = [];
 const brokers: Broker[] = [];
 const clients: BrowserSession[] = [];
 try {
   if (useRedis) redis = await startRedisServer();
+  // Each simulator in its own process, so the guacd side is not what limits the brokers.
   for (let i = 0; i < 3; i++) {
-    sims.push(
-      await startGuacdSimulator({
-        resolveSession: () => ({ recording: "native/vnc-native", pace: "realtime", end: "loop" }),
-        syncTimeoutMs: 120_000,
-      }),
+    const { match, child } = await startProcess(
+      "examples/broker-node/scripts/_sim.ts",
+      {},
+      /listening on (\S+):(\d+)/,
     );
+    sims.push({ host: match[1]!, port: Number(match[2]), child });
   }
   const secret = generateTokenSecret();
   const key = await importTokenKey(secret);
@@ -151,16 +177,40 @@ try {
     };
   });
   const closed = clients.filter((c) => c.ws.readyState !== 1).length;
+  const probes: number[] = [];
+  for (let k = 0; k < PROBES; k++) {
+    const token = await sealToken(
+      key,
+      { protocol: "rdp", parameters: { hostname: "desktop.sim" } },
+      { expiresIn: 60_000 },
+    );
+    const began = performance.now();
+    const probe = openSession(brokers[k % 2]!.url, token);
+    await Promise.race([probe.opened, probe.closed]);
+    probes.push(performance.now() - began);
+    probe.ws.close();
+    await probe.closed;
+  }
+  probes.sort((x, y) => x - y);
   latencies.sort((x, y) => x - y);
   const result = {
     store: useRedis ? "redis" : "memory",
     sessions: N,
-    perSim: sims.map((s) => s.sessions.length),
+    perEndpoint: pages.map((page) =>
+      ["g1", "g2", "g3"].map((endpoint) =>
+        metricsOf(page)("guacstream_tunnels_active", { endpoint }),
+      ),
+    ),
     closedEarly: closed,
     openLatencyMs: {
       median: Number(quantile(latencies, 0.5).toFixed(1)),
       p95: Number(quantile(latencies, 0.95).toFixed(1)),
       p99: Number(quantile(latencies, 0.99).toFixed(1)),
+    },
+    probeOpenLatencyMs: {
+      n: probes.length,
+      median: Number(quantile(probes, 0.5).toFixed(2)),
+      p95: Number(quantile(probes, 0.95).toFixed(2)),
     },
     rssPerSessionKB: brokers.map((_, i) =>
       Math.round((allOpen[i]!.rss - baseline[i]!.rss) / (N / 2) / 1024),
@@ -178,6 +228,9 @@ try {
     b.child.kill("SIGTERM");
     await new Promise((r) => b.child.once("exit", r));
   }
-  await Promise.all(sims.map((s) => s.close()));
+  for (const s of sims) {
+    s.child.kill("SIGTERM");
+    await new Promise((r) => s.child.once("exit", r));
+  }
   await redis?.stop();
 }

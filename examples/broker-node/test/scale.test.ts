@@ -356,3 +356,45 @@ describe("one broker without REDIS_URL", () => {
     }
   }, 90_000);
 });
+
+describe("a Node broker and a Deno broker sharing one Redis", () => {
+  it("refuse each other's used tokens, route a join across runtimes, and both serve /metrics", async () => {
+    const redis = await startRedisServer();
+    const sims = await startSims(2);
+    const env = {
+      GUACD_ENDPOINTS: endpointsOf(sims),
+      REDIS_URL: redis.url,
+      GUACSTREAM_TOKEN_SECRET: secret,
+    };
+    const [node, deno] = await Promise.all([
+      startBroker("node", { ...env, BROKER_ID: "node" }),
+      startBroker("deno", { ...env, BROKER_ID: "deno" }),
+    ]);
+    const open: BrowserSession[] = [];
+    try {
+      const once = await token();
+      const first = openSession(node.url, once);
+      open.push(first);
+      await openAll([first]);
+      const replayed = openSession(deno.url, once);
+      expect(await replayed.closed).toEqual({ code: 1008, reason: "771 Token already used" });
+
+      const owner = sims.find((s) => live(s) === 1)!;
+      const id = owner.sessions[0]!.connectionId!;
+      const joiner = openSession(deno.url, await token({ join: id, readOnly: true }));
+      open.push(joiner);
+      await openAll([joiner]);
+      await waitFor(() => owner.sessions.some((s) => s.joined === id), "the join from Deno");
+
+      const m = metricsOf(await scrape(deno.url));
+      expect(m("guacstream_tunnels_opened_total")).toBe(1);
+      expect(m("guacstream_tunnels_refused_total", { code: "TOKEN_REPLAYED" })).toBe(1);
+      expect(m("guacstream_guacd_endpoint_state", { state: "up" })).toBe(2);
+    } finally {
+      for (const s of open) s.ws.terminate();
+      await Promise.all([node.stop(), deno.stop()]);
+      await Promise.all(sims.map((s) => s.close()));
+      await redis.stop();
+    }
+  }, 120_000);
+});
