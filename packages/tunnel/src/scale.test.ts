@@ -102,7 +102,9 @@ async function broker(
 }
 
 const idsOn = (sim: RunningGuacdSimulator): string[] =>
-  sim.sessions.filter((s) => s.joined === undefined).map((s) => s.connectionId!);
+  sim.sessions.flatMap((s) =>
+    s.connectionId !== undefined && s.joined === undefined ? [s.connectionId] : [],
+  );
 
 describe("acceptTunnel with a pool and a session registry", () => {
   it("spreads sessions, registers each connection, joins it on its guacd, and forgets it when it ends", async () => {
