@@ -322,7 +322,7 @@ describe("two brokers, three guacd, one Redis", () => {
       ma!("guacstream_tunnel_bytes_total", { direction: "to_browser" }),
     ).toBeGreaterThanOrEqual(receivedVia("a"));
     expect(ma!("guacstream_tunnel_bytes_total", { direction: "to_browser" })).toBeLessThan(
-      receivedVia("a") + 64 * 1024,
+      receivedVia("a") + 256 * 1024, // a burst in flight at the scrape
     );
     expect(mb!("guacstream_tunnel_bytes_total", { direction: "to_guacd" })).toBeGreaterThan(0);
   });
