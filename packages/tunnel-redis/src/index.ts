@@ -1,3 +1,10 @@
+// The tunnel's types that this package's API names, so its documentation links resolve.
+export type {
+  ReplayClaim,
+  ReplayStore,
+  SessionRecord,
+  SessionRegistry,
+} from "@guacstream/tunnel";
 export type { ConnectRedisOptions, RedisCommander, RedisConnection } from "./connection.ts";
 export { connectRedis } from "./connection.ts";
 export type { RedisStoreErrorCode } from "./errors.ts";
