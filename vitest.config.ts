@@ -34,6 +34,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "tunnel-redis", include: ["packages/tunnel-redis/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
         // Browser and load tests of the example brokers: one file at a time (2 cores).
         test: {
           name: "examples",

@@ -6,7 +6,8 @@
 // GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
 // RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too, each in
 // its own file), ALLOWED_HOSTS / ALLOWED_ORIGINS (comma-separated; default: the listening address
-// and the page's own origin).
+// and the page's own origin). Scale-out as the Node broker: GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL,
+// REDIS_URL (through npm:@redis/client, loaded only when set), BROKER_ID; /metrics.
 import { dirname, join, resolve } from "node:path";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-deno";
@@ -14,25 +15,69 @@ import {
   acceptTunnel,
   type BrowserSetting,
   GUACAMOLE_SUBPROTOCOL,
+  GuacdPool,
   generateTokenSecret,
   importTokenKey,
+  MemorySessionRegistry,
+  MetricsRegistry,
   ReplayGuard,
+  SessionDirectory,
+  type SessionRegistry,
   type TunnelEvent,
   type TunnelInfo,
+  TunnelMetrics,
 } from "@guacstream/tunnel";
+import { parseEndpoints } from "../demo-page/endpoints.ts";
 import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
 
 const env = Deno.env.toObject();
 const ALLOW: readonly BrowserSetting[] = ["width", "height", "dpi", "timezone", "image", "audio"];
 
-const simulator = env.GUACD_HOST === undefined ? await startGuacdSimulator({}) : undefined;
+const endpoints = env.GUACD_ENDPOINTS === undefined ? [] : parseEndpoints(env.GUACD_ENDPOINTS);
+const pool =
+  endpoints.length === 0
+    ? undefined
+    : new GuacdPool({
+        endpoints,
+        connect: (e, { signal, timeout }) =>
+          connect({ host: e.host, port: e.port, signal, timeout }),
+        health: { interval: Number(env.GUACD_HEALTH_INTERVAL ?? 5000) },
+        onStateChange: (c) => console.log(`guacd ${c.endpoint}: ${c.from} -> ${c.to}`),
+      });
+pool?.start();
+const simulator =
+  env.GUACD_HOST === undefined && pool === undefined ? await startGuacdSimulator({}) : undefined;
 const guacd =
   simulator === undefined
-    ? { hostname: env.GUACD_HOST!, port: Number(env.GUACD_PORT ?? 4822) }
+    ? { hostname: env.GUACD_HOST ?? "", port: Number(env.GUACD_PORT ?? 4822) }
     : { hostname: simulator.host, port: simulator.port };
 const key = await importTokenKey(env.GUACSTREAM_TOKEN_SECRET ?? generateTokenSecret());
-const replay = new ReplayGuard();
+const metrics = new TunnelMetrics(pool === undefined ? {} : { pool });
+// Redis (or Valkey) only when REDIS_URL is set: the npm client is loaded then, not before.
+const redis =
+  env.REDIS_URL === undefined
+    ? undefined
+    : await import("@guacstream/tunnel-redis").then((m) => ({
+        module: m,
+        connection: m.connectRedis(env.REDIS_URL!, {
+          onError: (e) => console.log(`redis: ${e.message}`),
+        }),
+      }));
+const registry: SessionRegistry =
+  redis === undefined
+    ? new MemorySessionRegistry()
+    : new redis.module.RedisSessionRegistry(redis.connection);
+const sessions = new SessionDirectory(registry, {
+  ...(env.BROKER_ID === undefined ? {} : { owner: env.BROKER_ID }),
+  onError: (e) => console.log(`session registry: ${String(e)}`),
+  onCall: (operation, seconds, error) => metrics.registryCall(operation, seconds, error),
+});
+sessions.start();
+const replay =
+  redis === undefined
+    ? new ReplayGuard()
+    : new ReplayGuard({ store: new redis.module.RedisReplayStore(redis.connection) });
 const demo = demoHandler({
   key,
   profiles: demoProfiles(env.GUACD_CONNECTION),
@@ -69,6 +114,7 @@ function recordingSink(dir: string, info: TunnelInfo): WritableStream<Uint8Array
 }
 
 function log(event: TunnelEvent): void {
+  metrics.observe(event);
   if (event.type === "refused") console.log(`tunnel refused: ${event.code} (${event.closeCode})`);
   else if (event.type === "failed") console.log(`tunnel failed: ${event.error.message}`);
   else if (event.type === "open") console.log(`tunnel open: ${event.info.connectionId}`);
@@ -112,7 +158,9 @@ async function route(request: Request): Promise<Response> {
       key,
       replay,
       allow: ALLOW,
-      connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }),
+      ...(pool === undefined
+        ? { connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }) }
+        : { pool, sessions }),
       onEvent: log,
       ...(recordingDir === undefined
         ? {}
@@ -120,9 +168,14 @@ async function route(request: Request): Promise<Response> {
     }).catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`));
     return response;
   }
-  if (url.pathname === "/demo/token") {
+  if (url.pathname === "/demo/token" || url.pathname === "/metrics") {
     const refusal = policy(headers, false);
     if (refusal !== undefined) return text(refusal.status, refusal.text);
+  }
+  if (url.pathname === "/metrics") {
+    return new Response(metrics.render(), {
+      headers: { "content-type": MetricsRegistry.contentType },
+    });
   }
   return (await demo(request)) ?? text(404, "Not found\n");
 }
@@ -143,9 +196,11 @@ const server = Deno.serve(
         origins: env.ALLOWED_ORIGINS?.split(","),
       });
       const where =
-        simulator === undefined
-          ? `guacd at ${guacd.hostname}:${guacd.port}`
-          : `the guacd simulator at ${simulator.address}`;
+        pool !== undefined
+          ? `${endpoints.length} guacd (${pool.endpoints.map((e) => e.id).join(", ")})`
+          : simulator === undefined
+            ? `guacd at ${guacd.hostname}:${guacd.port}`
+            : `the guacd simulator at ${simulator.address}`;
       console.log(`guacstream Deno broker using ${where}`);
       console.log(`Open http://${hostname}:${port}/`);
     },
@@ -155,6 +210,9 @@ const server = Deno.serve(
 
 const stop = async (): Promise<void> => {
   await server.shutdown();
+  pool?.close();
+  await sessions.stop();
+  await redis?.connection.close();
   await simulator?.close();
   Deno.exit(0);
 };

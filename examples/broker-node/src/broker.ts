@@ -1,5 +1,6 @@
-// A Node broker: node:http serves the demo page, `ws` accepts the tunnel, and @guacstream/tunnel
-// does the rest. guacd is GUACD_HOST/GUACD_PORT, or the guacd simulator started here.
+// A Node broker: node:http serves the demo page and /metrics, `ws` accepts the tunnel, and
+// @guacstream/tunnel does the rest. guacd is several (GUACD_ENDPOINTS), one (GUACD_HOST/
+// GUACD_PORT), or the guacd simulator started here; REDIS_URL shares state between brokers.
 import { createWriteStream, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -25,13 +26,16 @@ import {
   type BrowserSetting,
   type ConnectionSettings,
   GUACAMOLE_SUBPROTOCOL,
+  type GuacdEndpoint,
   generateTokenSecret,
+  type HealthCheckOptions,
   importTokenKey,
-  ReplayGuard,
+  MetricsRegistry,
   type TunnelEvent,
   type TunnelInfo,
 } from "@guacstream/tunnel";
 import { WebSocketServer } from "ws";
+import { type ScaleOut, setUpScaleOut } from "./scale.ts";
 
 /** Options of {@link startNodeBroker}. */
 export interface NodeBrokerOptions {
@@ -39,8 +43,18 @@ export interface NodeBrokerOptions {
   host?: string;
   /** Port; 0 picks a free one. @default {8080} */
   port?: number;
-  /** guacd to use; without it the guacd simulator is started. */
+  /** guacd to use; without it (and without `guacdEndpoints`) the guacd simulator is started. */
   guacd?: { host: string; port: number };
+  /** Several guacd, in a pool (least sessions, health checks, failover); replaces `guacd`. */
+  guacdEndpoints?: readonly GuacdEndpoint[];
+  /** Health checks of `guacdEndpoints`. @default {{ interval: 5000 }} */
+  health?: HealthCheckOptions;
+  /** Redis or Valkey for the replay guard and the session registry, shared by several brokers. */
+  redisUrl?: string;
+  /** This broker's name in the session registry. @default {a random UUID} */
+  brokerId?: string;
+  /** Where pool and store trouble is logged. */
+  log?: (line: string) => void;
   /** Options for the simulator started when `guacd` is not given. */
   simulator?: StartGuacdSimulatorOptions;
   /** The token secret (base64url, 32 bytes); a fresh one if unset (demo tokens only). */
@@ -85,6 +99,8 @@ export interface NodeBroker {
   readonly active: number;
   /** Results of the tunnels that ended. */
   readonly results: readonly BridgeResult[];
+  /** The pool, the stores and the metrics. */
+  readonly scale: ScaleOut;
   close(): Promise<void>;
 }
 
@@ -98,11 +114,21 @@ export const DEFAULT_ALLOW: readonly BrowserSetting[] = [
 ];
 
 export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<NodeBroker> {
+  const pooled = options.guacdEndpoints !== undefined && options.guacdEndpoints.length > 0;
   const simulator =
-    options.guacd === undefined ? await startGuacdSimulator(options.simulator ?? {}) : undefined;
-  const guacd = options.guacd ?? { host: simulator!.host, port: simulator!.port };
+    options.guacd === undefined && !pooled
+      ? await startGuacdSimulator(options.simulator ?? {})
+      : undefined;
+  const guacd = options.guacd ?? { host: simulator?.host ?? "", port: simulator?.port ?? 0 };
   const key = await importTokenKey(options.secret ?? generateTokenSecret());
-  const replay = new ReplayGuard();
+  const scale = setUpScaleOut({
+    ...(pooled ? { endpoints: options.guacdEndpoints } : {}),
+    ...(options.health === undefined ? {} : { health: options.health }),
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.brokerId === undefined ? {} : { brokerId: options.brokerId }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  const { replay, metrics } = scale;
   const demo = demoHandler({
     key,
     profiles: options.profiles ?? demoProfiles(undefined),
@@ -128,12 +154,16 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         res.writeHead(400, { "content-type": "text/plain" }).end("Bad request\n");
         return;
       }
-      if (url.pathname === "/demo/token") {
+      if (url.pathname === "/metrics" || url.pathname === "/demo/token") {
         const refusal = policy(headersOf(req), false);
         if (refusal !== undefined) {
           res.writeHead(refusal.status, { "content-type": "text/plain" }).end(refusal.text);
           return;
         }
+      }
+      if (url.pathname === "/metrics") {
+        res.writeHead(200, { "content-type": MetricsRegistry.contentType }).end(metrics.render());
+        return;
       }
       const response = await demo(new Request(url, { method: req.method ?? "GET" }));
       if (response === undefined) {
@@ -179,9 +209,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
           key,
           replay,
           allow: options.allow ?? DEFAULT_ALLOW,
-          connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }),
+          ...(scale.pool === undefined
+            ? { connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }) }
+            : { pool: scale.pool, sessions: scale.sessions }),
           ...options.tunnel,
-          ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+          onEvent: (event) => {
+            metrics.observe(event);
+            options.onEvent?.(event);
+          },
           ...(recordingDir === undefined
             ? {}
             : {
@@ -215,12 +250,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
       return active;
     },
     results,
+    scale,
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await simulator?.close();
+      await scale.close();
     },
   };
 }

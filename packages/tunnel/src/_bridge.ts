@@ -11,6 +11,7 @@ import type { SocketAdapter } from "./_socket.ts";
 import type { BridgeOptions, BridgeResult } from "./bridge.ts";
 import { closeCodeFor } from "./close.ts";
 import { TunnelError } from "./errors.ts";
+import type { TunnelTraffic } from "./metrics.ts";
 
 const SUCCESS = 0x0000;
 const UPSTREAM_ERROR = 0x0203;
@@ -70,6 +71,20 @@ export class Bridge {
     this.#socket = socket;
     this.#guacd = guacd;
     this.#options = options;
+  }
+
+  /** The tunnel's byte counts so far, read live (metrics scrape them while it runs). */
+  get traffic(): TunnelTraffic {
+    const output = this.#output;
+    const input = (): BrowserInput | undefined => this.#input;
+    return {
+      get bytesToBrowser() {
+        return output.bytesToBrowser;
+      },
+      get bytesToGuacd() {
+        return input()?.bytesToGuacd ?? 0;
+      },
+    };
   }
 
   async run(): Promise<BridgeResult> {
@@ -232,8 +247,12 @@ export class Bridge {
     this.#input?.close();
     const initiator = this.#initiator ?? "error";
     let status: number;
-    if (initiator === "guacd") status = this.#output.lastWord().status;
-    else if (initiator === "error") status = this.#status;
+    if (initiator === "guacd") {
+      // guacd ends a session with `disconnect` (or `error`); a socket that just closes is a guacd
+      // that died (a killed process, a host gone), which the browser learns as an upstream error.
+      const last = this.#output.lastWord();
+      status = last.ended ? last.status : UPSTREAM_ERROR;
+    } else if (initiator === "error") status = this.#status;
     else status = SUCCESS;
     let closeCode: number;
     if (this.#socket.isOpen) {

@@ -35,6 +35,8 @@ export class BrowserInput {
   readonly readable: ReadableStream<Uint8Array>;
   /** Instructions queued for guacd so far. */
   forwarded = 0;
+  /** Bytes of whole instructions queued for guacd (what metrics report as sent to guacd). */
+  bytesToGuacd = 0;
   readonly #options: BrowserInputOptions;
   readonly #framer: InstructionFramer;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -93,6 +95,7 @@ export class BrowserInput {
     this.forwarded += this.#kept.length >> 1;
     try {
       this.#controller.enqueue(out);
+      this.bytesToGuacd += out.byteLength;
     } catch {
       this.#open = false; // the way to guacd closed; its rejection settles the tunnel
       return;

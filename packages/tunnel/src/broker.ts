@@ -7,12 +7,16 @@ import {
   type Instruction,
 } from "@guacstream/codec";
 import { BRIDGE_DEFAULTS, Bridge, inputBudget } from "./_bridge.ts";
+import { type GuacdRoute, routeToGuacd } from "./_guacd-route.ts";
 import { SocketAdapter } from "./_socket.ts";
 import type { BridgeOptions, BridgeResult } from "./bridge.ts";
 import { closeCodeFor } from "./close.ts";
 import { TunnelError } from "./errors.ts";
+import type { TunnelTraffic } from "./metrics.ts";
+import type { GuacdPool } from "./pool.ts";
 import { SessionRecorderStream } from "./recorder.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
+import type { SessionDirectory } from "./session-directory.ts";
 import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
 import { openToken } from "./token.ts";
 import type { WebSocketLike } from "./websocket.ts";
@@ -39,6 +43,8 @@ export interface TunnelInfo {
   readonly connectionId: string;
   /** The settings the handshake used (token settings plus allowed browser choices). */
   readonly settings: ConnectionSettings;
+  /** The pool endpoint that holds the connection (with {@link AcceptTunnelOptions.pool}). */
+  readonly endpoint?: string;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface TunnelInfo {
  * import assert from "node:assert/strict";
  * import type { TunnelEvent } from "@guacstream/tunnel";
  *
- * const event: TunnelEvent = { type: "refused", code: "TOKEN_EXPIRED", closeCode: 1008 };
+ * const event: TunnelEvent = { type: "refused", code: "TOKEN_EXPIRED", status: 0x0301, closeCode: 1008 };
  * assert.equal(event.type, "refused");
  * ```
  */
@@ -58,6 +64,8 @@ export type TunnelEvent =
   | {
       readonly type: "refused";
       readonly code: string;
+      /** The Guacamole status the browser was told. */
+      readonly status: number;
       readonly closeCode: number;
       /** The detail, for the server's logs only (the browser gets a fixed text). */
       readonly error?: Error;
@@ -68,7 +76,14 @@ export type TunnelEvent =
       readonly closeCode: number;
       readonly error: Error;
     }
-  | { readonly type: "open"; readonly info: TunnelInfo }
+  | {
+      readonly type: "open";
+      readonly info: TunnelInfo;
+      /** Milliseconds from the guacd connect (or the registry lookup of a join) to `ready`. */
+      readonly handshakeMs: number;
+      /** The tunnel's byte counts, live until it closes (read them, e.g. for metrics). */
+      readonly traffic: TunnelTraffic;
+    }
   | { readonly type: "closed"; readonly info: TunnelInfo; readonly result: BridgeResult };
 
 /**
@@ -94,7 +109,20 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
    * Opens a byte connection to guacd (e.g. `connect` of `@guacstream/transport-node` or
    * `@guacstream/transport-deno`). Called only after the token is accepted.
    */
-  connect: (settings: ConnectionSettings) => Promise<GuacdDuplex>;
+  connect?: (settings: ConnectionSettings) => Promise<GuacdDuplex>;
+  /**
+   * Several guacd instead of `connect`: a new session goes to the endpoint the pool picks (token
+   * `labels` narrow it; a failed connect moves on to the next endpoint within
+   * `handshakeTimeout`), a `join` to the endpoint that holds the connection (from `sessions`).
+   */
+  pool?: GuacdPool;
+  /**
+   * The session registry, with `pool`: each new session is recorded there (without waiting for
+   * the store: an outage never stops a fresh session) and removed when it ends; a `join` is looked
+   * up there (`JOIN_NOT_FOUND` 516 if no broker registered it, `REGISTRY_UNAVAILABLE` 512 if the
+   * registry cannot answer).
+   */
+  sessions?: SessionDirectory;
   /**
    * Refuses tokens seen before. Without one, a token works until it expires.
    */
@@ -202,7 +230,13 @@ export async function acceptTunnel(
   } catch (cause) {
     // Not reached by design; if a callback or a bug throws, the browser gets a fixed text.
     const error = new TunnelError("INTERNAL", "Cannot serve tunnel: the broker failed", { cause });
-    emit({ type: "refused", code: error.code, closeCode: error.closeCode, error });
+    emit({
+      type: "refused",
+      code: error.code,
+      status: error.status,
+      closeCode: error.closeCode,
+      error,
+    });
     return refuse(socket, error.status, error.closeReason, error);
   }
 }
@@ -241,22 +275,34 @@ async function serveTunnel(
       cause instanceof TunnelError
         ? cause
         : new TunnelError("TOKEN_MALFORMED", "Cannot open token", { cause });
-    emit({ type: "refused", code: error.code, closeCode: error.closeCode, error });
+    emit({
+      type: "refused",
+      code: error.code,
+      status: error.status,
+      closeCode: error.closeCode,
+      error,
+    });
     return refuse(socket, error.status, error.closeReason, error);
   }
 
   let raw: GuacdDuplex;
   let connectionId: string;
   let guacd: GuacdDuplex | undefined;
+  let route: GuacdRoute | undefined;
   const abort = new AbortController();
   // A browser that leaves during the handshake aborts it, so guacd is not left half-connected.
   void socket.ended.then(() => abort.abort(new Error("The browser left or broke a bound")));
+  const started = performance.now();
+  const timeout = options.handshakeTimeout ?? 15000;
   try {
-    try {
-      guacd = await options.connect(settings);
-    } catch (cause) {
-      throw new TunnelError("GUACD_UNREACHABLE", "Cannot connect to guacd", { cause });
-    }
+    route = await routeToGuacd(settings, {
+      connect: options.connect,
+      pool: options.pool,
+      sessions: options.sessions,
+      timeout,
+      signal: abort.signal,
+    });
+    guacd = route.duplex;
     const client = new GuacamoleClient(guacd, {
       echoSync: false,
       keepAliveInterval: 0,
@@ -264,12 +310,14 @@ async function serveTunnel(
     });
     const result = await client.handshake({
       ...handshakeSettings(settings),
-      timeout: options.handshakeTimeout ?? 15000,
+      // One deadline for the connect (and a pool's failover) and the handshake.
+      timeout: Math.max(1, timeout - (performance.now() - started)),
       signal: abort.signal,
     });
     connectionId = result.id;
     raw = client.detach();
   } catch (cause) {
+    route?.release();
     // The browser's own fault (too much input, too fast) closed it during the handshake.
     const fault = socket.fault;
     const status = fault?.status ?? statusOfFailure(cause);
@@ -280,7 +328,29 @@ async function serveTunnel(
     return refuse(socket, status, reason, error);
   }
 
-  const info: TunnelInfo = { uuid, tokenId, connectionId, settings };
+  const handshakeMs = performance.now() - started;
+  const endpoint = route.endpoint;
+  const info: TunnelInfo = {
+    uuid,
+    tokenId,
+    connectionId,
+    settings,
+    ...(endpoint === undefined ? {} : { endpoint }),
+  };
+  // The registry learns of a new connection without the tunnel waiting for it.
+  const registered = endpoint !== undefined && settings.join === undefined && options.sessions;
+  if (registered) {
+    void registered.add({
+      connectionId,
+      endpoint,
+      protocol: settings.protocol ?? "",
+      openedAt: Date.now(),
+    });
+  }
+  const release = (): void => {
+    route.release();
+    if (registered) void registered.remove(connectionId);
+  };
   let fromBrowser: TransformStream<Instruction, Instruction>[];
   let recorder: SessionRecorderStream | undefined;
   try {
@@ -293,17 +363,20 @@ async function serveTunnel(
     });
     emit({ type: "failed", status: error.status, closeCode: error.closeCode, error });
     await closeQuietly(raw);
+    release();
     return refuse(socket, error.status, error.closeReason, error);
   }
   const fromGuacd = [...(options.fromGuacd ?? []), ...(recorder === undefined ? [] : [recorder])];
-  emit({ type: "open", info });
-  const result = await new Bridge(socket, raw, {
+  const bridge = new Bridge(socket, raw, {
     ...options,
     uuid,
     readOnly: settings.readOnly === true || options.readOnly === true,
     fromBrowser,
     fromGuacd,
-  }).run();
+  });
+  emit({ type: "open", info, handshakeMs, traffic: bridge.traffic });
+  const result = await bridge.run();
+  release();
   if (recorder !== undefined) await recorder.close().catch(() => {});
   emit({ type: "closed", info, result });
   return result;

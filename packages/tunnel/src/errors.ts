@@ -23,6 +23,8 @@ import { closeCodeFor } from "./close.ts";
  * - `INTERNAL`: the broker itself failed (a callback threw); details go to events only.
  * - `GUACD_UNREACHABLE`: the broker could not connect to guacd.
  * - `GUACD_FAILED`: the handshake with guacd or the guacd socket failed.
+ * - `JOIN_NOT_FOUND`: no broker registered the connection a `join` names (or it ended).
+ * - `REGISTRY_UNAVAILABLE`: the session registry could not answer where a `join` must go.
  *
  * @example
  * ```ts
@@ -52,7 +54,9 @@ export type TunnelErrorCode =
   | "RECORDING_FAILED"
   | "INTERNAL"
   | "GUACD_UNREACHABLE"
-  | "GUACD_FAILED";
+  | "GUACD_FAILED"
+  | "JOIN_NOT_FOUND"
+  | "REGISTRY_UNAVAILABLE";
 
 /** The Guacamole status each {@link TunnelErrorCode} is reported to the browser with. */
 const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
@@ -75,6 +79,8 @@ const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
   INTERNAL: 0x0200,
   GUACD_UNREACHABLE: 0x0207,
   GUACD_FAILED: 0x0203,
+  JOIN_NOT_FOUND: 0x0204,
+  REGISTRY_UNAVAILABLE: 0x0200,
 };
 
 /**
@@ -141,4 +147,6 @@ const REASON: Readonly<Record<TunnelErrorCode, string>> = {
   INTERNAL: "Server error",
   GUACD_UNREACHABLE: "guacd unreachable",
   GUACD_FAILED: "guacd failed",
+  JOIN_NOT_FOUND: "Session not found",
+  REGISTRY_UNAVAILABLE: "Session registry unavailable",
 };

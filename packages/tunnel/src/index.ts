@@ -16,10 +16,39 @@ export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
 export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
 export { MemoryReplayStore } from "./memory-replay-store.ts";
+export type { TunnelMetricsOptions, TunnelTraffic } from "./metrics.ts";
+export { TunnelMetrics } from "./metrics.ts";
+export type {
+  EndpointConstraints,
+  EndpointState,
+  EndpointStateChange,
+  EndpointStatus,
+  GuacdEndpoint,
+  GuacdLease,
+  GuacdPoolOptions,
+  GuacdProbe,
+  HealthCheckOptions,
+  PoolStrategy,
+  ResolvedEndpoint,
+} from "./pool.ts";
+export { GuacdPool } from "./pool.ts";
+export type { PoolErrorCode } from "./pool-error.ts";
+export { PoolError } from "./pool-error.ts";
+export { selectProbe } from "./probe.ts";
+export type { Metric, MetricLabels } from "./prometheus.ts";
+export { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 export { SessionRecorderStream } from "./recorder.ts";
+export type {
+  MemorySessionRegistryOptions,
+  SessionRecord,
+  SessionRegistry,
+} from "./registry.ts";
+export { MemorySessionRegistry } from "./registry.ts";
 export type { ReplayGuardOptions } from "./replay-guard.ts";
 export { ReplayGuard } from "./replay-guard.ts";
 export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
+export type { OwnSession, SessionDirectoryOptions } from "./session-directory.ts";
+export { SessionDirectory } from "./session-directory.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
 export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
 export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";

@@ -36,6 +36,11 @@ export interface ConnectionSettings
   > {
   /** Connection parameters by name (host, port, credentials…): never chosen by the browser. */
   parameters?: Readonly<Record<string, string>>;
+  /**
+   * Labels the guacd must carry when the broker has a `GuacdPool` (e.g. `{ region: "eu" }`): only
+   * endpoints with every one of them, with the same values, take the session. Not sent to guacd.
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -161,11 +166,15 @@ const KNOWN = new Set([
   "image",
   "timezone",
   "name",
+  "labels",
 ]);
 const PROTOCOL = /^[a-z][a-z0-9-]{0,31}$/;
 const CONNECTION_ID = /^\$[A-Za-z0-9-]{1,64}$/;
 const PARAMETER = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const MAX_PARAMETERS = 256;
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const LABEL_VALUE = /^[\x20-\x7e]{0,128}$/;
+const MAX_LABELS = 16;
 const MAX_PARAMETER_CHARS = 65536;
 // No control characters: the name reaches guacd's logs.
 const NAME = /^[^\p{Cc}]{0,256}$/u;
@@ -223,6 +232,19 @@ export function parseConnectionSettings(value: unknown): ConnectionSettings {
   }
   if (v.timezone !== undefined) out.timezone = match("timezone", v.timezone, TIMEZONE);
   if (v.name !== undefined) out.name = match("name", v.name, NAME);
+  if (v.labels !== undefined) out.labels = labels(v.labels);
+  return out;
+}
+
+function labels(value: unknown): Record<string, string> {
+  if (!isPlainObject(value)) invalid("labels", "is not an object");
+  const entries = Object.entries(value);
+  if (entries.length > MAX_LABELS) invalid("labels", "has too many names");
+  const out: Record<string, string> = {};
+  for (const [name, text] of entries) {
+    if (!LABEL_NAME.test(name)) invalid("labels", "has a malformed name");
+    out[name] = match(`labels.${name}`, text, LABEL_VALUE);
+  }
   return out;
 }
 
