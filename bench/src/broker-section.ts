@@ -126,7 +126,8 @@ export interface Tokens {
   url(relay: RelayKind, port: number, hostname: string): Promise<string>;
 }
 
-async function makeTokens(): Promise<Tokens> {
+/** Fresh token keys for ours and guacamole-lite, and each relay's session URL. */
+export async function makeTokens(): Promise<Tokens> {
   const secret = generateTokenSecret();
   const key = await importTokenKey(secret);
   const liteKey = randomBytes(16).toString("hex"); // 32 characters: an AES-256 key, as lite takes it
@@ -186,7 +187,8 @@ async function openSessions(
   return { sessions, opened: results.filter(Boolean).length };
 }
 
-async function runRelay(
+/** Runs one relay at one (sessions, pace): a fresh relay process unless `reuse` is given. */
+export async function runRelay(
   relay: RelayKind,
   sessions: number,
   pace: Pace,
@@ -273,6 +275,19 @@ export function startRelay(
   ]);
 }
 
+/** The simulator process every relay connects to. */
+export async function startSimulator(): Promise<{ port: number; close(): Promise<void> }> {
+  const { child, port } = await startChild("./broker/sim-child.ts", [], {});
+  return {
+    port,
+    async close() {
+      child.stdin!.end();
+      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(2000)]);
+      await stop(child);
+    },
+  };
+}
+
 /** The issue's targets for one (sessions, pace), as "reference / ours" ratios. */
 export function brokerTargets(runs: readonly RelayRun[]): TargetStatus[] {
   const ours = runs.find((r) => r.relay === "ours");
@@ -344,7 +359,7 @@ export const brokerSection: Section = {
         "the window - RSS after warm-up and GC) / sessions; latency = simulator write to client message",
     );
     const tokens = await makeTokens();
-    const { child: sim, port: simPort } = await startChild("./broker/sim-child.ts", [], {});
+    const { port: simPort, close: closeSim } = await startSimulator();
     const runs: RelayRun[] = [];
     const targets: TargetStatus[] = [];
     const shared = new Map<RelayKind, { child: ChildProcess; port: number }>();
@@ -371,9 +386,7 @@ export const brokerSection: Section = {
       }
     } finally {
       for (const { child } of shared.values()) await stop(child);
-      sim.stdin!.end();
-      await Promise.race([new Promise((r) => sim.once("exit", r)), sleep(2000)]);
-      await stop(sim);
+      await closeSim();
     }
     ctx.log();
     printRuns(runs, ctx);
