@@ -78,13 +78,21 @@ function inputNames(ctx: SectionContext): string[] {
   return chosen.filter((n) => ctx.filter === undefined || n.includes(ctx.filter));
 }
 
-/** Upstream parsers checked against ours, instruction by instruction (untimed, this process). */
-function agreementOf(name: string, ctx: SectionContext, codec: CodecContext): Agreement[] {
+/**
+ * Our decoder's instruction count (every case's count is checked against it) and the upstream
+ * parsers checked against ours, instruction by instruction (untimed, in this process).
+ */
+function referenceOf(
+  name: string,
+  ctx: SectionContext,
+  codec: CodecContext,
+): { instructions: number; agreement: Agreement[] } {
   const input =
     name === SYNTHETIC
       ? makeInput(name, clientSideStream().bytes, true, ctx.chunkBytes)
       : loadCorpusInput(name, undefined, ctx.chunkBytes);
-  return checkAgreement(input, decodeReference(input).instructions, codec);
+  const reference = decodeReference(input).instructions;
+  return { instructions: reference.length, agreement: checkAgreement(input, reference, codec) };
 }
 
 function spreadCell(s: Spread | null): string {
@@ -106,15 +114,20 @@ function ratioOf(result: IsolatedInput, c: IsolatedCase): Spread | null {
   return c.ratio;
 }
 
-function printInput(result: IsolatedInput, agreement: Agreement[], ctx: SectionContext): void {
+function printInput(
+  result: IsolatedInput,
+  instructions: number,
+  agreement: Agreement[],
+  ctx: SectionContext,
+): void {
   ctx.log();
   ctx.log(
-    `## ${result.input}: ${result.instructions.toLocaleString("en-US")} instructions; ` +
+    `## ${result.input}: ${instructions.toLocaleString("en-US")} instructions; ` +
       `ratios vs ${result.reference} (encoder vs lite-encode), median of per-round ratios [min-max]`,
   );
   const rows = result.cases.map((c) => {
     const check =
-      !Number.isFinite(c.outcome.instructions) || c.outcome.instructions === result.instructions
+      !Number.isFinite(c.outcome.instructions) || c.outcome.instructions === instructions
         ? "ok"
         : `COUNT ${c.outcome.instructions}`;
     return [
@@ -162,14 +175,14 @@ export const codecSection: Section = {
         `passes ("!" = not steady); then ${options.rounds} rounds of ${options.passesPerRound} ` +
         `passes, order rotating; a pass >= ${options.minPassMs} ms; chunks of ${ctx.chunkBytes} B`,
     );
-    const inputs: { result: IsolatedInput; agreement: Agreement[] }[] = [];
+    const inputs: { result: IsolatedInput; instructions: number; agreement: Agreement[] }[] = [];
     const chart: ChartGroup[] = [];
     const targets: TargetStatus[] = [];
     for (const name of inputNames(ctx)) {
-      const agreement = agreementOf(name, ctx, codec);
+      const { instructions, agreement } = referenceOf(name, ctx, codec);
       const result = await runIsolated(name, caseIds, REFERENCE, options);
-      inputs.push({ result, agreement });
-      printInput(result, agreement, ctx);
+      inputs.push({ result, instructions, agreement });
+      printInput(result, instructions, agreement, ctx);
       const wanted = targetsFor(name);
       chart.push({
         title: `${name} (vs ${REFERENCE}, isolated)`,

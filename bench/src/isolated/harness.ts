@@ -6,12 +6,15 @@
  *    case that throws is not timed) and sizes a pass (tiny inputs repeat the run until a pass lasts
  *    `minPassMs`).
  * 2. Each child warms up alone, one after another, until steady: the coefficient of variation of
- *    its last 10 passes under 5%, or 25 passes. The whole warm-up curve is kept.
- * 3. Rounds: in each, every case runs `passesPerRound` passes, one case after another in an order
- *    that rotates each round; a case's round value is the median of its passes. Per round, each
- *    case's ratio to the reference (upstream + string_decoder) = reference ms / case ms, so load
- *    that swings between rounds weighs on both sides of a ratio alike. Reported: the median of
- *    the per-round ratios with their spread (min, max, quartiles).
+ *    its last 10 passes under 5%, or 25 passes. The whole warm-up curve is kept. Passes are timed
+ *    in the process's own CPU time (user + system), wall time kept beside: on a machine shared
+ *    with other work, wall time also counts the time a process waited for a core.
+ * 3. Rounds: in each, the cases take turns one pass at a time (an order that rotates each
+ *    round), `passesPerRound` turns; a case's round value is the fastest of its passes (on a
+ *    shared machine, load only ever adds time). Per round, each case's ratio to the reference
+ *    (upstream + string_decoder) = reference ms / case ms: passes next to each other in time, so
+ *    load that swings between rounds weighs on both sides of a ratio alike. Reported: the median
+ *    of the per-round ratios with their spread (min, max, quartiles).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -37,7 +40,7 @@ export const ISOLATED_FULL: Omit<IsolatedOptions, "chunkBytes"> = {
 
 export const ISOLATED_QUICK: Omit<IsolatedOptions, "chunkBytes"> = {
   rounds: 4,
-  passesPerRound: 2,
+  passesPerRound: 3,
   minPassMs: 10,
   rule: WARMUP_RULE,
 };
@@ -51,9 +54,19 @@ export interface IsolatedCase {
   readonly bytesPerRun: number;
   readonly runsPerPass: number;
   /** ms per run of each warm-up pass; `steady` false when 25 passes came before a CV under 5%. */
-  readonly warmup: { readonly curve: number[]; readonly steady: boolean; readonly cv: number };
-  /** The case's value (median ms per run of its passes) in each round, in round order. */
+  readonly warmup: {
+    readonly curve: number[];
+    readonly wallCurve: number[];
+    readonly steady: boolean;
+    readonly cv: number;
+  };
+  /**
+   * The case's value in each round, in round order: the fastest of its passes, in CPU ms per run
+   * (user + system time of its process, which a busy machine inflates far less than wall time).
+   */
   readonly roundMs: number[];
+  /** The same in wall-clock ms. */
+  readonly roundWallMs: number[];
   readonly ms: Spread;
   /** MB/s from the median round. */
   readonly mbPerS: number;
@@ -66,7 +79,6 @@ export interface IsolatedCase {
 export interface IsolatedInput {
   readonly input: string;
   readonly reference: string;
-  readonly instructions: number;
   readonly cases: IsolatedCase[];
   /** Cases that failed their checking run or crashed: id → message. */
   readonly failed: Record<string, string>;
@@ -169,17 +181,24 @@ export async function runIsolated(
       `${input}: warmed ${live.map((c) => `${c.id} ${warmups.get(c.id)!.curve.length}`).join(", ")}`,
     );
     const roundMs = new Map<string, number[]>(live.map((c) => [c.id, []]));
+    const roundWallMs = new Map<string, number[]>(live.map((c) => [c.id, []]));
     const gc = new Map<string, number[]>(live.map((c) => [c.id, []]));
     for (let round = 0; round < options.rounds; round++) {
       const shift = round % live.length;
       const order = [...live.slice(shift), ...live.slice(0, shift)];
-      for (const child of order) {
-        const timed = await child.request(
-          { type: "time", passes: options.passesPerRound },
-          "timed",
-        );
-        roundMs.get(child.id)!.push(median(timed.ms));
-        if (timed.gcMsPerRun !== null) gc.get(child.id)!.push(timed.gcMsPerRun);
+      const passes = new Map<string, number[]>(live.map((c) => [c.id, []]));
+      const walls = new Map<string, number[]>(live.map((c) => [c.id, []]));
+      for (let turn = 0; turn < options.passesPerRound; turn++) {
+        for (const child of order) {
+          const timed = await child.request({ type: "time", passes: 1 }, "timed");
+          passes.get(child.id)!.push(...timed.ms);
+          walls.get(child.id)!.push(...timed.wallMs);
+          if (timed.gcMsPerRun !== null) gc.get(child.id)!.push(timed.gcMsPerRun);
+        }
+      }
+      for (const child of live) {
+        roundMs.get(child.id)!.push(Math.min(...passes.get(child.id)!));
+        roundWallMs.get(child.id)!.push(Math.min(...walls.get(child.id)!));
       }
     }
     const refRounds = roundMs.get(reference);
@@ -197,6 +216,7 @@ export async function runIsolated(
         runsPerPass: r.reps,
         warmup: warmups.get(child.id)!,
         roundMs: rounds,
+        roundWallMs: roundWallMs.get(child.id)!,
         ms,
         mbPerS: r.bytesPerRun / 1e6 / (ms.median / 1e3),
         ratio: refRounds === undefined ? null : spread(roundRatios),
@@ -204,8 +224,7 @@ export async function runIsolated(
         gcMsPerRun: gcs.length === 0 ? null : median(gcs),
       };
     });
-    const instructions = ready.values().next().value?.instructions ?? 0;
-    return { input, reference, instructions, cases, failed };
+    return { input, reference, cases, failed };
   } finally {
     for (const child of children) child.close();
   }

@@ -22,21 +22,24 @@ export type FromChild =
       readonly pid: number;
       readonly outcome: Outcome;
       readonly bytesPerRun: number;
-      readonly instructions: number;
       /** Runs per pass. */
       readonly reps: number;
     }
   | {
       readonly type: "warmed";
-      /** ms per run of every warm-up pass, in order: the warm-up curve. */
+      /** CPU ms per run of every warm-up pass, in order: the warm-up curve. */
       readonly curve: number[];
+      /** The same passes in wall-clock ms. */
+      readonly wallCurve: number[];
       readonly steady: boolean;
       readonly cv: number;
     }
   | {
       readonly type: "timed";
-      /** ms per run of each timed pass. */
+      /** CPU ms per run of each timed pass (this process's user + system time). */
       readonly ms: number[];
+      /** The same passes in wall-clock ms. */
+      readonly wallMs: number[];
       /** GC pause ms per run over these passes (null where not measurable). */
       readonly gcMsPerRun: number | null;
     }
