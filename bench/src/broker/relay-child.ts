@@ -12,7 +12,12 @@
 import { createRequire } from "node:module";
 import { connect as netConnect } from "node:net";
 import { connect } from "@guacstream/transport-node";
-import { acceptTunnel, GUACAMOLE_SUBPROTOCOL, importTokenKey } from "@guacstream/tunnel";
+import {
+  acceptTunnel,
+  GUACAMOLE_SUBPROTOCOL,
+  importTokenKey,
+  ReplayGuard,
+} from "@guacstream/tunnel";
 import { type WebSocket, WebSocketServer } from "ws";
 
 export type RelayKind = "ours" | "lite" | "floor";
@@ -42,6 +47,7 @@ function listening(wss: WebSocketServer): Promise<number> {
 
 async function startOurs(): Promise<number> {
   const key = await importTokenKey(process.env.BENCH_TUNNEL_SECRET ?? "");
+  const replay = new ReplayGuard();
   const wss = new WebSocketServer({
     host: "127.0.0.1",
     port: 0,
@@ -52,6 +58,7 @@ async function startOurs(): Promise<number> {
   wss.on("connection", (ws, req) => {
     acceptTunnel(ws, req.url ?? "/", {
       key,
+      replay,
       connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }),
     }).catch(() => {});
   });
@@ -74,7 +81,7 @@ async function startLite(): Promise<number> {
     { host: guacd.host, port: guacd.port },
     {
       crypt: { cypher: "AES-256-CBC", key: process.env.BENCH_LITE_KEY ?? "" },
-      log: { level: "ERRORS" },
+      log: { level: "QUIET" },
     },
   );
   return listening(server.webSocketServer);
