@@ -6,7 +6,9 @@
  *
  * Method, per (sessions, pace), relays in a rotating order, a fresh relay process each time (quick
  * mode: one process per relay for all rows, started before the first):
- * 1. Warm-up: one fast session for `warmMs`, closed; then two GCs and the relay's baseline RSS.
+ * 1. Warm-up: one paced session for `warmMs`, closed; then two GCs and the relay's baseline RSS
+ *    (paced: a fast session makes guacamole-lite, which reads guacd without back-pressure,
+ *    buffer hundreds of MB that its RSS keeps after the session).
  * 2. N sessions open (staggered over up to a second; fast ones hold their reads until all are
  *    open, so the load does not starve the later handshakes) and run `settleMs`.
  * 3. The window, `windowMs`: the relay's own CPU time (`process.cpuUsage`, user + system) over the
@@ -201,7 +203,7 @@ export async function runRelay(
   try {
     const hostname = pace === "paced" ? PACED_HOSTNAME : "fast";
     const warm = newCounters();
-    const warmup = await openSessions(relay, port, 1, "fast", tokens, warm, false);
+    const warmup = await openSessions(relay, port, 1, PACED_HOSTNAME, tokens, warm, false);
     await sleep(plan.warmMs);
     for (const s of warmup.sessions) s.close();
     await sleep(200);
@@ -265,13 +267,16 @@ export async function runRelay(
   }
 }
 
+/** A relay process (`broker/relay-child.ts`); `nodeFlags` go before the script (a profiler). */
 export function startRelay(
   relay: RelayKind,
   simPort: number,
   tokens: Tokens,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
   return startChild("./broker/relay-child.ts", [relay, String(simPort)], tokens.env, [
     "--expose-gc",
+    ...nodeFlags,
   ]);
 }
 
