@@ -371,7 +371,7 @@ export const brokerSection: Section = {
     try {
       if (plan.reuseRelays) {
         const started = await Promise.all(RELAYS.map((r) => startRelay(r, simPort, tokens)));
-        RELAYS.forEach((r, k) => shared.set(r, started[k]!));
+        for (const [k, r] of RELAYS.entries()) shared.set(r, started[k]!);
       }
       let rotation = 0;
       for (const sessions of plan.sessions) {
