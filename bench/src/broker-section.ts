@@ -357,7 +357,8 @@ export const brokerSection: Section = {
   async run(ctx: SectionContext): Promise<SectionResult> {
     const plan = ctx.quick ? BROKER_QUICK : BROKER_FULL;
     ctx.log(
-      "method: each relay in its own fresh process per row, the same simulator process behind, " +
+      `method: each relay in its own ${plan.reuseRelays ? "process (one for all rows)" : "fresh process per row"}, ` +
+        "the same simulator process behind, " +
         "the same ws clients in front (every message read, sync echoed); CPU = the relay's own " +
         `user+system time over MB its clients received in a ${plan.windowMs.paced / 1000} s ` +
         `(paced) / ${plan.windowMs.fast / 1000} s (fast) window; RSS/session = (median RSS in ` +
