@@ -29,8 +29,10 @@ import { fmt, ratio, table, targetsTable } from "./format.ts";
 import { median, quantile } from "./isolated/steady.ts";
 import type { Section, SectionContext, SectionResult, TargetStatus } from "./section.ts";
 
+/** `paced`: a desktop recording at its own timestamps; `fast`: as fast as the relay takes it. */
 export type Pace = "paced" | "fast";
 
+/** How much the broker section runs. */
 export interface BrokerPlan {
   /** One relay process per relay for every row (quick: spawning is most of a short row). */
   readonly reuseRelays: boolean;
@@ -41,6 +43,7 @@ export interface BrokerPlan {
   readonly windowMs: Record<Pace, number>;
 }
 
+/** `--quick` (CI): 1 and 50 sessions, short windows, relay processes reused. */
 export const BROKER_QUICK: BrokerPlan = {
   reuseRelays: true,
   sessions: [1, 50],
@@ -50,6 +53,7 @@ export const BROKER_QUICK: BrokerPlan = {
   windowMs: { paced: 1500, fast: 1000 },
 };
 
+/** The full run: 1, 50 and 200 sessions, a fresh relay process per row. */
 export const BROKER_FULL: BrokerPlan = {
   reuseRelays: false,
   sessions: [1, 50, 200],
@@ -59,6 +63,7 @@ export const BROKER_FULL: BrokerPlan = {
   windowMs: { paced: 6000, fast: 4000 },
 };
 
+/** The relays compared, in their table order. */
 export const RELAYS: readonly RelayKind[] = ["ours", "lite", "floor"];
 
 /** One relay at one (sessions, pace). */

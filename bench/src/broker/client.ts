@@ -28,6 +28,7 @@ export interface LoadCounters {
   errors: string[];
 }
 
+/** Fresh counters for one run. */
 export function newCounters(): LoadCounters {
   return { bytes: 0, messages: 0, latencies: [], recording: false, errors: [] };
 }

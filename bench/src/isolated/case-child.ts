@@ -14,7 +14,7 @@ import { isSteady, tailCv, warmupDone } from "./steady.ts";
 
 const SYNTHETIC = "synthetic:client-small-instructions";
 
-export function loadNamedInput(name: string, chunkBytes: number): BenchInput {
+function loadNamedInput(name: string, chunkBytes: number): BenchInput {
   return name === SYNTHETIC
     ? makeInput(SYNTHETIC, clientSideStream().bytes, true, chunkBytes)
     : loadCorpusInput(name, undefined, chunkBytes);

@@ -31,6 +31,7 @@ export interface IsolatedOptions {
   readonly chunkBytes: number;
 }
 
+/** The full run: 10 rounds of 3 passes, a pass at least 20 ms. */
 export const ISOLATED_FULL: Omit<IsolatedOptions, "chunkBytes"> = {
   rounds: 10,
   passesPerRound: 3,
@@ -38,6 +39,7 @@ export const ISOLATED_FULL: Omit<IsolatedOptions, "chunkBytes"> = {
   rule: WARMUP_RULE,
 };
 
+/** `--quick` (CI): 4 rounds of 3 passes, a pass at least 10 ms. */
 export const ISOLATED_QUICK: Omit<IsolatedOptions, "chunkBytes"> = {
   rounds: 4,
   passesPerRound: 3,
@@ -76,6 +78,7 @@ export interface IsolatedCase {
   readonly gcMsPerRun: number | null;
 }
 
+/** Every case's results on one input. */
 export interface IsolatedInput {
   readonly input: string;
   readonly reference: string;

@@ -13,8 +13,10 @@ export interface WarmupRule {
   readonly maxPasses: number;
 }
 
+/** The rule: CV of the last 10 passes under 5%, or 25 passes. */
 export const WARMUP_RULE: WarmupRule = { window: 10, maxCv: 0.05, maxPasses: 25 };
 
+/** The arithmetic mean; NaN when empty. */
 export function mean(values: readonly number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
@@ -57,6 +59,7 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
+/** The 0.5 quantile. */
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
@@ -72,6 +75,7 @@ export interface Spread {
   readonly n: number;
 }
 
+/** Median, min, max and quartiles of the finite values. */
 export function spread(values: readonly number[]): Spread {
   const finite = values.filter((v) => Number.isFinite(v));
   return {
