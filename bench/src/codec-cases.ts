@@ -1,6 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 import {
   type Instruction,
+  InstructionBatchDecoderStream,
   InstructionDecoder,
   InstructionDecoderStream,
   InstructionEncoderStream,
@@ -122,6 +123,26 @@ export function codecCases(
           await drain(streamOf(chunks).pipeThrough(new InstructionDecoderStream()), (i) => {
             out.instructions++;
             do_not_optimize(i);
+          });
+        } catch (error) {
+          out.error = message(error);
+        }
+        return out;
+      },
+    },
+    {
+      id: "batch-decoder-stream",
+      label: "ours  InstructionBatchDecoderStream (pipeThrough)",
+      group: "ours",
+      kind: "decode",
+      bytesPerRun: size,
+      async run() {
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        try {
+          const stream = new InstructionBatchDecoderStream();
+          await drain(streamOf(chunks).pipeThrough(stream), (batch) => {
+            out.instructions += batch.length;
+            do_not_optimize(batch);
           });
         } catch (error) {
           out.error = message(error);

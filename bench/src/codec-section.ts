@@ -1,16 +1,26 @@
+/**
+ * The codec section: decode, frame and encode on every corpus recording and a synthetic client
+ * stream, each (case, input) in its own warmed-up process, cases interleaved in rounds, ratios to
+ * upstream's parser fed by `node:string_decoder` as medians of per-round ratios with their spread
+ * (method: `isolated/harness.ts`). Before timing, every upstream parser and feed is run once in
+ * this process and compared with our decoder instruction by instruction.
+ */
 import {
   type Agreement,
-  type BenchCase,
   type CodecContext,
   checkAgreement,
-  codecCases,
   decodeReference,
-  type Outcome,
-  REFERENCE_FEEDS,
 } from "./codec-cases.ts";
-import { type BenchInput, listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
+import { listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
 import { fmt, ratio, table, targetsTable } from "./format.ts";
-import { type Measurement, measure } from "./measure.ts";
+import {
+  ISOLATED_FULL,
+  ISOLATED_QUICK,
+  type IsolatedCase,
+  type IsolatedInput,
+  runIsolated,
+} from "./isolated/harness.ts";
+import { type Spread, spread } from "./isolated/steady.ts";
 import type {
   ChartGroup,
   Section,
@@ -21,208 +31,125 @@ import type {
 import { clientSideStream } from "./synthetic.ts";
 import { commonJsParser, liteParser } from "./upstream.ts";
 
-/** One case's numbers on one input. */
-export interface CaseResult {
-  readonly id: string;
-  readonly label: string;
-  readonly group: string;
-  readonly kind: string;
-  readonly bytesPerRun: number;
-  readonly outcome: Outcome;
-  /** Null when the case failed on this input (it is then not timed). */
-  readonly measurement: Measurement | null;
-  readonly mbPerS: number | null;
-  readonly instructionsPerS: number | null;
-  /** Speed relative to the faster upstream feed (for encoders: to upstream's encoder). */
-  readonly ratioVsUpstream: number | null;
-  /** Null if this case cannot count instructions; else whether it matched our decoder. */
-  readonly countOk: boolean | null;
-}
+/** Every ratio's reference: the parser guacamole-lite runs, fed as its GuacdClient feeds it. */
+export const REFERENCE = "lite+string_decoder";
+const SYNTHETIC = "synthetic:client-small-instructions";
 
-export interface InputResult {
-  readonly name: string;
-  readonly bytes: number;
-  readonly chunks: number;
-  readonly instructions: number;
-  readonly referenceError?: string;
-  /** Which upstream feed was faster in this run: the reference for every ratio. */
-  readonly fastestUpstream: string | null;
-  readonly cases: readonly CaseResult[];
-  /** ratios[ours id][baseline id] = baseline median / ours median (>1: ours faster). */
-  readonly ratios: Record<string, Record<string, number | null>>;
-  readonly agreement: readonly Agreement[];
-  readonly notes: readonly string[];
-}
+const OURS_QUICK = ["decoder-stream", "batch-decoder-stream", "frame-stream"];
+const QUICK_CASES = [...OURS_QUICK, REFERENCE, "lite+TextDecoder"];
+const FULL_CASES = [
+  ...OURS_QUICK,
+  "frame-stream-coalesce",
+  "decoder-core",
+  "framer-core",
+  "encoder-stream",
+  REFERENCE,
+  "lite+TextDecoder",
+  "lite-encode",
+  "floor-string-decoder",
+  "floor-textdecoder",
+  "floor-memcpy",
+];
+/** Quick mode times only the inputs the targets name (one of each kind). */
+const QUICK_INPUTS = ["vnc-desktop.s2c.guac", "ssh-text.s2c.guac", SYNTHETIC];
 
-/** The issue's targets: ratio of ours (pipeThrough, 64 KiB chunks) to the faster upstream feed. */
-function targetsFor(name: string): { caseId: string; target: number }[] {
+/** The issue's targets: ours through pipeThrough vs upstream + string_decoder, 64 KiB reads. */
+export function targetsFor(name: string): { caseId: string; target: number }[] {
   const base = name.split("/").pop() ?? name;
   if (/^vnc.*\.s2c\.guac$/.test(base)) {
     return [
-      { caseId: "decoder-stream", target: 1.5 },
+      { caseId: "batch-decoder-stream", target: 1.5 },
+      { caseId: "decoder-stream", target: 1 },
       { caseId: "frame-stream", target: 2 },
     ];
   }
   if (/^ssh.*\.s2c\.guac$/.test(base) || name.startsWith("synthetic:")) {
-    return [{ caseId: "decoder-stream", target: 2 }];
+    return [
+      { caseId: "decoder-stream", target: 2 },
+      { caseId: "batch-decoder-stream", target: 3 },
+    ];
   }
   return [];
 }
 
-function loadInputs(ctx: SectionContext): BenchInput[] {
-  const inputs: BenchInput[] = [];
-  const wanted = (name: string): boolean => ctx.filter === undefined || name.includes(ctx.filter);
-  for (const name of listCorpusFiles())
-    if (wanted(name)) inputs.push(loadCorpusInput(name, undefined, ctx.chunkBytes));
-  const syntheticName = "synthetic:client-small-instructions";
-  if (wanted(syntheticName)) {
-    const stream = clientSideStream();
-    inputs.push(makeInput(syntheticName, stream.bytes, true, ctx.chunkBytes));
-  }
-  return inputs;
+function inputNames(ctx: SectionContext): string[] {
+  const all = [...listCorpusFiles(), SYNTHETIC];
+  const chosen = ctx.quick ? all.filter((n) => QUICK_INPUTS.includes(n)) : all;
+  return chosen.filter((n) => ctx.filter === undefined || n.includes(ctx.filter));
 }
 
-export async function benchInput(
-  input: BenchInput,
-  codec: CodecContext,
+/**
+ * Our decoder's instruction count (every case's count is checked against it) and the upstream
+ * parsers checked against ours, instruction by instruction (untimed, in this process).
+ */
+function referenceOf(
+  name: string,
   ctx: SectionContext,
-): Promise<InputResult> {
-  const notes: string[] = [];
-  const reference = decodeReference(input);
-  const count = reference.instructions.length;
-  if (reference.error !== undefined) {
-    notes.push(`our decoder rejects this input: ${reference.error} (after ${count} instructions)`);
-  }
-  const cases = codecCases(input, reference.instructions, input.bytes.length, codec);
-
-  const measured: { c: BenchCase; outcome: Outcome; m: Measurement | null }[] = [];
-  for (const c of cases) {
-    // One untimed run first: its outcome is what we check, and a failing case is not timed.
-    const outcome = await c.run();
-    const m = outcome.error === undefined ? await measure(() => c.run(), ctx.measure) : null;
-    measured.push({ c, outcome, m });
-  }
-  // Encoders move as many bytes as they write; take it from our encoder's own run.
-  const encoded = measured.find((x) => x.c.id === "encoder-stream")?.outcome.bytes;
-  const bytesOf = (c: BenchCase): number =>
-    c.kind === "encode" && encoded !== undefined && Number.isFinite(encoded)
-      ? encoded
-      : c.bytesPerRun;
-
-  let fastestUpstream: (typeof measured)[number] | undefined;
-  for (const x of measured) {
-    if (!REFERENCE_FEEDS.includes(x.c.id) || x.m === null) continue;
-    if (fastestUpstream?.m == null || x.m.medianMs < fastestUpstream.m.medianMs)
-      fastestUpstream = x;
-  }
-  const upstreamEncoder = measured.find((x) => x.c.id === "lite-encode");
-
-  const results: CaseResult[] = measured.map(({ c, outcome, m }) => {
-    const against = c.kind === "encode" ? upstreamEncoder : fastestUpstream;
-    const ratioVsUpstream =
-      m !== null && against?.m != null ? against.m.medianMs / m.medianMs : null;
-    const countOk = Number.isFinite(outcome.instructions)
-      ? outcome.instructions === count && outcome.error === undefined
-      : null;
-    return {
-      id: c.id,
-      label: c.label,
-      group: c.group,
-      kind: c.kind,
-      bytesPerRun: bytesOf(c),
-      outcome,
-      measurement: m,
-      mbPerS: m === null ? null : bytesOf(c) / 1e6 / (m.medianMs / 1e3),
-      instructionsPerS: m === null || c.kind === "floor" ? null : count / (m.medianMs / 1e3),
-      ratioVsUpstream,
-      countOk,
-    };
-  });
-
-  // Checks beyond the counts: frames must add up to the input; re-encoding must give it back.
-  for (const r of results) {
-    const { outcome } = r;
-    if (r.kind === "frame" && outcome.error === undefined && outcome.bytes !== input.bytes.length) {
-      notes.push(`${r.id}: framed ${outcome.bytes} bytes of ${input.bytes.length}`);
-    }
-    if (r.id === "encoder-stream" && outcome.error === undefined) {
-      if (outcome.bytes !== input.bytes.length) {
-        notes.push(
-          `re-encoding gives ${outcome.bytes} bytes, the input has ${input.bytes.length}: ` +
-            "malformed UTF-8 in the input comes back as U+FFFD (3 bytes), as TextDecoder reads it",
-        );
-      }
-    }
-  }
-
-  const ratios: Record<string, Record<string, number | null>> = {};
-  for (const ours of results.filter((r) => r.group === "ours")) {
-    const row: Record<string, number | null> = {};
-    for (const other of results.filter((r) => r.group !== "ours")) {
-      row[other.id] =
-        ours.measurement !== null && other.measurement !== null
-          ? other.measurement.medianMs / ours.measurement.medianMs
-          : null;
-    }
-    ratios[ours.id] = row;
-  }
-
-  const agreement = checkAgreement(input, reference.instructions, codec);
-  return {
-    name: input.name,
-    bytes: input.bytes.length,
-    chunks: input.chunks.length,
-    instructions: count,
-    ...(reference.error === undefined ? {} : { referenceError: reference.error }),
-    fastestUpstream: fastestUpstream?.c.id ?? null,
-    cases: results,
-    ratios,
-    agreement,
-    notes,
-  };
+  codec: CodecContext,
+): { instructions: number; agreement: Agreement[] } {
+  const input =
+    name === SYNTHETIC
+      ? makeInput(name, clientSideStream().bytes, true, ctx.chunkBytes)
+      : loadCorpusInput(name, undefined, ctx.chunkBytes);
+  const reference = decodeReference(input).instructions;
+  return { instructions: reference.length, agreement: checkAgreement(input, reference, codec) };
 }
 
-function printInput(result: InputResult, ctx: SectionContext): void {
+function spreadCell(s: Spread | null): string {
+  if (s === null || !Number.isFinite(s.median)) return "-";
+  return `${ratio(s.median)} [${s.min.toFixed(2)}-${s.max.toFixed(2)}]`;
+}
+
+/** The encoder is compared with upstream's encoder, round by round, not with a decoder. */
+function encoderRatio(result: IsolatedInput): Spread | null {
+  const ours = result.cases.find((c) => c.id === "encoder-stream");
+  const theirs = result.cases.find((c) => c.id === "lite-encode");
+  if (ours === undefined || theirs === undefined) return null;
+  return spread(ours.roundMs.map((ms, k) => theirs.roundMs[k]! / ms));
+}
+
+function ratioOf(result: IsolatedInput, c: IsolatedCase): Spread | null {
+  if (c.id === "encoder-stream") return encoderRatio(result);
+  if (c.id === "lite-encode") return null;
+  return c.ratio;
+}
+
+function printInput(
+  result: IsolatedInput,
+  instructions: number,
+  agreement: Agreement[],
+  ctx: SectionContext,
+): void {
   ctx.log();
   ctx.log(
-    `## ${result.name}: ${result.bytes.toLocaleString("en-US")} bytes, ` +
-      `${result.instructions.toLocaleString("en-US")} instructions, ${result.chunks} chunks of ${ctx.chunkBytes} B` +
-      (result.fastestUpstream === null ? "" : `; ratios vs ${result.fastestUpstream}`),
+    `## ${result.input}: ${instructions.toLocaleString("en-US")} instructions; ` +
+      `ratios vs ${result.reference} (encoder vs lite-encode), median of per-round ratios [min-max]`,
   );
-  const rows = result.cases.map((r) => {
-    const m = r.measurement;
-    let check: string;
-    if (r.outcome.error !== undefined) {
-      check = `FAILED after ${r.outcome.instructions} instr`;
-    } else if (r.countOk === null) check = "";
-    else check = r.countOk ? "ok" : `COUNT ${r.outcome.instructions} != ${result.instructions}`;
+  const rows = result.cases.map((c) => {
+    const check =
+      !Number.isFinite(c.outcome.instructions) || c.outcome.instructions === instructions
+        ? "ok"
+        : `COUNT ${c.outcome.instructions}`;
     return [
-      r.label,
-      fmt(r.mbPerS),
-      fmt(r.instructionsPerS),
-      m === null ? "-" : m.medianMs.toFixed(3),
-      m === null ? "-" : `${m.minMs.toFixed(2)}-${m.maxMs.toFixed(2)}`,
-      fmt(m?.gcMsPerRun, 2),
-      fmt(m?.heapMBPerRun, 2),
-      ratio(r.ratioVsUpstream),
+      c.id,
+      fmt(c.mbPerS),
+      c.ms.median.toFixed(3),
+      `${c.ms.min.toFixed(2)}-${c.ms.max.toFixed(2)}`,
+      `${c.warmup.curve.length}${c.warmup.steady ? "" : "!"}`,
+      `${(c.warmup.cv * 100).toFixed(1)}%`,
+      fmt(c.gcMsPerRun, 2),
+      spreadCell(ratioOf(result, c)),
       check,
     ];
   });
   ctx.log(
     table(
-      ["case", "MB/s", "instr/s", "median ms", "min-max ms", "GC ms", "heap MB", "vs up", "count"],
+      ["case", "MB/s", "median ms", "rounds min-max", "warm-up", "cv", "GC ms", "ratio", "count"],
       rows,
     ),
   );
-  const baselineIds = result.cases.filter((r) => r.group !== "ours").map((r) => r.id);
-  const matrix = Object.entries(result.ratios).map(([id, row]) => [
-    id,
-    ...baselineIds.map((b) => ratio(row[b])),
-  ]);
-  ctx.log();
-  ctx.log("ours as a ratio to each baseline (baseline median / ours median; >1 = ours faster):");
-  ctx.log(table(["ours \\ baseline", ...baselineIds], matrix));
-  const problems = result.agreement.filter(
+  for (const [id, why] of Object.entries(result.failed)) ctx.log(`! ${id} not timed: ${why}`);
+  const problems = agreement.filter(
     (a) => a.error !== undefined || a.differing > 0 || a.instructions !== a.reference,
   );
   for (const a of problems) {
@@ -232,47 +159,53 @@ function printInput(result: InputResult, ctx: SectionContext): void {
         (a.error === undefined ? "" : `; threw ${a.error}`),
     );
   }
-  if (problems.length === 0) {
-    ctx.log("all upstream parsers agree with ours, instruction by instruction");
-  }
-  for (const note of result.notes) ctx.log(`note: ${note}`);
 }
 
-/** Builds the codec section: decode, frame and encode on every corpus file and a synthetic stream. */
+/** Builds the codec section. */
 export const codecSection: Section = {
   name: "codec",
-  title: "Codec: decode, frame, encode, fed in TCP-read-sized chunks",
+  title: "Codec: decode, frame, encode; each case in its own warmed-up process",
   async run(ctx: SectionContext): Promise<SectionResult> {
     const codec: CodecContext = { lite: liteParser(), commonJs: commonJsParser() };
-    const inputs = loadInputs(ctx);
-    const results: InputResult[] = [];
+    const options = { ...(ctx.quick ? ISOLATED_QUICK : ISOLATED_FULL), chunkBytes: ctx.chunkBytes };
+    const caseIds = ctx.quick ? QUICK_CASES : FULL_CASES;
+    ctx.log(
+      `method: each (case, input) in its own process; warm-up until the CV of the last ` +
+        `${options.rule.window} passes < ${options.rule.maxCv * 100}% or ${options.rule.maxPasses} ` +
+        `passes ("!" = not steady); then ${options.rounds} rounds of ${options.passesPerRound} ` +
+        `passes, order rotating; a pass >= ${options.minPassMs} ms; chunks of ${ctx.chunkBytes} B`,
+    );
+    const inputs: { result: IsolatedInput; instructions: number; agreement: Agreement[] }[] = [];
     const chart: ChartGroup[] = [];
     const targets: TargetStatus[] = [];
-    for (const input of inputs) {
-      const result = await benchInput(input, codec, ctx);
-      results.push(result);
-      printInput(result, ctx);
-      const wanted = targetsFor(input.name);
+    for (const name of inputNames(ctx)) {
+      const { instructions, agreement } = referenceOf(name, ctx, codec);
+      const result = await runIsolated(name, caseIds, REFERENCE, options);
+      inputs.push({ result, instructions, agreement });
+      printInput(result, instructions, agreement, ctx);
+      const wanted = targetsFor(name);
       chart.push({
-        title: `${result.name} (vs ${result.fastestUpstream ?? "?"})`,
+        title: `${name} (vs ${REFERENCE}, isolated)`,
         bars: result.cases
-          .filter((r) => r.group === "ours")
-          .map((r) => {
-            const target = wanted.find((t) => t.caseId === r.id)?.target;
+          .filter(
+            (c) => OURS_QUICK.includes(c.id) || c.id.endsWith("-core") || c.id === "encoder-stream",
+          )
+          .map((c) => {
+            const target = wanted.find((t) => t.caseId === c.id)?.target;
             return {
-              label: r.kind === "encode" ? `${r.id} (vs lite-encode)` : r.id,
-              value: r.ratioVsUpstream ?? 0,
+              label: c.id === "encoder-stream" ? `${c.id} (vs lite-encode)` : c.id,
+              value: ratioOf(result, c)?.median ?? 0,
               ...(target === undefined ? {} : { target }),
             };
           }),
       });
       for (const t of wanted) {
-        const r = result.cases.find((c) => c.id === t.caseId);
-        const value = r?.ratioVsUpstream ?? 0;
+        const c = result.cases.find((x) => x.id === t.caseId);
+        const value = c?.ratio?.median ?? 0;
         targets.push({
-          input: input.name,
+          input: name,
           case: t.caseId,
-          against: result.fastestUpstream ?? "?",
+          against: REFERENCE,
           target: t.target,
           ratio: value,
           met: value >= t.target,
@@ -281,9 +214,9 @@ export const codecSection: Section = {
     }
     if (targets.length > 0) {
       ctx.log();
-      ctx.log("## Targets (ours through pipeThrough vs the faster upstream feed, same run)");
-      ctx.log(targetsTable("input", targets, (t) => [ratio(t.target), ratio(t.ratio)]));
+      ctx.log(`## Targets (isolated processes; median of per-round ratios vs ${REFERENCE})`);
+      ctx.log(targetsTable("input", targets));
     }
-    return { data: { inputs: results }, chart, targets };
+    return { data: { method: options, inputs }, chart, targets };
   },
 };

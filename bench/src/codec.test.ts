@@ -1,52 +1,52 @@
 import { describe, expect, test } from "vitest";
 import { ratioChart } from "./chart.ts";
-import type { CodecContext } from "./codec-cases.ts";
-import { benchInput } from "./codec-section.ts";
+import { type CodecContext, checkAgreement, decodeReference } from "./codec-cases.ts";
+import { targetsFor } from "./codec-section.ts";
 import { CHUNK_BYTES, listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
-import type { SectionContext } from "./section.ts";
+import { runIsolated } from "./isolated/harness.ts";
+import { coefficientOfVariation, isSteady, spread, warmupDone } from "./isolated/steady.ts";
 import { clientSideStream } from "./synthetic.ts";
 import { commonJsParser, liteParser } from "./upstream.ts";
 
-const ctx: SectionContext = {
-  quick: true,
-  filter: undefined,
-  measure: { warmup: 0, runs: 1, minSampleMs: 0 },
-  chunkBytes: CHUNK_BYTES,
-  log: () => {},
-};
 const codec: CodecContext = { lite: liteParser(), commonJs: commonJsParser() };
 
 describe("codec bench", () => {
-  test("the synthetic client stream is deterministic and every parser counts it alike", async () => {
+  test("the synthetic client stream is deterministic and every parser reads it as ours does", () => {
     const small = clientSideStream(20_000);
     expect(clientSideStream(20_000).bytes).toEqual(small.bytes);
-    const result = await benchInput(makeInput("synthetic:tiny", small.bytes, true), codec, ctx);
-    expect(result.instructions).toBe(small.instructions);
-    for (const c of result.cases) {
-      expect(c.outcome.error, c.id).toBeUndefined();
-      if (c.countOk !== null) expect(c.countOk, c.id).toBe(true);
-      expect(c.measurement?.medianMs, c.id).toBeGreaterThan(0);
-    }
-    expect(result.agreement.every((a) => a.differing === 0 && a.error === undefined)).toBe(true);
-    expect(result.fastestUpstream).toMatch(/^lite\+/);
+    const input = makeInput("synthetic:tiny", small.bytes, true);
+    const reference = decodeReference(input);
+    expect(reference.instructions.length).toBe(small.instructions);
+    const agreement = checkAgreement(input, reference.instructions, codec);
+    expect(agreement.map((a) => a.parser)).toContain("lite+string_decoder");
+    expect(agreement.every((a) => a.differing === 0 && a.error === undefined)).toBe(true);
   });
 
-  test("a baseline that gets real traffic wrong is reported, not hidden", async () => {
+  test("a baseline that gets real traffic wrong is reported, not hidden", () => {
     // ssh-text.c2s's `connect` carries an astral character: guacamole-common-js 1.5.0 counts
     // UTF-16 units and loses its place there.
     const name = listCorpusFiles().find((n) => n === "ssh-text.c2s.guac");
     expect(name).toBeDefined();
     const input = loadCorpusInput(name!);
     expect(input.chunks.every((c) => c.length <= CHUNK_BYTES)).toBe(true);
-    const result = await benchInput(input, codec, ctx);
-    expect(result.instructions).toBe(109);
-    const ours = result.cases.filter((c) => c.group === "ours");
-    expect(ours.every((c) => c.outcome.error === undefined && c.countOk !== false)).toBe(true);
-    const commonJs = result.cases.find((c) => c.id === "common-js+TextDecoder");
-    expect(commonJs?.outcome.error).toMatch(/terminator/);
-    expect(commonJs?.measurement).toBeNull();
-    const lite = result.agreement.find((a) => a.parser === "lite+string_decoder");
+    const reference = decodeReference(input);
+    expect(reference.instructions.length).toBe(109);
+    const agreement = checkAgreement(input, reference.instructions, codec);
+    expect(agreement.find((a) => a.parser === "common-js+TextDecoder")?.error).toMatch(
+      /terminator/,
+    );
+    const lite = agreement.find((a) => a.parser === "lite+string_decoder");
     expect(lite).toMatchObject({ instructions: 109, differing: 0 });
+  });
+
+  test("targets are the issue's: VNC batch 1.5x, stream 1x, frames 2x; SSH and small 2x, 3x", () => {
+    expect(targetsFor("vnc-desktop-20s.s2c.guac")).toEqual([
+      { caseId: "batch-decoder-stream", target: 1.5 },
+      { caseId: "decoder-stream", target: 1 },
+      { caseId: "frame-stream", target: 2 },
+    ]);
+    expect(targetsFor("synthetic:client-small-instructions").map((t) => t.target)).toEqual([2, 3]);
+    expect(targetsFor("vnc-desktop.c2s.guac")).toEqual([]);
   });
 
   test("the chart is an SVG with one bar per ratio", () => {
@@ -62,4 +62,60 @@ describe("codec bench", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<rect x=/g)?.length).toBe(2);
   });
+});
+
+describe("warm-up rule", () => {
+  const rule = { window: 10, maxCv: 0.05, maxPasses: 25 };
+
+  test("a JIT-like curve (slow first passes, then flat) is steady only once the flat part fills the window", () => {
+    const curve = [90, 60, 30, 20, 12, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10];
+    expect(isSteady(curve.slice(0, 12), rule)).toBe(false);
+    expect(isSteady(curve, rule)).toBe(true);
+    expect(warmupDone(curve, rule)).toBe(true);
+  });
+
+  test("a noisy curve never counts as steady, and warming stops at maxPasses", () => {
+    const noisy = Array.from({ length: 25 }, (_, i) => (i % 2 === 0 ? 10 : 14));
+    expect(warmupDone(noisy.slice(0, 24), rule)).toBe(false);
+    expect(warmupDone(noisy, rule)).toBe(true);
+    expect(isSteady(noisy, rule)).toBe(false);
+  });
+
+  test("CV and spread are the usual statistics", () => {
+    expect(coefficientOfVariation([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(0.4276, 3);
+    expect(spread([3, 1, 2, Number.NaN])).toMatchObject({ median: 2, min: 1, max: 3, n: 3 });
+  });
+});
+
+describe("isolated harness", () => {
+  test("each case runs in its own process, rounds give per-round ratios, a failing case is reported", async () => {
+    const result = await runIsolated(
+      "ssh-text.c2s.guac",
+      ["decoder-stream", "lite+string_decoder", "common-js+TextDecoder"],
+      "lite+string_decoder",
+      {
+        rounds: 3,
+        passesPerRound: 1,
+        minPassMs: 1,
+        rule: { window: 3, maxCv: 0.5, maxPasses: 6 },
+        chunkBytes: CHUNK_BYTES,
+      },
+    );
+    expect(Object.keys(result.failed)).toEqual(["common-js+TextDecoder"]);
+    expect(result.cases.map((c) => c.id)).toEqual(["decoder-stream", "lite+string_decoder"]);
+    const pids = new Set([process.pid, ...result.cases.map((c) => c.pid)]);
+    expect(pids.size).toBe(3);
+    for (const c of result.cases) {
+      expect(c.warmup.curve.length).toBeGreaterThanOrEqual(3);
+      expect(c.warmup.curve.length).toBeLessThanOrEqual(6);
+      expect(c.roundMs).toHaveLength(3);
+      expect(c.outcome.instructions).toBe(109);
+    }
+    const reference = result.cases.find((c) => c.id === "lite+string_decoder")!;
+    expect(reference.roundRatios).toEqual([1, 1, 1]);
+    const ours = result.cases.find((c) => c.id === "decoder-stream")!;
+    expect(ours.ratio?.median).toBe(
+      spread(ours.roundMs.map((ms, k) => reference.roundMs[k]! / ms)).median,
+    );
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brokerSection } from "./broker-section.ts";
 import { ratioChart } from "./chart.ts";
 import { codecSection } from "./codec-section.ts";
 import { CHUNK_BYTES, corpusDir } from "./corpus.ts";
@@ -38,7 +39,13 @@ import type { RunContext, Section, SectionContext, SectionResult } from "./secti
 import { packageVersion } from "./upstream.ts";
 
 /** The sections, in the order they run; `--section <name,...>` picks some. */
-export const SECTIONS: readonly Section[] = [codecSection, e2eSection, denoSection, guacdSection];
+export const SECTIONS: readonly Section[] = [
+  codecSection,
+  e2eSection,
+  denoSection,
+  guacdSection,
+  brokerSection,
+];
 
 /** Against a real guacd, unless `--budget` says otherwise: the whole run's time, in seconds. */
 export const REAL_GUACD_BUDGET = { quick: 60, full: 180 } as const;

@@ -56,11 +56,20 @@ export class InstructionScanner {
   // Read once from the sink's kind: the hot loop tests a boolean, not a string.
   readonly #decoding: boolean;
   readonly #textDecoder: TextDecoder | undefined;
+  /** Decodes a whole chunk at once (never fatal: it only has to tell whether the chunk is ASCII). */
+  readonly #chunkDecoder: TextDecoder | undefined;
 
   // The buffer being scanned and where it sits in the whole stream.
   #buf: Uint8Array = EMPTY;
   #words: Int32Array = new Int32Array(0);
   #bufStreamOffset = 0;
+  /**
+   * Whether every byte of #buf is ASCII (checked once per chunk, natively or a word at a time):
+   * then a value is exactly `length` bytes and needs no check of its own.
+   */
+  #bufAscii = false;
+  /** #buf as text, when decoding an ASCII chunk: values are sliced from it (no copy, no call). */
+  #bufText = "";
 
   // A straddling instruction, gathered here; it always starts at index 0.
   #pending: Uint8Array = EMPTY;
@@ -78,7 +87,13 @@ export class InstructionScanner {
   #elements = 0;
   #opcode = "";
   readonly #shortStrings = new Map<number, string>();
-  #args: string[] = [];
+  /**
+   * The instruction's values so far, in a scratch array reused across instructions; an
+   * instruction's `args` is an exact-size copy (a growing `[]` reserves 17 slots on its first
+   * push: most of an instruction's memory, and what a batch keeps alive through a GC).
+   */
+  readonly #scratch: string[] = [];
+  #argCount = 0;
 
   #streamLength = 0;
   #instructionEnd = 0;
@@ -95,6 +110,7 @@ export class InstructionScanner {
       sink.kind === "decode"
         ? new TextDecoder("utf-8", { fatal: sink.strictUtf8 ?? false })
         : undefined;
+    this.#chunkDecoder = sink.kind === "decode" ? new TextDecoder("utf-8") : undefined;
   }
 
   /** Stream offset just after the last instruction completed (during a callback: its own). */
@@ -133,6 +149,7 @@ export class InstructionScanner {
     if (this.#pendingLength === 0) return;
     this.#atEnd = true;
     this.#buf = this.#pending;
+    this.#bufAscii = false;
     this.#words = this.#pendingWords;
     this.#bufStreamOffset = this.#streamLength - this.#pendingLength;
     try {
@@ -166,6 +183,7 @@ export class InstructionScanner {
     this.#buf = chunk;
     this.#words = wordsOf(chunk);
     this.#bufStreamOffset = chunkOffset;
+    this.#checkAscii(chunk, from);
     this.#instStart = from;
     this.#pos = from;
     const end = chunk.length;
@@ -181,6 +199,26 @@ export class InstructionScanner {
     this.#valueStart -= start;
     this.#instStart = 0;
     this.#buf = EMPTY;
+    this.#bufAscii = false;
+    this.#bufText = "";
+  }
+
+  /**
+   * Checks once whether chunk[from..] is all ASCII, so its values skip their own check. Decoding,
+   * one native decode of the chunk does it (ASCII iff each byte became one UTF-16 unit and none
+   * was malformed, U+FFFD) and yields the text values are sliced from; framing, a word-at-a-time
+   * scan, which allocates nothing.
+   */
+  #checkAscii(chunk: Uint8Array, from: number): void {
+    if (this.#chunkDecoder === undefined) {
+      this.#bufAscii = isAsciiRange(chunk, this.#words, from, chunk.length);
+      return;
+    }
+    // Text indexes must equal byte indexes: decode from 0 even if pending took a head.
+    const text = this.#chunkDecoder.decode(chunk);
+    // On a one-byte string V8 answers the indexOf without a scan.
+    this.#bufAscii = text.length === chunk.length && text.indexOf(REPLACEMENT_CHARACTER) === -1;
+    this.#bufText = this.#bufAscii ? text : "";
   }
 
   /**
@@ -203,6 +241,7 @@ export class InstructionScanner {
       taken += want;
       this.#buf = this.#pending;
       this.#words = this.#pendingWords;
+      this.#bufAscii = false;
       this.#bufStreamOffset = this.#streamLength - chunk.length + taken - this.#pendingLength;
       const next = this.#scan(this.#pendingLength, true);
       if (next >= 0) {
@@ -393,6 +432,12 @@ export class InstructionScanner {
       if (guess < end) {
         const next = buf[guess];
         if (next === COMMA || next === SEMICOLON) {
+          if (this.#bufAscii) {
+            if (this.#decoding) {
+              this.#store(this.#bufText.substring(start, guess));
+            }
+            return guess;
+          }
           if (this.#decoding) {
             const text = this.#decodeFast(start, guess, left);
             if (text !== undefined) {
@@ -516,15 +561,15 @@ export class InstructionScanner {
 
   #store(text: string): void {
     if (this.#elements === 0) this.#opcode = text;
-    else this.#args.push(text);
+    else this.#scratch[this.#argCount++] = text;
   }
 
   #complete(next: number): void {
     this.#instructionEnd = this.#bufStreamOffset + next;
     const sink = this.#sink;
     if (sink.kind === "decode") {
-      const args = this.#args;
-      this.#args = [];
+      const args = this.#scratch.slice(0, this.#argCount);
+      this.#argCount = 0;
       sink.instruction(this.#opcode, args);
     } else {
       sink.frame(this.#buf, this.#instStart, next, this.#buf === this.#pending);
