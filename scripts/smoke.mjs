@@ -16,7 +16,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -26,17 +25,16 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { publishedPackages, root } from "./packages.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const fixtures = join(root, "scripts", "smoke");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const keepFlag = process.argv.indexOf("--keep");
 const work =
   keepFlag >= 0
-    ? join(process.cwd(), process.argv[keepFlag + 1] ?? "smoke-out")
+    ? resolve(process.argv[keepFlag + 1] ?? "smoke-out")
     : mkdtempSync(join(tmpdir(), "guacstream-smoke-"));
 const started = Date.now();
 
@@ -58,15 +56,6 @@ function run(command, args, options = {}) {
     throw new Error(`smoke: \`${command} ${args.join(" ")}\` exited with ${result.status}`);
   }
   return result.stdout ?? "";
-}
-
-/** The packages npm would publish: packages/* with a package.json that is not private. */
-function publishedPackages() {
-  return readdirSync(join(root, "packages"))
-    .map((dir) => join(root, "packages", dir))
-    .filter((dir) => existsSync(join(dir, "package.json")))
-    .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) }))
-    .filter(({ manifest }) => manifest.private !== true);
 }
 
 /**
@@ -126,7 +115,7 @@ function startInstalledSimulator() {
 
 // 1. Build afresh: a stale file in dist/ (a renamed module) would otherwise be packed.
 step("build");
-const packages = publishedPackages();
+const packages = publishedPackages().filter((pkg) => pkg.npm !== undefined);
 for (const { dir } of packages) rmSync(join(dir, "dist"), { recursive: true, force: true });
 run("pnpm", ["-r", "--filter", "./packages/*", "run", "build"], { cwd: root, capture: true });
 
@@ -135,7 +124,7 @@ step("pack");
 const tarballs = join(work, "tarballs");
 mkdirSync(tarballs, { recursive: true });
 const dependencies = {};
-for (const { dir, manifest } of packages) {
+for (const { dir, npm: manifest } of packages) {
   const before = new Set(readdirSync(tarballs));
   run("pnpm", ["pack", "--pack-destination", tarballs], { cwd: dir, capture: true });
   const file = readdirSync(tarballs).find((f) => !before.has(f) && f.endsWith(".tgz"));
