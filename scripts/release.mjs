@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `pnpm release`: everything a release needs, as one command. Runs the lint (Biome, type-check,
-// `deno doc --lint`), the consumer smoke test from the packed tarballs, then `npm publish
-// --dry-run` for every npm tarball and `deno publish --dry-run` for every JSR package and for the
-// Deno workspace as a whole. With `--publish` (once npm and JSR credentials exist) it then
-// publishes those same tarballs and packages for real; nothing is published unless every dry run
-// passed.
+// `pnpm release`: everything a release needs, as one command. Runs the lint (Biome, type-check)
+// and the JSR lint (`deno doc --lint`, the workspace's `deno publish --dry-run`), the consumer
+// smoke test from the packed tarballs, then `npm publish --dry-run` for every npm tarball and
+// `deno publish --dry-run` for every JSR package and for the Deno workspace as a whole (from a
+// clean git tree). With `--publish` (once npm and JSR credentials exist) it then publishes those
+// same tarballs and packages for real; nothing is published unless every dry run passed.
 //
 //   pnpm release              # dry runs only
 //   pnpm release --publish    # the real release
@@ -46,7 +46,7 @@ function jsrPackages() {
 const work = mkdtempSync(join(tmpdir(), "guacstream-release-"));
 try {
   run("pnpm", ["run", "lint"]);
-  run("node", ["scripts/doc-lint.mjs"]);
+  run("node", ["scripts/jsr-lint.mjs"]);
   run("node", ["scripts/smoke.mjs", "--keep", work]);
 
   const tarballs = readdirSync(join(work, "tarballs")).map((f) => join(work, "tarballs", f));
