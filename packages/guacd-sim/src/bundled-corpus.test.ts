@@ -2,8 +2,12 @@
 // what the installed simulator replays, so it must match its builder's output and hold every
 // recording the full corpus has.
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CORPUS_ENV } from "./corpus-path.ts";
 import { loadCorpus } from "./node.ts";
 import { Recording } from "./recording.ts";
 
@@ -43,5 +47,38 @@ describe("the bundled corpus", () => {
     );
     const bytes = all.reduce((sum, recording) => sum + recording.length, 0);
     expect(bytes).toBeLessThan(5 * 1024 * 1024);
+  });
+});
+
+describe("the corpus resolver's default, by where the package is", () => {
+  /** Imports a copy of corpus-path.ts placed at `relative` under a temporary directory. */
+  async function resolverAt(base: string, relative: string): Promise<string> {
+    const file = join(base, relative);
+    mkdirSync(join(file, ".."), { recursive: true });
+    copyFileSync(fileURLToPath(new URL("./corpus-path.ts", import.meta.url)), file);
+    const resolver = (await import(pathToFileURL(file).href)) as typeof import("./corpus-path.ts");
+    return resolver.corpusPath();
+  }
+
+  it("is the package's own corpus when installed, and shared/corpus in the repository", async () => {
+    const base = mkdtempSync(join(tmpdir(), "guacd-sim-resolver-"));
+    const saved = process.env[CORPUS_ENV];
+    delete process.env[CORPUS_ENV];
+    try {
+      const npm = "project/node_modules/@guacstream/guacd-sim/dist/corpus-path.ts";
+      expect(await resolverAt(base, npm)).toBe(
+        join(base, "project/node_modules/@guacstream/guacd-sim/corpus/"),
+      );
+      const denoCache =
+        "deno/npm/registry.npmjs.org/@guacstream/guacd-sim/0.1.0/dist/corpus-path.ts";
+      expect(await resolverAt(base, denoCache)).toBe(
+        join(base, "deno/npm/registry.npmjs.org/@guacstream/guacd-sim/0.1.0/corpus/"),
+      );
+      const repo = "work/repo/packages/guacd-sim/src/corpus-path.ts";
+      expect(await resolverAt(base, repo)).toBe(join(base, "work/shared/corpus/"));
+    } finally {
+      if (saved !== undefined) process.env[CORPUS_ENV] = saved;
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
