@@ -82,9 +82,12 @@ function checkTarballFiles(name, files) {
   if (problems.length > 0) throw new Error(`smoke: ${name} tarball: ${problems.join("; ")}`);
 }
 
-/** Starts the installed simulator's command on a free port; resolves with its port and a stop. */
+/**
+ * Starts the installed simulator's command on a free port; resolves with its port and a stop.
+ * Started as the bin npm linked (one process to stop; npx would put a process in between).
+ */
 function startInstalledSimulator() {
-  const child = spawn("npx", ["--no-install", "@guacstream/guacd-sim", "--port", "0"], {
+  const child = spawn(join(work, "node_modules", ".bin", "guacd-sim"), ["--port", "0"], {
     cwd: work,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -176,6 +179,9 @@ writeFileSync(
 );
 run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { capture: true });
 
+const help = run("npx", ["--no-install", "@guacstream/guacd-sim", "--help"], { capture: true });
+if (!help.includes("--corpus")) throw new Error(`smoke: npx @guacstream/guacd-sim --help: ${help}`);
+console.log("npx @guacstream/guacd-sim --help: ok");
 const simulator = await startInstalledSimulator();
 try {
   if (!simulator.corpus.startsWith(join(work, "node_modules"))) {
