@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `pnpm release`: everything a release needs, as one command. Runs the lint (Biome, type-check)
-// and the JSR lint (`deno doc --lint`, the workspace's `deno publish --dry-run`), the consumer
+// `pnpm release`: everything a release needs, as one command. Runs `pnpm lint` (Biome,
+// type-check, and the JSR lint: `deno doc --lint`, the workspace's `deno publish --dry-run`), the consumer
 // smoke test from the packed tarballs, then `npm publish --dry-run` for every npm tarball and
 // `deno publish --dry-run` for every JSR package and for the Deno workspace as a whole (from a
 // clean git tree). With `--publish` (once npm and JSR credentials exist) it then publishes those
@@ -46,7 +46,6 @@ function jsrPackages() {
 const work = mkdtempSync(join(tmpdir(), "guacstream-release-"));
 try {
   run("pnpm", ["run", "lint"]);
-  run("node", ["scripts/jsr-lint.mjs"]);
   run("node", ["scripts/smoke.mjs", "--keep", work]);
 
   const tarballs = readdirSync(join(work, "tarballs")).map((f) => join(work, "tarballs", f));
