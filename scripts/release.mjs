@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `pnpm release`: everything a release needs, as one command. Runs `pnpm lint` (Biome,
-// type-check, and the JSR lint: `deno doc --lint`, the workspace's `deno publish --dry-run`), the consumer
-// smoke test from the packed tarballs, then `npm publish --dry-run` for every npm tarball and
-// `deno publish --dry-run` for every JSR package and for the Deno workspace as a whole (from a
-// clean git tree). With `--publish` (once npm and JSR credentials exist) it then publishes those
-// same tarballs and packages for real; nothing is published unless every dry run passed.
+// `pnpm release`: everything a release needs, as one command. Runs `pnpm lint` (Biome, the
+// type-check, and the JSR lint: `deno doc --lint` and the workspace's `deno publish --dry-run`),
+// the consumer smoke test from the packed tarballs, then `npm publish --dry-run` for every npm
+// tarball and `deno publish --dry-run` for every JSR package and for the Deno workspace as a whole
+// (from a clean git tree). With `--publish` (once npm and JSR credentials exist) it then publishes
+// those same tarballs and packages for real; nothing is published unless every dry run passed.
 //
 //   pnpm release              # dry runs only
 //   pnpm release --publish    # the real release
