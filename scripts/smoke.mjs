@@ -190,6 +190,7 @@ try {
   const env = { GUACD_PORT: String(simulator.port) };
 
   step("(a) Node ESM");
+  run("node", ["load-all.mjs"]);
   run("node", ["consumer-esm.mjs"], { env });
   step("(a) Node CommonJS");
   run("node", ["--no-warnings=ExperimentalWarning", "consumer-cjs.cjs"], { env });
@@ -201,6 +202,7 @@ try {
 
   step("(c) Bun ESM");
   console.log(`bun ${run(bin("bun"), ["--version"], { capture: true }).trim()}`);
+  run(bin("bun"), ["load-all.mjs"]);
   run(bin("bun"), ["consumer-esm.mjs"], { env });
   step("(c) Bun CommonJS");
   run(bin("bun"), ["consumer-cjs.cjs"], { env });
