@@ -1,12 +1,17 @@
 // The demo page's HTTP side, shared by the Node and Deno brokers: static files, the
 // guacamole-common-js build, and demo tokens. Web-standard Request → Response only; each broker
 // passes its runtime's file reader.
-import { type ConnectionSettings, parseConnectionSettings, sealToken } from "@guacstream/tunnel";
+import {
+  type ConnectionSettings,
+  parseConnectionSettings,
+  sealToken,
+  type TokenKey,
+} from "@guacstream/tunnel";
 
 /** Options of {@link demoHandler}. */
 export interface DemoHandlerOptions {
   /** The key the broker opens tokens with. */
-  key: CryptoKey;
+  key: TokenKey;
   /**
    * The connections a demo page may ask a token for, by profile name (`?profile=vnc`). In a real
    * deployment the application that authenticates users issues tokens instead; this endpoint is

@@ -9,7 +9,8 @@ const usage = `Usage: guacd-sim [options]
   --host <addr>            interface to listen on (default 127.0.0.1)
   --port <n>               TCP port (default 4822; 0 picks a free one)
   --pace fast|realtime     replay speed (default fast)
-  --corpus <dir>           recordings (default $GUACSTREAM_CORPUS or <repo>/../shared/corpus)
+  --corpus <dir>           recordings (default $GUACSTREAM_CORPUS, else the compact set in the
+                           package; in the repository, <repo>/../shared/corpus)
   --sync-timeout <ms>      client timeout after connect (default 15000)
   --handshake-timeout <ms> per handshake instruction (default 15000)
   --close-on-failure       close instead of holding the socket after a failed handshake

@@ -32,9 +32,11 @@ function env(name: string): string | undefined {
 }
 
 /**
- * The corpus directory as a `file:` URL ending in `/`: `$GUACSTREAM_CORPUS` if set, else
- * `shared/corpus` beside the repository (found from this file, not the working directory, since
- * CI clones the repository with `shared/` next to it).
+ * The corpus directory as a `file:` URL ending in `/`: `$GUACSTREAM_CORPUS` if set; else, inside
+ * this repository, `shared/corpus` beside it (found from this file, not the working directory,
+ * since CI clones the repository with `shared/` next to it); else, in an installed package, the
+ * compact corpus the package ships (`corpus/`: every handshake and error case, the sessions cut
+ * short).
  *
  * @example Read a recording's path wherever the tests run
  * ```ts
@@ -52,8 +54,16 @@ export function corpusUrl(): URL {
     const dir = fromEnv.endsWith("/") ? fromEnv : `${fromEnv}/`;
     return dir.startsWith("file:") ? new URL(dir) : new URL(`file://${encodeURI(dir)}`);
   }
-  // src/corpus-path.ts and dist/corpus-path.js sit at <repo>/packages/guacd-sim/<dir>/.
-  return new URL("../../../../shared/corpus/", import.meta.url);
+  return defaultCorpusUrl(import.meta.url);
+}
+
+// In the repository this file is <repo>/packages/guacd-sim/{src,dist}/corpus-path.*: the full
+// corpus, and a missing one fails loudly. Anywhere else (node_modules, Deno's npm cache) it is
+// <package>/dist/corpus-path.js, beside the package's own corpus/.
+function defaultCorpusUrl(moduleUrl: string): URL {
+  return /\/packages\/guacd-sim\/(src|dist)\/[^/]+$/.test(new URL(moduleUrl).pathname)
+    ? new URL("../../../../shared/corpus/", moduleUrl)
+    : new URL("../corpus/", moduleUrl);
 }
 
 /**

@@ -33,8 +33,9 @@ export interface LoadedCorpus extends SimulatorCorpus {
 }
 
 /**
- * The corpus directory: `$GUACSTREAM_CORPUS`, else `shared/corpus` beside the repository
- * (`<repo>/../shared/corpus`, found from this file's location).
+ * The corpus directory: `$GUACSTREAM_CORPUS`; else, inside this repository, `shared/corpus`
+ * beside it (`<repo>/../shared/corpus`, found from this file's location); else, installed, the
+ * compact corpus inside the package (`node_modules/@guacstream/guacd-sim/corpus/`).
  *
  * @example
  * ```ts

@@ -1,5 +1,7 @@
 // An in-memory browser WebSocket for bridge tests: records what the broker sends, lets the test
 // play the browser (messages, close, a send buffer that fills), and answers guacd's syncs if asked.
+
+import type { TokenKey } from "./token.ts";
 import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 
 type Listener = (event: WebSocketEventLike) => void;
@@ -238,12 +240,12 @@ export function handshakeGuacd(
  * Seals a token body as any issuer holding the key could (a program in another language, or a
  * JSON file), skipping `sealToken`'s own schema check: what `openToken` must still refuse.
  */
-export async function sealRawToken(key: CryptoKey, body: unknown): Promise<string> {
+export async function sealRawToken(key: TokenKey, body: unknown): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const additionalData = new TextEncoder().encode("guacstream-tunnel-token-v1");
   const plain = new TextEncoder().encode(JSON.stringify(body));
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key, plain),
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key as CryptoKey, plain),
   );
   const all = concat([iv, sealed]);
   let binary = "";

@@ -18,7 +18,7 @@ import { SessionRecorderStream } from "./recorder.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
 import type { SessionDirectory } from "./session-directory.ts";
 import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
-import { openToken } from "./token.ts";
+import { openToken, type TokenKey } from "./token.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 /**
@@ -104,7 +104,7 @@ export type TunnelEvent =
  */
 export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
   /** The key tokens are sealed with ({@link importTokenKey}). */
-  key: CryptoKey;
+  key: TokenKey;
   /**
    * Opens a byte connection to guacd (e.g. `connect` of `@guacstream/transport-node` or
    * `@guacstream/transport-deno`). Called only after the token is accepted.

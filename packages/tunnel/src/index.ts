@@ -51,7 +51,7 @@ export type { OwnSession, SessionDirectoryOptions } from "./session-directory.ts
 export { SessionDirectory } from "./session-directory.ts";
 export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
 export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
-export type { OpenedToken, OpenTokenOptions, SealTokenOptions } from "./token.ts";
+export type { OpenedToken, OpenTokenOptions, SealTokenOptions, TokenKey } from "./token.ts";
 export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./token.ts";
 export type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 export { GUACAMOLE_SUBPROTOCOL } from "./websocket.ts";

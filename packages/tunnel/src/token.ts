@@ -11,6 +11,32 @@ const DAY = 86_400_000;
 const MAX_TOKEN_CHARS = 16384;
 
 /**
+ * The AES-GCM key tokens are sealed with: the WebCrypto `CryptoKey` that {@link importTokenKey}
+ * returns, described by its shape so the published types compile without the DOM lib (Node's
+ * `@types/node` has no global `CryptoKey`). Any `CryptoKey` is one; the functions that take a
+ * `TokenKey` need a real `CryptoKey` at run time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateTokenSecret, importTokenKey, type TokenKey } from "@guacstream/tunnel";
+ *
+ * const key: TokenKey = await importTokenKey(generateTokenSecret());
+ * assert.deepEqual([key.type, key.extractable, [...key.usages]], ["secret", false, ["encrypt", "decrypt"]]);
+ * ```
+ */
+export interface TokenKey {
+  /** The key's algorithm; `name` is `"AES-GCM"` for a key from {@link importTokenKey}. */
+  readonly algorithm: { readonly name: string };
+  /** Whether the raw key can be exported (never, for {@link importTokenKey}). */
+  readonly extractable: boolean;
+  /** `"secret"` for a symmetric key. */
+  readonly type: "private" | "public" | "secret";
+  /** What the key may be used for (`encrypt`, `decrypt`). */
+  readonly usages: readonly string[];
+}
+
+/**
  * Makes a fresh random 256-bit token secret, base64url-encoded: what a broker and the app that
  * issues tokens share (e.g. in `GUACSTREAM_TOKEN_SECRET`).
  *
@@ -41,7 +67,7 @@ export function generateTokenSecret(): string {
  * await assert.rejects(importTokenKey("too-short"), RangeError);
  * ```
  */
-export async function importTokenKey(secret: string | Uint8Array): Promise<CryptoKey> {
+export async function importTokenKey(secret: string | Uint8Array): Promise<TokenKey> {
   const raw = typeof secret === "string" ? fromBase64Url(secret) : secret;
   if (raw === undefined || raw.length !== 32) {
     throw new RangeError(
@@ -99,7 +125,7 @@ export interface SealTokenOptions {
  * ```
  */
 export async function sealToken(
-  key: CryptoKey,
+  key: TokenKey,
   settings: ConnectionSettings,
   options: SealTokenOptions = {},
 ): Promise<string> {
@@ -115,7 +141,11 @@ export async function sealToken(
   const plain = new TextEncoder().encode(JSON.stringify(body));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, plain),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: AAD },
+      key as CryptoKey,
+      plain,
+    ),
   );
   const out = new Uint8Array(IV_BYTES + sealed.length);
   out.set(iv);
@@ -203,7 +233,7 @@ export interface OpenTokenOptions {
  * ```
  */
 export async function openToken(
-  key: CryptoKey,
+  key: TokenKey,
   token: string | null | undefined,
   options: OpenTokenOptions = {},
 ): Promise<OpenedToken> {
@@ -220,7 +250,7 @@ export async function openToken(
   try {
     plain = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: AAD },
-      key,
+      key as CryptoKey,
       bytes.subarray(IV_BYTES),
     );
   } catch (cause) {

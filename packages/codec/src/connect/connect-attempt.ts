@@ -21,7 +21,7 @@ import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./connectio
 export interface GuacdConnectOptions<Tls> {
   /** Host name or IP address of guacd. @default {"127.0.0.1"} */
   host?: string;
-  /** @default {4822} */
+  /** TCP port of guacd. @default {4822} */
   port?: number;
   /** `true` for TLS with the runtime's default CA roots, or the TLS settings. @default {false} */
   tls?: boolean | Tls;

@@ -99,6 +99,7 @@ export class GuacdConnectionError extends Error {
   /** The resolved address that was being used, if any. */
   readonly address: string | undefined;
 
+  /** Makes the error from what the transport knew; the message names the host, port and fault. */
   constructor(init: GuacdConnectionErrorInit) {
     const where = init.host.includes(":")
       ? `[${init.host}]:${init.port}`

@@ -88,6 +88,10 @@ export class GuacamoleClient {
   readonly closed: Promise<GuacamoleCloseInfo>;
   #closing: Promise<void> | undefined;
 
+  /**
+   * A client over `duplex` (guacd's bytes in `readable`, yours to it in `writable`); nothing is
+   * read or sent before {@linkcode GuacamoleClient.handshake}.
+   */
   constructor(duplex: GuacdDuplex, options: GuacamoleClientOptions = {}) {
     this.#duplex = duplex;
     this.#options = options;

@@ -15,6 +15,8 @@
  * ```
  */
 export interface GuacdDuplex {
+  /** Bytes from guacd. */
   readonly readable: ReadableStream<Uint8Array>;
+  /** Bytes to guacd. */
   readonly writable: WritableStream<Uint8Array>;
 }

@@ -11,8 +11,11 @@
  * ```
  */
 export interface GuacamoleStatus {
+  /** The numeric code (e.g. 0x0308 = 776). */
   readonly code: number;
+  /** The name guacamole-common-js uses (e.g. `"CLIENT_TIMEOUT"`). */
   readonly name: string;
+  /** What the status means, in a sentence. */
   readonly description: string;
 }
 
@@ -114,6 +117,7 @@ export function statusOf(code: number): GuacamoleStatus {
  * ```
  */
 export class GuacamoleStatusError extends Error {
+  /** Always `"GuacamoleStatusError"`. */
   override readonly name = "GuacamoleStatusError";
   /** The status name, as a stable identifier (e.g. `"CLIENT_TIMEOUT"`). */
   readonly code: string;
@@ -124,6 +128,7 @@ export class GuacamoleStatusError extends Error {
   /** guacd's message, as sent. */
   readonly guacdMessage: string;
 
+  /** The error for guacd's `error` instruction: its status code and message as sent. */
   constructor(status: number, guacdMessage: string, options?: { cause?: unknown }) {
     const entry = statusOf(status);
     super(

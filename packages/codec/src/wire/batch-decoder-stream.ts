@@ -24,6 +24,7 @@ import type { Instruction } from "./instruction.ts";
 export class InstructionBatchDecoderStream extends TransformStream<Uint8Array, Instruction[]> {
   readonly #decoder: InstructionDecoder;
 
+  /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
     let batch: Instruction[] = [];
     const decoder = new InstructionDecoder((instruction) => batch.push(instruction), options);

@@ -22,6 +22,7 @@ import type { Instruction } from "./instruction.ts";
 export class InstructionDecoderStream extends TransformStream<Uint8Array, Instruction> {
   readonly #decoder: InstructionDecoder;
 
+  /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
     let controller!: TransformStreamDefaultController<Instruction>;
     const decoder = new InstructionDecoder(

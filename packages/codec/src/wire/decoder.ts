@@ -51,6 +51,7 @@ export interface InstructionDecoderOptions {
 export class InstructionDecoder {
   readonly #scanner: InstructionScanner;
 
+  /** A decoder that calls `onInstruction` with each whole instruction, in order. */
   constructor(
     onInstruction: (instruction: Instruction) => void,
     options: InstructionDecoderOptions = {},

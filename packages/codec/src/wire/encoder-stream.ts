@@ -51,6 +51,7 @@ export interface InstructionEncoderStreamOptions {
  * ```
  */
 export class InstructionEncoderStream extends TransformStream<Instruction, Uint8Array> {
+  /** An encoder stream with guacd's limits (or `options.limits`), batching unless told not to. */
   constructor(options: InstructionEncoderStreamOptions = {}) {
     const encoder = new InstructionBytesEncoder(resolveLimits(options.limits));
     const batch = options.batch ?? true;

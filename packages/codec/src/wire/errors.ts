@@ -45,6 +45,7 @@ export type GuacamoleProtocolErrorCode =
  * ```
  */
 export class GuacamoleProtocolError extends SyntaxError {
+  /** Always `"GuacamoleProtocolError"`. */
   override readonly name = "GuacamoleProtocolError";
   /** Stable identifier of the fault. */
   readonly code: GuacamoleProtocolErrorCode;
@@ -56,6 +57,7 @@ export class GuacamoleProtocolError extends SyntaxError {
   /** The element's index in its instruction (0 is the opcode), or -1 where it does not apply. */
   readonly element: number;
 
+  /** Makes the error for `code` at byte `offset` in element `element` (-1: not applicable). */
   constructor(
     code: GuacamoleProtocolErrorCode,
     message: string,
@@ -110,10 +112,12 @@ export type GuacamoleClientErrorCode =
  * ```
  */
 export class GuacamoleClientError extends Error {
+  /** Always `"GuacamoleClientError"`. */
   override readonly name = "GuacamoleClientError";
   /** Stable identifier of the fault. */
   readonly code: GuacamoleClientErrorCode;
 
+  /** Makes the error for `code`; `options.cause` keeps the underlying error. */
   constructor(code: GuacamoleClientErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

@@ -34,6 +34,7 @@ export interface InstructionFrameStreamOptions extends InstructionFramerOptions 
 export class InstructionFrameStream extends TransformStream<Uint8Array, Uint8Array> {
   readonly #framer: InstructionFramer;
 
+  /** A framing stream with guacd's limits (or `options.limits`); `options.coalesce` merges runs. */
   constructor(options: InstructionFrameStreamOptions = {}) {
     let controller!: TransformStreamDefaultController<Uint8Array>;
     const coalesce = options.coalesce ?? false;

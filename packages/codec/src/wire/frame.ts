@@ -43,6 +43,7 @@ export type FrameCallback = (
 export class InstructionFramer {
   readonly #scanner: InstructionScanner;
 
+  /** A framer that calls `onFrame` with each whole instruction's bytes, in order. */
   constructor(onFrame: FrameCallback, options: InstructionFramerOptions = {}) {
     this.#scanner = new InstructionScanner(resolveLimits(options.limits), {
       kind: "frame",
