@@ -2,7 +2,8 @@
 // close. It reaches the simulator only through `SessionHost`, so `GuacdSimulator` exposes nothing
 // internal.
 
-import { concat, fromBase64, toBase64 } from "./_bytes.ts";
+import { concat, toBase64 } from "./_bytes.ts";
+import { ClientStreams } from "./_client-streams.ts";
 import { FilesystemObject } from "./_filesystem-object.ts";
 import { KeyEcho } from "./_key-echo.ts";
 import { SyncLag } from "./_sync-lag.ts";
@@ -64,16 +65,9 @@ const CLOSE_GRACE_MS = 2000;
 /** libguac splits blobs at 6048 bytes (8064 base64 characters). */
 const BLOB_BYTES = 6048;
 /** The stream index of the `argv` streams the simulator sends (the clipboard uses 63). */
-const ARGV_STREAM = "62";
 const HANDSHAKE_OPCODES = new Set(["size", "audio", "video", "image", "timezone", "name"]);
 
 type Next = WireInstruction | "timeout" | "malformed" | "eof";
-
-interface InboundStream {
-  readonly kind: string;
-  readonly name: string;
-  readonly parts: Uint8Array[];
-}
 
 /** One client connection. */
 export class Session {
@@ -88,7 +82,6 @@ export class Session {
   #malformed = false;
   #closing = false;
   #wake: (() => void) | undefined;
-  #argvWake: (() => void) | undefined;
   #heldReason: EndReason | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #idle = false;
@@ -97,7 +90,6 @@ export class Session {
   #lastIdleSync = 0;
   #maxSentSync = Number.NEGATIVE_INFINITY;
   #lastSyncAt = 0;
-  #streams = new Map<string, InboundStream>();
   #sleepers = new Set<() => void>();
   #ended: Promise<void>;
   #resolveEnded!: () => void;
@@ -106,8 +98,7 @@ export class Session {
   readonly #lag = new SyncLag();
   #keyEcho: KeyEcho | undefined;
   #filesystem: FilesystemObject | undefined;
-  #liveArguments: Map<string, string> | undefined;
-  #requiredNames: readonly string[] = [];
+  readonly #clientStreams: ClientStreams;
 
   constructor(
     host: SessionHost,
@@ -120,6 +111,7 @@ export class Session {
     this.report = report;
     this.#reader = duplex.readable.getReader();
     this.#writer = duplex.writable.getWriter();
+    this.#clientStreams = new ClientStreams(report.input, (bytes) => this.#send(bytes));
     this.#ended = new Promise((resolve) => {
       this.#resolveEnded = resolve;
     });
@@ -339,7 +331,7 @@ export class Session {
     this.#ticker = setInterval(() => this.#tick(), Math.min(200, this.#o.syncTimeoutMs / 4 || 1));
     for (const pending of this.#queue.splice(0)) this.#onInstruction(pending);
     if (this.#closing) return;
-    this.#offerLiveArguments(plan);
+    this.#clientStreams.offerLiveArguments(plan.liveArguments);
     const fs = this.#o.filesystem;
     if (
       fs !== undefined &&
@@ -418,7 +410,7 @@ export class Session {
         await flush();
         if (plan.required === "skip") continue;
         this.#send(rec.bytes.subarray(starts[k]!, ends[k]!));
-        await this.#waitForArgv(rec.smallArgs[k] ?? []);
+        await this.#clientStreams.waitForArgv(rec.smallArgs[k] ?? [], () => this.#closing);
         continue;
       }
       if (opcode === "sync") {
@@ -475,20 +467,6 @@ export class Session {
     this.report.output.lastSync = ts;
   }
 
-  #waitForArgv(names: readonly string[]): Promise<void> {
-    this.#requiredNames = names;
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.#closing || names.every((n) => Object.hasOwn(this.report.input.argv, n))) {
-          this.#argvWake = undefined;
-          resolve();
-        }
-      };
-      this.#argvWake = check;
-      check();
-    });
-  }
-
   /** Sleeps, cut short when the session closes. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -510,6 +488,7 @@ export class Session {
       if (opcode === "ack") this.report.input.acks++;
       return;
     }
+    if (this.#clientStreams.handle(opcode, args)) return;
     const input = this.report.input;
     switch (opcode) {
       case "sync": {
@@ -550,74 +529,12 @@ export class Session {
       case "ack":
         input.acks++;
         break;
-      case "clipboard":
-      case "file":
-      case "pipe":
-        this.#streams.set(args[0] ?? "", { kind: opcode, name: args[1] ?? "", parts: [] });
-        break;
-      case "argv": {
-        const name = args[2] ?? "";
-        const live = this.#liveArguments;
-        if (live !== undefined && !live.has(name) && !this.#requiredNames.includes(name)) {
-          this.#send(encodeInstruction("ack", args[0] ?? "", "Not allowed.", "771"));
-          break;
-        }
-        this.#streams.set(args[0] ?? "", { kind: opcode, name, parts: [] });
-        this.#send(encodeInstruction("ack", args[0] ?? "", "Ready for updated parameter.", "0"));
-        break;
-      }
-      case "blob": {
-        const index = args[0] ?? "";
-        const stream = this.#streams.get(index);
-        if (stream === undefined) {
-          this.#send(encodeInstruction("ack", index, "File transfer unsupported", "256"));
-          break;
-        }
-        stream.parts.push(fromBase64(args[1] ?? ""));
-        if (stream.kind !== "argv") this.#send(encodeInstruction("ack", index, "OK", "0"));
-        break;
-      }
-      case "end": {
-        const index = args[0] ?? "";
-        const stream = this.#streams.get(index);
-        if (stream === undefined) break;
-        this.#streams.delete(index);
-        const text = new TextDecoder().decode(concat(...stream.parts));
-        if (stream.kind === "clipboard") input.clipboard.push(text);
-        else if (stream.kind === "argv") {
-          input.argv[stream.name] = text;
-          if (this.#liveArguments?.has(stream.name) === true) {
-            this.#liveArguments.set(stream.name, text);
-            this.#sendArgv(stream.name, text); // guacd echoes an accepted value
-          }
-          this.#argvWake?.();
-        }
-        break;
-      }
       case "disconnect":
         this.#close("client-disconnect", "client", DISCONNECT);
         break;
       default:
         input.other.push(opcode);
     }
-  }
-
-  /** guacd tells a joining user the current value of each parameter it lets change. */
-  #offerLiveArguments(plan: SessionPlan): void {
-    if (plan.liveArguments === undefined) return;
-    this.#liveArguments = new Map(Object.entries(plan.liveArguments));
-    for (const [name, value] of this.#liveArguments) this.#sendArgv(name, value);
-  }
-
-  #sendArgv(name: string, value: string): void {
-    const index = ARGV_STREAM;
-    this.#send(
-      concat(
-        encodeInstruction("argv", index, "text/plain", name),
-        encodeInstruction("blob", index, toBase64(new TextEncoder().encode(value))),
-        encodeInstruction("end", index),
-      ),
-    );
   }
 
   #tick(): void {
@@ -666,7 +583,7 @@ export class Session {
     this.report.end = { reason, closedBy, held: this.#heldReason !== undefined };
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
     this.#wake?.();
-    this.#argvWake?.();
+    this.#clientStreams.wake();
     for (const wake of [...this.#sleepers]) wake();
     void this.#shutdown(closedBy === "abort", final);
   }
