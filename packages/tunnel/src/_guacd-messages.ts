@@ -11,6 +11,36 @@ const DISCONNECT_PREFIX = new TextEncoder().encode("10.disconnect");
 export interface GuacdMessage {
   readonly bytes: Uint8Array;
   readonly ascii: boolean;
+  /**
+   * The bytes sit in the scratch buffer every tunnel shares (a carried instruction joined to its
+   * read): hand them to {@link returnScratch} once nothing refers to them any more.
+   */
+  readonly scratch: boolean;
+}
+
+/** Joined messages up to this size are built in one buffer shared by all tunnels, not a new one. */
+const SCRATCH_BYTES = 256 * 1024;
+/** The shared scratch buffer while nobody holds it. */
+let freeScratch: Uint8Array | undefined;
+
+function borrowScratch(size: number): Uint8Array {
+  const free = freeScratch;
+  if (free !== undefined && size <= free.length) {
+    freeScratch = undefined;
+    return free.subarray(0, size);
+  }
+  return new Uint8Array(size <= SCRATCH_BYTES ? SCRATCH_BYTES : size).subarray(0, size);
+}
+
+/**
+ * Gives a message's scratch bytes back for the next join: only once the socket holds no reference
+ * (the `ws` package over a Node socket: `bufferedAmount` is 0 right after `send`, so the kernel
+ * took a copy). A buffer never given back is simply garbage collected once the socket is done.
+ */
+export function returnScratch(bytes: Uint8Array): void {
+  if (bytes.buffer.byteLength === SCRATCH_BYTES) {
+    freeScratch = new Uint8Array(bytes.buffer as ArrayBuffer);
+  }
 }
 
 /**
@@ -124,13 +154,14 @@ export class GuacdMessages {
     let message: GuacdMessage | undefined;
     if (carried.length === 0) {
       if (run !== undefined) {
-        message = { bytes: run.subarray(this.#runStart, this.#runEnd), ascii: this.#runAscii };
+        const bytes = run.subarray(this.#runStart, this.#runEnd);
+        message = { bytes, ascii: this.#runAscii, scratch: false };
       }
     } else if (carried.length === 1 && run === undefined) {
-      message = { bytes: carried[0]!, ascii: this.#carriedAscii };
+      message = { bytes: carried[0]!, ascii: this.#carriedAscii, scratch: false };
     } else {
       const runBytes = run === undefined ? 0 : this.#runEnd - this.#runStart;
-      const bytes = new Uint8Array(this.#carriedBytes + runBytes);
+      const bytes = borrowScratch(this.#carriedBytes + runBytes);
       let at = 0;
       for (const part of carried) {
         bytes.set(part, at);
@@ -140,6 +171,7 @@ export class GuacdMessages {
       message = {
         bytes,
         ascii: this.#carriedAscii && (run === undefined || this.#runAscii),
+        scratch: true,
       };
     }
     this.#reset();

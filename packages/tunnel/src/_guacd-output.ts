@@ -1,5 +1,5 @@
 import type { GuacamoleLimits } from "@guacstream/codec";
-import { GuacdMessages, isAscii } from "./_guacd-messages.ts";
+import { GuacdMessages, isAscii, returnScratch } from "./_guacd-messages.ts";
 import type { SocketAdapter } from "./_socket.ts";
 
 /** How {@link GuacdOutput.pipe} sends and when it waits. */
@@ -77,6 +77,8 @@ export class GuacdOutput {
         const message = done ? messages.finish() : messages.push(value);
         if (message !== undefined) {
           const full = this.#send(socket, message.bytes, message.ascii, options);
+          // Nothing queued: the socket kept no reference to the bytes (or sent a decoded copy).
+          if (message.scratch && socket.ws.bufferedAmount === 0) returnScratch(message.bytes);
           if (full !== undefined) await full;
         }
         if (done) return;

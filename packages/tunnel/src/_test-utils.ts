@@ -18,9 +18,13 @@ export class FakeBrowser implements WebSocketLike {
   readonly #listeners = new Map<string, Listener[]>();
   readonly #closedWaiters: (() => void)[] = [];
   #echoSync = false;
+  #queueBytes = false;
+  /** Byte messages held by reference (`queueBytes`), as a socket with a full buffer holds them. */
+  readonly queued: Uint8Array[] = [];
 
-  constructor(options: { echoSync?: boolean; pausable?: boolean } = {}) {
+  constructor(options: { echoSync?: boolean; pausable?: boolean; queueBytes?: boolean } = {}) {
     this.#echoSync = options.echoSync ?? false;
+    this.#queueBytes = options.queueBytes ?? false;
     if (options.pausable === false) {
       this.pause = undefined;
       this.resume = undefined;
@@ -36,6 +40,12 @@ export class FakeBrowser implements WebSocketLike {
       // A binary message would be lost on guacamole-common-js: only bytes sent as text count.
       if (options?.binary !== false) throw new Error("Cannot send: a binary message");
       this.bytesAsText++;
+      if (this.#queueBytes) {
+        // Like a socket that could not write at once: it keeps the caller's bytes, unsent.
+        this.queued.push(data);
+        this.bufferedAmount += data.byteLength;
+        return;
+      }
       data = new TextDecoder("utf-8", { fatal: true }).decode(data);
     }
     this.sent.push(data);

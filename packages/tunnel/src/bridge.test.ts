@@ -196,6 +196,29 @@ describe("guacd's output as messages", () => {
     expect(browser.bytesAsText).toBe(2);
   });
 
+  it("never reuses a joined message's buffer while a socket still holds it", async () => {
+    // Two tunnels whose every read completes an instruction the read before cut: each message is
+    // joined, and both sockets keep the bytes by reference instead of sending them.
+    const reads = ["4.sync,1.1;4.na", "me,1.a;3.nop;4.na", "me,1.b;3.nop;4.na", "me,1.c;3.nop;"];
+    const tunnels = [0, 1].map(() => {
+      const guacd = memoryGuacd();
+      const browser = new FakeBrowser({ queueBytes: true });
+      const done = bridgeTunnel(browser, guacd.duplex, { bytesAsText: true });
+      return { guacd, browser, done };
+    });
+    for (const read of reads) for (const { guacd } of tunnels) guacd.push(read);
+    for (const { guacd } of tunnels) guacd.end();
+    for (const { browser, done } of tunnels) {
+      await done;
+      expect(browser.queued.map((bytes) => new TextDecoder().decode(bytes))).toEqual([
+        "4.sync,1.1;",
+        "4.name,1.a;3.nop;",
+        "4.name,1.b;3.nop;",
+        "4.name,1.c;3.nop;",
+      ]);
+    }
+  });
+
   it("without bytesAsText, sends only strings", async () => {
     const browser = await relay(["4.sync,1.1;", "4.sync,1.2;"]);
     expect(browser.sent.slice(1)).toEqual(["4.sync,1.1;", "4.sync,1.2;"]);
