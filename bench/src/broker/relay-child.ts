@@ -59,6 +59,7 @@ async function startOurs(): Promise<number> {
     acceptTunnel(ws, req.url ?? "/", {
       key,
       replay,
+      bytesAsText: true,
       connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }),
     }).catch(() => {});
   });

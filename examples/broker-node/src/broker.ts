@@ -209,6 +209,8 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
           key,
           replay,
           allow: options.allow ?? DEFAULT_ALLOW,
+          // ws sends bytes as a text message: guacd's ASCII output goes out without decoding.
+          bytesAsText: true,
           ...(scale.pool === undefined
             ? { connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }) }
             : { pool: scale.pool, sessions: scale.sessions }),

@@ -7,6 +7,8 @@ const SYNC = Buffer.from("4.sync,");
 
 export interface BrowserSession {
   readonly ws: WebSocket;
+  /** Messages that came as binary frames (guacamole-common-js would drop them): should be 0. */
+  readonly binaryMessages: () => number;
   /** guacd's bytes received (everything after the tunnel's UUID message). */
   readonly received: () => number;
   /** The bytes themselves, when `keep` was set. */
@@ -42,7 +44,10 @@ export function openSession(
     ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
   });
   ws.on("error", () => {});
-  ws.on("message", (data: Buffer) => {
+  let binaryMessages = 0;
+  ws.on("message", (data: Buffer, isBinary: boolean) => {
+    // guacamole-common-js reads text messages only.
+    if (isBinary) binaryMessages++;
     if (!uuidSeen) {
       uuidSeen = true; // `0.,36.<uuid>;`
       resolveOpened();
@@ -57,6 +62,7 @@ export function openSession(
   return {
     ws,
     received: () => received,
+    binaryMessages: () => binaryMessages,
     bytes: () => Buffer.concat(chunks),
     opened,
     closed,

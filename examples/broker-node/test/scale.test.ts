@@ -199,6 +199,8 @@ describe("two brokers, three guacd, one Redis", () => {
     expect(complete.length).toBe(40);
     for (const s of complete) {
       expect(s.bytes().subarray(0, RECORDING.length).equals(RECORDING)).toBe(true);
+      // Sent as guacd's bytes (bytesAsText), yet as text messages.
+      expect(s.binaryMessages()).toBe(0);
     }
     // The 20 on the dead guacd were closed with an upstream error, not left hanging.
     const cut = await Promise.all(

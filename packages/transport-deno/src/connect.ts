@@ -73,9 +73,6 @@ export interface ConnectOptions extends GuacdConnectOptions<DenoTlsOptions> {
   highWaterMark?: number;
 }
 
-/** One socket read. Reads smaller than half of it are copied out so the buffer is reused. */
-const READ_SIZE = 64 * 1024;
-
 type Fail = ConnectAttempt["fail"];
 
 /**
@@ -293,7 +290,10 @@ class DenoGuacdConnection implements GuacdConnection {
   #conn: Deno.Conn;
   #host: string;
   #port: number;
-  #buffer: Uint8Array<ArrayBuffer> | undefined;
+  /** Deno's reader of the connection, from the first read that was not BYOB on. */
+  #denoReader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>> | undefined;
+  /** What a BYOB read left of Deno's last chunk. */
+  #leftover: Uint8Array<ArrayBuffer> | undefined;
   #readableController!: ReadableByteStreamController;
   #writableController!: WritableStreamDefaultController;
   #readableDone = false;
@@ -374,6 +374,24 @@ class DenoGuacdConnection implements GuacdConnection {
   async #pull(controller: ReadableByteStreamController): Promise<void> {
     const request = controller.byobRequest;
     try {
+      if (request?.view && this.#denoReader !== undefined) {
+        // Deno's reader is in use (a default reader came first): keep its order, copy into the view.
+        const view = request.view;
+        const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        let chunk = this.#leftover;
+        this.#leftover = undefined;
+        if (chunk === undefined) {
+          const { done, value } = await this.#denoReader.read();
+          if (done) return this.#endOfStream();
+          this.#bytesRead += value.byteLength;
+          chunk = value;
+        }
+        const n = Math.min(chunk.byteLength, target.byteLength);
+        target.set(chunk.subarray(0, n));
+        if (n < chunk.byteLength) this.#leftover = chunk.slice(n);
+        request.respond(n);
+        return;
+      }
       if (request?.view) {
         // A BYOB reader: read straight into its buffer, no copy.
         const view = request.view;
@@ -384,19 +402,21 @@ class DenoGuacdConnection implements GuacdConnection {
         request.respond(n);
         return;
       }
-      this.#buffer ??= new Uint8Array(READ_SIZE);
-      const buffer = this.#buffer;
-      const n = await this.#conn.read(buffer);
-      if (n === null) return this.#endOfStream();
-      this.#bytesRead += n;
-      if (this.#readableDone) return;
-      if (n < READ_SIZE / 2) {
-        controller.enqueue(buffer.slice(0, n));
-      } else {
-        // Hand the whole buffer over (the stream detaches it) and take a fresh one next time.
-        this.#buffer = undefined;
-        controller.enqueue(buffer.subarray(0, n));
+      if (this.#leftover !== undefined) {
+        // A BYOB read before this one did not take all of Deno's last chunk.
+        const rest = this.#leftover;
+        this.#leftover = undefined;
+        controller.enqueue(rest);
+        return;
       }
+      // Deno's own reads, taken as they come: each is a fresh buffer, handed over without a copy.
+      this.#denoReader ??= this.#conn.readable.getReader();
+      const { done, value } = await this.#denoReader.read();
+      if (done) return this.#endOfStream();
+      this.#bytesRead += value.byteLength;
+      if (this.#readableDone) return;
+      // A small read would pin Deno's whole read buffer while queued: copy it out instead.
+      controller.enqueue(value.byteLength < value.buffer.byteLength / 2 ? value.slice() : value);
     } catch (error) {
       if (this.#gone) return this.#endOfStream();
       const failure = this.#ioError(error, "read from");

@@ -59,6 +59,36 @@ export function defineTransportSuite(h: Harness): void {
     });
   });
 
+  h.test(
+    "a default reader, then a BYOB reader with a small buffer, get the bytes in order",
+    async () => {
+      await withServer(h.listen(echo), async (server) => {
+        // No read-ahead: each read reaches the socket while the reader waits, BYOB ones included.
+        const connection = await h.connect({ port: server.port, highWaterMark: 0 });
+        const writer = connection.writable.getWriter();
+        const encoder = new TextEncoder();
+        await writer.write(encoder.encode("5.hello;"));
+        const first = connection.readable.getReader();
+        let text = "";
+        while (text.length < 8) {
+          const { value } = await first.read();
+          assert.ok(value !== undefined);
+          text += new TextDecoder().decode(value);
+        }
+        first.releaseLock();
+        await writer.write(encoder.encode("3.nop;4.sync,1.0;"));
+        const byob = connection.readable.getReader({ mode: "byob" });
+        while (text.length < 25) {
+          const { value } = await byob.read(new Uint8Array(4));
+          assert.ok(value !== undefined && value.byteLength <= 4);
+          text += new TextDecoder().decode(value);
+        }
+        assert.equal(text, "5.hello;3.nop;4.sync,1.0;");
+        await connection.close();
+      });
+    },
+  );
+
   h.test("exposes the socket addresses", async () => {
     await withServer(h.listen(echo), async (server) => {
       const connection = await h.connect({ port: server.port });

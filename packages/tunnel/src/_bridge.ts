@@ -190,6 +190,7 @@ export class Bridge {
       .pipe(this.#socket, this.#guacd.readable, options.fromGuacd ?? [], {
         limits: options.limits ?? {},
         highWaterMark: options.highWaterMark ?? BRIDGE_DEFAULTS.highWaterMark,
+        bytesAsText: options.bytesAsText === true,
         signal: this.#stop.signal,
       })
       .then(

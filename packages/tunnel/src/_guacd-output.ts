@@ -1,84 +1,114 @@
-import {
-  type GuacamoleLimits,
-  InstructionDecoder,
-  InstructionFrameStream,
-} from "@guacstream/codec";
+import type { GuacamoleLimits } from "@guacstream/codec";
+import { GuacdMessages, isAscii, returnScratch } from "./_guacd-messages.ts";
 import type { SocketAdapter } from "./_socket.ts";
 
-const SUCCESS = 0x0000;
-const SERVER_ERROR = 0x0200;
-const TAIL_BYTES = 65536;
+/** How {@link GuacdOutput.pipe} sends and when it waits. */
+export interface GuacdOutputOptions {
+  readonly limits: Partial<GuacamoleLimits>;
+  readonly highWaterMark: number;
+  /** The socket sends bytes as a text message (`ws`): ASCII output is sent without decoding. */
+  readonly bytesAsText: boolean;
+  readonly signal: AbortSignal;
+}
 
 /**
- * guacd → browser: framed into messages of whole instructions, sent while the WebSocket's buffer
- * is under the high-water mark; the last 64 KiB kept (by reference) to find guacd's final `error`.
+ * guacd → browser: one message of whole instructions per guacd read, sent while the WebSocket's
+ * buffer is under the high-water mark. Without stages it is one loop over guacd's reads (no
+ * stream hop between framing and sending); stages get the same messages as chunks.
  */
 export class GuacdOutput {
   /** Bytes of guacd output sent to the browser. */
   bytesToBrowser = 0;
-  readonly #tail: Uint8Array[] = [];
-  #tailBytes = 0;
+  #messages: GuacdMessages | undefined;
+  readonly #text = new TextDecoder();
 
   /** Runs the pipe until guacd ends, the browser goes, a stage fails or `signal` aborts. */
   pipe(
     socket: SocketAdapter,
     readable: ReadableStream<Uint8Array>,
     stages: readonly TransformStream<Uint8Array, Uint8Array>[],
-    options: { limits: Partial<GuacamoleLimits>; highWaterMark: number; signal: AbortSignal },
+    options: GuacdOutputOptions,
   ): Promise<void> {
-    const keepTail = new TransformStream<Uint8Array, Uint8Array>({
-      transform: (chunk, controller) => {
-        this.#keep(chunk);
-        controller.enqueue(chunk);
-      },
-    });
-    let stream = readable
-      .pipeThrough(new InstructionFrameStream({ coalesce: true, limits: options.limits }))
-      .pipeThrough(keepTail);
+    const messages = new GuacdMessages(options.limits);
+    this.#messages = messages;
+    if (stages.length === 0) return this.#direct(socket, readable, messages, options);
+    let stream = readable.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => {
+          const message = messages.push(chunk);
+          if (message !== undefined) controller.enqueue(message.bytes);
+        },
+        flush: (controller) => {
+          const message = messages.finish();
+          if (message !== undefined) controller.enqueue(message.bytes);
+        },
+      }),
+    );
     for (const stage of stages) stream = stream.pipeThrough(stage);
-    const text = new TextDecoder();
-    const highWater = options.highWaterMark;
-    const lowWater = highWater >> 1;
     const sink = new WritableStream<Uint8Array>({
-      write: async (chunk) => {
-        if (!socket.isOpen) throw new Error("Cannot send to the browser: the WebSocket closed");
-        socket.send(text.decode(chunk));
-        this.bytesToBrowser += chunk.byteLength;
-        if (socket.ws.bufferedAmount > highWater && !(await socket.drained(lowWater))) {
-          throw new Error("Cannot send to the browser: the WebSocket closed");
-        }
-      },
+      // A stage's output is checked here: it may have changed the bytes.
+      write: (chunk) => this.#send(socket, chunk, isAscii(chunk), options),
     });
     return stream.pipeTo(sink, { signal: options.signal });
   }
 
   /** guacd's final word: the status of its last `error` (or SUCCESS), and whether it said goodbye. */
   lastWord(): { status: number; ended: boolean } {
-    let status = SUCCESS;
-    let ended = false;
-    try {
-      const decoder = new InstructionDecoder((instruction) => {
-        if (instruction.opcode === "error") {
-          const code = Number.parseInt(instruction.args[1] ?? "", 10);
-          status = Number.isNaN(code) ? SERVER_ERROR : code;
-          ended = true;
-        } else if (instruction.opcode === "disconnect") {
-          ended = true;
-        }
-      });
-      for (const chunk of this.#tail) decoder.push(chunk);
-    } catch {
-      // The tail holds whole instructions by construction; a stage that broke that is not fatal.
-    }
-    return { status, ended };
+    return this.#messages?.lastWord() ?? { status: 0, ended: false };
   }
 
-  #keep(chunk: Uint8Array): void {
-    const tail = this.#tail;
-    tail.push(chunk);
-    this.#tailBytes += chunk.byteLength;
-    while (tail.length > 1 && this.#tailBytes - tail[0]!.byteLength >= TAIL_BYTES) {
-      this.#tailBytes -= tail.shift()!.byteLength;
+  /** What `pipeTo` would do with no stages, in one loop: read, frame, send, wait if full. */
+  async #direct(
+    socket: SocketAdapter,
+    readable: ReadableStream<Uint8Array>,
+    messages: GuacdMessages,
+    options: GuacdOutputOptions,
+  ): Promise<void> {
+    const { signal } = options;
+    const reader = readable.getReader();
+    // Aborting cancels guacd's side, which ends a pending read.
+    const onAbort = (): void => void reader.cancel(signal.reason).catch(() => {});
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        const { done, value } = await reader.read();
+        if (signal.aborted) throw signal.reason;
+        const message = done ? messages.finish() : messages.push(value);
+        if (message !== undefined) {
+          const full = this.#send(socket, message.bytes, message.ascii, options);
+          // Nothing queued: the socket kept no reference to the bytes (or sent a decoded copy).
+          if (message.scratch && socket.ws.bufferedAmount === 0) returnScratch(message.bytes);
+          if (full !== undefined) await full;
+        }
+        if (done) return;
+      }
+    } catch (error) {
+      // The browser went or guacd's bytes broke the protocol: guacd's side is of no more use.
+      await reader.cancel(error).catch(() => {});
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** Sends one message; returns a promise only when the socket is full and must drain first. */
+  #send(
+    socket: SocketAdapter,
+    bytes: Uint8Array,
+    ascii: boolean,
+    options: GuacdOutputOptions,
+  ): Promise<void> | undefined {
+    if (!socket.isOpen) throw new Error("Cannot send to the browser: the WebSocket closed");
+    // ASCII is valid UTF-8 as it is; anything else is decoded (malformed bytes become U+FFFD),
+    // because a browser drops a connection whose text message is not valid UTF-8.
+    if (ascii && options.bytesAsText) socket.sendBytesAsText(bytes);
+    else socket.send(this.#text.decode(bytes));
+    this.bytesToBrowser += bytes.byteLength;
+    const highWater = options.highWaterMark;
+    if (socket.ws.bufferedAmount <= highWater) return undefined;
+    return socket.drained(highWater >> 1).then((open) => {
+      if (!open) throw new Error("Cannot send to the browser: the WebSocket closed");
+    });
   }
 }

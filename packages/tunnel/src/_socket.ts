@@ -2,6 +2,14 @@ import { TunnelError } from "./errors.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 const CONNECTING = 0;
+// One options object for every send (`ws` spreads it into its own).
+const AS_TEXT = { binary: false } as const;
+
+/** The `ws` package's `send`, which takes bytes and sends them as a text message when asked. */
+interface BytesAsTextSocket {
+  send(data: Uint8Array, options: { readonly binary: false }): void;
+}
+
 const OPEN = 1;
 
 /** How a WebSocket closed, as its `close` event said. */
@@ -95,6 +103,14 @@ export class SocketAdapter {
 
   send(text: string): void {
     if (this.isOpen) this.ws.send(text);
+  }
+
+  /**
+   * Sends bytes the caller knows are valid UTF-8 as one text message, with no decoding: only for
+   * a socket whose `send(bytes, { binary: false })` does that (the `ws` package's).
+   */
+  sendBytesAsText(bytes: Uint8Array): void {
+    if (this.isOpen) (this.ws as unknown as BytesAsTextSocket).send(bytes, AS_TEXT);
   }
 
   close(code: number, reason: string): void {

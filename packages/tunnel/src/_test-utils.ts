@@ -20,17 +20,36 @@ export class FakeBrowser implements WebSocketLike {
   readonly #listeners = new Map<string, Listener[]>();
   readonly #closedWaiters: (() => void)[] = [];
   #echoSync = false;
+  #queueBytes = false;
+  /** Byte messages held by reference (`queueBytes`), as a socket with a full buffer holds them. */
+  readonly queued: Uint8Array[] = [];
 
-  constructor(options: { echoSync?: boolean; pausable?: boolean } = {}) {
+  constructor(options: { echoSync?: boolean; pausable?: boolean; queueBytes?: boolean } = {}) {
     this.#echoSync = options.echoSync ?? false;
+    this.#queueBytes = options.queueBytes ?? false;
     if (options.pausable === false) {
       this.pause = undefined;
       this.resume = undefined;
     }
   }
 
-  send(data: string): void {
+  /** Messages that came as bytes to be sent as text (the `ws` package's `{ binary: false }`). */
+  bytesAsText = 0;
+
+  send(data: string | Uint8Array, options?: { binary?: boolean }): void {
     if (this.readyState !== 1) throw new Error("Cannot send: not open");
+    if (typeof data !== "string") {
+      // A binary message would be lost on guacamole-common-js: only bytes sent as text count.
+      if (options?.binary !== false) throw new Error("Cannot send: a binary message");
+      this.bytesAsText++;
+      if (this.#queueBytes) {
+        // Like a socket that could not write at once: it keeps the caller's bytes, unsent.
+        this.queued.push(data);
+        this.bufferedAmount += data.byteLength;
+        return;
+      }
+      data = new TextDecoder("utf-8", { fatal: true }).decode(data);
+    }
     this.sent.push(data);
     this.sentBytes += data.length;
     if (this.stuck) this.bufferedAmount += data.length;
@@ -114,6 +133,8 @@ export async function until(
 export function memoryGuacd(): {
   duplex: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
   push(text: string): void;
+  /** guacd writes these bytes as one read. */
+  pushBytes(bytes: Uint8Array): void;
   end(): void;
   received(): string;
   /** While true, writes from the bridge are not accepted (a slow guacd). */
@@ -148,6 +169,7 @@ export function memoryGuacd(): {
   return Object.assign(state, {
     duplex: { readable, writable },
     push: (text: string) => controller.enqueue(encoder.encode(text)),
+    pushBytes: (bytes: Uint8Array) => controller.enqueue(bytes),
     end: () => controller.close(),
     received: () => new TextDecoder().decode(concat(chunks)),
   });

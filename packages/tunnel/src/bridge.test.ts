@@ -165,6 +165,84 @@ describe("the WebSocketTunnel protocol", () => {
   });
 });
 
+describe("guacd's output as messages", () => {
+  /** Plays guacd's reads through a bridge; returns the browser once guacd ended and it closed. */
+  async function relay(
+    reads: readonly (string | Uint8Array)[],
+    options: { bytesAsText?: boolean } = {},
+  ): Promise<FakeBrowser> {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, guacd.duplex, { uuid: "u-1", ...options });
+    for (const read of reads) {
+      if (typeof read === "string") guacd.push(read);
+      else guacd.pushBytes(read);
+    }
+    guacd.end();
+    await done;
+    return browser;
+  }
+
+  it("sends one message per guacd read, with the instruction the read before cut in front", async () => {
+    const browser = await relay(["4.name,3.abc;4.sy", "nc,1.2;3.nop;1", "0.disconnect;"]);
+    expect(browser.sent.slice(1)).toEqual(["4.name,3.abc;", "4.sync,1.2;3.nop;", "10.disconnect;"]);
+  });
+
+  it("with bytesAsText, sends ASCII reads as bytes and anything else as a string", async () => {
+    const browser = await relay(["4.sync,1.1;", "4.name,1.é;", "4.sync,1.2;"], {
+      bytesAsText: true,
+    });
+    expect(browser.sent.slice(1)).toEqual(["4.sync,1.1;", "4.name,1.é;", "4.sync,1.2;"]);
+    expect(browser.bytesAsText).toBe(2);
+  });
+
+  it("never reuses a joined message's buffer while a socket still holds it", async () => {
+    // Two tunnels whose every read completes an instruction the read before cut: each message is
+    // joined, and both sockets keep the bytes by reference instead of sending them.
+    const reads = ["4.sync,1.1;4.na", "me,1.a;3.nop;4.na", "me,1.b;3.nop;4.na", "me,1.c;3.nop;"];
+    const tunnels = [0, 1].map(() => {
+      const guacd = memoryGuacd();
+      const browser = new FakeBrowser({ queueBytes: true });
+      const done = bridgeTunnel(browser, guacd.duplex, { bytesAsText: true });
+      return { guacd, browser, done };
+    });
+    for (const read of reads) for (const { guacd } of tunnels) guacd.push(read);
+    for (const { guacd } of tunnels) guacd.end();
+    for (const { browser, done } of tunnels) {
+      await done;
+      expect(browser.queued.map((bytes) => new TextDecoder().decode(bytes))).toEqual([
+        "4.sync,1.1;",
+        "4.name,1.a;3.nop;",
+        "4.name,1.b;3.nop;",
+        "4.name,1.c;3.nop;",
+      ]);
+    }
+  });
+
+  it("without bytesAsText, sends only strings", async () => {
+    const browser = await relay(["4.sync,1.1;", "4.sync,1.2;"]);
+    expect(browser.sent.slice(1)).toEqual(["4.sync,1.1;", "4.sync,1.2;"]);
+    expect(browser.bytesAsText).toBe(0);
+  });
+
+  it("never sends guacd's malformed UTF-8 as it is: it becomes U+FFFD", async () => {
+    // guacd counts a stray 0xff as one character.
+    const bad = new Uint8Array([...new TextEncoder().encode("4.name,1."), 0xff, 0x3b]);
+    const browser = await relay([bad], { bytesAsText: true });
+    expect(browser.sent.slice(1)).toEqual(["4.name,1.\ufffd;"]);
+    expect(browser.bytesAsText).toBe(0);
+  });
+
+  it("takes guacd's status from an error near its end, not from one long before", async () => {
+    const late = await relay(["4.sync,1.1;", "5.error,3.bad,3.519;", "10.disconnect;"]);
+    expect(late.closed).toEqual({ code: 1011, reason: "519" });
+    // An error followed by 64 KiB of drawing is not guacd's last word: the socket just closed.
+    const filler = `4.blob,1.0,65536.${"A".repeat(65536)};`;
+    const early = await relay(["5.error,3.bad,3.519;", filler]);
+    expect(early.closed).toEqual({ code: 1011, reason: "515" });
+  });
+});
+
 describe("tokens", () => {
   const cases: [string, (o: AcceptTunnelOptions) => Promise<string>, number, string][] = [
     ["missing", async () => "", 1008, "769 Token missing"],

@@ -47,6 +47,15 @@ export interface BridgeOptions {
    */
   fromGuacd?: readonly TransformStream<Uint8Array, Uint8Array>[];
   /**
+   * The socket's `send(bytes, { binary: false })` sends the bytes as one text message, as the `ws`
+   * package's does. Then guacd's output, when ASCII (VNC and RDP output nearly always is), is sent
+   * as the bytes guacd wrote, instead of being decoded to a string that the socket encodes again.
+   * Leave it unset for the WHATWG `WebSocket` (Deno, Bun): its `send` of bytes makes a binary
+   * message, which guacamole-common-js ignores.
+   * @default {false}
+   */
+  bytesAsText?: boolean;
+  /**
    * Bytes the WebSocket may hold unsent before the tunnel stops reading guacd; it resumes at half.
    * @default {1048576}
    */

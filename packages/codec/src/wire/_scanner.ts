@@ -35,7 +35,7 @@ export interface DecodeSink {
  */
 export interface FrameSink {
   readonly kind: "frame";
-  frame(bytes: Uint8Array, start: number, end: number, copied: boolean): void;
+  frame(bytes: Uint8Array, start: number, end: number, copied: boolean, ascii: boolean): void;
 }
 
 /** What a scanner reports to: decoded instructions, or raw frames. */
@@ -75,6 +75,8 @@ export class InstructionScanner {
   #pending: Uint8Array = EMPTY;
   #pendingWords: Int32Array = new Int32Array(0);
   #pendingLength = 0;
+  /** Framing: whether every byte gathered in #pending is ASCII (its frame says so). */
+  #pendingAscii = false;
 
   // Parser state for the instruction starting at #instStart in #buf.
   #instStart = 0;
@@ -195,6 +197,7 @@ export class InstructionScanner {
     this.#reservePending(rest);
     this.#pending.set(chunk.subarray(start, end), 0);
     this.#pendingLength = rest;
+    this.#pendingAscii = this.#bufAscii;
     this.#pos -= start;
     this.#valueStart -= start;
     this.#instStart = 0;
@@ -229,6 +232,7 @@ export class InstructionScanner {
   #continuePending(chunk: Uint8Array): number {
     const capacity = this.#limits.maxInstructionBytes + 1;
     let taken = 0;
+    let words: Int32Array | undefined;
     for (;;) {
       const want = Math.min(
         this.#bytesWanted(),
@@ -237,6 +241,10 @@ export class InstructionScanner {
       );
       this.#reservePending(this.#pendingLength + want);
       this.#pending.set(chunk.subarray(taken, taken + want), this.#pendingLength);
+      if (this.#pendingAscii && !this.#decoding) {
+        words ??= wordsOf(chunk);
+        this.#pendingAscii = isAsciiRange(chunk, words, taken, taken + want);
+      }
       this.#pendingLength += want;
       taken += want;
       this.#buf = this.#pending;
@@ -572,7 +580,14 @@ export class InstructionScanner {
       this.#argCount = 0;
       sink.instruction(this.#opcode, args);
     } else {
-      sink.frame(this.#buf, this.#instStart, next, this.#buf === this.#pending);
+      const copied = this.#buf === this.#pending;
+      sink.frame(
+        this.#buf,
+        this.#instStart,
+        next,
+        copied,
+        copied ? this.#pendingAscii : this.#bufAscii,
+      );
     }
     this.#instStart = next;
     this.#elements = 0;

@@ -29,6 +29,30 @@ describe("InstructionFramer", () => {
     ]);
   });
 
+  test("says ascii only of instructions whose read it found all ASCII", () => {
+    const seen: [string, boolean][] = [];
+    const framer = new InstructionFramer((bytes, start, end, _copied, ascii) => {
+      seen.push([text(bytes.subarray(start, end)), ascii]);
+    });
+    framer.push(utf8("3.nop;4.name,1.a;"));
+    framer.push(utf8("3.nop;4.name,1.é;"));
+    framer.push(utf8("3.nop;4.na"));
+    framer.push(utf8("me,1.b;"));
+    framer.push(utf8("4.name,2.é"));
+    framer.push(utf8("d;"));
+    expect(seen).toEqual([
+      ["3.nop;", true],
+      ["4.name,1.a;", true],
+      // One non-ASCII byte in a read: nothing in that read is claimed ASCII.
+      ["3.nop;", false],
+      ["4.name,1.é;", false],
+      ["3.nop;", true],
+      // Gathered across reads: ASCII if every read's part of it was.
+      ["4.name,1.b;", true],
+      ["4.name,2.éd;", false],
+    ]);
+  });
+
   test("hands out views of the chunk where an instruction arrived whole", () => {
     const input = utf8("3.nop;3.nop;");
     const seen: boolean[] = [];

@@ -13,13 +13,16 @@ export interface InstructionFramerOptions {
 /**
  * Receives each whole instruction as `bytes[start..end)`, its exact bytes. When `copied` is false,
  * `bytes` is the chunk that was pushed; when true, it is the framer's own buffer, which is reused
- * after the call returns: copy what you keep.
+ * after the call returns: copy what you keep. `ascii` is true when every byte of the instruction is
+ * known to be ASCII (the framer checks each pushed chunk once; a broker can then send the bytes as
+ * text without decoding them); false means "not known", never "not ASCII".
  */
 export type FrameCallback = (
   bytes: Uint8Array,
   start: number,
   end: number,
   copied: boolean,
+  ascii: boolean,
 ) => void;
 
 /**
