@@ -230,14 +230,7 @@ export async function acceptTunnel(
   } catch (cause) {
     // Not reached by design; if a callback or a bug throws, the browser gets a fixed text.
     const error = new TunnelError("INTERNAL", "Cannot serve tunnel: the broker failed", { cause });
-    emit({
-      type: "refused",
-      code: error.code,
-      status: error.status,
-      closeCode: error.closeCode,
-      error,
-    });
-    return refuse(socket, error.status, error.closeReason, error);
+    return refuseTunnel(socket, error, emit);
   }
 }
 
@@ -275,14 +268,7 @@ async function serveTunnel(
       cause instanceof TunnelError
         ? cause
         : new TunnelError("TOKEN_MALFORMED", "Cannot open token", { cause });
-    emit({
-      type: "refused",
-      code: error.code,
-      status: error.status,
-      closeCode: error.closeCode,
-      error,
-    });
-    return refuse(socket, error.status, error.closeReason, error);
+    return refuseTunnel(socket, error, emit);
   }
 
   let raw: GuacdDuplex;
@@ -380,6 +366,22 @@ async function serveTunnel(
   if (recorder !== undefined) await recorder.close().catch(() => {});
   emit({ type: "closed", info, result });
   return result;
+}
+
+/** Refuses a tunnel before guacd is reached: the event carries the detail, the browser a fixed text. */
+function refuseTunnel(
+  socket: SocketAdapter,
+  error: TunnelError,
+  emit: (event: TunnelEvent) => void,
+): Promise<BridgeResult> {
+  emit({
+    type: "refused",
+    code: error.code,
+    status: error.status,
+    closeCode: error.closeCode,
+    error,
+  });
+  return refuse(socket, error.status, error.closeReason, error);
 }
 
 async function refuse(
