@@ -154,50 +154,50 @@ export async function session(
     });
     const untrack = openSessions.track(() => client.close());
     const reader = client.instructions.getReader();
-    const timer =
-      limits.sessionMs === undefined
-        ? undefined
-        : setTimeout(() => void reader.cancel(), limits.sessionMs);
     let instructions = 0;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        instructions++;
-        do_not_optimize(value);
-        if (client.connection.bytesRead >= limits.budgetBytes) {
-          await reader.cancel();
-          break;
-        }
-      }
+      instructions = await readWithin(reader, () => client.connection.bytesRead, limits);
     } finally {
-      clearTimeout(timer);
       await client.close();
       untrack();
     }
     return { bytes: client.connection.bytesRead, instructions };
   }
   const { conn, reader } = await transportConnect(mode, to, request);
+  let instructions = 0;
+  try {
+    instructions = await readWithin(reader, () => conn.bytesRead, limits);
+  } finally {
+    await conn.close().catch(() => {});
+  }
+  const bytes = conn.bytesRead;
+  return { bytes, instructions: mode === "transport" ? Number.NaN : instructions };
+}
+
+/** Reads chunks until the stream ends, `bytesRead()` reaches the budget or the time limit passes; returns the count. */
+async function readWithin(
+  reader: { read(): Promise<{ done: boolean; value?: unknown }>; cancel(): Promise<void> },
+  bytesRead: () => number,
+  limits: SessionLimits,
+): Promise<number> {
   const timer =
     limits.sessionMs === undefined
       ? undefined
       : setTimeout(() => void reader.cancel(), limits.sessionMs);
-  let instructions = 0;
+  let count = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      instructions++;
+      count++;
       do_not_optimize(value);
-      if (conn.bytesRead >= limits.budgetBytes) {
+      if (bytesRead() >= limits.budgetBytes) {
         await reader.cancel();
         break;
       }
     }
   } finally {
     clearTimeout(timer);
-    await conn.close().catch(() => {});
   }
-  const bytes = conn.bytesRead;
-  return { bytes, instructions: mode === "transport" ? Number.NaN : instructions };
+  return count;
 }
