@@ -1,6 +1,7 @@
 // The simulator's own Guacamole parser and writer. Written apart from @guacstream/codec on purpose:
 // the simulator checks the codec, so the two must not share a bug.
 
+import { concat } from "./_bytes.ts";
 import { WireError } from "./errors.ts";
 
 /**
@@ -371,21 +372,12 @@ export function encodeInstruction(
   ...args: readonly (string | Uint8Array)[]
 ): Uint8Array {
   const parts: Uint8Array[] = [];
-  let size = 0;
   const elements = [opcode, ...args];
   for (let k = 0; k < elements.length; k++) {
     const element = elements[k]!;
     const value = typeof element === "string" ? encoder.encode(element) : element;
-    const prefix = encoder.encode(`${guacLength(value)}.`);
     const terminator = k === elements.length - 1 ? SEMICOLON : COMMA;
-    parts.push(prefix, value, Uint8Array.of(terminator));
-    size += prefix.length + value.length + 1;
+    parts.push(encoder.encode(`${guacLength(value)}.`), value, Uint8Array.of(terminator));
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(...parts);
 }
