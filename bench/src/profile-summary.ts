@@ -17,7 +17,7 @@ interface Profile {
 const args = process.argv.slice(2);
 const topAt = args.indexOf("--top");
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-const paths = args.filter((a, i) => a !== "--top" && i !== topAt + 1);
+const paths = args.filter((_, i) => topAt < 0 || (i !== topAt && i !== topAt + 1));
 if (paths.length === 0) throw new Error("Cannot summarize: give .cpuprofile paths");
 
 function selfTimes(profile: Profile): Map<string, number> {
