@@ -1,4 +1,4 @@
-import { GUACD_CHAR_SIZE, isAsciiRange, wordsOf } from "./_utf8.ts";
+import { GUACD_CHAR_SIZE, isAsciiSpan, wordsOf } from "./_utf8.ts";
 import { GuacamoleProtocolError } from "./errors.ts";
 import type { GuacamoleLimits } from "./limits.ts";
 
@@ -214,7 +214,7 @@ export class InstructionScanner {
    */
   #checkAscii(chunk: Uint8Array, from: number): void {
     if (this.#chunkDecoder === undefined) {
-      this.#bufAscii = isAsciiRange(chunk, this.#words, from, chunk.length);
+      this.#bufAscii = isAsciiSpan(chunk, this.#words, from, chunk.length);
       return;
     }
     // Text indexes must equal byte indexes: decode from 0 even if pending took a head.
@@ -243,7 +243,7 @@ export class InstructionScanner {
       this.#pending.set(chunk.subarray(taken, taken + want), this.#pendingLength);
       if (this.#pendingAscii && !this.#decoding) {
         words ??= wordsOf(chunk);
-        this.#pendingAscii = isAsciiRange(chunk, words, taken, taken + want);
+        this.#pendingAscii = isAsciiSpan(chunk, words, taken, taken + want);
       }
       this.#pendingLength += want;
       taken += want;
@@ -452,7 +452,7 @@ export class InstructionScanner {
               this.#store(text);
               return guess;
             }
-          } else if (isAsciiRange(buf, this.#words, start, guess)) {
+          } else if (isAsciiSpan(buf, this.#words, start, guess)) {
             return guess;
           }
         }
@@ -462,7 +462,7 @@ export class InstructionScanner {
     // the size its lead byte declares, as guacd's writer counted it.
     // An ASCII stretch (most of a value that straddles two reads) is skipped a word at a time.
     const run = Math.min(left - 1, end - pos);
-    if (run > 0 && isAsciiRange(buf, this.#words, pos, pos + run)) {
+    if (run > 0 && isAsciiSpan(buf, this.#words, pos, pos + run)) {
       pos += run;
       left -= run;
     }

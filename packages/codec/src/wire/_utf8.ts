@@ -1,3 +1,5 @@
+import { NATIVE_IS_ASCII } from "./_native.ts";
+
 /**
  * How many bytes guacd takes as one character when a byte starts it (libguac `guac_utf8_charsize`):
  * the size its lead bits declare (2-4 bytes), or 1 for ASCII and for any byte that cannot start a
@@ -23,17 +25,43 @@ export function isAsciiRange(
   const base = bytes.byteOffset;
   // Head: bytes up to the first 4-byte-aligned address.
   while (i < end && ((base + i) & 3) !== 0) acc |= bytes[i++]!;
-  let w = (base + i) >> 2;
-  const wordEnd = (base + end) >> 2;
-  // Four words per turn; the OR of all of them has a high bit set in some byte iff any byte does.
-  while (w + 4 <= wordEnd) {
-    acc |= words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!;
-    w += 4;
+  // Only if the head reached an aligned address inside the range (else the word index would
+  // point before `start`).
+  if (i < end) {
+    let w = (base + i) >> 2;
+    const wordEnd = (base + end) >> 2;
+    // Four words per turn; the OR of them all has a high bit set in some byte iff any byte does.
+    while (w + 4 <= wordEnd) {
+      acc |= words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!;
+      w += 4;
+    }
+    while (w < wordEnd) acc |= words[w++]!;
+    i = (w << 2) - base;
+    while (i < end) acc |= bytes[i++]!;
   }
-  while (w < wordEnd) acc |= words[w++]!;
-  i = (w << 2) - base;
-  while (i < end) acc |= bytes[i++]!;
   return (acc & 0x80808080) === 0;
+}
+
+/** Spans at least this long go to the runtime's native check, when it has one. */
+const NATIVE_SPAN = 256;
+
+/**
+ * {@link isAsciiRange}, by the runtime's native SIMD check for long spans where there is one
+ * (Node, Deno, Bun): on base64 image data, most of what guacd sends, this check is most of a
+ * framer's work.
+ */
+export function isAsciiSpan(
+  bytes: Uint8Array,
+  words: Int32Array,
+  start: number,
+  end: number,
+): boolean {
+  if (NATIVE_IS_ASCII !== undefined && end - start >= NATIVE_SPAN) {
+    return NATIVE_IS_ASCII(
+      start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end),
+    );
+  }
+  return isAsciiRange(bytes, words, start, end);
 }
 
 /** A 32-bit view over the whole buffer behind `bytes`, for {@link isAsciiRange}. */
