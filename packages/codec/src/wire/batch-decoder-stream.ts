@@ -1,3 +1,4 @@
+import { syncTransform } from "./_sync-transform.ts";
 import { InstructionDecoder, type InstructionDecoderOptions } from "./decoder.ts";
 import type { Instruction } from "./instruction.ts";
 
@@ -21,28 +22,39 @@ import type { Instruction } from "./instruction.ts";
  * assert.deepEqual(batches, [["1"], ["2", "3"]]);
  * ```
  */
-export class InstructionBatchDecoderStream extends TransformStream<Uint8Array, Instruction[]> {
+export class InstructionBatchDecoderStream
+  implements ReadableWritablePair<Instruction[], Uint8Array>
+{
+  /** The output side. */
+  readonly readable: ReadableStream<Instruction[]>;
+  /** The input side. */
+  readonly writable: WritableStream<Uint8Array>;
   readonly #decoder: InstructionDecoder;
 
   /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
-    let batch: Instruction[] = [];
-    const decoder = new InstructionDecoder((instruction) => batch.push(instruction), options);
-    super({
-      transform(chunk, controller) {
-        try {
-          decoder.push(chunk);
-        } finally {
-          // Instructions completed before a fault still go out, ahead of the error.
-          if (batch.length > 0) controller.enqueue(batch);
-          batch = [];
-        }
-      },
-      flush(controller) {
-        decoder.finish();
-        if (batch.length > 0) controller.enqueue(batch);
-      },
+    let decoder!: InstructionDecoder;
+    const pair = syncTransform<Uint8Array, Instruction[]>((enqueue) => {
+      let batch: Instruction[] = [];
+      decoder = new InstructionDecoder((instruction) => batch.push(instruction), options);
+      return {
+        transform(chunk) {
+          try {
+            decoder.push(chunk);
+          } finally {
+            // Instructions completed before a fault still go out, ahead of the error.
+            if (batch.length > 0) enqueue(batch);
+            batch = [];
+          }
+        },
+        flush() {
+          decoder.finish();
+          if (batch.length > 0) enqueue(batch);
+        },
+      };
     });
+    this.readable = pair.readable;
+    this.writable = pair.writable;
     this.#decoder = decoder;
   }
 

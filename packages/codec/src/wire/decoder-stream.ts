@@ -1,3 +1,4 @@
+import { syncTransform } from "./_sync-transform.ts";
 import { InstructionDecoder, type InstructionDecoderOptions } from "./decoder.ts";
 import type { Instruction } from "./instruction.ts";
 
@@ -19,27 +20,25 @@ import type { Instruction } from "./instruction.ts";
  * assert.deepEqual(instructions[1]?.args, ["1234", "1"]);
  * ```
  */
-export class InstructionDecoderStream extends TransformStream<Uint8Array, Instruction> {
+export class InstructionDecoderStream implements ReadableWritablePair<Instruction, Uint8Array> {
+  /** The output side. */
+  readonly readable: ReadableStream<Instruction>;
+  /** The input side. */
+  readonly writable: WritableStream<Uint8Array>;
   readonly #decoder: InstructionDecoder;
 
   /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
-    let controller!: TransformStreamDefaultController<Instruction>;
-    const decoder = new InstructionDecoder(
-      (instruction) => controller.enqueue(instruction),
-      options,
-    );
-    super({
-      start(c) {
-        controller = c;
-      },
-      transform(chunk) {
-        decoder.push(chunk);
-      },
-      flush() {
-        decoder.finish();
-      },
+    let decoder!: InstructionDecoder;
+    const pair = syncTransform<Uint8Array, Instruction>((enqueue) => {
+      decoder = new InstructionDecoder(enqueue, options);
+      return {
+        transform: (chunk) => decoder.push(chunk),
+        flush: () => decoder.finish(),
+      };
     });
+    this.readable = pair.readable;
+    this.writable = pair.writable;
     this.#decoder = decoder;
   }
 

@@ -26,7 +26,7 @@ export interface InstructionDecoderOptions {
 
 /**
  * The runtime-free decoding core: push bytes in any chunking, get whole instructions back through
- * a callback. {@link InstructionDecoderStream} is this in a `TransformStream`.
+ * a callback. {@link InstructionDecoderStream} is this as a transform stream.
  *
  * Lengths count characters as guacd's writer does (`guac_utf8_strlen`), which for valid UTF-8 is
  * the number of code points; values become strings as `new TextDecoder()` makes them.

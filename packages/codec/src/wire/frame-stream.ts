@@ -1,3 +1,4 @@
+import { syncTransform } from "./_sync-transform.ts";
 import { InstructionFramer, type InstructionFramerOptions } from "./frame.ts";
 
 /** Options of {@link InstructionFrameStream}. */
@@ -31,53 +32,58 @@ export interface InstructionFrameStreamOptions extends InstructionFramerOptions 
  * assert.deepEqual(frames, ["4.sync,3.1;2;", "4.name,1.🌍;"]);
  * ```
  */
-export class InstructionFrameStream extends TransformStream<Uint8Array, Uint8Array> {
+export class InstructionFrameStream implements ReadableWritablePair<Uint8Array, Uint8Array> {
+  /** The output side. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** The input side. */
+  readonly writable: WritableStream<Uint8Array>;
   readonly #framer: InstructionFramer;
 
   /** A framing stream with guacd's limits (or `options.limits`); `options.coalesce` merges runs. */
   constructor(options: InstructionFrameStreamOptions = {}) {
-    let controller!: TransformStreamDefaultController<Uint8Array>;
     const coalesce = options.coalesce ?? false;
-    // The run of whole instructions found so far in the current input chunk (coalesce mode).
-    let runBytes: Uint8Array | undefined;
-    let runStart = 0;
-    let runEnd = 0;
-    const flushRun = (): void => {
-      if (runBytes !== undefined) {
-        controller.enqueue(runBytes.subarray(runStart, runEnd));
-        runBytes = undefined;
-      }
-    };
-    const framer = new InstructionFramer((bytes, start, end, copied) => {
-      if (copied) {
-        flushRun();
-        controller.enqueue(bytes.slice(start, end));
-      } else if (!coalesce) {
-        controller.enqueue(bytes.subarray(start, end));
-      } else if (runBytes === bytes && runEnd === start) {
-        runEnd = end;
-      } else {
-        flushRun();
-        runBytes = bytes;
-        runStart = start;
-        runEnd = end;
-      }
-    }, options);
-    super({
-      start(c) {
-        controller = c;
-      },
-      transform(chunk) {
-        try {
-          framer.push(chunk);
-        } finally {
-          flushRun();
+    let framer!: InstructionFramer;
+    const pair = syncTransform<Uint8Array, Uint8Array>((enqueue) => {
+      // The run of whole instructions found so far in the current input chunk (coalesce mode).
+      let runBytes: Uint8Array | undefined;
+      let runStart = 0;
+      let runEnd = 0;
+      const flushRun = (): void => {
+        if (runBytes !== undefined) {
+          enqueue(view(runBytes, runStart, runEnd));
+          runBytes = undefined;
         }
-      },
-      flush() {
-        framer.finish();
-      },
+      };
+      framer = new InstructionFramer((bytes, start, end, copied) => {
+        if (copied) {
+          flushRun();
+          enqueue(bytes.slice(start, end));
+        } else if (!coalesce) {
+          enqueue(view(bytes, start, end));
+        } else if (runBytes === bytes && runEnd === start) {
+          runEnd = end;
+        } else {
+          flushRun();
+          runBytes = bytes;
+          runStart = start;
+          runEnd = end;
+        }
+      }, options);
+      return {
+        transform(chunk) {
+          try {
+            framer.push(chunk);
+          } finally {
+            flushRun();
+          }
+        },
+        flush() {
+          framer.finish();
+        },
+      };
     });
+    this.readable = pair.readable;
+    this.writable = pair.writable;
     this.#framer = framer;
   }
 
@@ -85,4 +91,9 @@ export class InstructionFrameStream extends TransformStream<Uint8Array, Uint8Arr
   get bufferedBytes(): number {
     return this.#framer.bufferedBytes;
   }
+}
+
+/** bytes[start..end) as a view; the constructor costs less than `subarray`'s species lookup. */
+function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }

@@ -27,7 +27,7 @@ export type FrameCallback = (
 
 /**
  * The runtime-free framing core: finds where each instruction starts and ends without turning any
- * element into a string. {@link InstructionFrameStream} is this in a `TransformStream`.
+ * element into a string. {@link InstructionFrameStream} is this as a transform stream.
  *
  * @example Find instruction boundaries
  * ```ts
