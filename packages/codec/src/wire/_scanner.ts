@@ -186,9 +186,12 @@ export class InstructionScanner {
     this.#words = wordsOf(chunk);
     this.#bufStreamOffset = chunkOffset;
     this.#checkAscii(chunk, from);
+    const end = chunk.length;
+    // Decoding an ASCII read, whole instructions go through one tight loop first; the state
+    // machine takes over where it stops (the read's last, unfinished instruction, or a fault).
+    if (this.#decoding && this.#bufAscii) from = this.#decodeAsciiRun(from, end);
     this.#instStart = from;
     this.#pos = from;
-    const end = chunk.length;
     if (this.#scan(end, false) >= 0 || this.#instStart >= end) return;
     // Keep the unfinished instruction: positions become relative to its start.
     this.#checkUnfinished(end);
@@ -423,6 +426,59 @@ export class InstructionScanner {
     this.#pos = pos;
     this.#state = state;
     return -1;
+  }
+
+  /**
+   * Decodes the whole instructions of an all-ASCII #buf from `start` (an instruction's start) in
+   * locals: a value is exactly its length in bytes and a substring of #bufText. Returns the start
+   * of the first instruction it could not finish; it stops there, without reporting, at the end of
+   * the bytes and at anything unusual (a limit reached, a malformed length or terminator), and the
+   * state machine scans that instruction again from its start and reports the fault at its byte.
+   */
+  #decodeAsciiRun(start: number, end: number): number {
+    const buf = this.#buf;
+    const text = this.#bufText;
+    const limits = this.#limits;
+    const maxDigits = limits.maxLengthDigits;
+    const maxElementLength = limits.maxElementLength;
+    const maxElements = limits.maxElements;
+    const maxInstructionBytes = limits.maxInstructionBytes;
+    const scratch = this.#scratch;
+    const sink = this.#sink as DecodeSink;
+    for (;;) {
+      let pos = start;
+      let elements = 0;
+      let opcode = "";
+      let argCount = 0;
+      for (;;) {
+        let length = 0;
+        let digits = 0;
+        let byte = 0;
+        while (pos < end) {
+          byte = buf[pos]!;
+          const digit = byte - DIGIT_0;
+          if (digit < 0 || digit > 9) break;
+          length = length * 10 + digit;
+          digits++;
+          pos++;
+        }
+        if (byte !== PERIOD || pos >= end || digits === 0 || digits > maxDigits) return start;
+        if (length > maxElementLength) return start;
+        const valueStart = pos + 1;
+        const valueEnd = valueStart + length;
+        if (valueEnd >= end || valueEnd + 1 - start > maxInstructionBytes) return start;
+        const terminator = buf[valueEnd];
+        const value = text.substring(valueStart, valueEnd);
+        if (elements === 0) opcode = value;
+        else scratch[argCount++] = value;
+        pos = valueEnd + 1;
+        if (terminator === SEMICOLON) break;
+        if (terminator !== COMMA || ++elements >= maxElements) return start;
+      }
+      this.#instructionEnd = this.#bufStreamOffset + pos;
+      sink.instruction(opcode, scratch.slice(0, argCount));
+      start = pos;
+    }
   }
 
   /**
