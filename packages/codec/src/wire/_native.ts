@@ -9,6 +9,15 @@
 /** The part of Node's `node:buffer` module used here. */
 interface BufferModule {
   isAscii?: (input: ArrayBufferView) => boolean;
+  Buffer?: {
+    from(
+      buffer: ArrayBufferLike,
+      byteOffset: number,
+      length: number,
+    ): {
+      toString(encoding: "latin1"): string;
+    };
+  };
 }
 
 interface ProcessWithBuiltins {
@@ -43,9 +52,39 @@ function nativeIsAscii(): ((bytes: Uint8Array) => boolean) | undefined {
   }
 }
 
+function nativeLatin1(): ((bytes: Uint8Array) => string) | undefined {
+  const Buffer = bufferModule()?.Buffer;
+  if (typeof Buffer?.from !== "function") return undefined;
+  const latin1 = (bytes: Uint8Array): string =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+  try {
+    return latin1(new Uint8Array([0x41, 0x3b, 0x7f, 0xe9]).subarray(1, 3)) === ";\u007f"
+      ? latin1
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The native helpers this runtime has; a field is `undefined` where it has none. */
+export interface Natives {
+  /**
+   * Whether all bytes are below 0x80. Worth its call (and a `subarray` for a range) from a few
+   * hundred bytes up.
+   */
+  isAscii: ((bytes: Uint8Array) => boolean) | undefined;
+  /**
+   * Bytes as Latin-1 text (one character per byte), without the UTF-8 validation `TextDecoder`
+   * does: for bytes already known to be ASCII, the same string for less work.
+   */
+  latin1: ((bytes: Uint8Array) => string) | undefined;
+}
+
 /**
- * Whether all bytes are below 0x80, natively; `undefined` where the runtime has no native check.
- * Worth its call (and a `subarray` for a range) from a few hundred bytes up.
+ * The helpers found at load. Read at each use, not captured, so that the tests can take them
+ * away and run the JS paths a browser runs.
  */
-export const NATIVE_IS_ASCII: ((bytes: Uint8Array) => boolean) | undefined =
-  /* @__PURE__ */ nativeIsAscii();
+export const NATIVES: Natives = /* @__PURE__ */ {
+  isAscii: nativeIsAscii(),
+  latin1: nativeLatin1(),
+};

@@ -1,3 +1,4 @@
+import { NATIVES } from "./_native.ts";
 import { GUACD_CHAR_SIZE, isAsciiSpan, wordsOf } from "./_utf8.ts";
 import { GuacamoleProtocolError } from "./errors.ts";
 import type { GuacamoleLimits } from "./limits.ts";
@@ -221,6 +222,13 @@ export class InstructionScanner {
       return;
     }
     // Text indexes must equal byte indexes: decode from 0 even if pending took a head.
+    const { isAscii, latin1 } = NATIVES;
+    if (isAscii !== undefined && latin1 !== undefined) {
+      // Natively: check, then copy, without validating UTF-8 along the way.
+      this.#bufAscii = isAscii(chunk);
+      this.#bufText = this.#bufAscii ? latin1(chunk) : "";
+      return;
+    }
     const text = this.#chunkDecoder.decode(chunk);
     // On a one-byte string V8 answers the indexOf without a scan.
     this.#bufAscii = text.length === chunk.length && text.indexOf(REPLACEMENT_CHARACTER) === -1;

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { NATIVE_IS_ASCII } from "./_native.ts";
+import { NATIVES } from "./_native.ts";
 import { isAsciiRange, isAsciiSpan, wordsOf } from "./_utf8.ts";
 
 function naive(bytes: Uint8Array, start: number, end: number): boolean {
@@ -36,16 +36,19 @@ describe("ASCII checks", () => {
   });
 
   test.prop([fc.uint8Array({ maxLength: 600 })])(
-    "the native check agrees when present",
+    "the native check and Latin-1 copy agree when present",
     (bytes) => {
-      if (NATIVE_IS_ASCII === undefined) return;
-      expect(NATIVE_IS_ASCII(bytes)).toBe(naive(bytes, 0, bytes.length));
+      const { isAscii, latin1 } = NATIVES;
+      if (isAscii === undefined || latin1 === undefined) return;
+      expect(isAscii(bytes)).toBe(naive(bytes, 0, bytes.length));
+      expect(latin1(bytes)).toBe(String.fromCharCode(...bytes));
     },
   );
 
   test("Node, Deno and Bun get the native check (CI runs the path users run)", () => {
     const process = (globalThis as { process?: { getBuiltinModule?: unknown } }).process;
     if (typeof process?.getBuiltinModule !== "function") return;
-    expect(NATIVE_IS_ASCII).toBeTypeOf("function");
+    expect(NATIVES.isAscii).toBeTypeOf("function");
+    expect(NATIVES.latin1).toBeTypeOf("function");
   });
 });

@@ -1,4 +1,4 @@
-import { NATIVE_IS_ASCII } from "./_native.ts";
+import { NATIVES } from "./_native.ts";
 
 /**
  * How many bytes guacd takes as one character when a byte starts it (libguac `guac_utf8_charsize`):
@@ -56,10 +56,9 @@ export function isAsciiSpan(
   start: number,
   end: number,
 ): boolean {
-  if (NATIVE_IS_ASCII !== undefined && end - start >= NATIVE_SPAN) {
-    return NATIVE_IS_ASCII(
-      start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end),
-    );
+  const isAscii = NATIVES.isAscii;
+  if (isAscii !== undefined && end - start >= NATIVE_SPAN) {
+    return isAscii(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
   }
   return isAsciiRange(bytes, words, start, end);
 }
