@@ -39,6 +39,12 @@ export function targetsTable(
 ): string {
   return table(
     [firstHeader, "case", "vs", "target", "now", "status"],
-    targets.map((t) => [t.input, t.case, t.against, ...cells(t), t.met ? "met" : "MISSED"]),
+    targets.map((t) => [
+      t.input,
+      t.case,
+      t.against,
+      ...cells(t),
+      (t.met ? "met" : "MISSED") + (t.note === undefined ? "" : ` (${t.note})`),
+    ]),
   );
 }

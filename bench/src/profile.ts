@@ -4,7 +4,7 @@
  *     --conditions=@guacstream/source bench/src/profile.ts <case-id> <input-substring> [seconds]
  * then `tsx bench/src/profile-summary.ts bench/results/prof/*.cpuprofile`.
  */
-import { codecCases, decodeReference } from "./codec-cases.ts";
+import { codecCases, decodeReference, needsDecodedInput } from "./codec-cases.ts";
 import { listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
 import { clientSideStream } from "./synthetic.ts";
 import { commonJsParser, liteParser } from "./upstream.ts";
@@ -19,10 +19,9 @@ const input = inputName.startsWith("synthetic")
         throw new Error(`Cannot profile: no corpus file matches ${inputName}`);
       return loadCorpusInput(name);
     })();
-// Only encoders need the input decoded first: 65K instructions kept alive from the decoder's
-// allocation site make V8 pretenure it, and the profile would show old-space GCs instead.
-const encoder = caseId === "encoder-stream" || caseId === "lite-encode";
-const reference = { instructions: encoder ? decodeReference(input).instructions : [] };
+const reference = {
+  instructions: needsDecodedInput(caseId) ? decodeReference(input).instructions : [],
+};
 const ctx = { lite: liteParser(), commonJs: commonJsParser() };
 const bench = codecCases(input, reference.instructions, input.bytes.length, ctx).find(
   (c) => c.id === caseId,

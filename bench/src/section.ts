@@ -56,6 +56,8 @@ export interface TargetStatus {
   readonly target: number;
   readonly ratio: number;
   readonly met: boolean;
+  /** Printed after the status: e.g. what the target can reach at most on this machine. */
+  readonly note?: string;
 }
 
 export interface SectionResult {

@@ -5,7 +5,7 @@
  * Run (the harness does): node --import tsx --conditions=@guacstream/source case-child.ts
  */
 import { GCProfiler } from "node:v8";
-import { type BenchCase, codecCases, decodeReference } from "../codec-cases.ts";
+import { type BenchCase, codecCases, decodeReference, needsDecodedInput } from "../codec-cases.ts";
 import { type BenchInput, loadCorpusInput, makeInput } from "../corpus.ts";
 import { clientSideStream } from "../synthetic.ts";
 import { commonJsParser, liteParser } from "../upstream.ts";
@@ -49,12 +49,9 @@ async function handle(message: ToChild): Promise<void> {
   switch (message.type) {
     case "init": {
       const input = loadNamedInput(message.input, message.chunkBytes);
-      // Only the encoders need the input decoded beforehand (they re-encode it). Any other case
-      // must not see it: 65K instructions kept alive from the decoder's allocation site lead V8 to
-      // allocate that site's objects in old space from then on (pretenuring), and the case then
-      // pays for old-space GCs that no consumer of a stream would see.
-      const encoder = message.caseId === "encoder-stream" || message.caseId === "lite-encode";
-      const reference = encoder ? decodeReference(input).instructions : [];
+      const reference = needsDecodedInput(message.caseId)
+        ? decodeReference(input).instructions
+        : [];
       const ctx = { lite: liteParser(), commonJs: commonJsParser() };
       // The encoder's byte count comes from its own checking run.
       bench = codecCases(input, reference, input.bytes.length, ctx).find(
