@@ -10,6 +10,7 @@ import type { TunnelInfo } from "@guacstream/tunnel";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startNodeBroker } from "../src/broker.ts";
+import { waitFor } from "./_harness.ts";
 
 const info = (connectionId: string, join?: string): TunnelInfo => ({
   uuid: crypto.randomUUID(),
@@ -101,7 +102,13 @@ describe("recordings", () => {
         ws.close();
         await new Promise((resolve) => ws.once("close", resolve));
       }
-      const files = readdirSync(dir);
+      // The second recording's file is opened as its tunnel starts, which on a loaded machine
+      // can come after its client's first message: wait for it (a third never comes).
+      const files = await waitFor(
+        () => (existsSync(dir) && readdirSync(dir).length >= 2 ? readdirSync(dir) : undefined),
+        "both recordings",
+        5_000,
+      );
       expect(files).toHaveLength(2);
       for (const f of files) expect(f).toMatch(/^escaped-[0-9a-f-]{36}\.guac$/);
       expect(existsSync(join(base, "escaped.guac"))).toBe(false);
