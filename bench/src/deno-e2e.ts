@@ -32,6 +32,8 @@ interface DenoRow {
   mbPerS: number;
   instrPerS: number;
   ratio: number;
+  /** This Deno process's CPU ms per MB (it holds only the clients). */
+  cpuMsPerMb: number;
 }
 
 interface Limits {
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       const limits = { budgetBytes: Math.ceil(roundBytes / concurrency), sessionMs };
       const once = (mode: Mode): Promise<Sample> =>
         measureRound(concurrency, () => session(mode, port, hostname, request, limits));
-      for (const { mode, median, ratio } of await interleavedRounds(runs, once)) {
+      for (const { mode, median, ratio, cpuMsPerMb } of await interleavedRounds(runs, once)) {
         rows.push({
           mode,
           concurrency,
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
           mbPerS: mbPerS(median),
           instrPerS: median.instructions / (median.ms / 1e3),
           ratio,
+          cpuMsPerMb,
         });
       }
     }
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
     console.log(
       `${String(r.concurrency).padStart(4)}  ${r.mode.padEnd(16)}  ${r.mbPerS.toFixed(1).padStart(7)} MB/s` +
         `  ${Number.isFinite(r.instrPerS) ? r.instrPerS.toFixed(0).padStart(8) : "       -"} instr/s` +
-        `  ${r.ratio.toFixed(2)}x`,
+        `  ${r.ratio.toFixed(2)}x  ${r.cpuMsPerMb.toFixed(3)} CPU ms/MB`,
     );
   }
   if (sink === -1) console.log(sink);

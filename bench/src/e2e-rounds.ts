@@ -18,14 +18,28 @@ export const MODES: readonly Mode[] = [
   "client",
 ];
 
-/** What sessions received in one round, and how long the round took. */
+/** What sessions received in one round, how long the round took and the CPU it used. */
 export interface Sample {
   ms: number;
   bytes: number;
   instructions: number;
+  /** This process's user + system CPU time over the round; NaN where the runtime cannot say. */
+  cpuMs: number;
 }
 
 export const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
+/** CPU milliseconds this process spent per MB received (the guacd side runs elsewhere). */
+export const cpuMsPerMb = (s: Sample): number => s.cpuMs / (s.bytes / 1e6);
+
+type CpuUsage = { user: number; system: number };
+const processCpu = (globalThis as { process?: { cpuUsage?: () => CpuUsage } }).process?.cpuUsage;
+
+/** This process's CPU time so far in ms (Node, and Deno's `process`); NaN where there is none. */
+function cpuNow(): number {
+  if (processCpu === undefined) return Number.NaN;
+  const used = processCpu();
+  return (used.user + used.system) / 1000;
+}
 
 export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
   const sorted = [...items].sort((a, b) => key(a) - key(b));
@@ -113,8 +127,10 @@ export async function measureRound(
   session: () => Promise<{ bytes: number; instructions: number }>,
 ): Promise<Sample> {
   const start = performance.now();
+  const cpuStart = cpuNow();
   const settled = await Promise.allSettled(Array.from({ length: concurrency }, session));
   const ms = performance.now() - start;
+  const cpuMs = cpuNow() - cpuStart;
   const failed = settled.find((s) => s.status === "rejected");
   if (failed !== undefined) throw failed.reason;
   const counts = settled.map(
@@ -126,7 +142,7 @@ export async function measureRound(
     bytes += c.bytes;
     instructions += c.instructions;
   }
-  return { ms, bytes, instructions };
+  return { ms, bytes, instructions, cpuMs };
 }
 
 /** One statistic per kind from interleaved rounds. */
@@ -136,6 +152,8 @@ export interface RoundStats {
   readonly median: Sample;
   /** The median of the per-round ratios of MB/s to the bare socket's. */
   readonly ratio: number;
+  /** The median over rounds of CPU ms per MB (NaN where the runtime cannot say). */
+  readonly cpuMsPerMb: number;
 }
 
 /** A warm-up round of every kind, then `rounds` interleaved rounds; the statistics per kind. */
@@ -155,6 +173,11 @@ export async function interleavedRounds(
   return MODES.map((mode) => {
     const own = samples.get(mode)!;
     const ratios = own.map((s, r) => mbPerS(s) / mbPerS(floor[r]!));
-    return { mode, median: medianBy(own, (s) => s.ms), ratio: medianBy(ratios, (x) => x) };
+    return {
+      mode,
+      median: medianBy(own, (s) => s.ms),
+      ratio: medianBy(ratios, (x) => x),
+      cpuMsPerMb: medianBy(own.map(cpuMsPerMb), (x) => x),
+    };
   });
 }
