@@ -1,6 +1,6 @@
 /**
  * Native helpers a runtime may offer beside the web platform, found by feature detection: Node
- * (20.16+), Deno 2 and Bun answer `process.getBuiltinModule("node:buffer")` with a module whose
+ * (20.16+), Deno 2 and Bun answer `process.getBuiltinModule("buffer")` with a module whose
  * `isAscii` checks bytes with SIMD, several times faster than a word-at-a-time loop in JS. In a
  * browser, or a runtime without it, every helper here is `undefined` and callers use their own
  * JS code: the codec never needs these, it is only faster with them.
@@ -27,7 +27,9 @@ interface ProcessWithBuiltins {
 function bufferModule(): BufferModule | undefined {
   try {
     const process = (globalThis as { process?: ProcessWithBuiltins }).process;
-    const module = process?.getBuiltinModule?.("node:buffer");
+    // "buffer", not "node:buffer": every runtime takes both, and a browser bundle must carry no
+    // "node:" specifier (the smoke test checks), even one only called where it exists.
+    const module = process?.getBuiltinModule?.("buffer");
     return typeof module === "object" && module !== null ? (module as BufferModule) : undefined;
   } catch {
     return undefined; // a sandbox that forbids it: the JS path serves
