@@ -22,9 +22,7 @@ import type { Instruction } from "./instruction.ts";
  * assert.deepEqual(batches, [["1"], ["2", "3"]]);
  * ```
  */
-export class InstructionBatchDecoderStream
-  implements ReadableWritablePair<Instruction[], Uint8Array>
-{
+export class InstructionBatchDecoderStream {
   /** The output side. */
   readonly readable: ReadableStream<Instruction[]>;
   /** The input side. */

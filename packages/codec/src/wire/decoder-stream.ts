@@ -20,7 +20,7 @@ import type { Instruction } from "./instruction.ts";
  * assert.deepEqual(instructions[1]?.args, ["1234", "1"]);
  * ```
  */
-export class InstructionDecoderStream implements ReadableWritablePair<Instruction, Uint8Array> {
+export class InstructionDecoderStream {
   /** The output side. */
   readonly readable: ReadableStream<Instruction>;
   /** The input side. */

@@ -32,7 +32,7 @@ export interface InstructionFrameStreamOptions extends InstructionFramerOptions 
  * assert.deepEqual(frames, ["4.sync,3.1;2;", "4.name,1.🌍;"]);
  * ```
  */
-export class InstructionFrameStream implements ReadableWritablePair<Uint8Array, Uint8Array> {
+export class InstructionFrameStream {
   /** The output side. */
   readonly readable: ReadableStream<Uint8Array>;
   /** The input side. */
