@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { collect } from "../_test-utils.ts";
 import { syncTransform } from "./_sync-transform.ts";
 
 /** Splits each string written into its characters; "!" throws, as a malformed input would. */
@@ -20,23 +21,13 @@ function splitter(
   }));
 }
 
-async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
-  const out: T[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return out;
-    out.push(value);
-  }
-}
-
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("syncTransform", () => {
   test("transforms every chunk in order, then flushes and closes", async () => {
     const pair = splitter();
     const source = new Blob(["ab", "", "c"]).stream().pipeThrough(new TextDecoderStream());
-    expect((await readAll(source.pipeThrough(pair))).join("")).toBe("abc$");
+    expect((await collect(source.pipeThrough(pair))).join("")).toBe("abc$");
   });
 
   test("holds the writer while outputs wait unread: one input chunk ahead at most", async () => {
@@ -88,7 +79,7 @@ describe("syncTransform", () => {
   test("a flush that throws errors the readable side instead of closing it", async () => {
     const pair = splitter([], new Error("cut short"));
     const writer = pair.writable.getWriter();
-    const read = readAll(pair.readable);
+    const read = collect(pair.readable);
     await writer.write("a");
     await expect(writer.close()).rejects.toThrow("cut short");
     await expect(read).rejects.toThrow("cut short");
@@ -124,6 +115,6 @@ describe("syncTransform", () => {
         controller.error(new Error("read failed"));
       },
     });
-    await expect(readAll(source.pipeThrough(splitter()))).rejects.toThrow("read failed");
+    await expect(collect(source.pipeThrough(splitter()))).rejects.toThrow("read failed");
   });
 });
