@@ -70,7 +70,8 @@ export function openSession(
   };
 }
 
-function echoSyncs(ws: WebSocket, data: Buffer): void {
+/** Echoes each `sync` in a message, as guacamole-common-js does (bytes, not decoded: cheap). */
+export function echoSyncs(ws: WebSocket, data: Buffer): void {
   for (let i = data.indexOf(SYNC); i >= 0; i = data.indexOf(SYNC, i + SYNC.length)) {
     let j = i + SYNC.length;
     let length = 0;

@@ -16,25 +16,14 @@ import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/nod
 import { expect, it } from "vitest";
 import WebSocket from "ws";
 import { artifacts, root, waitFor } from "./_harness.ts";
+import { echoSyncs } from "./_sessions.ts";
 
 const SESSIONS = Number(process.env.LOAD_SESSIONS ?? 200);
-const SYNC = Buffer.from("4.sync,");
 
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = /VmRSS:\s+(\d+) kB/.exec(status);
   return kib === null ? 0 : Number(kib[1]) * 1024;
-}
-
-/** Echoes each `sync` in a message (bytes, not decoded: the client stays cheap). */
-function echoSyncs(ws: WebSocket, data: Buffer): void {
-  for (let i = data.indexOf(SYNC); i >= 0; i = data.indexOf(SYNC, i + SYNC.length)) {
-    let j = i + SYNC.length;
-    let length = 0;
-    while (data[j]! >= 0x30 && data[j]! <= 0x39) length = length * 10 + data[j++]! - 0x30;
-    const ts = data.subarray(j + 1, j + 1 + length).toString("latin1");
-    ws.send(`4.sync,${ts.length}.${ts};`);
-  }
 }
 
 it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
