@@ -99,6 +99,23 @@ async function drain<T>(stream: ReadableStream<T>, each: (value: T) => void): Pr
   }
 }
 
+/**
+ * Drains `stream` through `each` and returns `out`; a stream that errors is reported in
+ * `out.error`, with the counts up to the error, as every case reports a parser that threw.
+ */
+async function drainInto<T>(
+  out: Outcome,
+  stream: ReadableStream<T>,
+  each: (value: T) => void,
+): Promise<Outcome> {
+  try {
+    await drain(stream, each);
+  } catch (error) {
+    out.error = message(error);
+  }
+  return out;
+}
+
 type Feed = "TextDecoder" | "string_decoder";
 
 /** Feeds the chunks to an upstream parser through a streaming text decoder, as a broker does. */
@@ -165,15 +182,10 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        try {
-          await drain(streamOf(chunks).pipeThrough(new InstructionDecoderStream()), (i) => {
-            out.instructions++;
-            do_not_optimize(i);
-          });
-        } catch (error) {
-          out.error = message(error);
-        }
-        return out;
+        return drainInto(out, streamOf(chunks).pipeThrough(new InstructionDecoderStream()), (i) => {
+          out.instructions++;
+          do_not_optimize(i);
+        });
       },
     },
     {
@@ -184,16 +196,11 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        try {
-          const stream = new InstructionBatchDecoderStream();
-          await drain(streamOf(chunks).pipeThrough(stream), (batch) => {
-            out.instructions += batch.length;
-            do_not_optimize(batch);
-          });
-        } catch (error) {
-          out.error = message(error);
-        }
-        return out;
+        const stream = new InstructionBatchDecoderStream();
+        return drainInto(out, streamOf(chunks).pipeThrough(stream), (batch) => {
+          out.instructions += batch.length;
+          do_not_optimize(batch);
+        });
       },
     },
     {
@@ -204,16 +211,15 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: 0, bytes: 0 };
-        try {
-          await drain(streamOf(chunks).pipeThrough(new InstructionFrameStream()), (frame) => {
+        return drainInto(
+          out,
+          streamOf(chunks).pipeThrough(new InstructionFrameStream()),
+          (frame) => {
             out.instructions++;
             out.bytes += frame.byteLength;
             do_not_optimize(frame);
-          });
-        } catch (error) {
-          out.error = message(error);
-        }
-        return out;
+          },
+        );
       },
     },
     {
@@ -224,16 +230,11 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: Number.NaN, bytes: 0 };
-        try {
-          const stream = new InstructionFrameStream({ coalesce: true });
-          await drain(streamOf(chunks).pipeThrough(stream), (frame) => {
-            out.bytes += frame.byteLength;
-            do_not_optimize(frame);
-          });
-        } catch (error) {
-          out.error = message(error);
-        }
-        return out;
+        const stream = new InstructionFrameStream({ coalesce: true });
+        return drainInto(out, streamOf(chunks).pipeThrough(stream), (frame) => {
+          out.bytes += frame.byteLength;
+          do_not_optimize(frame);
+        });
       },
     },
     {
@@ -287,15 +288,14 @@ export function codecCases(
       bytesPerRun: encodedBytes,
       async run() {
         const out: Outcome = { instructions: instructions.length, bytes: 0 };
-        try {
-          await drain(streamOf(instructions).pipeThrough(new InstructionEncoderStream()), (b) => {
+        return drainInto(
+          out,
+          streamOf(instructions).pipeThrough(new InstructionEncoderStream()),
+          (b) => {
             out.bytes += b.byteLength;
             do_not_optimize(b);
-          });
-        } catch (error) {
-          out.error = message(error);
-        }
-        return out;
+          },
+        );
       },
     },
   ];
