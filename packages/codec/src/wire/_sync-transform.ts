@@ -26,15 +26,15 @@ export function syncTransform<I, O>(
   // Set while a write waits for the reader; called when the reader wants more, or with a
   // failure to reject the write.
   let resume: ((failed?: { reason: unknown }) => void) | undefined;
-  let cancelled = false;
+  // Set by the first fault, abort or cancel; every later write or close fails with it. Transform
+  // and flush run only before it is set, and a cancel cannot come in the middle of one (they are
+  // synchronous), so nothing is enqueued, closed or errored after a cancel.
   let failure: { reason: unknown } | undefined;
-  const { transform, flush } = steps((chunk) => {
-    if (!cancelled) output.enqueue(chunk);
-  });
+  const { transform, flush } = steps((chunk) => output.enqueue(chunk));
   const fail = (reason: unknown): void => {
     if (failure !== undefined) return;
     failure = { reason };
-    if (!cancelled) output.error(reason);
+    output.error(reason);
   };
   const readable = new ReadableStream<O>(
     {
@@ -47,7 +47,6 @@ export function syncTransform<I, O>(
         waiting?.();
       },
       cancel(reason) {
-        cancelled = true;
         failure ??= { reason };
         input.error(reason);
         const waiting = resume;
@@ -70,7 +69,7 @@ export function syncTransform<I, O>(
         throw error;
       }
       // Wait only while outputs are queued: with nothing queued, the reader may already be waiting.
-      if (cancelled || (output.desiredSize ?? 0) >= 0) return undefined;
+      if ((output.desiredSize ?? 0) >= 0) return undefined;
       return new Promise<void>((resolve, reject) => {
         resume = (failed) => (failed === undefined ? resolve() : reject(failed.reason));
       });
@@ -83,7 +82,7 @@ export function syncTransform<I, O>(
         fail(error);
         throw error;
       }
-      if (!cancelled) output.close();
+      output.close();
     },
     abort(reason) {
       fail(reason);
