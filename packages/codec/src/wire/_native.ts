@@ -48,7 +48,7 @@ function nativeIsAscii(): ((bytes: Uint8Array) => boolean) | undefined {
       isAscii(probe.subarray(2, 4)) &&
       !isAscii(probe.subarray(3, 5)) &&
       isAscii(probe.subarray(0, 0));
-    return right ? (bytes) => isAscii(bytes) : undefined;
+    return right ? isAscii : undefined;
   } catch {
     return undefined;
   }
