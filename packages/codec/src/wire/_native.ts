@@ -36,8 +36,10 @@ function bufferModule(): BufferModule | undefined {
   }
 }
 
-function nativeIsAscii(): ((bytes: Uint8Array) => boolean) | undefined {
-  const isAscii = bufferModule()?.isAscii;
+function nativeIsAscii(
+  module: BufferModule | undefined,
+): ((bytes: Uint8Array) => boolean) | undefined {
+  const isAscii = module?.isAscii;
   if (typeof isAscii !== "function") return undefined;
   // Trust it only after it answers a few known inputs right (a shim could get it wrong).
   try {
@@ -54,8 +56,10 @@ function nativeIsAscii(): ((bytes: Uint8Array) => boolean) | undefined {
   }
 }
 
-function nativeLatin1(): ((bytes: Uint8Array) => string) | undefined {
-  const Buffer = bufferModule()?.Buffer;
+function nativeLatin1(
+  module: BufferModule | undefined,
+): ((bytes: Uint8Array) => string) | undefined {
+  const Buffer = module?.Buffer;
   if (typeof Buffer?.from !== "function") return undefined;
   const latin1 = (bytes: Uint8Array): string =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
@@ -86,7 +90,7 @@ export interface Natives {
  * The helpers found at load. Read at each use, not captured, so that the tests can take them
  * away and run the JS paths a browser runs.
  */
-export const NATIVES: Natives = /* @__PURE__ */ {
-  isAscii: nativeIsAscii(),
-  latin1: nativeLatin1(),
-};
+export const NATIVES: Natives = /* @__PURE__ */ (() => {
+  const module = bufferModule();
+  return { isAscii: nativeIsAscii(module), latin1: nativeLatin1(module) };
+})();
