@@ -32,13 +32,12 @@ export const mbPerS = (s: Sample): number => s.bytes / 1e6 / (s.ms / 1e3);
 export const cpuMsPerMb = (s: Sample): number => s.cpuMs / (s.bytes / 1e6);
 
 type CpuUsage = { user: number; system: number };
-const processCpu = (globalThis as { process?: { cpuUsage?: () => CpuUsage } }).process?.cpuUsage;
+const runtimeProcess = (globalThis as { process?: { cpuUsage?: () => CpuUsage } }).process;
 
 /** This process's CPU time so far in ms (Node, and Deno's `process`); NaN where there is none. */
 function cpuNow(): number {
-  if (processCpu === undefined) return Number.NaN;
-  const used = processCpu();
-  return (used.user + used.system) / 1000;
+  const used = runtimeProcess?.cpuUsage?.();
+  return used === undefined ? Number.NaN : (used.user + used.system) / 1000;
 }
 
 export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
