@@ -39,6 +39,11 @@ const OURS_QUICK = ["decoder-stream", "batch-decoder-stream", "frame-stream"];
 /** What a stream of one chunk per instruction (frame) costs a reader with no decoding at all. */
 const STREAM_FLOORS = ["floor-stream-reads", "floor-stream-frames"];
 const QUICK_CASES = [...OURS_QUICK, REFERENCE, "lite+TextDecoder", ...STREAM_FLOORS];
+/** The stream floor that bounds each one-chunk-per-instruction case. */
+const STREAM_FLOOR_OF: Readonly<Record<string, string>> = {
+  "decoder-stream": "floor-stream-reads",
+  "frame-stream": "floor-stream-frames",
+};
 const FULL_CASES = [
   ...OURS_QUICK,
   "frame-stream-coalesce",
@@ -120,12 +125,7 @@ function ceilingOf(
   result: IsolatedInput,
   caseId: string,
 ): { floor: string; ratio: number } | undefined {
-  const floor =
-    caseId === "decoder-stream"
-      ? "floor-stream-reads"
-      : caseId === "frame-stream"
-        ? "floor-stream-frames"
-        : undefined;
+  const floor = STREAM_FLOOR_OF[caseId];
   const c = result.cases.find((x) => x.id === floor);
   const value = c?.ratio?.median;
   return floor === undefined || value === undefined ? undefined : { floor, ratio: value };
