@@ -77,13 +77,81 @@ function sharesOf<T>(items: readonly T[], reads: number): ReadableStream<T> {
 
 /** The whole instructions of `chunks` as views (copies where one straddled two chunks). */
 function cutFrames(chunks: readonly Uint8Array[]): Uint8Array[] {
-  const frames: Uint8Array[] = [];
+  return framesPerChunk(chunks).flat();
+}
+
+/** Each chunk's whole instructions as views (copies where one straddled two chunks). */
+function framesPerChunk(chunks: readonly Uint8Array[]): Uint8Array[][] {
+  let group: Uint8Array[] = [];
+  const groups: Uint8Array[][] = [];
   const framer = new InstructionFramer((bytes, start, end, copied) => {
-    frames.push(copied ? bytes.slice(start, end) : bytes.subarray(start, end));
+    group.push(copied ? bytes.slice(start, end) : bytes.subarray(start, end));
   });
-  for (const chunk of chunks) framer.push(chunk);
+  for (const chunk of chunks) {
+    framer.push(chunk);
+    groups.push(group);
+    group = [];
+  }
   framer.finish();
-  return frames;
+  return groups;
+}
+
+/** Each chunk's completed instructions, decoded (untimed, for the pipe floors). */
+function instructionsPerChunk(chunks: readonly Uint8Array[]): Instruction[][] {
+  let group: Instruction[] = [];
+  const groups: Instruction[][] = [];
+  const decoder = new InstructionDecoder((i) => group.push(i));
+  for (const chunk of chunks) {
+    decoder.push(chunk);
+    groups.push(group);
+    group = [];
+  }
+  decoder.finish();
+  return groups;
+}
+
+/**
+ * The least a `pipeThrough` pair can do: for the k-th input chunk it enqueues `groups[k]`'s items,
+ * made beforehand, and reads nothing of the chunk. It is built as the codec's streams are (a
+ * `WritableStream` whose write waits while outputs wait, and a `ReadableStream` with no queue of
+ * its own), the cheapest shape measured here: a `TransformStream` costs more per output chunk, and
+ * a readable side with a queue of 32 or 1,000 chunks costs the same or more. So a stream case
+ * cannot beat the pipe floor of its shape, whatever its decoding costs.
+ */
+function prefilledPair<T>(groups: readonly (readonly T[])[]): {
+  readable: ReadableStream<T>;
+  writable: WritableStream<Uint8Array>;
+} {
+  let output!: ReadableStreamDefaultController<T>;
+  let resume: (() => void) | undefined;
+  let next = 0;
+  const readable = new ReadableStream<T>(
+    {
+      start(controller) {
+        output = controller;
+      },
+      pull() {
+        const waiting = resume;
+        resume = undefined;
+        waiting?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream<Uint8Array>({
+    write() {
+      const group = groups[next++] ?? [];
+      for (let i = 0; i < group.length; i++) output.enqueue(group[i]!);
+      if ((output.desiredSize ?? 0) >= 0) return undefined;
+      return new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+    },
+    close() {
+      output.close();
+    },
+  });
+  return { readable, writable };
 }
 
 function message(error: unknown): string {
@@ -347,8 +415,12 @@ export function codecCases(
     });
   }
 
-  // The input's frames for the frame floor, cut on its first (warm-up) pass.
+  // The input's frames for the frame floor, cut on its first (warm-up) pass; and for the pipe
+  // floors, each chunk's frames, instructions or batch of them.
   let frames: Uint8Array[] | undefined;
+  let chunkFrames: Uint8Array[][] | undefined;
+  let chunkInstructions: Instruction[][] | undefined;
+  let chunkBatches: Instruction[][][] | undefined;
   // One chunk-sized destination for the memcpy floor, made once: the floor is the copy, not the
   // allocation.
   const buffer = new Uint8Array(chunks.reduce((max, c) => Math.max(max, c.length), 0));
@@ -443,6 +515,61 @@ export function codecCases(
           do_not_optimize(frame);
         });
         return out;
+      },
+    },
+    {
+      id: "floor-pipe-reads",
+      label: "floor pipeThrough: one read per instruction, nothing decoded",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      async run() {
+        // The decoder stream's whole shape, source and pipe included, with decoding free: the
+        // input chunks piped through a pair that enqueues each chunk's instructions, decoded
+        // beforehand (untimed, on the first pass).
+        chunkInstructions ??= instructionsPerChunk(chunks);
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        const pair = prefilledPair(chunkInstructions);
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), (i) => {
+          out.instructions++;
+          do_not_optimize(i);
+        });
+      },
+    },
+    {
+      id: "floor-pipe-batches",
+      label: "floor pipeThrough: one read per input chunk's instructions, nothing decoded",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      async run() {
+        // The same for the batch decoder stream: each chunk's instructions as one array.
+        chunkInstructions ??= instructionsPerChunk(chunks);
+        chunkBatches ??= chunkInstructions.map((batch) => (batch.length > 0 ? [batch] : []));
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        const pair = prefilledPair(chunkBatches);
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), (batch) => {
+          out.instructions += batch.length;
+          do_not_optimize(batch);
+        });
+      },
+    },
+    {
+      id: "floor-pipe-frames",
+      label: "floor pipeThrough: one read per frame, nothing scanned",
+      group: "floor",
+      kind: "floor",
+      bytesPerRun: size,
+      async run() {
+        // The same for the frame stream: each chunk's frames, cut beforehand.
+        chunkFrames ??= framesPerChunk(chunks);
+        const out: Outcome = { instructions: 0, bytes: 0 };
+        const pair = prefilledPair(chunkFrames);
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), (frame) => {
+          out.instructions++;
+          out.bytes += frame.byteLength;
+          do_not_optimize(frame);
+        });
       },
     },
     {

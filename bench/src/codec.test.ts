@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { ratioChart } from "./chart.ts";
-import { type CodecContext, checkAgreement, decodeReference } from "./codec-cases.ts";
-import { targetsFor } from "./codec-section.ts";
+import { type CodecContext, checkAgreement, codecCases, decodeReference } from "./codec-cases.ts";
+import { boundNote, targetsFor } from "./codec-section.ts";
 import { CHUNK_BYTES, listCorpusFiles, loadCorpusInput, makeInput } from "./corpus.ts";
-import { runIsolated } from "./isolated/harness.ts";
+import { type IsolatedCase, type IsolatedInput, runIsolated } from "./isolated/harness.ts";
 import { coefficientOfVariation, isSteady, spread, warmupDone } from "./isolated/steady.ts";
 import { clientSideStream } from "./synthetic.ts";
 import { commonJsParser, liteParser } from "./upstream.ts";
@@ -47,6 +47,48 @@ describe("codec bench", () => {
     ]);
     expect(targetsFor("synthetic:client-small-instructions").map((t) => t.target)).toEqual([2, 3]);
     expect(targetsFor("vnc-desktop.c2s.guac")).toEqual([]);
+  });
+
+  test("each pipe floor yields what its stream case yields, from the same source and pipe", async () => {
+    // Small reads, so that instructions straddle chunks and some chunks complete none.
+    const name = listCorpusFiles().find((n) => n === "ssh-text.s2c.guac")!;
+    const input = loadCorpusInput(name, undefined, 997);
+    const reference = decodeReference(input).instructions;
+    const cases = codecCases(input, reference, input.bytes.length, codec);
+    const run = async (id: string) => {
+      const c = cases.find((x) => x.id === id)!;
+      return c.run();
+    };
+    for (const [floor, ours] of [
+      ["floor-pipe-reads", "decoder-stream"],
+      ["floor-pipe-batches", "batch-decoder-stream"],
+      ["floor-pipe-frames", "frame-stream"],
+    ] as const) {
+      const expected = await run(ours);
+      expect(expected.instructions).toBe(reference.length);
+      // Twice: the first pass prepares the outputs, the second reuses them.
+      for (let pass = 0; pass < 2; pass++) expect(await run(floor)).toEqual(expected);
+    }
+  });
+
+  test("a stream target's note gives its pipe floor and, with the core timed, both added up", () => {
+    const at = (id: string, median: number): IsolatedCase =>
+      ({ id, ratio: { median, min: median, max: median, n: 1 } }) as unknown as IsolatedCase;
+    const result = (cases: IsolatedCase[]): IsolatedInput => ({
+      input: "x",
+      reference: "lite+string_decoder",
+      cases,
+      failed: {},
+    });
+    const quick = result([at("frame-stream", 1.5), at("floor-pipe-frames", 3)]);
+    expect(boundNote(quick, "frame-stream")).toBe("floor-pipe-frames alone: 3.00x");
+    // 1 / (1/3 + 1/6) = 2: the two times added, as if running both together cost nothing extra.
+    const full = result([at("floor-pipe-frames", 3), at("framer-core", 6)]);
+    expect(boundNote(full, "frame-stream")).toBe(
+      "floor-pipe-frames alone: 3.00x; + framer-core: 2.00x",
+    );
+    expect(boundNote(full, "decoder-stream")).toBeUndefined();
+    expect(boundNote(full, "encoder-stream")).toBeUndefined();
   });
 
   test("the chart is an SVG with one bar per ratio", () => {
