@@ -1,6 +1,8 @@
 // Test helpers shared by the codec's tests: the recorded corpus and chunked feeding.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { CORPUS_ENV, corpusMayBeMissing, corpusPath } from "@guacstream/guacd-sim";
 import {
   type Instruction,
@@ -120,4 +122,22 @@ export function streamOf<T>(chunks: readonly T[]): ReadableStream<T> {
 /** Byte equality that stays fast on megabytes (vitest's deep equality walks each index). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
+}
+
+const gc: () => void = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
+
+/**
+ * Collects garbage for real: after the current job (a `WeakRef` target stays alive until then),
+ * a few times over. Returns the heap and array buffer bytes still in use.
+ */
+export async function collectGarbage(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+  }
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }

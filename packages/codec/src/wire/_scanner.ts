@@ -17,6 +17,7 @@ const REPLACEMENT_CHARACTER = "\uFFFD";
 const SHORT_ELEMENT = 6;
 const SHORT_CACHE_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 
 /** A decoding scanner's sink: it gets each instruction's elements as strings. */
 export interface DecodeSink {
@@ -62,7 +63,7 @@ export class InstructionScanner {
 
   // The buffer being scanned and where it sits in the whole stream.
   #buf: Uint8Array = EMPTY;
-  #words: Int32Array = new Int32Array(0);
+  #words: Int32Array = NO_WORDS;
   #bufStreamOffset = 0;
   /**
    * Whether every byte of #buf is ASCII (checked once per chunk, natively or a word at a time):
@@ -139,7 +140,21 @@ export class InstructionScanner {
     } catch (error) {
       if (error instanceof GuacamoleProtocolError) this.#failed = error;
       throw error;
+    } finally {
+      this.#releaseChunk();
     }
+  }
+
+  /**
+   * Drops every reference to the chunk just scanned (its bytes, a view of its buffer, its text):
+   * between reads the scanner holds only #pending, so a connection that idles does not keep its
+   * last read (up to 64 KiB) alive. Every scan sets #buf again before it starts.
+   */
+  #releaseChunk(): void {
+    this.#buf = EMPTY;
+    this.#words = NO_WORDS;
+    this.#bufAscii = false;
+    this.#bufText = "";
   }
 
   /**
@@ -205,9 +220,6 @@ export class InstructionScanner {
     this.#pos -= start;
     this.#valueStart -= start;
     this.#instStart = 0;
-    this.#buf = EMPTY;
-    this.#bufAscii = false;
-    this.#bufText = "";
   }
 
   /**

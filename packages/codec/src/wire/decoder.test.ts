@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { chunksOf, collect, concat, cutAt, decodeChunks, streamOf, utf8 } from "../_test-utils.ts";
+import {
+  chunksOf,
+  collect,
+  collectGarbage,
+  concat,
+  cutAt,
+  decodeChunks,
+  streamOf,
+  utf8,
+} from "../_test-utils.ts";
 import {
   GuacamoleProtocolError,
   type GuacamoleProtocolErrorCode,
@@ -35,6 +44,29 @@ function expectFault(
 }
 
 describe("InstructionDecoder", () => {
+  test("holds no part of a read once push returns, only an unfinished instruction's bytes", async () => {
+    // A connection idles between reads; its decoder must not keep the last one (up to 64 KiB)
+    // alive, neither as bytes nor as the text its values were sliced from.
+    const blob = `4.blob,1.0,8000.${"A".repeat(8000)};`;
+    for (const [rest, ascii] of [
+      ["", true],
+      ["4.sync,2.12", true],
+      ["4.name,2.é", false],
+    ] as const) {
+      const seen: string[] = [];
+      const decoder = new InstructionDecoder((i) => seen.push(i.opcode));
+      const read = ((): WeakRef<ArrayBufferLike> => {
+        const chunk = utf8(blob + rest);
+        decoder.push(chunk);
+        return new WeakRef(chunk.buffer);
+      })();
+      await collectGarbage();
+      expect(read.deref(), `after "${rest}" (${ascii ? "ASCII" : "not ASCII"})`).toBeUndefined();
+      expect(seen).toEqual(["blob"]);
+      expect(decoder.bufferedBytes).toBe(utf8(rest).length);
+    }
+  });
+
   test("counts lengths in code points, not bytes or UTF-16 units", () => {
     const input = utf8("4.name,19.Привет 世界 🌍 ünïcødé;4.name,1.🌍;");
     expect(decodeChunks([input])).toEqual([

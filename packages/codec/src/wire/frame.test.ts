@@ -1,9 +1,10 @@
 import { fc, test } from "@fast-check/vitest";
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cutsArb, instructionArb } from "../_arbitraries.ts";
 import {
   chunksOf,
   collect,
+  collectGarbage,
   concat,
   cutAt,
   frameChunks,
@@ -63,6 +64,18 @@ describe("InstructionFramer", () => {
     framer.push(input.subarray(0, 8));
     framer.push(input.subarray(8));
     expect(seen).toEqual([false, true]);
+  });
+
+  it("holds no part of a read once push returns, only an unfinished instruction's bytes", async () => {
+    const framer = new InstructionFramer(() => {});
+    const read = ((): WeakRef<ArrayBufferLike> => {
+      const chunk = utf8(`4.blob,1.0,8000.${"A".repeat(8000)};4.sync,2.12`);
+      framer.push(chunk);
+      return new WeakRef(chunk.buffer);
+    })();
+    await collectGarbage();
+    expect(read.deref()).toBeUndefined();
+    expect(framer.bufferedBytes).toBe("4.sync,2.12".length);
   });
 
   test("reports faults like the decoder", () => {
