@@ -93,10 +93,29 @@ async function handshake(
 
   const ready = await reader.expect("ready");
   return {
-    result: { id: ready.args[0] ?? "", protocolVersion: version, parameterNames, connect },
+    result: {
+      id: ownCopy(ready.args[0] ?? ""),
+      protocolVersion: version,
+      parameterNames: parameterNames.map(ownCopy),
+      connect,
+    },
     leftover: reader.leftover(),
     readyEnd: reader.readyEnd,
   };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The same text in a string of its own. A decoded value may be a slice of the whole read it came
+ * in (the decoder makes one string per read and slices values from it), and a slice keeps that
+ * string alive: `ready` shares its read with the first frames, so a session that keeps its id
+ * would keep up to 64 KiB with it. Re-decoding the value's own bytes is lossless here: decoded
+ * text is well-formed UTF-16.
+ */
+function ownCopy(value: string): string {
+  return decoder.decode(encoder.encode(value));
 }
 
 /** Something to race each read against (the handshake's deadline). */

@@ -90,13 +90,15 @@ export class SessionReader {
 
   /** guacd's bytes from right after `ready`, undecoded (for `detach()`). */
   raw(): ReadableStream<Uint8Array> {
-    const leftover = this.#leftover;
+    let leftover = this.#leftover;
     this.#leftover = undefined;
     const reader = this.#rawReader;
     return new ReadableStream<Uint8Array>(
       {
         start(controller) {
           if (leftover !== undefined && leftover.length > 0) controller.enqueue(leftover);
+          // `pull` shares this scope and lives as long as the stream: let the read go.
+          leftover = undefined;
         },
         async pull(controller) {
           const { done, value } = await reader.read();
