@@ -72,15 +72,8 @@ export class GuacdOutput {
     try {
       for (;;) {
         if (signal.aborted) throw signal.reason;
-        const { done, value } = await reader.read();
-        if (signal.aborted) throw signal.reason;
-        const message = done ? messages.finish() : messages.push(value);
-        if (message !== undefined) {
-          const full = this.#send(socket, message.bytes, message.ascii, options);
-          // Nothing queued: the socket kept no reference to the bytes (or sent a decoded copy).
-          if (message.scratch && socket.ws.bufferedAmount === 0) returnScratch(message.bytes);
-          if (full !== undefined) await full;
-        }
+        const { done, full } = await this.#forwardRead(reader, socket, messages, options);
+        if (full !== undefined) await full;
         if (done) return;
       }
     } catch (error) {
@@ -90,6 +83,27 @@ export class GuacdOutput {
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * One read of guacd, framed and sent. A call of its own, so that the read's bytes and message
+   * die with it: a suspended loop keeps its locals, and a session that idles between guacd's
+   * frames would hold its last read (up to 64 KiB) while it waits for the next.
+   */
+  async #forwardRead(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    socket: SocketAdapter,
+    messages: GuacdMessages,
+    options: GuacdOutputOptions,
+  ): Promise<{ done: boolean; full: Promise<void> | undefined }> {
+    const { done, value } = await reader.read();
+    if (options.signal.aborted) throw options.signal.reason;
+    const message = done ? messages.finish() : messages.push(value);
+    if (message === undefined) return { done, full: undefined };
+    const full = this.#send(socket, message.bytes, message.ascii, options);
+    // Nothing queued: the socket kept no reference to the bytes (or sent a decoded copy).
+    if (message.scratch && socket.ws.bufferedAmount === 0) returnScratch(message.bytes);
+    return { done, full };
   }
 
   /** Sends one message; returns a promise only when the socket is full and must drain first. */
