@@ -1,6 +1,8 @@
 // An in-memory browser WebSocket for bridge tests: records what the broker sends, lets the test
 // play the browser (messages, close, a send buffer that fills), and answers guacd's syncs if asked.
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { TokenKey } from "./token.ts";
 import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 
@@ -113,6 +115,19 @@ export class FakeBrowser implements WebSocketLike {
 
   #emit(type: string, event: WebSocketEventLike): void {
     for (const listener of this.#listeners.get(type) ?? []) listener(event);
+  }
+}
+
+const gc: () => void = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
+
+/** Collects garbage for real, after the current job (a `WeakRef` target lives until then). */
+export async function collectGarbage(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
   }
 }
 

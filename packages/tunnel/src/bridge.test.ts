@@ -4,7 +4,7 @@ import { InstructionDecoder } from "@guacstream/codec";
 import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, memoryGuacd, until } from "./_test-utils.ts";
+import { collectGarbage, FakeBrowser, memoryGuacd, until } from "./_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -217,6 +217,22 @@ describe("guacd's output as messages", () => {
         "4.name,1.c;3.nop;",
       ]);
     }
+  });
+
+  it("an idle tunnel holds no part of guacd's last read while it waits for the next", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, guacd.duplex, { bytesAsText: true });
+    const read = ((): WeakRef<ArrayBufferLike> => {
+      const bytes = new TextEncoder().encode(`4.blob,1.0,8000.${"A".repeat(8000)};4.sync,1.1;`);
+      guacd.pushBytes(bytes);
+      return new WeakRef(bytes.buffer);
+    })();
+    await until(() => browser.sent.length === 2, 5000, "the read's message");
+    await collectGarbage();
+    expect(read.deref()).toBeUndefined();
+    guacd.end();
+    await done;
   });
 
   it("without bytesAsText, sends only strings", async () => {
