@@ -96,7 +96,7 @@ async function handshake(
     result: {
       id: ownCopy(ready.args[0] ?? ""),
       protocolVersion: version,
-      parameterNames: parameterNames.map(ownCopy),
+      parameterNames: parameterNames.map(sharedName),
       connect,
     },
     leftover: reader.leftover(),
@@ -116,6 +116,25 @@ const decoder = new TextDecoder();
  */
 function ownCopy(value: string): string {
   return decoder.decode(encoder.encode(value));
+}
+
+/** Parameter names already seen, each the one copy every session shares. */
+const NAMES = new Map<string, string>();
+/** Past this many names (a guacd that makes them up), the table starts over: bounded memory. */
+const MAX_NAMES = 4096;
+
+/**
+ * `name` as a string shared by every session: guacd sends the same fifty-odd names for each
+ * session of a protocol, and a broker holds one handshake result per session.
+ */
+function sharedName(name: string): string {
+  let shared = NAMES.get(name);
+  if (shared === undefined) {
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    shared = ownCopy(name);
+    NAMES.set(shared, shared);
+  }
+  return shared;
 }
 
 /** Something to race each read against (the handshake's deadline). */
