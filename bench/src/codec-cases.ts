@@ -184,6 +184,32 @@ async function drainInto<T>(
   return out;
 }
 
+/**
+ * How the stream cases consume what they read, shared with the floors that bound them so both pay
+ * the same per chunk: count it and keep it observable.
+ */
+const consume = {
+  instructions:
+    (out: Outcome) =>
+    (instruction: Instruction): void => {
+      out.instructions++;
+      do_not_optimize(instruction);
+    },
+  batches:
+    (out: Outcome) =>
+    (batch: Instruction[]): void => {
+      out.instructions += batch.length;
+      do_not_optimize(batch);
+    },
+  frames:
+    (out: Outcome) =>
+    (frame: Uint8Array): void => {
+      out.instructions++;
+      out.bytes += frame.byteLength;
+      do_not_optimize(frame);
+    },
+};
+
 type Feed = "TextDecoder" | "string_decoder";
 
 /** Feeds the chunks to an upstream parser through a streaming text decoder, as a broker does. */
@@ -250,10 +276,8 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        return drainInto(out, streamOf(chunks).pipeThrough(new InstructionDecoderStream()), (i) => {
-          out.instructions++;
-          do_not_optimize(i);
-        });
+        const stream = new InstructionDecoderStream();
+        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.instructions(out));
       },
     },
     {
@@ -265,10 +289,7 @@ export function codecCases(
       async run() {
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
         const stream = new InstructionBatchDecoderStream();
-        return drainInto(out, streamOf(chunks).pipeThrough(stream), (batch) => {
-          out.instructions += batch.length;
-          do_not_optimize(batch);
-        });
+        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.batches(out));
       },
     },
     {
@@ -279,15 +300,8 @@ export function codecCases(
       bytesPerRun: size,
       async run() {
         const out: Outcome = { instructions: 0, bytes: 0 };
-        return drainInto(
-          out,
-          streamOf(chunks).pipeThrough(new InstructionFrameStream()),
-          (frame) => {
-            out.instructions++;
-            out.bytes += frame.byteLength;
-            do_not_optimize(frame);
-          },
-        );
+        const stream = new InstructionFrameStream();
+        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.frames(out));
       },
     },
     {
@@ -491,12 +505,9 @@ export function codecCases(
         // ReadableStream that enqueues each input chunk's share of the pre-decoded instructions
         // per pull (as a decoder does per read), drained like the decoder stream. No decoding,
         // no writable side: what the decoder stream would cost if decoding were free.
-        let seen = 0;
-        await drain(sharesOf(instructions, chunks.length), (i) => {
-          seen++;
-          do_not_optimize(i);
-        });
-        return { instructions: seen, bytes: Number.NaN };
+        const out: Outcome = { instructions: 0, bytes: Number.NaN };
+        await drain(sharesOf(instructions, chunks.length), consume.instructions(out));
+        return out;
       },
     },
     {
@@ -509,11 +520,7 @@ export function codecCases(
         // The same for the frame stream: each read's frames, cut once (untimed), as views.
         frames ??= cutFrames(chunks);
         const out: Outcome = { instructions: 0, bytes: 0 };
-        await drain(sharesOf(frames, chunks.length), (frame) => {
-          out.instructions++;
-          out.bytes += frame.byteLength;
-          do_not_optimize(frame);
-        });
+        await drain(sharesOf(frames, chunks.length), consume.frames(out));
         return out;
       },
     },
@@ -530,10 +537,7 @@ export function codecCases(
         chunkInstructions ??= instructionsPerChunk(chunks);
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
         const pair = prefilledPair(chunkInstructions);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), (i) => {
-          out.instructions++;
-          do_not_optimize(i);
-        });
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.instructions(out));
       },
     },
     {
@@ -548,10 +552,7 @@ export function codecCases(
         chunkBatches ??= chunkInstructions.map((batch) => (batch.length > 0 ? [batch] : []));
         const out: Outcome = { instructions: 0, bytes: Number.NaN };
         const pair = prefilledPair(chunkBatches);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), (batch) => {
-          out.instructions += batch.length;
-          do_not_optimize(batch);
-        });
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.batches(out));
       },
     },
     {
@@ -565,11 +566,7 @@ export function codecCases(
         chunkFrames ??= framesPerChunk(chunks);
         const out: Outcome = { instructions: 0, bytes: 0 };
         const pair = prefilledPair(chunkFrames);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), (frame) => {
-          out.instructions++;
-          out.bytes += frame.byteLength;
-          do_not_optimize(frame);
-        });
+        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.frames(out));
       },
     },
     {
