@@ -18,6 +18,8 @@ const SHORT_ELEMENT = 6;
 const SHORT_CACHE_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
 const NO_WORDS = new Int32Array(0);
+/** A pending buffer up to this size is kept between instructions; a larger one is let go. */
+const KEPT_PENDING_BYTES = 1024;
 
 /** A decoding scanner's sink: it gets each instruction's elements as strings. */
 export interface DecodeSink {
@@ -208,7 +210,10 @@ export class InstructionScanner {
     if (this.#decoding && this.#bufAscii) from = this.#decodeAsciiRun(from, end);
     this.#instStart = from;
     this.#pos = from;
-    if (this.#scan(end, false) >= 0 || this.#instStart >= end) return;
+    if (this.#scan(end, false) >= 0 || this.#instStart >= end) {
+      this.#releasePending();
+      return;
+    }
     // Keep the unfinished instruction: positions become relative to its start.
     this.#checkUnfinished(end);
     const start = this.#instStart;
@@ -312,11 +317,23 @@ export class InstructionScanner {
     if (size <= this.#pending.length) return;
     const capacity = this.#limits.maxInstructionBytes + 1;
     const grown = new Uint8Array(
-      Math.min(capacity, Math.max(size, 1024, this.#pending.length * 2)),
+      Math.min(capacity, Math.max(size, KEPT_PENDING_BYTES, this.#pending.length * 2)),
     );
     grown.set(this.#pending.subarray(0, this.#pendingLength), 0);
     this.#pending = grown;
     this.#pendingWords = wordsOf(grown);
+  }
+
+  /**
+   * The read ended at an instruction boundary, as guacd's reads do between frames: a pending buffer
+   * grown for a long instruction goes, so that an idle connection keeps none. A small one stays;
+   * it is what the next short straddle needs anyway.
+   */
+  #releasePending(): void {
+    if (this.#pending.length > KEPT_PENDING_BYTES) {
+      this.#pending = EMPTY;
+      this.#pendingWords = NO_WORDS;
+    }
   }
 
   /** The unfinished instruction already holds `end - #instStart` bytes and needs at least one more. */

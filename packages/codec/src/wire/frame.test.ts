@@ -78,6 +78,27 @@ describe("InstructionFramer", () => {
     expect(framer.bufferedBytes).toBe("4.sync,2.12".length);
   });
 
+  it("keeps no buffer grown for a long instruction once a read ends between instructions", async () => {
+    // An idle connection's framer: its last long frame straddled two reads, then the reads ended
+    // at an instruction boundary, as guacd's do between frames.
+    const head = utf8(`4.blob,1.0,8000.${"A".repeat(4000)}`);
+    const tail = utf8(`${"A".repeat(4000)};4.sync,2.12;`);
+    const frames: number[] = [];
+    const framers: InstructionFramer[] = [];
+    const before = await collectGarbage();
+    for (let i = 0; i < 100; i++) {
+      const framer = new InstructionFramer((_bytes, start, end) => frames.push(end - start));
+      framer.push(head);
+      framer.push(tail);
+      framers.push(framer);
+    }
+    const perFramer = ((await collectGarbage()) - before) / framers.length;
+    expect(frames.length).toBe(200);
+    expect(framers.every((f) => f.bufferedBytes === 0)).toBe(true);
+    // Keeping the grown buffer would cost 8 KB or more a framer.
+    expect(perFramer).toBeLessThan(4000);
+  });
+
   test("reports faults like the decoder", () => {
     expect(() => frameChunks([utf8("4.sync,2.123;")])).toThrow(
       expect.objectContaining({ code: "INVALID_TERMINATOR", offset: 11 }),
