@@ -40,9 +40,12 @@ export class InstructionBatchDecoderStream {
           try {
             decoder.push(chunk);
           } finally {
-            // Instructions completed before a fault still go out, ahead of the error.
-            if (batch.length > 0) enqueue(batch);
-            batch = [];
+            // Instructions completed before a fault still go out, ahead of the error. A read
+            // that completed none keeps its (empty) array for the next.
+            if (batch.length > 0) {
+              enqueue(batch);
+              batch = [];
+            }
           }
         },
         flush() {
