@@ -80,34 +80,40 @@ function cutFrames(chunks: readonly Uint8Array[]): Uint8Array[] {
   return framesPerChunk(chunks).flat();
 }
 
-/** Each chunk's whole instructions as views (copies where one straddled two chunks). */
-function framesPerChunk(chunks: readonly Uint8Array[]): Uint8Array[][] {
-  let group: Uint8Array[] = [];
-  const groups: Uint8Array[][] = [];
-  const framer = new InstructionFramer((bytes, start, end, copied) => {
-    group.push(copied ? bytes.slice(start, end) : bytes.subarray(start, end));
-  });
+/**
+ * What a framing or decoding core completes with each chunk, chunk by chunk (untimed, for the
+ * floors): `open` makes the core around the function that collects.
+ */
+function perChunk<T>(
+  chunks: readonly Uint8Array[],
+  open: (collect: (item: T) => void) => { push(chunk: Uint8Array): void; finish(): void },
+): T[][] {
+  let group: T[] = [];
+  const groups: T[][] = [];
+  const core = open((item) => group.push(item));
   for (const chunk of chunks) {
-    framer.push(chunk);
+    core.push(chunk);
     groups.push(group);
     group = [];
   }
-  framer.finish();
+  core.finish();
   return groups;
 }
 
-/** Each chunk's completed instructions, decoded (untimed, for the pipe floors). */
+/** Each chunk's whole instructions as views (copies where one straddled two chunks). */
+function framesPerChunk(chunks: readonly Uint8Array[]): Uint8Array[][] {
+  return perChunk<Uint8Array>(
+    chunks,
+    (collect) =>
+      new InstructionFramer((bytes, start, end, copied) =>
+        collect(copied ? bytes.slice(start, end) : bytes.subarray(start, end)),
+      ),
+  );
+}
+
+/** Each chunk's completed instructions, decoded. */
 function instructionsPerChunk(chunks: readonly Uint8Array[]): Instruction[][] {
-  let group: Instruction[] = [];
-  const groups: Instruction[][] = [];
-  const decoder = new InstructionDecoder((i) => group.push(i));
-  for (const chunk of chunks) {
-    decoder.push(chunk);
-    groups.push(group);
-    group = [];
-  }
-  decoder.finish();
-  return groups;
+  return perChunk<Instruction>(chunks, (collect) => new InstructionDecoder(collect));
 }
 
 /**
@@ -184,31 +190,60 @@ async function drainInto<T>(
   return out;
 }
 
+/** What a stream yields, and how a case counts it and keeps it observable. */
+interface StreamShape<T> {
+  /** A pass's outcome before the first chunk (NaN where the shape counts nothing). */
+  fresh(): Outcome;
+  consume(out: Outcome): (value: T) => void;
+}
+
 /**
- * How the stream cases consume what they read, shared with the floors that bound them so both pay
- * the same per chunk: count it and keep it observable.
+ * The three stream shapes, shared by each stream case and the floors that bound it, so both pay
+ * the same per chunk.
  */
-const consume = {
-  instructions:
-    (out: Outcome) =>
-    (instruction: Instruction): void => {
+const SHAPES = {
+  instructions: {
+    fresh: () => ({ instructions: 0, bytes: Number.NaN }),
+    consume: (out) => (instruction) => {
       out.instructions++;
       do_not_optimize(instruction);
     },
-  batches:
-    (out: Outcome) =>
-    (batch: Instruction[]): void => {
+  } satisfies StreamShape<Instruction>,
+  batches: {
+    fresh: () => ({ instructions: 0, bytes: Number.NaN }),
+    consume: (out) => (batch) => {
       out.instructions += batch.length;
       do_not_optimize(batch);
     },
-  frames:
-    (out: Outcome) =>
-    (frame: Uint8Array): void => {
+  } satisfies StreamShape<Instruction[]>,
+  frames: {
+    fresh: () => ({ instructions: 0, bytes: 0 }),
+    consume: (out) => (frame) => {
       out.instructions++;
       out.bytes += frame.byteLength;
       do_not_optimize(frame);
     },
+  } satisfies StreamShape<Uint8Array>,
 };
+
+/**
+ * A case that pipes the input's chunks (a fresh source per pass, one chunk per pull) through a
+ * fresh `pair()` and drains what comes out in `shape`'s way.
+ */
+function pipeCase<T>(
+  what: Omit<BenchCase, "run">,
+  chunks: readonly Uint8Array[],
+  shape: StreamShape<T>,
+  pair: () => { readable: ReadableStream<T>; writable: WritableStream<Uint8Array> },
+): BenchCase {
+  return {
+    ...what,
+    run() {
+      const out = shape.fresh();
+      return drainInto(out, streamOf(chunks).pipeThrough(pair()), shape.consume(out));
+    },
+  };
+}
 
 type Feed = "TextDecoder" | "string_decoder";
 
@@ -268,42 +303,42 @@ export function codecCases(
   const { chunks } = input;
   const size = input.bytes.length;
   const cases: BenchCase[] = [
-    {
-      id: "decoder-stream",
-      label: "ours  InstructionDecoderStream (pipeThrough)",
-      group: "ours",
-      kind: "decode",
-      bytesPerRun: size,
-      async run() {
-        const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        const stream = new InstructionDecoderStream();
-        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.instructions(out));
+    pipeCase(
+      {
+        id: "decoder-stream",
+        label: "ours  InstructionDecoderStream (pipeThrough)",
+        group: "ours",
+        kind: "decode",
+        bytesPerRun: size,
       },
-    },
-    {
-      id: "batch-decoder-stream",
-      label: "ours  InstructionBatchDecoderStream (pipeThrough)",
-      group: "ours",
-      kind: "decode",
-      bytesPerRun: size,
-      async run() {
-        const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        const stream = new InstructionBatchDecoderStream();
-        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.batches(out));
+      chunks,
+      SHAPES.instructions,
+      () => new InstructionDecoderStream(),
+    ),
+    pipeCase(
+      {
+        id: "batch-decoder-stream",
+        label: "ours  InstructionBatchDecoderStream (pipeThrough)",
+        group: "ours",
+        kind: "decode",
+        bytesPerRun: size,
       },
-    },
-    {
-      id: "frame-stream",
-      label: "ours  InstructionFrameStream (pipeThrough)",
-      group: "ours",
-      kind: "frame",
-      bytesPerRun: size,
-      async run() {
-        const out: Outcome = { instructions: 0, bytes: 0 };
-        const stream = new InstructionFrameStream();
-        return drainInto(out, streamOf(chunks).pipeThrough(stream), consume.frames(out));
+      chunks,
+      SHAPES.batches,
+      () => new InstructionBatchDecoderStream(),
+    ),
+    pipeCase(
+      {
+        id: "frame-stream",
+        label: "ours  InstructionFrameStream (pipeThrough)",
+        group: "ours",
+        kind: "frame",
+        bytesPerRun: size,
       },
-    },
+      chunks,
+      SHAPES.frames,
+      () => new InstructionFrameStream(),
+    ),
     {
       id: "frame-stream-coalesce",
       label: "ours  InstructionFrameStream {coalesce}",
@@ -505,8 +540,8 @@ export function codecCases(
         // ReadableStream that enqueues each input chunk's share of the pre-decoded instructions
         // per pull (as a decoder does per read), drained like the decoder stream. No decoding,
         // no writable side: what the decoder stream would cost if decoding were free.
-        const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        await drain(sharesOf(instructions, chunks.length), consume.instructions(out));
+        const out = SHAPES.instructions.fresh();
+        await drain(sharesOf(instructions, chunks.length), SHAPES.instructions.consume(out));
         return out;
       },
     },
@@ -519,56 +554,60 @@ export function codecCases(
       async run() {
         // The same for the frame stream: each read's frames, cut once (untimed), as views.
         frames ??= cutFrames(chunks);
-        const out: Outcome = { instructions: 0, bytes: 0 };
-        await drain(sharesOf(frames, chunks.length), consume.frames(out));
+        const out = SHAPES.frames.fresh();
+        await drain(sharesOf(frames, chunks.length), SHAPES.frames.consume(out));
         return out;
       },
     },
-    {
-      id: "floor-pipe-reads",
-      label: "floor pipeThrough: one read per instruction, nothing decoded",
-      group: "floor",
-      kind: "floor",
-      bytesPerRun: size,
-      async run() {
-        // The decoder stream's whole shape, source and pipe included, with decoding free: the
-        // input chunks piped through a pair that enqueues each chunk's instructions, decoded
-        // beforehand (untimed, on the first pass).
-        chunkInstructions ??= instructionsPerChunk(chunks);
-        const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        const pair = prefilledPair(chunkInstructions);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.instructions(out));
+    // The stream cases' whole shapes, source and pipe included, with their work free: the input
+    // chunks piped through a pair that enqueues each chunk's instructions (its batch, its
+    // frames), made beforehand (untimed, on the first pass).
+    pipeCase(
+      {
+        id: "floor-pipe-reads",
+        label: "floor pipeThrough: one read per instruction, nothing decoded",
+        group: "floor",
+        kind: "floor",
+        bytesPerRun: size,
       },
-    },
-    {
-      id: "floor-pipe-batches",
-      label: "floor pipeThrough: one read per input chunk's instructions, nothing decoded",
-      group: "floor",
-      kind: "floor",
-      bytesPerRun: size,
-      async run() {
-        // The same for the batch decoder stream: each chunk's instructions as one array.
+      chunks,
+      SHAPES.instructions,
+      () => {
+        chunkInstructions ??= instructionsPerChunk(chunks);
+        return prefilledPair(chunkInstructions);
+      },
+    ),
+    pipeCase(
+      {
+        id: "floor-pipe-batches",
+        label: "floor pipeThrough: one read per input chunk's instructions, nothing decoded",
+        group: "floor",
+        kind: "floor",
+        bytesPerRun: size,
+      },
+      chunks,
+      SHAPES.batches,
+      () => {
         chunkInstructions ??= instructionsPerChunk(chunks);
         chunkBatches ??= chunkInstructions.map((batch) => (batch.length > 0 ? [batch] : []));
-        const out: Outcome = { instructions: 0, bytes: Number.NaN };
-        const pair = prefilledPair(chunkBatches);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.batches(out));
+        return prefilledPair(chunkBatches);
       },
-    },
-    {
-      id: "floor-pipe-frames",
-      label: "floor pipeThrough: one read per frame, nothing scanned",
-      group: "floor",
-      kind: "floor",
-      bytesPerRun: size,
-      async run() {
-        // The same for the frame stream: each chunk's frames, cut beforehand.
+    ),
+    pipeCase(
+      {
+        id: "floor-pipe-frames",
+        label: "floor pipeThrough: one read per frame, nothing scanned",
+        group: "floor",
+        kind: "floor",
+        bytesPerRun: size,
+      },
+      chunks,
+      SHAPES.frames,
+      () => {
         chunkFrames ??= framesPerChunk(chunks);
-        const out: Outcome = { instructions: 0, bytes: 0 };
-        const pair = prefilledPair(chunkFrames);
-        return drainInto(out, streamOf(chunks).pipeThrough(pair), consume.frames(out));
+        return prefilledPair(chunkFrames);
       },
-    },
+    ),
     {
       id: "floor-scan",
       label: "floor scan for ';' (indexOf)",
