@@ -18,6 +18,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "display", include: ["packages/display/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
         test: { name: "guacd-sim", include: ["packages/guacd-sim/src/**/*.test.ts"] },
       },
       {
