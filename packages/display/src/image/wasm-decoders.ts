@@ -1,0 +1,124 @@
+import { type ImageSize, jpegSize, webpSize } from "./_image-size.ts";
+import { compileShippedWasm } from "./_wasm.ts";
+import { ImageError } from "./image-error.ts";
+import { DEFAULT_MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./pixel-budget.ts";
+import type { RgbaImage } from "./rgba-image.ts";
+
+/** Options of {@linkcode decodeJpeg} and {@linkcode decodeWebp}. */
+export interface WasmDecodeOptions {
+  /**
+   * The most pixels the image may have, checked against its header before decoding.
+   *
+   * @default {DEFAULT_MAX_IMAGE_PIXELS}
+   */
+  readonly maxPixels?: number;
+}
+
+interface EmscriptenDecoder {
+  init(module?: WebAssembly.Module, options?: object): Promise<void>;
+  decode(bytes: ArrayBuffer): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+}
+
+// Emscripten prints libjpeg's warnings to the console unless told where to send them.
+const QUIET = { print() {}, printErr() {} };
+
+let jpeg: Promise<EmscriptenDecoder> | undefined;
+let webp: Promise<EmscriptenDecoder> | undefined;
+
+async function load(
+  library: Promise<{ init: EmscriptenDecoder["init"]; default: EmscriptenDecoder["decode"] }>,
+  wasm: string,
+): Promise<EmscriptenDecoder> {
+  const [{ init, default: decode }, module] = await Promise.all([
+    library,
+    compileShippedWasm(wasm),
+  ]);
+  await (module === undefined ? init(QUIET as unknown as WebAssembly.Module) : init(module, QUIET));
+  return { init, decode };
+}
+
+function checkSize(mimetype: string, size: ImageSize | undefined, maxPixels: number): void {
+  if (size === undefined || size.width === 0 || size.height === 0) {
+    throw new ImageError("malformed", mimetype, `Cannot decode ${mimetype}: no readable header`);
+  }
+  if (
+    size.width > MAX_IMAGE_SIDE ||
+    size.height > MAX_IMAGE_SIDE ||
+    size.width * size.height > maxPixels
+  ) {
+    throw new ImageError(
+      "too-large",
+      mimetype,
+      `Cannot decode ${mimetype}: ${size.width}x${size.height} exceeds the budget of ${maxPixels} pixels`,
+    );
+  }
+}
+
+async function run(
+  mimetype: string,
+  decoder: Promise<EmscriptenDecoder>,
+  bytes: Uint8Array,
+): Promise<RgbaImage> {
+  const { decode } = await decoder;
+  // The library takes an ArrayBuffer; a view into a larger buffer must be copied out first.
+  const buffer =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : bytes.slice().buffer;
+  let result: { width: number; height: number; data: Uint8ClampedArray };
+  try {
+    result = await decode(buffer);
+  } catch (error) {
+    throw new ImageError("malformed", mimetype, `Cannot decode ${mimetype}: corrupt data`, {
+      cause: error,
+    });
+  }
+  if (result.data.length !== result.width * result.height * 4) {
+    throw new ImageError("malformed", mimetype, `Cannot decode ${mimetype}: corrupt data`);
+  }
+  return { width: result.width, height: result.height, data: result.data };
+}
+
+/**
+ * Decodes a JPEG with libjpeg-turbo (mozjpeg) compiled to WASM (`@jsquash/jpeg`), loaded on first
+ * use. The frame size in the header is checked against the budget before the decoder runs.
+ *
+ * @example A JPEG cut after its first marker is a typed error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeJpeg, ImageError } from "@guacstream/display";
+ *
+ * const error = await decodeJpeg(new Uint8Array([0xff, 0xd8, 0xff])).catch((e) => e);
+ * assert.ok(error instanceof ImageError && error.code === "malformed");
+ * ```
+ */
+export async function decodeJpeg(
+  bytes: Uint8Array,
+  options: WasmDecodeOptions = {},
+): Promise<RgbaImage> {
+  checkSize("image/jpeg", jpegSize(bytes), options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS);
+  jpeg ??= load(import("@jsquash/jpeg/decode.js"), "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm");
+  return run("image/jpeg", jpeg, bytes);
+}
+
+/**
+ * Decodes a WebP (lossy or lossless) with libwebp compiled to WASM (`@jsquash/webp`), loaded on
+ * first use, after checking its canvas size against the budget.
+ *
+ * @example A truncated WebP is a typed error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeWebp, ImageError } from "@guacstream/display";
+ *
+ * const error = await decodeWebp(new TextEncoder().encode("RIFF")).catch((e) => e);
+ * assert.ok(error instanceof ImageError && error.code === "malformed");
+ * ```
+ */
+export async function decodeWebp(
+  bytes: Uint8Array,
+  options: WasmDecodeOptions = {},
+): Promise<RgbaImage> {
+  checkSize("image/webp", webpSize(bytes), options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS);
+  webp ??= load(import("@jsquash/webp/decode.js"), "@jsquash/webp/codec/dec/webp_dec.wasm");
+  return run("image/webp", webp, bytes);
+}
