@@ -1,21 +1,21 @@
 import {
   encodeInstruction,
-  type GuacdDuplex,
   type Instruction,
   InstructionDecoderStream,
   InstructionEncoderStream,
 } from "@guacstream/codec";
+import { GUACAMOLE_STATUS, type GuacdDuplex } from "@guacstream/codec/client";
 import { BrowserInput, decodeInternal } from "./_browser-input.ts";
 import { GuacdOutput } from "./_guacd-output.ts";
-import type { SocketAdapter } from "./_socket.ts";
+import type { SocketAdapter, SocketLimits } from "./_socket.ts";
 import type { BridgeOptions, BridgeResult } from "./bridge.ts";
 import { closeCodeFor } from "./close.ts";
 import { TunnelError } from "./errors.ts";
 import type { TunnelTraffic } from "./metrics.ts";
 
-const SUCCESS = 0x0000;
-const UPSTREAM_ERROR = 0x0203;
-const SERVER_ERROR = 0x0200;
+const SUCCESS: number = GUACAMOLE_STATUS.SUCCESS;
+const UPSTREAM_ERROR: number = GUACAMOLE_STATUS.UPSTREAM_ERROR;
+const SERVER_ERROR: number = GUACAMOLE_STATUS.SERVER_ERROR;
 const SETTLE_GRACE = 250;
 // A browser closed for these is not read any further (see SocketAdapter.closeAbruptly).
 const BROWSER_FAULTS: ReadonlySet<string> = new Set([
@@ -32,17 +32,29 @@ export const BRIDGE_DEFAULTS: {
   readonly maxInstructionsPerMessage: number;
   readonly maxMessagesPerSecond: number;
   readonly idleTimeout: number;
+  readonly closeGrace: number;
 } = {
   highWaterMark: 1 << 20,
   maxInputBytes: 1 << 20,
   maxInstructionsPerMessage: 256,
   maxMessagesPerSecond: 5000,
   idleTimeout: 20_000,
+  closeGrace: 1000,
 };
 
 /** The byte budget of a tunnel's browser input (held before the handshake or queued after). */
 export function inputBudget(options: BridgeOptions): number {
   return 2 * (options.maxInputBytes ?? BRIDGE_DEFAULTS.maxInputBytes);
+}
+
+/** The bounds a tunnel's socket adapter applies, from the bridge's options. */
+export function socketLimits(options: BridgeOptions): SocketLimits {
+  return {
+    budget: inputBudget(options),
+    maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
+    highWaterMark: options.highWaterMark ?? BRIDGE_DEFAULTS.highWaterMark,
+    closeGrace: options.closeGrace ?? BRIDGE_DEFAULTS.closeGrace,
+  };
 }
 
 type Initiator = BridgeResult["initiator"];
@@ -129,15 +141,11 @@ export class Bridge {
       onInternal: (frame) => {
         const internal = decodeInternal(frame);
         if (internal?.args[0] === "ping" && internal.args.length === 2) {
-          socket.send(encodeInstruction({ opcode: "", args: internal.args }));
+          socket.sendOwn(encodeInstruction({ opcode: "", args: internal.args }));
         }
       },
-      pause: () => {
-        if (socket.ws.pause === undefined) return false;
-        socket.ws.pause();
-        return true;
-      },
-      resume: () => socket.ws.resume?.(),
+      pause: () => socket.hold("input"),
+      resume: () => socket.release("input"),
     });
     this.#input = input;
     socket.listen(
@@ -197,6 +205,9 @@ export class Bridge {
         () => this.#end("guacd"),
         (error: unknown) => {
           if (this.#initiator !== undefined) return;
+          // The browser started closing (its close frame came, the `close` event not yet): a send
+          // that fails now is the browser leaving, not guacd failing.
+          if (!this.#socket.isOpen) return this.#end("browser");
           // A stage's own fault (the recording failed) carries its status.
           if (error instanceof TunnelError) return this.#end("error", error, error.status);
           // A reset right after guacd said goodbye is still guacd ending the session.

@@ -1,3 +1,4 @@
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { TunnelError } from "./errors.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
@@ -24,6 +25,14 @@ export interface SocketLimits {
   readonly budget: number;
   /** Messages per second; past it the tunnel closes (`RATE_LIMITED`). */
   readonly maxMessagesPerSecond: number;
+  /**
+   * Bytes the socket may hold unsent. Past it, a message the broker makes itself (a ping echo)
+   * stops the browser being read until the buffer drains to half; past twice it, or on a socket
+   * that cannot pause, the tunnel closes (`OVERRUN`).
+   */
+  readonly highWaterMark: number;
+  /** Milliseconds a closed socket waits for the browser's close frame before it is dropped. */
+  readonly closeGrace: number;
 }
 
 /**
@@ -52,6 +61,9 @@ export class SocketAdapter {
   #isClosed = false;
   #windowStart = 0;
   #windowCount = 0;
+  // Why reading the browser is paused (guacd slow, own output unsent): resumed when none is left.
+  readonly #holds = new Set<string>();
+  #terminateArmed = false;
 
   constructor(ws: WebSocketLike, limits: SocketLimits) {
     this.ws = ws;
@@ -106,6 +118,51 @@ export class SocketAdapter {
   }
 
   /**
+   * Sends a message the broker makes itself (a ping echo), under the same high-water mark as
+   * guacd's output: a browser that sends pings and reads nothing is paused (and resumed once its
+   * buffer drains to half), or closed when it cannot be paused or the buffer passed twice the mark.
+   */
+  sendOwn(text: string): void {
+    if (!this.isOpen) return;
+    const mark = this.#limits.highWaterMark;
+    if (this.ws.bufferedAmount > 2 * mark) {
+      this.#fail(
+        new TunnelError(
+          "OVERRUN",
+          `Cannot answer the browser: more than ${2 * mark} bytes wait for it to read`,
+        ),
+      );
+      return;
+    }
+    this.ws.send(text);
+    if (this.ws.bufferedAmount <= mark || this.#holds.has("output")) return;
+    if (!this.hold("output")) {
+      this.#fail(
+        new TunnelError(
+          "OVERRUN",
+          `Cannot answer the browser: more than ${mark} bytes wait for it to read`,
+        ),
+      );
+      return;
+    }
+    void this.drained(mark >> 1).then(() => this.release("output"));
+  }
+
+  /** Stops reading the browser for `reason`; `false` if the socket cannot pause. */
+  hold(reason: string): boolean {
+    if (this.ws.pause === undefined) return false;
+    if (this.#holds.size === 0) this.ws.pause();
+    this.#holds.add(reason);
+    return true;
+  }
+
+  /** Lifts the hold `reason`; reading resumes when no hold is left. */
+  release(reason: string): void {
+    if (!this.#holds.delete(reason) || this.#holds.size > 0 || this.fault !== undefined) return;
+    if (this.isOpen) this.ws.resume?.();
+  }
+
+  /**
    * Sends bytes the caller knows are valid UTF-8 as one text message, with no decoding: only for
    * a socket whose `send(bytes, { binary: false })` does that (the `ws` package's).
    */
@@ -113,6 +170,10 @@ export class SocketAdapter {
     if (this.isOpen) (this.ws as unknown as BytesAsTextSocket).send(bytes, AS_TEXT);
   }
 
+  /**
+   * Starts the closing handshake; a browser that has not finished it within `closeGrace` ms is
+   * dropped (`terminate`, where the socket has it), so a peer that never answers holds nothing.
+   */
   close(code: number, reason: string): void {
     if (this.#isClosed || this.ws.readyState > OPEN) return;
     try {
@@ -122,24 +183,25 @@ export class SocketAdapter {
       // rather than leave the socket open. The reason still carries the Guacamole status.
       this.ws.close(1000, reason);
     }
-  }
-
-  /**
-   * Closes a browser that broke a bound: the close frame goes out, then nothing more is read
-   * (`pause`), and the connection is dropped after `grace` ms if the browser has not finished
-   * the closing handshake by then (`terminate`), so the rest of a flood costs nothing.
-   */
-  closeAbruptly(code: number, reason: string, grace = 1000): void {
-    this.close(code, reason);
-    if (this.#isClosed) return;
-    this.ws.pause?.();
+    if (this.#terminateArmed || this.ws.terminate === undefined) return;
+    this.#terminateArmed = true;
     const ws = this.ws;
     const timer = setTimeout(() => {
       if (!this.#isClosed) ws.terminate?.();
-    }, grace);
+    }, this.#limits.closeGrace);
     // Node: the timer alone must not keep a process alive.
     (timer as { unref?: () => void }).unref?.();
     void this.closed.then(() => clearTimeout(timer));
+  }
+
+  /**
+   * Closes a browser that broke a bound or was refused: the close frame goes out, then nothing
+   * more is read (`pause`), and the connection is dropped after the grace, so the rest of a flood
+   * costs nothing.
+   */
+  closeAbruptly(code: number, reason: string): void {
+    this.close(code, reason);
+    if (!this.#isClosed) this.ws.pause?.();
   }
 
   /**
@@ -177,7 +239,7 @@ export class SocketAdapter {
         new TunnelError(
           "BAD_INSTRUCTION",
           "Cannot accept message: the tunnel carries text messages only",
-          { status: 0x030f },
+          { status: GUACAMOLE_STATUS.CLIENT_BAD_TYPE },
         ),
       );
       return;

@@ -97,6 +97,20 @@ export class FakeBrowser implements WebSocketLike {
     this.close(code, "");
   }
 
+  /**
+   * The browser's close frame arrived but the closing handshake is not over: the socket is
+   * `CLOSING` and its `close` event comes later ({@link FakeBrowser.finishClosing}).
+   */
+  startClosing(): void {
+    if (this.readyState === 1) this.readyState = 2;
+  }
+
+  /** The closing handshake ends: the `close` event with the browser's code. */
+  finishClosing(code = 1000): void {
+    this.readyState = 1;
+    this.close(code, "");
+  }
+
   drain(): void {
     this.stuck = false;
     this.bufferedAmount = 0;

@@ -1,5 +1,6 @@
-import type { GuacamoleLimits, GuacdDuplex, Instruction } from "@guacstream/codec";
-import { BRIDGE_DEFAULTS, Bridge, inputBudget } from "./_bridge.ts";
+import type { GuacamoleLimits, Instruction } from "@guacstream/codec";
+import type { GuacdDuplex } from "@guacstream/codec/client";
+import { Bridge, socketLimits } from "./_bridge.ts";
 import { SocketAdapter } from "./_socket.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
@@ -89,6 +90,12 @@ export interface BridgeOptions {
    * @default {20000}
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds the broker waits, after it sent its close frame, for the browser's before it
+   * drops the connection (with a socket that has `terminate`, as the `ws` package's does).
+   * @default {1000}
+   */
+  closeGrace?: number;
   /** Ends the tunnel: both sides are closed, the WebSocket with 1001 (going away). */
   signal?: AbortSignal;
 }
@@ -173,9 +180,6 @@ export function bridgeTunnel(
   guacd: GuacdDuplex,
   options: BridgeOptions = {},
 ): Promise<BridgeResult> {
-  const socket = new SocketAdapter(ws, {
-    budget: inputBudget(options),
-    maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
-  });
+  const socket = new SocketAdapter(ws, socketLimits(options));
   return new Bridge(socket, guacd, options).run();
 }

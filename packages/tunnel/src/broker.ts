@@ -1,12 +1,11 @@
+import { GuacamoleClientError, type GuacamoleLimits, type Instruction } from "@guacstream/codec";
 import {
+  GUACAMOLE_STATUS,
   GuacamoleClient,
-  GuacamoleClientError,
-  type GuacamoleLimits,
   GuacamoleStatusError,
   type GuacdDuplex,
-  type Instruction,
-} from "@guacstream/codec";
-import { BRIDGE_DEFAULTS, Bridge, inputBudget } from "./_bridge.ts";
+} from "@guacstream/codec/client";
+import { Bridge, socketLimits } from "./_bridge.ts";
 import { type GuacdRoute, routeToGuacd } from "./_guacd-route.ts";
 import { SocketAdapter } from "./_socket.ts";
 import type { BridgeOptions, BridgeResult } from "./bridge.ts";
@@ -18,7 +17,7 @@ import { SessionRecorderStream } from "./recorder.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
 import type { SessionDirectory } from "./session-directory.ts";
 import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
-import { openToken, type TokenKey } from "./token.ts";
+import { type OpenedToken, openToken, type TokenKey } from "./token.ts";
 import type { WebSocketLike } from "./websocket.ts";
 
 /**
@@ -169,6 +168,16 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
    * fails ends the session (`RECORDING_FAILED`, 1011): a recording never fails silently.
    */
   record?: (info: TunnelInfo) => WritableStream<Uint8Array> | undefined;
+  /**
+   * The token, opened before the WebSocket upgrade with {@link openTunnelToken} (replay claimed
+   * there): the tunnel does not open it again.
+   */
+  token?: OpenedToken;
+  /**
+   * The tunnel was refused before the upgrade (its token, a cap, a drain): the socket is closed
+   * with this error's status at once, never read, and dropped after `closeGrace`.
+   */
+  refusal?: TunnelError;
   /** Called at each step of the tunnel's life. */
   onEvent?: (event: TunnelEvent) => void;
   /** The current time in milliseconds since the epoch, for token expiry (tests). */
@@ -213,10 +222,7 @@ export async function acceptTunnel(
   url: string | URL,
   options: AcceptTunnelOptions,
 ): Promise<BridgeResult> {
-  const socket = new SocketAdapter(ws, {
-    budget: inputBudget(options),
-    maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
-  });
+  const socket = new SocketAdapter(ws, socketLimits(options));
   const onEvent = options.onEvent;
   const emit = (event: TunnelEvent): void => {
     try {
@@ -234,6 +240,69 @@ export async function acceptTunnel(
   }
 }
 
+/**
+ * The options {@link openTunnelToken} reads (those of {@link acceptTunnel}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateTokenSecret, importTokenKey, type TunnelTokenOptions } from "@guacstream/tunnel";
+ *
+ * const options: TunnelTokenOptions = { key: await importTokenKey(generateTokenSecret()), clockSkew: 5000 };
+ * assert.equal(options.clockSkew, 5000);
+ * ```
+ */
+export type TunnelTokenOptions = Pick<
+  AcceptTunnelOptions,
+  "key" | "replay" | "maxTokenLifetime" | "clockSkew" | "now"
+>;
+
+/**
+ * Opens the token of a tunnel request (its URL's `token` field), claiming it in the replay guard,
+ * before the WebSocket upgrade: a request without a valid token then costs no WebSocket at all.
+ * Pass the result to {@link acceptTunnel} as `token`, or its `TunnelError` as `refusal`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateTokenSecret, importTokenKey, openTunnelToken, sealToken } from "@guacstream/tunnel";
+ *
+ * const key = await importTokenKey(generateTokenSecret());
+ * const token = await sealToken(key, { protocol: "vnc" });
+ * const opened = await openTunnelToken(`/tunnel?token=${token}`, { key });
+ * assert.equal(opened.settings.protocol, "vnc");
+ * await assert.rejects(openTunnelToken("/tunnel", { key }), { code: "TOKEN_MISSING" });
+ * ```
+ */
+export async function openTunnelToken(
+  url: string | URL,
+  options: TunnelTokenOptions,
+): Promise<OpenedToken> {
+  try {
+    return await openToken(options.key, queryOf(url).get("token"), {
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
+      ...(options.now === undefined ? {} : { now: options.now() }),
+      ...(options.maxTokenLifetime === undefined ? {} : { maxLifetime: options.maxTokenLifetime }),
+      ...(options.clockSkew === undefined ? {} : { clockSkew: options.clockSkew }),
+    });
+  } catch (cause) {
+    throw cause instanceof TunnelError
+      ? cause
+      : new TunnelError("TOKEN_MALFORMED", "Cannot open token", { cause });
+  }
+}
+
+function queryOf(url: string | URL): URLSearchParams {
+  try {
+    return new URL(url, "ws://localhost").searchParams;
+  } catch {
+    return new URLSearchParams();
+  }
+}
+
+// guacd's connection ids are `$` and a UUID; anything else never reaches logs, files or labels.
+const CONNECTION_ID = /^\$[A-Za-z0-9-]{1,64}$/;
+
 async function serveTunnel(
   socket: SocketAdapter,
   url: string | URL,
@@ -243,19 +312,10 @@ async function serveTunnel(
   const uuid = crypto.randomUUID();
   let settings: ConnectionSettings;
   let tokenId: string;
+  if (options.refusal !== undefined) return refuseTunnel(socket, options.refusal, emit);
   try {
-    let query: URLSearchParams;
-    try {
-      query = new URL(url, "ws://localhost").searchParams;
-    } catch {
-      query = new URLSearchParams();
-    }
-    const token = await openToken(options.key, query.get("token"), {
-      ...(options.replay === undefined ? {} : { replay: options.replay }),
-      ...(options.now === undefined ? {} : { now: options.now() }),
-      ...(options.maxTokenLifetime === undefined ? {} : { maxLifetime: options.maxTokenLifetime }),
-      ...(options.clockSkew === undefined ? {} : { clockSkew: options.clockSkew }),
-    });
+    const query = queryOf(url);
+    const token = options.token ?? (await openTunnelToken(url, options));
     tokenId = token.id;
     settings = applyBrowserSettings(token.settings, query, options.allow ?? []);
     // Fail closed: only absence or a real false means control; a join may be forced to view.
@@ -300,8 +360,15 @@ async function serveTunnel(
       timeout: Math.max(1, timeout - (performance.now() - started)),
       signal: abort.signal,
     });
-    connectionId = result.id;
     raw = client.detach();
+    if (!CONNECTION_ID.test(result.id)) {
+      guacd = raw;
+      throw new TunnelError(
+        "GUACD_FAILED",
+        "Cannot use guacd's session: its connection id is malformed",
+      );
+    }
+    connectionId = result.id;
   } catch (cause) {
     route?.release();
     // The browser's own fault (too much input, too fast) closed it during the handshake.
@@ -391,7 +458,8 @@ async function refuse(
   error: Error,
 ): Promise<BridgeResult> {
   const closeCode = closeCodeFor(status);
-  if (await socket.opened) socket.close(closeCode, reason);
+  // A refused browser is not read any further, and is dropped after the close grace.
+  if (await socket.opened) socket.closeAbruptly(closeCode, reason);
   return {
     initiator: "error",
     status,
@@ -426,16 +494,16 @@ function statusOfFailure(cause: unknown): number {
   if (cause instanceof GuacamoleClientError) {
     switch (cause.code) {
       case "HANDSHAKE_TIMEOUT":
-        return 0x0202; // UPSTREAM_TIMEOUT
+        return GUACAMOLE_STATUS.UPSTREAM_TIMEOUT;
       case "CONNECTION_CLOSED":
-        return 0x0203; // UPSTREAM_ERROR
+        return GUACAMOLE_STATUS.UPSTREAM_ERROR;
       case "ABORTED":
-        return 0x0000; // the browser left; nobody to tell
+        return GUACAMOLE_STATUS.SUCCESS; // the browser left; nobody to tell
       default:
-        return 0x0200; // SERVER_ERROR: the token's settings do not fit this guacd
+        return GUACAMOLE_STATUS.SERVER_ERROR; // the token's settings do not fit this guacd
     }
   }
-  return 0x0203;
+  return GUACAMOLE_STATUS.UPSTREAM_ERROR;
 }
 
 async function closeQuietly(guacd: GuacdDuplex): Promise<void> {

@@ -25,6 +25,10 @@ import { closeCodeFor } from "./close.ts";
  * - `GUACD_FAILED`: the handshake with guacd or the guacd socket failed.
  * - `JOIN_NOT_FOUND`: no broker registered the connection a `join` names (or it ended).
  * - `REGISTRY_UNAVAILABLE`: the session registry could not answer where a `join` must go.
+ * - `TOO_MANY_TUNNELS`: a cap on tunnels (all, per client, new per client per minute) was hit.
+ * - `DRAINING`: the broker is draining and opens no new tunnel.
+ * - `TOKEN_UNVERIFIABLE`: the token was issued before the replay store's last empty start, so
+ *   whether it was used cannot be known.
  *
  * @example
  * ```ts
@@ -56,7 +60,10 @@ export type TunnelErrorCode =
   | "GUACD_UNREACHABLE"
   | "GUACD_FAILED"
   | "JOIN_NOT_FOUND"
-  | "REGISTRY_UNAVAILABLE";
+  | "REGISTRY_UNAVAILABLE"
+  | "TOO_MANY_TUNNELS"
+  | "DRAINING"
+  | "TOKEN_UNVERIFIABLE";
 
 /** The Guacamole status each {@link TunnelErrorCode} is reported to the browser with. */
 const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
@@ -81,6 +88,9 @@ const STATUS: Readonly<Record<TunnelErrorCode, number>> = {
   GUACD_FAILED: 0x0203,
   JOIN_NOT_FOUND: 0x0204,
   REGISTRY_UNAVAILABLE: 0x0200,
+  TOO_MANY_TUNNELS: 0x031d,
+  DRAINING: 0x0201,
+  TOKEN_UNVERIFIABLE: 0x0301,
 };
 
 /**
@@ -149,4 +159,7 @@ const REASON: Readonly<Record<TunnelErrorCode, string>> = {
   GUACD_FAILED: "guacd failed",
   JOIN_NOT_FOUND: "Session not found",
   REGISTRY_UNAVAILABLE: "Session registry unavailable",
+  TOO_MANY_TUNNELS: "Too many tunnels",
+  DRAINING: "Server draining",
+  TOKEN_UNVERIFIABLE: "Token issued before the replay store started",
 };

@@ -1,14 +1,15 @@
 // The codec's types that this package's API names, so its documentation links resolve.
-export type {
-  GuacamoleLimits,
-  GuacdDuplex,
-  HandshakeOptions,
-  Instruction,
-} from "@guacstream/codec";
+export type { GuacamoleLimits, Instruction } from "@guacstream/codec";
+export type { GuacdDuplex, HandshakeOptions } from "@guacstream/codec/client";
 export type { BridgeOptions, BridgeResult } from "./bridge.ts";
 export { bridgeTunnel } from "./bridge.ts";
-export type { AcceptTunnelOptions, TunnelEvent, TunnelInfo } from "./broker.ts";
-export { acceptTunnel } from "./broker.ts";
+export type {
+  AcceptTunnelOptions,
+  TunnelEvent,
+  TunnelInfo,
+  TunnelTokenOptions,
+} from "./broker.ts";
+export { acceptTunnel, openTunnelToken } from "./broker.ts";
 export { closeCodeFor } from "./close.ts";
 export type { TunnelErrorCode } from "./errors.ts";
 export { TunnelError } from "./errors.ts";

@@ -1,3 +1,4 @@
+import { GUACAMOLE_STATUSES } from "@guacstream/codec/client";
 import type { TunnelEvent } from "./broker.ts";
 import type { GuacdPool } from "./pool.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
@@ -46,6 +47,13 @@ export interface TunnelMetricsOptions {
 const HANDSHAKE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const STATES = ["up", "draining", "down"] as const;
+// Status labels come from a fixed set, so whatever guacd sends cannot add series without end.
+const KNOWN_STATUSES: ReadonlySet<number> = new Set(GUACAMOLE_STATUSES.map((s) => s.code));
+
+/** The label of a status: its code if it is a known Guacamole status, else `other`. */
+function statusLabel(status: number): string {
+  return KNOWN_STATUSES.has(status) ? String(status) : "other";
+}
 
 /**
  * A broker's metrics for `/metrics` in the Prometheus text format: open tunnels per guacd
@@ -196,17 +204,17 @@ export class TunnelMetrics {
   /** An open tunnel on `endpoint` ended with `status`. */
   closed(endpoint: string, status: number): void {
     this.#open.set(endpoint, (this.#open.get(endpoint) ?? 1) - 1);
-    this.#closed.inc({ endpoint, status: String(status) });
+    this.#closed.inc({ endpoint, status: statusLabel(status) });
   }
 
   /** A tunnel was refused before guacd was contacted (token, settings, stores). */
   refused(code: string, status: number): void {
-    this.#refused.inc({ code, status: String(status) });
+    this.#refused.inc({ code, status: statusLabel(status) });
   }
 
   /** A tunnel's guacd connect or handshake failed with `status`. */
   failed(status: number): void {
-    this.#failed.inc({ status: String(status) });
+    this.#failed.inc({ status: statusLabel(status) });
   }
 
   /** The replay store could not answer a claim. */

@@ -1,5 +1,5 @@
 import { fc, test } from "@fast-check/vitest";
-import type { GuacdDuplex } from "@guacstream/codec";
+import type { GuacdDuplex } from "@guacstream/codec/client";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -122,6 +122,17 @@ describe("GuacdPool routing", () => {
     expect(connects.length).toBe(before);
   });
 
+  it("names an endpoint by its place in the list, never by its address, unless given an id", () => {
+    const pool = new GuacdPool({
+      endpoints: [
+        { host: "guacd-internal.corp.example", port: 4822 },
+        { id: "eu", host: "10.0.0.8", port: 4822 },
+      ],
+      connect: async () => pipe(),
+    });
+    expect(pool.endpoints.map((e) => e.id)).toEqual(["guacd-1", "eu"]);
+  });
+
   it("refuses bad configurations", () => {
     const connect = async () => pipe();
     expect(() => new GuacdPool({ endpoints: [], connect })).toThrow(RangeError);
@@ -129,8 +140,8 @@ describe("GuacdPool routing", () => {
       () =>
         new GuacdPool({
           endpoints: [
-            { host: "a", port: 1 },
-            { host: "a", port: 1 },
+            { id: "a", host: "a", port: 1 },
+            { id: "a", host: "b", port: 1 },
           ],
           connect,
         }),

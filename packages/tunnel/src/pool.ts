@@ -1,4 +1,4 @@
-import type { GuacdDuplex } from "@guacstream/codec";
+import type { GuacdDuplex } from "@guacstream/codec/client";
 import { PoolError } from "./pool-error.ts";
 
 /**
@@ -15,8 +15,10 @@ import { PoolError } from "./pool-error.ts";
  */
 export interface GuacdEndpoint {
   /**
-   * Its name in metrics, events and the session registry: keep it the same on every broker.
-   * @default {`${host}:${port}`}
+   * Its name in metrics, events and the session registry: keep it the same on every broker. The
+   * default is its place in the list, never its address (metrics and logs do not reveal where
+   * guacd runs); set the id to the address yourself to label by it.
+   * @default {`guacd-${index + 1}`}
    */
   readonly id?: string;
   /** guacd's host name or address. */
@@ -336,7 +338,7 @@ export class GuacdPool {
         throw new RangeError(`Cannot create pool: weight ${weight} is not positive`);
       }
       const endpoint: ResolvedEndpoint = Object.freeze({
-        id: e.id ?? `${e.host}:${e.port}`,
+        id: e.id ?? `guacd-${index + 1}`,
         host: e.host,
         port: e.port,
         weight,
