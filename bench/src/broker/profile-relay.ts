@@ -2,14 +2,14 @@
  * A CPU profile of one relay of the broker section under load, for the report's "why":
  *   npx tsx --conditions=@guacstream/source bench/src/broker/profile-relay.ts \
  *     <ours|lite|floor> [sessions=50] [paced|fast] [seconds=8] [dir=bench/results/prof]
- * then `tsx bench/src/profile-summary.ts --top 30 <dir>/<the relay's>.cpuprofile`.
+ * then `tsx bench/src/harness/profile-summary.ts --top 30 <dir>/<the relay's>.cpuprofile`.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { makeTokens, startRelay, startSimulator } from "../broker-section.ts";
 import { LoadSession, newCounters } from "./client.ts";
 import { PACED_HOSTNAME } from "./mark.ts";
 import type { RelayKind } from "./relay-child.ts";
+import { makeTokens, startRelay, startSimulator } from "./section.ts";
 
 const [relay = "ours", sessionsArg = "50", pace = "paced", secondsArg = "8", dirArg] =
   process.argv.slice(2);

@@ -5,10 +5,11 @@
  * Run (the harness does): node --import tsx --conditions=@guacstream/source case-child.ts
  */
 import { GCProfiler } from "node:v8";
-import { type BenchCase, codecCases, decodeReference, needsDecodedInput } from "../codec-cases.ts";
-import { type BenchInput, loadCorpusInput, makeInput } from "../corpus.ts";
-import { clientSideStream } from "../synthetic.ts";
-import { commonJsParser, liteParser } from "../upstream.ts";
+import { decodeReference } from "../codec/agreement.ts";
+import { type BenchCase, codecCases, needsDecodedInput } from "../codec/cases/index.ts";
+import { clientSideStream } from "../codec/synthetic.ts";
+import { commonJsParser, liteParser } from "../codec/upstream.ts";
+import { type BenchInput, loadCorpusInput, makeInput } from "../harness/corpus.ts";
 import type { FromChild, ToChild } from "./protocol.ts";
 import { isSteady, tailCv, warmupDone } from "./steady.ts";
 

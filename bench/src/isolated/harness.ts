@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Outcome } from "../codec-cases.ts";
+import type { Outcome } from "../codec/cases/index.ts";
 import type { FromChild, ToChild } from "./protocol.ts";
 import { median, type Spread, spread, WARMUP_RULE, type WarmupRule } from "./steady.ts";
 

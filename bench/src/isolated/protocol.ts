@@ -1,5 +1,5 @@
 /** The messages between the isolated harness (parent) and one case's child process (IPC). */
-import type { Outcome } from "../codec-cases.ts";
+import type { Outcome } from "../codec/cases/index.ts";
 import type { WarmupRule } from "./steady.ts";
 
 export type ToChild =

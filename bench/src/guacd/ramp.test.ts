@@ -1,0 +1,94 @@
+import { guacdLikeOptions, Recording } from "@guacstream/guacd-sim";
+import { loadCorpus, startGuacdSimulator } from "@guacstream/guacd-sim/node";
+import { describe, expect, test } from "vitest";
+import { corpusDir } from "../harness/corpus.ts";
+import { openSessions } from "../harness/open-sessions.ts";
+import { distress, FLOOR_MS, type LevelFigures, percentiles, ramp, rampLevels } from "./ramp.ts";
+
+const level = (over: Partial<LevelFigures> = {}): LevelFigures => ({
+  sessions: 1,
+  opened: 1,
+  troubles: [],
+  handshakeMs: percentiles([10]),
+  firstFrameMs: percentiles([100]),
+  fpsPerSession: 20,
+  mbPerSecondPerSession: 1,
+  cpuMsPerMb: 10,
+  heapKibPerSession: Number.NaN,
+  rssKibPerSession: Number.NaN,
+  heldMs: 1000,
+  ...over,
+});
+
+describe("the capacity ramp", () => {
+  test("levels double up to the cap, which is always the last", () => {
+    expect(rampLevels(16)).toEqual([1, 2, 4, 8, 16]);
+    expect(rampLevels(12)).toEqual([1, 2, 4, 8, 12]);
+    expect(rampLevels(1)).toEqual([1]);
+  });
+
+  test("percentiles are nearest-rank", () => {
+    const p = percentiles(Array.from({ length: 100 }, (_, k) => k + 1));
+    expect([p.p50, p.p95, p.p99]).toEqual([50, 95, 99]);
+  });
+
+  test("distress: a status, a reset, 3x slower handshakes or first frames, halved fps", () => {
+    const base = level();
+    expect(distress(level({ sessions: 8 }), base)).toBeUndefined();
+    expect(
+      distress(level({ troubles: [{ kind: "status", status: 776, message: "x" }] }), base),
+    ).toMatch(/status 776/);
+    expect(distress(level({ troubles: [{ kind: "reset", message: "ECONNRESET" }] }), base)).toMatch(
+      /reset/,
+    );
+    const slow = 10 + FLOOR_MS + 1;
+    expect(distress(level({ handshakeMs: percentiles([slow]) }), base)).toMatch(/handshake p99/);
+    // 3x, but within the noise floor: not distress.
+    expect(distress(level({ handshakeMs: percentiles([40]) }), base)).toBeUndefined();
+    expect(distress(level({ firstFrameMs: percentiles([400]) }), base)).toMatch(/first frame/);
+    expect(distress(level({ fpsPerSession: 9 }), base)).toMatch(/frames per second/);
+    expect(distress(level({ fpsPerSession: 0 }), level({ fpsPerSession: 0.5 }))).toBeUndefined();
+  });
+
+  test("against a guacd-like simulator capped at 3 sessions, the ramp stops at 4 and reports 2", async () => {
+    const corpus = await loadCorpus(corpusDir());
+    // Frame the 13 MB recording before the clock runs: this simulator shares the test's process.
+    Recording.from(corpus.recordings["vnc-desktop"]!);
+    const sim = await startGuacdSimulator({ corpus, ...guacdLikeOptions({ maxSessions: 3 }) });
+    try {
+      const target = {
+        name: "vnc",
+        host: sim.host,
+        port: sim.port,
+        protocol: "vnc",
+        parameters: { hostname: "desktop", port: "5900" },
+      };
+      const result = await ramp(target, {
+        maxSessions: 8,
+        holdMs: 300,
+        timeoutMs: 5000,
+        signal: new AbortController().signal,
+        timeLeftFor: () => true,
+        onBytes: () => {},
+      });
+      expect(result.levels.map((l) => l.sessions)).toEqual([1, 2, 4]);
+      expect(result.capacity).toBe(2);
+      expect(result.stopReason).toMatch(/^at 4 session\(s\): 1 of 4 session\(s\) reset/);
+      expect(result.levels[0]!.fpsPerSession).toBeGreaterThan(1);
+      expect(result.levels[0]!.firstFrameMs.count).toBe(1);
+      // Every session the ramp opened was ended by the client's disconnect.
+      await sim.simulator.waitForReports(4);
+      expect(sim.sessions).toEqual([]);
+      const reasons = sim.reports.map((r) => r.end?.reason).sort();
+      expect(reasons).toEqual([
+        "client-disconnect",
+        "client-disconnect",
+        "client-disconnect",
+        "over-capacity",
+      ]);
+      expect(openSessions.count).toBe(0);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * The capacity ramp: 1, 2, 4, 8 … sessions at once, up to `maxSessions`, each level held for a
+ * while, stopping at the first sign of distress. A level adds sessions to the previous level's,
+ * one after another, so a handshake is timed against a guacd already carrying the others. The last level without distress is the measured
+ * capacity. Distress, against the single-session level:
+ * - any session refused with a status (`error` 776, 512, 519 …), reset, timed out, or ended by guacd;
+ * - handshake p99 or time-to-first-frame p99 above 3x the single session's (handshakes: the p99 of
+ *   the sequential handshakes before the ramp), and at least `FLOOR_MS` above it: on a busy 2-core
+ *   machine one 10 ms loopback handshake took 136 ms from scheduler stalls alone, while a guacd in
+ *   trouble answers in seconds;
+ * - median frames per second per session below half the single session's (when that was at
+ *   least 1 fps: an idle desktop sends too few frames to tell).
+ */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
+import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
+import type { GuacdTarget } from "./targets.ts";
+
+/** Latency rises must also exceed the single session's figure by this much (ms) to count. */
+export const FLOOR_MS = 100;
+/** Memory per session is reported from this many sessions up. */
+export const MEMORY_MIN_SESSIONS = 4;
+
+/** What one ramp level measured. */
+export interface LevelFigures {
+  readonly sessions: number;
+  /** Sessions that completed the handshake. */
+  readonly opened: number;
+  readonly troubles: readonly SessionTrouble[];
+  readonly handshakeMs: Percentiles;
+  readonly firstFrameMs: Percentiles;
+  /** Median over sessions of frames per second while the level was held. */
+  readonly fpsPerSession: number;
+  /** Median over sessions of MB/s while the level was held. */
+  readonly mbPerSecondPerSession: number;
+  /** Client process CPU (user + system) per MB received during the level, ms. */
+  readonly cpuMsPerMb: number;
+  /**
+   * Client process memory per open session, heap + external and RSS (KiB): with every session
+   * open minus before the ramp opened any, after a full GC each time; NaN below
+   * `MEMORY_MIN_SESSIONS` sessions, where GC noise is larger than what is measured.
+   */
+  heapKibPerSession: number;
+  rssKibPerSession: number;
+  readonly heldMs: number;
+}
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted.length === 0
+      ? Number.NaN
+      : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+function median(values: readonly number[]): number {
+  return percentiles(values).p50;
+}
+
+/** Why `level` shows distress next to the single-session `baseline`; undefined: it does not. */
+export function distress(
+  level: LevelFigures,
+  baseline: LevelFigures | undefined,
+  baselineHandshakeP99: number = baseline?.handshakeMs.p99 ?? Number.NaN,
+): string | undefined {
+  const n = level.sessions;
+  const by = (kind: SessionTrouble["kind"]) => level.troubles.filter((t) => t.kind === kind);
+  const statuses = by("status") as Extract<SessionTrouble, { kind: "status" }>[];
+  if (statuses.length > 0) {
+    const codes = [...new Set(statuses.map((t) => t.status))].join(", ");
+    return `guacd sent error status ${codes} to ${statuses.length} of ${n} session(s)`;
+  }
+  for (const [kind, what] of [
+    ["reset", "reset or lost"],
+    ["timeout", "timed out in the handshake"],
+    ["ended", "ended by guacd"],
+  ] as const) {
+    const hit = by(kind);
+    if (hit.length > 0) return `${hit.length} of ${n} session(s) ${what} (${hit[0]!.message})`;
+  }
+  if (baseline === undefined || baseline === level) return undefined;
+  const slower = (what: string, now: number, base: number): string | undefined =>
+    now > 3 * base && now > base + FLOOR_MS
+      ? `${what} p99 ${now.toFixed(0)} ms > 3x the single session's ${base.toFixed(0)} ms`
+      : undefined;
+  const late =
+    slower("handshake", level.handshakeMs.p99, baselineHandshakeP99) ??
+    slower("time to first frame", level.firstFrameMs.p99, baseline.firstFrameMs.p99);
+  if (late !== undefined) return late;
+  if (baseline.fpsPerSession >= 1 && level.fpsPerSession < baseline.fpsPerSession / 2) {
+    return (
+      `frames per second per session ${level.fpsPerSession.toFixed(1)} < half the single ` +
+      `session's ${baseline.fpsPerSession.toFixed(1)}`
+    );
+  }
+  return undefined;
+}
+
+/** The levels of a ramp up to `max`: 1, 2, 4 … and `max` itself. */
+export function rampLevels(max: number): number[] {
+  const levels: number[] = [];
+  for (let n = 1; n < max; n *= 2) levels.push(n);
+  if (max >= 1) levels.push(max);
+  return levels;
+}
+
+v8.setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+function memory(): { heap: number; rss: number } {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.external, rss: m.rss };
+}
+
+export interface LevelOptions {
+  /** How long the level is held once every session is open. */
+  readonly holdMs: number;
+  /** Handshake time limit per session. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly onBytes: (bytes: number) => void;
+}
+
+/**
+ * Grows `open` to `n` sessions, opening the new ones one after another (so each handshake is
+ * timed against a guacd already carrying the others, not queued behind simultaneous ones), waits
+ * for their first frames, holds the level and measures it. Sessions stay open for the next level;
+ * the caller closes them.
+ */
+export async function runLevel(
+  target: GuacdTarget,
+  open: GuacdSession[],
+  n: number,
+  baselineMemory: { heap: number; rss: number },
+  options: LevelOptions,
+): Promise<LevelFigures> {
+  const troubles: SessionTrouble[] = [];
+  const fresh: GuacdSession[] = [];
+  while (open.length < n && !options.signal.aborted) {
+    try {
+      const session = await GuacdSession.open(target, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        onBytes: options.onBytes,
+      });
+      open.push(session);
+      fresh.push(session);
+    } catch (error) {
+      troubles.push(troubleOf(error));
+      // One refusal is enough to call the level: opening more would only add load.
+      break;
+    }
+  }
+  await Promise.all(fresh.map((s) => s.firstFrame(Math.min(options.holdMs, 10_000))));
+  const memoryOpen = open.length >= MEMORY_MIN_SESSIONS ? memory() : undefined;
+  const cpu = process.cpuUsage();
+  const start = open.map((s) => ({ frames: s.frames, bytes: s.bytes }));
+  const startedAt = performance.now();
+  if (troubles.length === 0) await sleep(options.holdMs, options.signal);
+  const heldMs = performance.now() - startedAt;
+  const used = process.cpuUsage(cpu);
+  // A level cut short by a refusal was not held: no rates for it.
+  const seconds = heldMs >= 100 ? heldMs / 1e3 : Number.NaN;
+  const perSession = open.map((s, k) => ({
+    fps: (s.frames - start[k]!.frames) / seconds,
+    mbps: (s.bytes - start[k]!.bytes) / 1e6 / seconds,
+  }));
+  const mb = perSession.reduce((sum, s) => sum + s.mbps, 0) * seconds;
+  for (const s of open) if (s.trouble !== undefined) troubles.push(s.trouble);
+  return {
+    sessions: n,
+    opened: open.length,
+    troubles,
+    handshakeMs: percentiles(fresh.map((s) => s.handshakeMs)),
+    firstFrameMs: percentiles(fresh.flatMap((s) => s.firstFrameMs ?? [])),
+    fpsPerSession: median(perSession.map((s) => s.fps)),
+    mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
+    cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
+    heapKibPerSession:
+      memoryOpen === undefined
+        ? Number.NaN
+        : (memoryOpen.heap - baselineMemory.heap) / 1024 / open.length,
+    rssKibPerSession:
+      memoryOpen === undefined
+        ? Number.NaN
+        : (memoryOpen.rss - baselineMemory.rss) / 1024 / open.length,
+    heldMs,
+  };
+}
+
+/** Sleeps, cut short by `signal`. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The ramp's outcome: every level run, the capacity and why it stopped. */
+export interface RampResult {
+  readonly levels: readonly LevelFigures[];
+  /** The largest level without distress (0: not even one session was healthy). */
+  readonly capacity: number;
+  /** "at N session(s): <distress>", or "because …" (the cap, the budget, an interrupt). */
+  readonly stopReason: string;
+}
+
+export interface RampOptions {
+  readonly maxSessions: number;
+  /** Per level: how long to hold it (the caller derives it from the budget). */
+  readonly holdMs: number;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Whether there is time for another level of this size (checked before each). */
+  readonly timeLeftFor: (sessions: number) => boolean;
+  readonly onBytes: (bytes: number) => void;
+  /** p99 of sequential single-session handshakes, the handshake baseline (else level 1's). */
+  readonly handshakeBaselineMs?: number;
+  /** Called when a level starts and when it ended. */
+  readonly onLevel?: (sessions: number, figures?: LevelFigures, verdict?: string) => void;
+}
+
+export async function ramp(target: GuacdTarget, options: RampOptions): Promise<RampResult> {
+  const levels: LevelFigures[] = [];
+  let capacity = 0;
+  let stopReason = `because it reached --max-sessions ${options.maxSessions}`;
+  const open: GuacdSession[] = [];
+  const baselineMemory = memory();
+  try {
+    for (const n of rampLevels(options.maxSessions)) {
+      if (options.signal.aborted) {
+        stopReason = "because it was interrupted";
+        break;
+      }
+      if (!options.timeLeftFor(n)) {
+        stopReason = `because the time budget left no time for ${n} sessions`;
+        break;
+      }
+      options.onLevel?.(n);
+      const figures = await runLevel(target, open, n, baselineMemory, options);
+      levels.push(figures);
+      const why = options.signal.aborted
+        ? "interrupted"
+        : distress(figures, levels[0], options.handshakeBaselineMs ?? levels[0]!.handshakeMs.p99);
+      options.onLevel?.(n, figures, why);
+      if (why !== undefined) {
+        stopReason = `at ${n} session(s): ${why}`;
+        break;
+      }
+      capacity = n;
+    }
+  } finally {
+    await Promise.all(open.map((s) => s.close()));
+  }
+  return { levels, capacity, stopReason };
+}

@@ -1,0 +1,159 @@
+// The bench as a user runs it, in a child process against a guacd-like simulator in this process:
+// it stays within its time budget, prints progress while it runs, finds the simulator's session
+// cap, and leaves no session open when interrupted with Ctrl-C (SIGINT).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { guacdLikeOptions } from "@guacstream/guacd-sim";
+import {
+  loadCorpus,
+  type RunningGuacdSimulator,
+  startGuacdSimulator,
+} from "@guacstream/guacd-sim/node";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { REPO_ROOT, TSX_FLAGS } from "../e2e/target.ts";
+import { corpusDir } from "../harness/corpus.ts";
+
+const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "guacstream-bench-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withSimulator(
+  cap: number,
+  body: (sim: RunningGuacdSimulator, targets: string) => Promise<void>,
+) {
+  const sim = await startGuacdSimulator({
+    corpus: await loadCorpus(corpusDir()),
+    ...guacdLikeOptions({ maxSessions: cap }),
+  });
+  const targets = join(dir, `targets-${sim.port}.json`);
+  writeFileSync(
+    targets,
+    JSON.stringify([
+      {
+        name: "sim-vnc",
+        host: sim.host,
+        port: sim.port,
+        protocol: "vnc",
+        parameters: { hostname: "desktop" },
+      },
+    ]),
+  );
+  try {
+    await body(sim, targets);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** Runs the bench; resolves with its exit, output and the times each output line came. */
+function bench(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...TSX_FLAGS, main, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BENCH_PROGRESS_MS: "500", GUACD_HOST: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: { at: number; text: string }[] = [];
+  let partial = "";
+  child.stdout!.on("data", (data: Buffer) => {
+    partial += data;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    for (const text of parts) {
+      lines.push({ at: performance.now() - started, text });
+      onLine?.(text, child);
+    }
+  });
+  let stderr = "";
+  child.stderr!.on("data", (data: Buffer) => {
+    stderr += data;
+  });
+  return new Promise<{ code: number | null; lines: typeof lines; stderr: string; ms: number }>(
+    (resolve) => {
+      child.once("exit", (code) =>
+        resolve({ code, lines, stderr, ms: performance.now() - started }),
+      );
+    },
+  );
+}
+
+describe("the bench against a guacd-like simulator", () => {
+  test("stays within its budget, prints progress as it runs, and reports the session cap", async () => {
+    await withSimulator(3, async (sim, targets) => {
+      const json = join(dir, "run.json");
+      const budget = 12;
+      const run = await bench([
+        "--quick",
+        "--targets",
+        targets,
+        "--budget",
+        String(budget),
+        "--max-sessions",
+        "8",
+        "--json",
+        json,
+        "--svg",
+        join(dir, "run.svg"),
+      ]);
+      expect(run.stderr).not.toMatch(/Error/);
+      expect(run.code).toBe(0);
+      // Budget from the bench's start; allow for the child's own start-up (tsx, loading).
+      expect(run.ms).toBeLessThan(budget * 1000 + 8000);
+      const text = run.lines.map((l) => l.text).join("\n");
+      expect(text).toMatch(
+        /capacity: 2 concurrent session\(s\); stopped at 4 session\(s\): 1 of 4 session\(s\) reset/,
+      );
+      // Progress: some line at least every 2 s while it ran (the test sets a 0.5 s period).
+      const times = run.lines.map((l) => l.at);
+      for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBeLessThan(2000);
+      expect(text).toMatch(/progress: \[sim-vnc: ramp, \d session\(s\)\] \d session\(s\) open/);
+      const result = JSON.parse(readFileSync(json, "utf8"));
+      const [target] = result.sections.guacd.data.targets;
+      expect(target.ramp.capacity).toBe(2);
+      expect(target.handshakes.p99).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, "run.svg"), "utf8")).toMatch(/capacity found by the ramp/);
+      expect(sim.sessions).toEqual([]);
+    });
+  }, 40_000);
+
+  test("Ctrl-C (SIGINT) mid-ramp ends every session it opened with disconnect", async () => {
+    await withSimulator(16, async (sim, targets) => {
+      let signalled = false;
+      let live: number[] = [];
+      const run = await bench(
+        ["--quick", "--targets", targets, "--budget", "20", "--max-sessions", "8"],
+        (line, child) => {
+          // Interrupt once the ramp holds several sessions open.
+          if (!signalled && /ramp, 4 session/.test(line)) {
+            signalled = true;
+            const poll = setInterval(() => {
+              if (sim.sessions.length >= 3) {
+                clearInterval(poll);
+                live = sim.sessions.map((r) => r.serial);
+                child.kill("SIGINT");
+              }
+            }, 20);
+          }
+        },
+      );
+      expect(signalled).toBe(true);
+      expect(run.code).toBe(130);
+      expect(run.lines.map((l) => l.text).join("\n")).toMatch(
+        /interrupted \(SIGINT\): closing [3-9] open session/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sim.sessions).toEqual([]);
+      // The sessions open at the interrupt were each ended by the bench's `disconnect`.
+      expect(live.length).toBeGreaterThanOrEqual(3);
+      const ended = sim.reports.filter((r) => live.includes(r.serial)).map((r) => r.end?.reason);
+      expect(ended).toEqual(live.map(() => "client-disconnect"));
+    });
+  }, 40_000);
+});
