@@ -54,5 +54,7 @@ export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
 export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
 export type { OpenedToken, OpenTokenOptions, SealTokenOptions, TokenKey } from "./token.ts";
 export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./token.ts";
+export type { TunnelLease, TunnelLimiterOptions } from "./tunnel-limiter.ts";
+export { TunnelLimiter } from "./tunnel-limiter.ts";
 export type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 export { GUACAMOLE_SUBPROTOCOL } from "./websocket.ts";
