@@ -38,6 +38,9 @@ export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./session/p
 export type { GuacamoleStatus } from "./session/status.ts";
 export { GUACAMOLE_STATUSES, GuacamoleStatusError, statusOf } from "./session/status.ts";
 export { InstructionBatchDecoderStream } from "./wire/batch-decoder-stream.ts";
+export type { BlobInstruction, InstructionOrBlob } from "./wire/blob-bytes-decoder.ts";
+export { BlobBytesDecoder } from "./wire/blob-bytes-decoder.ts";
+export { BlobBytesDecoderStream } from "./wire/blob-bytes-decoder-stream.ts";
 export type { InstructionDecoderOptions } from "./wire/decoder.ts";
 export { InstructionDecoder } from "./wire/decoder.ts";
 export { InstructionDecoderStream } from "./wire/decoder-stream.ts";
