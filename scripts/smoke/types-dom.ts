@@ -1,6 +1,7 @@
 // Type-checked with lib ES2023 + DOM + DOM.AsyncIterable, no @types/node (tsconfig.dom.json),
 // skipLibCheck false: the runtime-free packages as a browser or bundler project sees them.
-import { GuacamoleClient, InstructionDecoderStream } from "@guacstream/codec";
+import { InstructionDecoderStream } from "@guacstream/codec";
+import { GuacamoleClient } from "@guacstream/codec/client";
 import { generateTokenSecret, importTokenKey, sealToken, type TokenKey } from "@guacstream/tunnel";
 
 declare const socket: {

@@ -1,42 +1,28 @@
-export { GuacamoleClient } from "./session/client.ts";
-export type {
-  GuacamoleClientOptions,
-  GuacamoleCloseInfo,
-  GuacamoleInboundStream,
-  GuacamoleMessage,
-} from "./session/client-options.ts";
-export type { DisplaySize } from "./session/display.ts";
-export { GuacamoleDisplay } from "./session/display.ts";
-export type { ByteSource } from "./session/files/blob-source.ts";
-export { blobsOf } from "./session/files/blob-source.ts";
-export type {
-  FilesystemBody,
-  FilesystemReadOptions,
-  FilesystemSession,
-  FilesystemUploadOptions,
-} from "./session/files/filesystem.ts";
-export { GuacamoleFilesystem } from "./session/files/filesystem.ts";
-export type { GuacamoleFilesystemErrorCode } from "./session/files/filesystem-error.ts";
-export { GuacamoleFilesystemError } from "./session/files/filesystem-error.ts";
-export type { FilesystemEntry } from "./session/files/stream-index.ts";
-export { parseStreamIndex, STREAM_INDEX_MIMETYPE } from "./session/files/stream-index.ts";
-export type { GuacdDuplex } from "./session/guacd-duplex.ts";
-export type { HandshakeOptions, HandshakeResult } from "./session/handshake.ts";
-export type { TypeOptions } from "./session/input/keyboard.ts";
-export { GuacamoleKeyboard } from "./session/input/keyboard.ts";
-export type { KeyName } from "./session/input/keysyms.ts";
-export { isModifierKeysym, KEYSYMS } from "./session/input/keysyms.ts";
-export type { MouseState } from "./session/input/mouse.ts";
-export { GuacamoleMouse } from "./session/input/mouse.ts";
-export type { MouseButton, MouseButtonState } from "./session/input/mouse-buttons.ts";
-export { buttonMask, MOUSE_BUTTONS } from "./session/input/mouse-buttons.ts";
-export { keysymForCodePoint, textToKeysyms } from "./session/input/text-keysyms.ts";
-export type { TouchContact } from "./session/input/touch.ts";
-export { GuacamoleTouch } from "./session/input/touch.ts";
-export { LiveArguments } from "./session/live-arguments.ts";
-export { negotiateVersion, PROTOCOL_VERSIONS, versionAtLeast } from "./session/protocol-version.ts";
-export type { GuacamoleStatus } from "./session/status.ts";
-export { GUACAMOLE_STATUSES, GuacamoleStatusError, statusOf } from "./session/status.ts";
+/**
+ * The Guacamole wire layer: the instruction model, streaming decoders, the encoder, framing at
+ * instruction boundaries, limits and the typed errors of malformed input. No runtime
+ * dependencies and no session state: a broker, a recorder or a proxy that only moves
+ * instructions needs nothing else.
+ *
+ * The session client (handshake, keep-alive, input, files, statuses) is `@guacstream/codec/client`;
+ * what transports share is `@guacstream/codec/transport`.
+ *
+ * @example Decode guacd's bytes as they arrive
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InstructionDecoderStream, type Instruction } from "@guacstream/codec";
+ *
+ * const bytes = new TextEncoder().encode("4.size,1.0,4.1024,3.768;4.sync,");
+ * const rest = new TextEncoder().encode("4.1000;");
+ * const seen: Instruction[] = [];
+ * await ReadableStream.from([bytes, rest])
+ *   .pipeThrough(new InstructionDecoderStream())
+ *   .pipeTo(new WritableStream({ write: (i) => void seen.push(i) }));
+ * assert.deepEqual(seen.map((i) => i.opcode), ["size", "sync"]);
+ * ```
+ *
+ * @module
+ */
 export { InstructionBatchDecoderStream } from "./wire/batch-decoder-stream.ts";
 export type { BlobInstruction, InstructionOrBlob } from "./wire/blob-bytes-decoder.ts";
 export { BlobBytesDecoder } from "./wire/blob-bytes-decoder.ts";

@@ -8,7 +8,7 @@ import {
 import { GuacdConnectionError } from "./errors.ts";
 
 // One connection shape and one duplex shape for every transport: the codec's, not copies.
-export type { GuacdDuplex } from "@guacstream/codec";
+export type { GuacdDuplex } from "@guacstream/codec/client";
 export type { GuacdConnection } from "@guacstream/codec/transport";
 
 /**

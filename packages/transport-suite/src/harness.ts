@@ -1,7 +1,11 @@
 // The runtime-specific parts each suite is parameterised over (one harness per runtime: the
 // Node one in transport-node's connect.test.ts, the Deno one in transport-deno's connect_test.ts),
 // and the numbers both transports share.
-import type { GuacamoleClient, GuacamoleClientOptions, HandshakeOptions } from "@guacstream/codec";
+import type {
+  GuacamoleClient,
+  GuacamoleClientOptions,
+  HandshakeOptions,
+} from "@guacstream/codec/client";
 import type { GuacdConnection } from "@guacstream/codec/transport";
 import type { GuacdSimulator, GuacdSimulatorOptions } from "@guacstream/guacd-sim";
 

@@ -1,7 +1,8 @@
 // Helpers every suite file shares: one way to run a test against a server that is always closed,
 // one way to expect a typed rejection, and deterministic data.
 import assert from "node:assert/strict";
-import type { GuacamoleClient, Instruction } from "@guacstream/codec";
+import type { Instruction } from "@guacstream/codec";
+import type { GuacamoleClient } from "@guacstream/codec/client";
 import type { ServerConnection, SuiteSimulator } from "./harness.ts";
 
 export const KiB = 1024;

@@ -1,7 +1,8 @@
 import { type GuacamoleLimits, InstructionDecoder, InstructionFramer } from "@guacstream/codec";
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 
-const SUCCESS = 0x0000;
-const SERVER_ERROR = 0x0200;
+const SUCCESS: number = GUACAMOLE_STATUS.SUCCESS;
+const SERVER_ERROR: number = GUACAMOLE_STATUS.SERVER_ERROR;
 /** guacd's goodbye counts only if it came within its last this many bytes (as a 64 KiB tail did). */
 const LAST_WORD_BYTES = 65536;
 const ERROR_PREFIX = new TextEncoder().encode("5.error,");

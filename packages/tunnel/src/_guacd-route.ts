@@ -1,4 +1,4 @@
-import type { GuacdDuplex } from "@guacstream/codec";
+import type { GuacdDuplex } from "@guacstream/codec/client";
 import { TunnelError } from "./errors.ts";
 import type { EndpointConstraints, GuacdPool } from "./pool.ts";
 import type { SessionRecord } from "./registry.ts";

@@ -1,4 +1,4 @@
-import type { GuacdDuplex } from "@guacstream/codec";
+import type { GuacdDuplex } from "@guacstream/codec/client";
 import { describe, expect, it } from "vitest";
 import { parsePrometheus } from "./_test-prometheus.ts";
 import { TunnelMetrics } from "./metrics.ts";

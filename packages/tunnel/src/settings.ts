@@ -1,4 +1,4 @@
-import type { HandshakeOptions } from "@guacstream/codec";
+import type { HandshakeOptions } from "@guacstream/codec/client";
 import { TunnelError } from "./errors.ts";
 
 /**

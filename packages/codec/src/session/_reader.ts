@@ -7,11 +7,11 @@ import { InboundStreamState } from "./_inbound-stream.ts";
 import type { SessionOutbound } from "./_outbound.ts";
 import type { SessionControls } from "./_session-controls.ts";
 import type { GuacamoleClientOptions, GuacamoleMessage } from "./client-options.ts";
-import { GuacamoleStatusError } from "./status.ts";
+import { GUACAMOLE_STATUS, GuacamoleStatusError } from "./status.ts";
 
-const STATUS_SUCCESS = 0x0000;
-const STATUS_UNSUPPORTED = 0x0100;
-const STATUS_RESOURCE_CLOSED = 0x0206;
+const STATUS_SUCCESS = GUACAMOLE_STATUS.SUCCESS;
+const STATUS_UNSUPPORTED = GUACAMOLE_STATUS.UNSUPPORTED;
+const STATUS_RESOURCE_CLOSED = GUACAMOLE_STATUS.RESOURCE_CLOSED;
 const MESSAGE_NAMES: Record<number, GuacamoleMessage["name"]> = {
   1: "USER_JOINED",
   2: "USER_LEFT",

@@ -12,14 +12,16 @@ import { loadCorpus, socketToDuplex, startGuacdSimulator } from "@guacstream/gua
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { collectGarbage, corpusAvailable } from "../_test-utils.ts";
 import {
-  decodeInstruction,
-  encodeInstruction,
   GuacamoleClient,
-  GuacamoleClientError,
   type GuacamoleClientOptions,
   type GuacamoleMessage,
   GuacamoleStatusError,
   type GuacdDuplex,
+} from "../client.ts";
+import {
+  decodeInstruction,
+  encodeInstruction,
+  GuacamoleClientError,
   type Instruction,
   InstructionDecoderStream,
 } from "../index.ts";

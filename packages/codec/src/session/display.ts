@@ -20,7 +20,8 @@ const MAX_SIDE = 65535;
  * @example Follow guacd's size
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleDisplay, type Instruction } from "@guacstream/codec";
+ * import { type Instruction } from "@guacstream/codec";
+ * import { GuacamoleDisplay } from "@guacstream/codec/client";
  *
  * const sent: Instruction[] = [];
  * const seen: number[] = [];

@@ -5,7 +5,7 @@
  * @example Any pair of byte streams fits, e.g. an in-memory loop in a test
  * ```ts
  * import assert from "node:assert/strict";
- * import type { GuacdDuplex } from "@guacstream/codec";
+ * import type { GuacdDuplex } from "@guacstream/codec/client";
  *
  * const loop = new TransformStream<Uint8Array, Uint8Array>();
  * const duplex: GuacdDuplex = { readable: loop.readable, writable: loop.writable };

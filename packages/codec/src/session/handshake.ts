@@ -6,7 +6,7 @@ import type { Instruction } from "../wire/instruction.ts";
  * @example A VNC session at full HD, sharing a name with other viewers
  * ```ts
  * import assert from "node:assert/strict";
- * import type { HandshakeOptions } from "@guacstream/codec";
+ * import type { HandshakeOptions } from "@guacstream/codec/client";
  *
  * const options: HandshakeOptions = {
  *   protocol: "vnc",

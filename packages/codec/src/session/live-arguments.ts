@@ -12,7 +12,7 @@ const MAX_VALUE_BYTES = 16383;
  * @example Change the terminal's font size
  * ```ts
  * import assert from "node:assert/strict";
- * import { LiveArguments } from "@guacstream/codec";
+ * import { LiveArguments } from "@guacstream/codec/client";
  *
  * // In a session, `client.arguments` is one; here the values go to an array.
  * const sent: [string, string][] = [];

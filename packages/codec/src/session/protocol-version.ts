@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { PROTOCOL_VERSIONS } from "@guacstream/codec";
+ * import { PROTOCOL_VERSIONS } from "@guacstream/codec/client";
  *
  * assert.equal(PROTOCOL_VERSIONS.at(-1), "VERSION_1_5_0");
  * ```
@@ -32,7 +32,7 @@ function rank(version: string): number | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { negotiateVersion } from "@guacstream/codec";
+ * import { negotiateVersion } from "@guacstream/codec/client";
  *
  * assert.equal(negotiateVersion("VERSION_1_5_0"), "VERSION_1_5_0");
  * assert.equal(negotiateVersion("VERSION_1_4_0"), "VERSION_1_3_0");
@@ -55,7 +55,7 @@ export function negotiateVersion(offered: string): string | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { versionAtLeast } from "@guacstream/codec";
+ * import { versionAtLeast } from "@guacstream/codec/client";
  *
  * assert.equal(versionAtLeast("VERSION_1_3_0", "VERSION_1_1_0"), true);
  * assert.equal(versionAtLeast(undefined, "VERSION_1_1_0"), false);

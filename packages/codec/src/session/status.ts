@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { statusOf } from "@guacstream/codec";
+ * import { statusOf } from "@guacstream/codec/client";
  *
  * assert.equal(statusOf(0x0308).name, "CLIENT_TIMEOUT");
  * ```
@@ -19,10 +19,70 @@ export interface GuacamoleStatus {
   readonly description: string;
 }
 
-const table = (rows: readonly (readonly [number, string, string])[]): readonly GuacamoleStatus[] =>
-  Object.freeze(
-    rows.map(([code, name, description]) => Object.freeze({ code, name, description })),
-  );
+/**
+ * Every status code of the Guacamole protocol by name, so code can say
+ * `GUACAMOLE_STATUS.UPSTREAM_TIMEOUT` where guacd's number is meant.
+ *
+ * @example Refuse a client the way guacd would
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GUACAMOLE_STATUS, statusOf } from "@guacstream/codec/client";
+ *
+ * const refusal = ["error", "Too many connections.", String(GUACAMOLE_STATUS.CLIENT_TOO_MANY)];
+ * assert.equal(refusal[2], "797");
+ * assert.equal(statusOf(GUACAMOLE_STATUS.CLIENT_TIMEOUT).name, "CLIENT_TIMEOUT");
+ * ```
+ */
+export const GUACAMOLE_STATUS = {
+  SUCCESS: 0x0000,
+  UNSUPPORTED: 0x0100,
+  SERVER_ERROR: 0x0200,
+  SERVER_BUSY: 0x0201,
+  UPSTREAM_TIMEOUT: 0x0202,
+  UPSTREAM_ERROR: 0x0203,
+  RESOURCE_NOT_FOUND: 0x0204,
+  RESOURCE_CONFLICT: 0x0205,
+  RESOURCE_CLOSED: 0x0206,
+  UPSTREAM_NOT_FOUND: 0x0207,
+  UPSTREAM_UNAVAILABLE: 0x0208,
+  SESSION_CONFLICT: 0x0209,
+  SESSION_TIMEOUT: 0x020a,
+  SESSION_CLOSED: 0x020b,
+  CLIENT_BAD_REQUEST: 0x0300,
+  CLIENT_UNAUTHORIZED: 0x0301,
+  CLIENT_FORBIDDEN: 0x0303,
+  CLIENT_TIMEOUT: 0x0308,
+  CLIENT_OVERRUN: 0x030d,
+  CLIENT_BAD_TYPE: 0x030f,
+  CLIENT_TOO_MANY: 0x031d,
+} as const;
+
+/** The name of a status in the protocol's table (`"CLIENT_TIMEOUT"`, …). */
+export type GuacamoleStatusName = keyof typeof GUACAMOLE_STATUS;
+
+const DESCRIPTIONS: Readonly<Record<GuacamoleStatusName, string>> = {
+  SUCCESS: "The operation succeeded.",
+  UNSUPPORTED: "The requested operation is unsupported.",
+  SERVER_ERROR: "An internal error occurred; the operation could not complete.",
+  SERVER_BUSY: "The server is busy and cannot take the operation now.",
+  UPSTREAM_TIMEOUT: "The upstream server (the remote desktop) is not responding.",
+  UPSTREAM_ERROR: "The upstream server reported an error.",
+  RESOURCE_NOT_FOUND: "The requested resource (e.g. a connection to join) does not exist.",
+  RESOURCE_CONFLICT: "The requested resource is already in use or locked.",
+  RESOURCE_CLOSED: "The requested resource is already closed.",
+  UPSTREAM_NOT_FOUND: "The upstream server does not exist or cannot be reached.",
+  UPSTREAM_UNAVAILABLE: "The upstream server refuses service (e.g. it is full).",
+  SESSION_CONFLICT: "The session conflicts with another (e.g. the same user logged in elsewhere).",
+  SESSION_TIMEOUT: "The session was idle too long.",
+  SESSION_CLOSED: "The session was forcibly closed.",
+  CLIENT_BAD_REQUEST: "The client's request was malformed or had illegal parameters.",
+  CLIENT_UNAUTHORIZED: "Authentication is needed, or the credentials were refused.",
+  CLIENT_FORBIDDEN: "Access is denied, whatever the credentials.",
+  CLIENT_TIMEOUT: "The client took too long to respond (e.g. it stopped answering sync).",
+  CLIENT_OVERRUN: "The client sent more data than the protocol allows.",
+  CLIENT_BAD_TYPE: "The client sent data of an unsupported or unexpected type.",
+  CLIENT_TOO_MANY: "The client is using too many resources (e.g. too many connections).",
+};
 
 /**
  * Every status code of the Guacamole protocol, in code order.
@@ -30,51 +90,19 @@ const table = (rows: readonly (readonly [number, string, string])[]): readonly G
  * @example Look up a status by name
  * ```ts
  * import assert from "node:assert/strict";
- * import { GUACAMOLE_STATUSES } from "@guacstream/codec";
+ * import { GUACAMOLE_STATUSES } from "@guacstream/codec/client";
  *
  * const notFound = GUACAMOLE_STATUSES.find((s) => s.name === "UPSTREAM_NOT_FOUND");
  * assert.equal(notFound?.code, 519);
  * ```
  */
-export const GUACAMOLE_STATUSES: readonly GuacamoleStatus[] = table([
-  [0x0000, "SUCCESS", "The operation succeeded."],
-  [0x0100, "UNSUPPORTED", "The requested operation is unsupported."],
-  [0x0200, "SERVER_ERROR", "An internal error occurred; the operation could not complete."],
-  [0x0201, "SERVER_BUSY", "The server is busy and cannot take the operation now."],
-  [0x0202, "UPSTREAM_TIMEOUT", "The upstream server (the remote desktop) is not responding."],
-  [0x0203, "UPSTREAM_ERROR", "The upstream server reported an error."],
-  [
-    0x0204,
-    "RESOURCE_NOT_FOUND",
-    "The requested resource (e.g. a connection to join) does not exist.",
-  ],
-  [0x0205, "RESOURCE_CONFLICT", "The requested resource is already in use or locked."],
-  [0x0206, "RESOURCE_CLOSED", "The requested resource is already closed."],
-  [0x0207, "UPSTREAM_NOT_FOUND", "The upstream server does not exist or cannot be reached."],
-  [0x0208, "UPSTREAM_UNAVAILABLE", "The upstream server refuses service (e.g. it is full)."],
-  [
-    0x0209,
-    "SESSION_CONFLICT",
-    "The session conflicts with another (e.g. the same user logged in elsewhere).",
-  ],
-  [0x020a, "SESSION_TIMEOUT", "The session was idle too long."],
-  [0x020b, "SESSION_CLOSED", "The session was forcibly closed."],
-  [0x0300, "CLIENT_BAD_REQUEST", "The client's request was malformed or had illegal parameters."],
-  [0x0301, "CLIENT_UNAUTHORIZED", "Authentication is needed, or the credentials were refused."],
-  [0x0303, "CLIENT_FORBIDDEN", "Access is denied, whatever the credentials."],
-  [
-    0x0308,
-    "CLIENT_TIMEOUT",
-    "The client took too long to respond (e.g. it stopped answering sync).",
-  ],
-  [0x030d, "CLIENT_OVERRUN", "The client sent more data than the protocol allows."],
-  [0x030f, "CLIENT_BAD_TYPE", "The client sent data of an unsupported or unexpected type."],
-  [
-    0x031d,
-    "CLIENT_TOO_MANY",
-    "The client is using too many resources (e.g. too many connections).",
-  ],
-]);
+export const GUACAMOLE_STATUSES: readonly GuacamoleStatus[] = Object.freeze(
+  (Object.keys(GUACAMOLE_STATUS) as GuacamoleStatusName[])
+    .map((name) =>
+      Object.freeze({ code: GUACAMOLE_STATUS[name], name, description: DESCRIPTIONS[name] }),
+    )
+    .sort((a, b) => a.code - b.code),
+);
 
 const byCode = new Map(GUACAMOLE_STATUSES.map((s) => [s.code, s]));
 
@@ -85,7 +113,7 @@ const byCode = new Map(GUACAMOLE_STATUSES.map((s) => [s.code, s]));
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { statusOf } from "@guacstream/codec";
+ * import { statusOf } from "@guacstream/codec/client";
  *
  * assert.equal(statusOf(516).name, "RESOURCE_NOT_FOUND");
  * assert.equal(statusOf(0x7777).name, "UNKNOWN");
@@ -108,7 +136,7 @@ export function statusOf(code: number): GuacamoleStatus {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleStatusError } from "@guacstream/codec";
+ * import { GuacamoleStatusError } from "@guacstream/codec/client";
  *
  * const error = GuacamoleStatusError.fromInstruction({ opcode: "error", args: ["Aborted. See logs.", "519"] });
  * assert.equal(error.status, 519);
@@ -149,6 +177,9 @@ export class GuacamoleStatusError extends Error {
     const offset = instruction.opcode === "ack" ? 1 : 0;
     const message = instruction.args[offset] ?? "";
     const status = Number.parseInt(instruction.args[offset + 1] ?? "", 10);
-    return new GuacamoleStatusError(Number.isNaN(status) ? 0x0200 : status, message);
+    return new GuacamoleStatusError(
+      Number.isNaN(status) ? GUACAMOLE_STATUS.SERVER_ERROR : status,
+      message,
+    );
   }
 }

@@ -11,7 +11,7 @@ export type ByteSource = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable
  * @example Upload-sized pieces of a stream
  * ```ts
  * import assert from "node:assert/strict";
- * import { blobsOf } from "@guacstream/codec";
+ * import { blobsOf } from "@guacstream/codec/client";
  *
  * const source = ReadableStream.from([new Uint8Array(5), new Uint8Array(7)]);
  * const sizes: number[] = [];

@@ -22,7 +22,7 @@ export type GuacamoleFilesystemErrorCode =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleFilesystemError } from "@guacstream/codec";
+ * import { GuacamoleFilesystemError } from "@guacstream/codec/client";
  *
  * const error = new GuacamoleFilesystemError("REFUSED", "/etc/shadow", "Cannot upload /etc/shadow: guacd refused it", 0x0303);
  * assert.equal(error.code, "REFUSED");

@@ -50,7 +50,11 @@ const MAX_LISTING_BYTES = 64 * 1024 * 1024;
  * @example List, upload and download (over a stand-in for guacd's SFTP object)
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleFilesystem, STREAM_INDEX_MIMETYPE, type FilesystemSession } from "@guacstream/codec";
+ * import {
+ *   GuacamoleFilesystem,
+ *   STREAM_INDEX_MIMETYPE,
+ *   type FilesystemSession,
+ * } from "@guacstream/codec/client";
  *
  * // In a session, `await client.filesystem()` gives one; here a map of files stands in for guacd.
  * const files = new Map<string, string>();

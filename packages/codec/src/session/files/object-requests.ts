@@ -1,5 +1,6 @@
 import { type Instruction, instruction } from "../../wire/instruction.ts";
 import type { SendInstructions } from "../_send.ts";
+import { GUACAMOLE_STATUS } from "../status.ts";
 import type { FilesystemBody } from "./filesystem.ts";
 import { GuacamoleFilesystemError } from "./filesystem-error.ts";
 
@@ -9,7 +10,7 @@ interface Pending {
 }
 
 /** guacd's status for a stream the client gives up on: the handler frees it and closes the file. */
-const STATUS_RESOURCE_CLOSED = 0x0206;
+const STATUS_RESOURCE_CLOSED = GUACAMOLE_STATUS.RESOURCE_CLOSED;
 
 /**
  * The `get` requests on guacd's objects (filesystems) that wait for their `body`: guacd answers

@@ -23,7 +23,7 @@ export interface FilesystemEntry {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseStreamIndex, STREAM_INDEX_MIMETYPE } from "@guacstream/codec";
+ * import { parseStreamIndex, STREAM_INDEX_MIMETYPE } from "@guacstream/codec/client";
  *
  * const entries = parseStreamIndex(
  *   JSON.stringify({ "/home/b.txt": "application/octet-stream", "/home/a": STREAM_INDEX_MIMETYPE }),

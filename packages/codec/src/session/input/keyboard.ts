@@ -24,7 +24,8 @@ const MAX_KEYSYM = 0x1fffffff;
  * @example Type a command and press Enter
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleKeyboard, KEYSYMS, type Instruction } from "@guacstream/codec";
+ * import { type Instruction } from "@guacstream/codec";
+ * import { GuacamoleKeyboard, KEYSYMS } from "@guacstream/codec/client";
  *
  * const sent: Instruction[] = [];
  * const keyboard = new GuacamoleKeyboard(async (...items) => void sent.push(...items));

@@ -6,7 +6,7 @@
  * @example Press Ctrl+C by name
  * ```ts
  * import assert from "node:assert/strict";
- * import { KEYSYMS } from "@guacstream/codec";
+ * import { KEYSYMS } from "@guacstream/codec/client";
  *
  * assert.equal(KEYSYMS.Control, 0xffe3);
  * assert.equal(KEYSYMS.Enter, 0xff0d);
@@ -111,7 +111,7 @@ const MODIFIERS: ReadonlySet<number> = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isModifierKeysym, KEYSYMS } from "@guacstream/codec";
+ * import { isModifierKeysym, KEYSYMS } from "@guacstream/codec/client";
  *
  * assert.equal(isModifierKeysym(KEYSYMS.Shift), true);
  * assert.equal(isModifierKeysym(KEYSYMS.Enter), false);

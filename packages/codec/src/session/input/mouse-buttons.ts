@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MOUSE_BUTTONS } from "@guacstream/codec";
+ * import { MOUSE_BUTTONS } from "@guacstream/codec/client";
  *
  * assert.equal(MOUSE_BUTTONS.left | MOUSE_BUTTONS.right, 5);
  * ```
@@ -31,7 +31,7 @@ export type MouseButtonState = Partial<Readonly<Record<MouseButton, boolean>>>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { buttonMask } from "@guacstream/codec";
+ * import { buttonMask } from "@guacstream/codec/client";
  *
  * assert.equal(buttonMask(["left", "middle"]), 3);
  * assert.equal(buttonMask({ right: true, left: false }), 4);

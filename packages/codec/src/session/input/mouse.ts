@@ -27,7 +27,8 @@ const MAX_COORDINATE = 0x7fffffff;
  * @example Double-click, then scroll down three steps
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleMouse, type Instruction } from "@guacstream/codec";
+ * import { type Instruction } from "@guacstream/codec";
+ * import { GuacamoleMouse } from "@guacstream/codec/client";
  *
  * const sent: Instruction[] = [];
  * const mouse = new GuacamoleMouse(async (...items) => void sent.push(...items));

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { keysymForCodePoint } from "@guacstream/codec";
+ * import { keysymForCodePoint } from "@guacstream/codec/client";
  *
  * assert.equal(keysymForCodePoint("a".codePointAt(0)!), 0x61);
  * assert.equal(keysymForCodePoint("é".codePointAt(0)!), 0xe9);
@@ -39,7 +39,7 @@ export function keysymForCodePoint(codePoint: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { textToKeysyms } from "@guacstream/codec";
+ * import { textToKeysyms } from "@guacstream/codec/client";
  *
  * assert.deepEqual(textToKeysyms("ls\r"), [0x6c, 0x73, 0xff0d]);
  * assert.deepEqual(textToKeysyms("Ω😀"), [0x010003a9, 0x0101f600]);

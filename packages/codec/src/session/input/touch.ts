@@ -27,7 +27,8 @@ export interface TouchContact {
  * @example Tap with one finger
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleTouch, type Instruction } from "@guacstream/codec";
+ * import { type Instruction } from "@guacstream/codec";
+ * import { GuacamoleTouch } from "@guacstream/codec/client";
  *
  * const sent: Instruction[] = [];
  * const touch = new GuacamoleTouch(async (...items) => void sent.push(...items), "VERSION_1_5_0");
