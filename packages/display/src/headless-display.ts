@@ -3,6 +3,7 @@ import { base64ToBytes } from "./_base64.ts";
 import { FrameQueue, type PendingFrame, type Task } from "./_frame-queue.ts";
 import { ImageStreams } from "./_image-streams.ts";
 import { DisplayError } from "./display-error.ts";
+import { createImageDecoder } from "./image/image-decoder.ts";
 import type { ImageDecoder, RgbaImage } from "./image/rgba-image.ts";
 import { composeLayers, drawOver } from "./model/compose.ts";
 import { Layer } from "./model/layer.ts";
@@ -47,10 +48,11 @@ export interface CursorState {
 /** Options of {@link HeadlessDisplay}. */
 export interface HeadlessDisplayOptions {
   /**
-   * Decodes `img` streams. Without one, images are skipped with `IMAGE_DECODE_FAILED` and
-   * {@link HeadlessDisplay.mimetypes} is empty.
+   * Decodes `img` streams; `null` for none (images are then skipped with `IMAGE_DECODE_FAILED`
+   * and {@link HeadlessDisplay.mimetypes} is empty).
+   * @default {createImageDecoder()} (PNG, JPEG, WebP)
    */
-  decoder?: ImageDecoder;
+  decoder?: ImageDecoder | null;
   /** The most pixels all layers and buffers may hold together. @default {DEFAULT_PIXEL_BUDGET} */
   pixelBudget?: number;
   /** The most bytes one image stream may carry before it is dropped. @default {33554432} */
@@ -123,7 +125,8 @@ export class HeadlessDisplay {
   /** An empty 0×0 display. */
   constructor(options: HeadlessDisplayOptions = {}) {
     this.#options = options;
-    this.#decoder = options.decoder;
+    this.#decoder =
+      options.decoder === null ? undefined : (options.decoder ?? createImageDecoder());
     this.budget = new PixelBudget(options.pixelBudget ?? DEFAULT_PIXEL_BUDGET);
     this.#maxPendingTasks = options.maxPendingTasks ?? 100_000;
     this.#maxDecodes = Math.max(1, options.maxConcurrentDecodes ?? 4);

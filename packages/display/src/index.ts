@@ -56,3 +56,9 @@ export type {
   RenderRecordingOptions,
 } from "./recording/render-recording.ts";
 export { renderRecording } from "./recording/render-recording.ts";
+export { screenshotPng } from "./screenshot-png.ts";
+export type { VisualWaitOptions, WaitCheck } from "./waits/visual-wait.ts";
+export { changedShare, rmsDistance } from "./waits/visual-wait.ts";
+export { VisualWaitError } from "./waits/visual-wait-error.ts";
+export type { WaitForChangeOptions, WaitForMatchOptions, WaitForOptions } from "./waits/waits.ts";
+export { waitFor, waitForChange, waitForMatch } from "./waits/waits.ts";
