@@ -2,12 +2,19 @@
 // @guacstream/transport-deno for guacd, @guacstream/tunnel for the rest.
 //
 // Run: `npx deno run -A examples/broker-deno/main.ts`, then open the printed URL.
-// Environment: PORT (8080), HOST (127.0.0.1), GUACD_HOST/GUACD_PORT (else the guacd simulator),
-// GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
-// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too, each in
-// its own file), ALLOWED_HOSTS / ALLOWED_ORIGINS (comma-separated; default: the listening address
-// and the page's own origin). Scale-out as the Node broker: GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL,
-// REDIS_URL (through npm:@redis/client, loaded only when set), BROKER_ID; /metrics.
+// Environment: as the Node broker (examples/broker-node/src/main.ts; both read it through
+// examples/demo-page/config.ts): PORT, HOST, ALLOWED_HOSTS / ALLOWED_ORIGINS, GUACD_HOST/
+// GUACD_PORT, GUACSTREAM_TOKEN_SECRET, DEMO_TOKENS (+ DEMO_TOKENS_WITH_REAL_GUACD),
+// GUACD_CONNECTION, METRICS_HOST / METRICS_PORT / METRICS_TOKEN, ADMIN_TOKEN, MAX_TUNNELS,
+// MAX_TUNNELS_PER_CLIENT, NEW_TUNNELS_PER_MINUTE, CLIENT_KEY, RECORDING_DIR, RECORD_JOINS,
+// GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL, REDIS_URL (through npm:@redis/client, loaded only when
+// set), BROKER_ID.
+//
+// What Deno does not let a broker bound (see the tunnel README): Deno.upgradeWebSocket takes no
+// message-size limit (it buffers up to 64 MiB per message) and its WebSocket has no `terminate`,
+// and Deno.serve has no header timeout. So this broker refuses every request it can before the
+// upgrade, with a plain HTTP status: a bad token, a cap, a drain. Only a token holder within
+// the caps gets a WebSocket.
 import { dirname, join, resolve } from "node:path";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-deno";
@@ -20,18 +27,30 @@ import {
   importTokenKey,
   MemorySessionRegistry,
   MetricsRegistry,
+  type OpenedToken,
+  openTunnelToken,
   ReplayGuard,
   SessionDirectory,
   type SessionRegistry,
+  TunnelError,
   type TunnelEvent,
   type TunnelInfo,
+  TunnelLimiter,
   TunnelMetrics,
 } from "@guacstream/tunnel";
+import { brokerConfig, clientKeyOf, hasBearer } from "../demo-page/config.ts";
 import { parseEndpoints } from "../demo-page/endpoints.ts";
 import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
 
 const env = Deno.env.toObject();
+let config: ReturnType<typeof brokerConfig>;
+try {
+  config = brokerConfig(env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  Deno.exit(2);
+}
 const ALLOW: readonly BrowserSetting[] = ["width", "height", "dpi", "timezone", "image", "audio"];
 
 const endpoints = env.GUACD_ENDPOINTS === undefined ? [] : parseEndpoints(env.GUACD_ENDPOINTS);
@@ -85,7 +104,8 @@ const demo = demoHandler({
 });
 const recordingDir = env.RECORDING_DIR === undefined ? undefined : resolve(env.RECORDING_DIR);
 if (recordingDir !== undefined) await Deno.mkdir(recordingDir, { recursive: true });
-const listenHost = env.HOST ?? "127.0.0.1";
+const listenHost = config.host;
+const limiter = new TunnelLimiter(config.limits);
 let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
 
 /**
@@ -129,16 +149,16 @@ function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain" } });
 }
 
-async function handle(request: Request): Promise<Response> {
+async function handle(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
   try {
-    return await route(request);
+    return await route(request, info);
   } catch (error) {
     console.error(`refused (http): ${String(error)}`);
     return text(500, "Internal error\n");
   }
 }
 
-async function route(request: Request): Promise<Response> {
+async function route(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
   const url = new URL(request.url);
   const headers = { host: request.headers.get("host"), origin: request.headers.get("origin") };
   if (url.pathname === "/tunnel") {
@@ -151,39 +171,115 @@ async function route(request: Request): Promise<Response> {
     if (!offered.includes(GUACAMOLE_SUBPROTOCOL)) {
       return text(400, "The guacamole subprotocol is required\n");
     }
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      protocol: GUACAMOLE_SUBPROTOCOL,
-    });
-    acceptTunnel(socket, url, {
-      key,
-      replay,
-      allow: ALLOW,
-      ...(pool === undefined
-        ? { connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }) }
-        : { pool, sessions }),
-      onEvent: log,
-      ...(recordingDir === undefined
-        ? {}
-        : { record: (info) => recordingSink(recordingDir, info) }),
-    }).catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`));
-    return response;
+    return await admit(request, url, info);
   }
-  if (url.pathname === "/demo/token" || url.pathname === "/metrics") {
-    const refusal = policy(headers, false);
-    if (refusal !== undefined) return text(refusal.status, refusal.text);
-  }
-  if (url.pathname === "/metrics") {
-    return new Response(metrics.render(), {
-      headers: { "content-type": MetricsRegistry.contentType },
-    });
-  }
+  const isToken = url.pathname === "/demo/token";
+  const refusal = policy(headers, isToken);
+  if (refusal !== undefined) return text(refusal.status, refusal.text);
+  if (isToken && !config.demoTokens) return text(404, "Not found\n");
   return (await demo(request)) ?? text(404, "Not found\n");
 }
 
+/**
+ * The token and the caps are checked before the upgrade; a refusal is a plain HTTP answer
+ * (its Guacamole status in the body), since a Deno WebSocket, once open, cannot be dropped.
+ */
+async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): Promise<Response> {
+  const address = info.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : "unix";
+  let token: OpenedToken | undefined;
+  let lease: ReturnType<TunnelLimiter["admit"]> | undefined;
+  try {
+    if (config.clientKey !== "user")
+      lease = limiter.admit(clientKeyOf("address", address, undefined));
+    token = await openTunnelToken(url, { key, replay });
+    if (config.clientKey === "user")
+      lease = limiter.admit(clientKeyOf("user", address, token.user));
+  } catch (error) {
+    lease?.release();
+    const refusal =
+      error instanceof TunnelError
+        ? error
+        : new TunnelError("INTERNAL", "Cannot admit tunnel", { cause: error });
+    log({
+      type: "refused",
+      code: refusal.code,
+      status: refusal.status,
+      closeCode: refusal.closeCode,
+      error: refusal,
+    });
+    const status =
+      refusal.code === "TOO_MANY_TUNNELS" ? 429 : refusal.code === "DRAINING" ? 503 : 403;
+    return text(status, `${refusal.closeReason}\n`);
+  }
+  const { socket, response } = Deno.upgradeWebSocket(request, {
+    protocol: GUACAMOLE_SUBPROTOCOL,
+  });
+  acceptTunnel(socket, url, {
+    key,
+    replay,
+    token,
+    allow: ALLOW,
+    closeGrace: config.closeGrace,
+    ...(pool === undefined
+      ? { connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }) }
+      : { pool, sessions }),
+    onEvent: log,
+    ...(recordingDir === undefined ? {} : { record: (info) => recordingSink(recordingDir, info) }),
+  })
+    .catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`))
+    .finally(() => lease?.release());
+  return response;
+}
+
+/** The admin listener: /metrics and, with ADMIN_TOKEN, /admin/drain; loopback by default. */
+let adminPolicy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
+function serveAdmin(request: Request): Response {
+  const url = new URL(request.url);
+  // Browsers have no business here: any Origin is refused.
+  if (request.headers.get("origin") !== null) return text(403, "Forbidden origin\n");
+  const authorization = request.headers.get("authorization");
+  if (url.pathname === "/metrics") {
+    if (config.admin.metricsToken !== undefined) {
+      if (!hasBearer(authorization, config.admin.metricsToken)) return text(401, "Unauthorized\n");
+    } else {
+      const refusal = adminPolicy({ host: request.headers.get("host"), origin: null }, false);
+      if (refusal !== undefined) return text(refusal.status, refusal.text);
+    }
+    return new Response(metrics.render(), {
+      headers: { "content-type": MetricsRegistry.contentType, "cache-control": "no-store" },
+    });
+  }
+  if (url.pathname === "/admin/drain" && config.admin.adminToken !== undefined) {
+    if (!hasBearer(authorization, config.admin.adminToken)) return text(401, "Unauthorized\n");
+    if (request.method === "POST" && !limiter.draining) {
+      console.log(`draining: no new tunnels, ${limiter.active} open`);
+      void limiter.drain().then(() => console.log("drained: no tunnel left"));
+    }
+    return Response.json({ draining: limiter.draining, active: limiter.active });
+  }
+  return text(404, "Not found\n");
+}
+
+// Checked before anything listens: a wildcard bind without ALLOWED_HOSTS throws here.
+if (config.port !== 0) requestPolicy({ host: listenHost, port: config.port, hosts: config.hosts });
+else if (config.hosts === undefined) requestPolicy({ host: listenHost, port: 1 });
+const adminServer = Deno.serve(
+  {
+    hostname: config.admin.host,
+    port: config.admin.port,
+    onListen: ({ hostname, port }) => {
+      adminPolicy = requestPolicy({ host: config.admin.host, port });
+      console.log(
+        `Metrics http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/metrics`,
+      );
+    },
+  },
+  serveAdmin,
+);
 const server = Deno.serve(
   {
     hostname: listenHost,
-    port: Number(env.PORT ?? 8080),
+    port: config.port,
     onError: (error) => {
       console.error(`refused (http): ${String(error)}`);
       return text(500, "Internal error\n");
@@ -192,8 +288,8 @@ const server = Deno.serve(
       policy = requestPolicy({
         host: listenHost,
         port,
-        hosts: env.ALLOWED_HOSTS?.split(","),
-        origins: env.ALLOWED_ORIGINS?.split(","),
+        hosts: config.hosts,
+        origins: config.origins,
       });
       const where =
         pool !== undefined
@@ -209,7 +305,7 @@ const server = Deno.serve(
 );
 
 const stop = async (): Promise<void> => {
-  await server.shutdown();
+  await Promise.all([server.shutdown(), adminServer.shutdown()]);
   pool?.close();
   await sessions.stop();
   await redis?.connection.close();

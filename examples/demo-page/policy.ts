@@ -10,14 +10,14 @@ export interface RequestPolicyOptions {
   /** The port it listens on. */
   port: number;
   /**
-   * `Host` header values answered (`name:port`); `["*"]` answers any. Default: the listening
-   * address, and for a loopback one `localhost`, `127.0.0.1` and `[::1]` with the port; for a
-   * wildcard address (`0.0.0.0`, `::`), any.
+   * `Host` header values answered (`name:port`). Default: the listening address, and for a
+   * loopback one `localhost`, `127.0.0.1` and `[::1]` with the port. A wildcard address
+   * (`0.0.0.0`, `::`) has no default: the broker refuses to start without a list.
    */
   hosts?: readonly string[] | undefined;
   /**
-   * `Origin` header values allowed to open a tunnel or fetch a token; default: the page's own
-   * origin, `http://<Host>` (set `https://…` origins when the broker sits behind TLS).
+   * `Origin` header values allowed to open a tunnel or fetch a token; default: `http://` and
+   * `https://` with each answered host. Never derived from the request's own `Host`.
    */
   origins?: readonly string[] | undefined;
 }
@@ -26,33 +26,36 @@ export interface RequestPolicyOptions {
 export type Refusal = { readonly status: 400 | 403; readonly text: string } | undefined;
 
 /**
- * Checks a request's `Host` (DNS rebinding: a page on another name reaching a loopback broker)
- * and `Origin` (cross-site use). A WebSocket upgrade must carry an allowed `Origin` (browsers
- * always send one); a plain request may omit it (a same-origin GET does) but not send a foreign
- * one.
+ * Checks a request's `Host` (DNS rebinding: a page on another name reaching the broker) and
+ * `Origin` (cross-site use), both against lists fixed at start. Where `originRequired` (a
+ * WebSocket upgrade, a token request: browsers always send `Origin` with them), a missing
+ * `Origin` is refused; elsewhere it may be missing but not foreign.
  */
 export function requestPolicy(
   options: RequestPolicyOptions,
-): (headers: { host: string | null; origin: string | null }, upgrade: boolean) => Refusal {
-  const hosts = new Set((options.hosts ?? defaultHosts(options.host, options.port)).map(lower));
-  const origins = options.origins === undefined ? undefined : new Set(options.origins.map(lower));
-  return ({ host, origin }, upgrade) => {
-    if (host === null || (!hosts.has("*") && !hosts.has(lower(host)))) {
+): (headers: { host: string | null; origin: string | null }, originRequired: boolean) => Refusal {
+  const hostList = options.hosts ?? defaultHosts(options.host, options.port);
+  if (hostList.length === 0 || hostList.includes("*")) {
+    throw new RangeError("Cannot build the request policy: list the Host names answered");
+  }
+  const hosts = new Set(hostList.map(lower));
+  const origins = new Set(
+    (options.origins ?? hostList.flatMap((h) => [`http://${h}`, `https://${h}`])).map(lower),
+  );
+  return ({ host, origin }, originRequired) => {
+    if (host === null || !hosts.has(lower(host))) {
       return { status: 403, text: "Forbidden host\n" };
     }
-    if (origin === null) return upgrade ? { status: 403, text: "Forbidden origin\n" } : undefined;
-    const allowed =
-      origins === undefined
-        ? lower(origin) === `http://${lower(host)}`
-        : origins.has(lower(origin));
-    return allowed ? undefined : { status: 403, text: "Forbidden origin\n" };
+    if (origin === null)
+      return originRequired ? { status: 403, text: "Origin required\n" } : undefined;
+    return origins.has(lower(origin)) ? undefined : { status: 403, text: "Forbidden origin\n" };
   };
 }
 
 function defaultHosts(host: string, port: number): string[] {
-  if (host === "0.0.0.0" || host === "::" || host === "") return ["*"];
-  const bracketed = host.includes(":") ? `[${host}]` : host;
-  const loopback = ["127.0.0.1", "localhost", "::1"].includes(host);
+  if (host === "0.0.0.0" || host === "::" || host === "[::]" || host === "") return [];
+  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(host);
   const names = loopback ? ["localhost", "127.0.0.1", "[::1]"] : [bracketed];
   return names.map((name) => `${name}:${port}`);
 }

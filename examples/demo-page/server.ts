@@ -15,7 +15,7 @@ export interface DemoHandlerOptions {
   /**
    * The connections a demo page may ask a token for, by profile name (`?profile=vnc`). In a real
    * deployment the application that authenticates users issues tokens instead; this endpoint is
-   * for the demo only.
+   * for the demo only, off unless the broker runs with `DEMO_TOKENS=1`.
    */
   profiles: Readonly<Record<string, ConnectionSettings>>;
   /** Reads a file (Node: `fs.promises.readFile`; Deno: `Deno.readFile`). */
@@ -45,8 +45,9 @@ export function demoHandler(
 ): (request: Request) => Promise<Response | undefined> {
   return async (request) => {
     const url = new URL(request.url);
-    if (request.method !== "GET") return undefined;
     if (url.pathname === "/demo/token") {
+      // POST: a browser always sends its Origin with one, which the broker requires.
+      if (request.method !== "POST") return new Response("POST only\n", { status: 405 });
       const profile = url.searchParams.get("profile") ?? "vnc";
       // Own properties only: `__proto__`, `constructor` and the like name no profile.
       const settings = Object.hasOwn(options.profiles, profile)
@@ -58,6 +59,7 @@ export function demoHandler(
       });
       return Response.json({ token }, { headers: { "cache-control": "no-store" } });
     }
+    if (request.method !== "GET") return undefined;
     const file = FILES[url.pathname];
     if (file === undefined) return undefined;
     const body = await options.readFile(new URL(file[0], here));

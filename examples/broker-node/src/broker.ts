@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
+import { clientKeyOf, hasBearer } from "@guacstream/example-demo-page/config";
 import {
   recordingFileName,
   requestPolicy,
@@ -31,8 +32,13 @@ import {
   type HealthCheckOptions,
   importTokenKey,
   MetricsRegistry,
+  type OpenedToken,
+  openTunnelToken,
+  TunnelError,
   type TunnelEvent,
   type TunnelInfo,
+  TunnelLimiter,
+  type TunnelLimiterOptions,
 } from "@guacstream/tunnel";
 import { WebSocketServer } from "ws";
 import { type ScaleOut, setUpScaleOut } from "./scale.ts";
@@ -61,16 +67,35 @@ export interface NodeBrokerOptions {
   secret?: string;
   /** Settings the browser may choose. @default {["width","height","dpi","timezone","image","audio"]} */
   allow?: readonly BrowserSetting[];
-  /** Serve `/demo/token` for these connections. @default {demoProfiles(undefined)} */
+  /** Serve `/demo/token` (POST, own Origin only): anyone who reaches it gets a token. @default {false} */
+  demoTokens?: boolean;
+  /** The connections `/demo/token` offers. @default {demoProfiles(undefined)} */
   profiles?: Record<string, ConnectionSettings>;
+  /**
+   * The admin listener, apart from the page's: `/metrics` (a bearer token if `metricsToken`) and
+   * `POST /admin/drain` (only with `adminToken`). @default {{ host: "127.0.0.1", port: 9464 }}
+   */
+  admin?: { host?: string; port?: number; metricsToken?: string; adminToken?: string };
+  /** Caps on tunnels (all, per client, new per client per minute). */
+  limits?: TunnelLimiterOptions;
+  /** What a client is for the caps: its address, or the token's `user` claim. @default {"address"} */
+  clientKey?: "address" | "user";
+  /** Largest WebSocket message in bytes (`ws`'s `maxPayload`). @default {65536} */
+  maxMessageBytes?: number;
+  /** Milliseconds a closed socket waits for the peer's close frame. @default {1000} */
+  closeGrace?: number;
+  /** Milliseconds to receive a request's headers before the connection is cut. @default {10000} */
+  headersTimeout?: number;
+  /** Milliseconds an idle keep-alive connection is kept. @default {5000} */
+  keepAliveTimeout?: number;
   /** Record each session into `<dir>/<connection id>-<tunnel uuid>.guac` (created, never overwritten). */
   recordingDir?: string;
   /** Record joiners too, each into its own file. @default {false} */
   recordJoins?: boolean;
-  /** `Host` headers answered (`name:port`, or `"*"`). @default {the listening address; loopback: localhost, 127.0.0.1, [::1]} */
-  hosts?: readonly string[];
-  /** `Origin`s allowed to open tunnels and fetch tokens. @default {the page's own origin} */
-  origins?: readonly string[];
+  /** `Host` headers answered (`name:port`); required with a wildcard `host`. @default {the listening address; loopback: localhost, 127.0.0.1, [::1]} */
+  hosts?: readonly string[] | undefined;
+  /** `Origin`s allowed to open tunnels and fetch tokens. @default {http(s):// and each answered host} */
+  origins?: readonly string[] | undefined;
   /** Options passed to every tunnel (caps, timeouts). */
   tunnel?: Partial<Pick<AcceptTunnelOptions, TunnelLimitName>>;
   /** Called at each step of each tunnel. */
@@ -101,6 +126,10 @@ export interface NodeBroker {
   readonly results: readonly BridgeResult[];
   /** The pool, the stores and the metrics. */
   readonly scale: ScaleOut;
+  /** The admin listener's `/metrics` URL. */
+  readonly metricsUrl: string;
+  /** The caps, and the drain. */
+  readonly limiter: TunnelLimiter;
   close(): Promise<void>;
 }
 
@@ -115,6 +144,12 @@ export const DEFAULT_ALLOW: readonly BrowserSetting[] = [
 
 export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<NodeBroker> {
   const pooled = options.guacdEndpoints !== undefined && options.guacdEndpoints.length > 0;
+  const host = options.host ?? "127.0.0.1";
+  // Checked before anything starts: a wildcard bind without a Host list throws here.
+  const policyOf = (port: number) =>
+    requestPolicy({ host, port, hosts: options.hosts, origins: options.origins });
+  if (options.port !== undefined && options.port !== 0) policyOf(options.port);
+  else if (options.hosts === undefined) policyOf(1);
   const simulator =
     options.guacd === undefined && !pooled
       ? await startGuacdSimulator(options.simulator ?? {})
@@ -129,6 +164,7 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   const { replay, metrics } = scale;
+  const limiter = new TunnelLimiter(options.limits ?? {});
   const demo = demoHandler({
     key,
     profiles: options.profiles ?? demoProfiles(undefined),
@@ -140,13 +176,20 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     options.recordingDir === undefined ? undefined : resolve(options.recordingDir);
   if (recordingDir !== undefined) mkdirSync(recordingDir, { recursive: true });
   const onError = options.onError ?? (() => {});
-  const host = options.host ?? "127.0.0.1";
+  const log = options.log ?? (() => {});
+  const closeGrace = options.closeGrace ?? 1000;
+  const headersTimeout = options.headersTimeout ?? 10_000;
   let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
 
-  const server = createServer((req, res) => void serve(req, res));
-  // A request that trickles its headers (slowloris) is cut, not held.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
+  const server = createServer({
+    // A request that trickles its headers (slowloris) is cut within a quarter second of the
+    // bound: Node checks these timeouts every `connectionsCheckingInterval` (30 s by default).
+    connectionsCheckingInterval: 250,
+    headersTimeout,
+    requestTimeout: headersTimeout + 5000,
+    keepAliveTimeout: options.keepAliveTimeout ?? 5000,
+  });
+  server.on("request", (req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = requestUrl(req);
@@ -154,15 +197,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         res.writeHead(400, { "content-type": "text/plain" }).end("Bad request\n");
         return;
       }
-      if (url.pathname === "/metrics" || url.pathname === "/demo/token") {
-        const refusal = policy(headersOf(req), false);
-        if (refusal !== undefined) {
-          res.writeHead(refusal.status, { "content-type": "text/plain" }).end(refusal.text);
-          return;
-        }
+      const isToken = url.pathname === "/demo/token";
+      const refusal = policy(headersOf(req), isToken);
+      if (refusal !== undefined) {
+        res.writeHead(refusal.status, { "content-type": "text/plain" }).end(refusal.text);
+        return;
       }
-      if (url.pathname === "/metrics") {
-        res.writeHead(200, { "content-type": MetricsRegistry.contentType }).end(metrics.render());
+      if (isToken && options.demoTokens !== true) {
+        res.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
         return;
       }
       const response = await demo(new Request(url, { method: req.method ?? "GET" }));
@@ -183,13 +225,22 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     }
   }
 
-  const wss = new WebSocketServer({
+  const wsOptions = {
     noServer: true,
-    maxPayload: 1 << 20,
-    handleProtocols: (offered) =>
+    // Browsers never send WebSocket pings; answering them would queue pongs for a peer that may
+    // never read. They are counted instead (see `limitPings`).
+    autoPong: false,
+    perMessageDeflate: false,
+    handleProtocols: (offered: Set<string>) =>
       offered.has(GUACAMOLE_SUBPROTOCOL) ? GUACAMOLE_SUBPROTOCOL : false,
-  });
-  wss.on("error", (error) => onError("websocket server", error));
+  } as const;
+  // `maxPayload` bounds a message's bytes and so its fragments (ws keeps one object per
+  // fragment): at 64 KiB, a 1-byte fragment flood holds a few MiB at most, for a token holder.
+  const wss = new WebSocketServer({ ...wsOptions, maxPayload: options.maxMessageBytes ?? 65536 });
+  // A refused request is closed with its status at once; it may send next to nothing meanwhile.
+  const refusals = new WebSocketServer({ ...wsOptions, maxPayload: 1024 });
+  let refusing = 0;
+  for (const w of [wss, refusals]) w.on("error", (error) => onError("websocket server", error));
   server.on("clientError", (error, socket) => {
     onError("http client", error);
     socket.destroy();
@@ -202,51 +253,151 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         return refuseUpgrade(socket, 404, "Not found\n");
       const refusal = policy(headersOf(req), true);
       if (refusal !== undefined) return refuseUpgrade(socket, refusal.status, refusal.text);
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        active++;
-        ws.on("error", (error) => onError("websocket", error));
-        void acceptTunnel(ws, url, {
-          key,
-          replay,
-          allow: options.allow ?? DEFAULT_ALLOW,
-          // ws sends bytes as a text message: guacd's ASCII output goes out without decoding.
-          bytesAsText: true,
-          ...(scale.pool === undefined
-            ? { connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }) }
-            : { pool: scale.pool, sessions: scale.sessions }),
-          ...options.tunnel,
-          onEvent: (event) => {
-            metrics.observe(event);
-            options.onEvent?.(event);
-          },
-          ...(recordingDir === undefined
-            ? {}
-            : {
-                record: (info) => recordingSink(recordingDir, info, options.recordJoins === true),
-              }),
-        })
-          .then((result) => void results.push(result))
-          .catch((error: unknown) => onError("tunnel", error))
-          .finally(() => {
-            active--;
-          });
-      });
+      const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(/\s*,\s*/);
+      if (!offered.includes(GUACAMOLE_SUBPROTOCOL)) {
+        return refuseUpgrade(socket, 400, "The guacamole subprotocol is required\n");
+      }
+      void admit(req, socket, head, url);
     } catch (error) {
       onError("upgrade", error);
       refuseUpgrade(socket, 400, "Bad request\n");
     }
   });
 
+  /**
+   * The token and the caps are checked before the upgrade: a request without a valid token, or
+   * over a cap, gets a WebSocket that is closed with its status at once and never read.
+   */
+  async function admit(req: IncomingMessage, socket: Socket, head: Buffer, url: URL) {
+    const address = socket.remoteAddress ?? "unknown";
+    let token: OpenedToken | undefined;
+    let lease: ReturnType<TunnelLimiter["admit"]> | undefined;
+    let refusal: TunnelError | undefined;
+    try {
+      // By address, the caps come first: a flood of bad tokens costs no decryption either.
+      if (options.clientKey !== "user")
+        lease = limiter.admit(clientKeyOf("address", address, undefined));
+      token = await openTunnelToken(url, { key, replay, ...tokenLimits(options) });
+      if (options.clientKey === "user")
+        lease = limiter.admit(clientKeyOf("user", address, token.user));
+    } catch (error) {
+      lease?.release();
+      lease = undefined;
+      refusal =
+        error instanceof TunnelError
+          ? error
+          : new TunnelError("INTERNAL", "Cannot admit tunnel", { cause: error });
+    }
+    if (socket.destroyed) {
+      lease?.release();
+      return;
+    }
+    if (refusal !== undefined) {
+      // Refusal sockets are few and short-lived; past a bound, a plain HTTP refusal.
+      if (refusing >= 256) {
+        metrics.observe({
+          type: "refused",
+          code: refusal.code,
+          status: refusal.status,
+          closeCode: refusal.closeCode,
+          error: refusal,
+        });
+        return refuseUpgrade(socket, 503, "Busy\n");
+      }
+      refusing++;
+    }
+    (refusal === undefined ? wss : refusals).handleUpgrade(req, socket, head, (ws) => {
+      active++;
+      ws.on("error", (error) => onError("websocket", error));
+      limitPings(ws);
+      void acceptTunnel(ws, url, {
+        key,
+        replay,
+        allow: options.allow ?? DEFAULT_ALLOW,
+        // ws sends bytes as a text message: guacd's ASCII output goes out without decoding.
+        bytesAsText: true,
+        closeGrace,
+        ...(scale.pool === undefined
+          ? { connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }) }
+          : { pool: scale.pool, sessions: scale.sessions }),
+        ...options.tunnel,
+        ...(refusal === undefined ? { token: token! } : { refusal }),
+        onEvent: (event) => {
+          metrics.observe(event);
+          options.onEvent?.(event);
+        },
+        ...(recordingDir === undefined
+          ? {}
+          : {
+              record: (info) => recordingSink(recordingDir, info, options.recordJoins === true),
+            }),
+      })
+        .then((result) => void results.push(result))
+        .catch((error: unknown) => onError("tunnel", error))
+        .finally(() => {
+          active--;
+          lease?.release();
+          if (refusal !== undefined) refusing--;
+        });
+    });
+  }
+
+  // The admin listener: /metrics and the drain, off the page's listener (loopback by default).
+  const admin = options.admin ?? {};
+  const adminHost = admin.host ?? "127.0.0.1";
+  let adminPolicy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
+  const adminServer = createServer(
+    { connectionsCheckingInterval: 250, headersTimeout, requestTimeout: headersTimeout + 5000 },
+    (req, res) => {
+      const url = requestUrl(req);
+      const reply = (status: number, body: string, type = "text/plain") =>
+        void res.writeHead(status, { "content-type": type, "cache-control": "no-store" }).end(body);
+      if (url === undefined) return reply(400, "Bad request\n");
+      // Browsers have no business here: any Origin (and a rebound Host without a token) is refused.
+      if (req.headers.origin !== undefined) return reply(403, "Forbidden origin\n");
+      const authorization = req.headers.authorization;
+      if (url.pathname === "/metrics") {
+        if (admin.metricsToken !== undefined) {
+          if (!hasBearer(authorization, admin.metricsToken)) return reply(401, "Unauthorized\n");
+        } else {
+          const refusal = adminPolicy(headersOf(req), false);
+          if (refusal !== undefined) return reply(refusal.status, refusal.text);
+        }
+        return reply(200, metrics.render(), MetricsRegistry.contentType);
+      }
+      if (url.pathname === "/admin/drain" && admin.adminToken !== undefined) {
+        if (!hasBearer(authorization, admin.adminToken)) return reply(401, "Unauthorized\n");
+        if (req.method === "POST" && !limiter.draining) {
+          log(`draining: no new tunnels, ${limiter.active} open`);
+          void limiter.drain().then(() => log("drained: no tunnel left"));
+        }
+        const state = { draining: limiter.draining, active: limiter.active };
+        return reply(200, `${JSON.stringify(state)}\n`, "application/json");
+      }
+      reply(404, "Not found\n");
+    },
+  );
+  adminServer.on("clientError", (_error, socket) => socket.destroy());
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", resolve);
+    server.listen(options.port ?? 8080, host, resolve);
+  });
+  await new Promise<void>((resolve, reject) => {
+    adminServer.once("error", reject);
+    adminServer.listen(admin.port ?? 9464, adminHost, resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  policy = requestPolicy({ host, port, hosts: options.hosts, origins: options.origins });
+  const adminPort = (adminServer.address() as AddressInfo).port;
+  policy = policyOf(port);
+  adminPolicy = requestPolicy({ host: adminHost, port: adminPort });
+  const bracket = (h: string) => (h.includes(":") ? `[${h}]` : h);
 
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/`,
+    url: `http://${bracket(host)}:${port}/`,
     port,
+    metricsUrl: `http://${bracket(adminHost)}:${adminPort}/metrics`,
+    limiter,
     simulator,
     get active() {
       return active;
@@ -254,14 +405,41 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     results,
     scale,
     async close() {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const w of [wss, refusals]) {
+        for (const client of w.clients) client.terminate();
+        w.close();
+      }
+      for (const s of [server, adminServer]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       await simulator?.close();
       await scale.close();
     },
   };
+}
+
+/** The token checks a tunnel's options carry, for the check before the upgrade. */
+function tokenLimits(options: NodeBrokerOptions): { maxTokenLifetime?: number } {
+  const lifetime = options.tunnel?.maxTokenLifetime;
+  return lifetime === undefined ? {} : { maxTokenLifetime: lifetime };
+}
+
+/**
+ * Browsers never send WebSocket pings, and they are not answered (`autoPong: false`); a peer that
+ * sends more than a few a second is dropped.
+ */
+function limitPings(ws: import("ws").WebSocket): void {
+  let windowStart = 0;
+  let count = 0;
+  ws.on("ping", () => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      count = 0;
+    }
+    if (++count > 10) ws.terminate();
+  });
 }
 
 /** The request's URL, or `undefined` if its target is not a path (`//`, `http://…`, garbage). */
@@ -280,10 +458,20 @@ function headersOf(req: IncomingMessage): { host: string | null; origin: string 
 }
 
 function refuseUpgrade(socket: Socket, status: number, text: string): void {
-  const reason = status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request";
+  const reason =
+    status === 403
+      ? "Forbidden"
+      : status === 404
+        ? "Not Found"
+        : status === 503
+          ? "Service Unavailable"
+          : "Bad Request";
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
   );
+  // Not read any further, and dropped even if the peer never closes its side.
+  socket.pause();
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /**

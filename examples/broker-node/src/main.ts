@@ -1,21 +1,36 @@
 // Run: `pnpm --filter @guacstream/example-broker-node start` (or `npx tsx
 // --conditions=@guacstream/source examples/broker-node/src/main.ts`), then open the printed URL.
-// Environment: PORT (8080), HOST (127.0.0.1), GUACD_HOST/GUACD_PORT (else the simulator),
-// GUACSTREAM_TOKEN_SECRET (else a fresh one), GUACD_CONNECTION (JSON settings for demo tokens),
-// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too, each in
-// its own file), ALLOWED_HOSTS / ALLOWED_ORIGINS (comma-separated; default: the listening address
-// and the page's own origin). Scale-out: GUACD_ENDPOINTS (several guacd: `[id=]host:port,...`
-// or JSON with weights and labels), GUACD_HEALTH_INTERVAL (ms, 5000), REDIS_URL (share the replay
-// guard and the session registry with other brokers), BROKER_ID (this broker's name there).
-// /metrics serves Prometheus metrics.
+// Environment (both example brokers read it through examples/demo-page/config.ts):
+// PORT (8080), HOST (127.0.0.1; a wildcard such as 0.0.0.0 needs ALLOWED_HOSTS), GUACD_HOST/
+// GUACD_PORT (else the simulator), GUACSTREAM_TOKEN_SECRET (else a fresh one), ALLOWED_HOSTS /
+// ALLOWED_ORIGINS (comma-separated; default: the listening address's names, and http(s):// with
+// each). DEMO_TOKENS=1 serves /demo/token (off by default; with a real guacd and a secret it also
+// needs DEMO_TOKENS_WITH_REAL_GUACD=1), GUACD_CONNECTION (JSON settings for demo tokens).
+// The admin listener: METRICS_HOST (127.0.0.1) / METRICS_PORT (9464) serve /metrics (METRICS_TOKEN
+// as a bearer token; required off loopback) and, with ADMIN_TOKEN, POST /admin/drain.
+// Caps: MAX_TUNNELS (1000), MAX_TUNNELS_PER_CLIENT (16), NEW_TUNNELS_PER_MINUTE (60), CLIENT_KEY
+// (address, or user: the token's user claim). Bounds: MAX_MESSAGE_BYTES (65536), CLOSE_GRACE_MS
+// (1000), HEADERS_TIMEOUT_MS (10000), KEEP_ALIVE_TIMEOUT_MS (5000).
+// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too).
+// Scale-out: GUACD_ENDPOINTS (several guacd: `[id=]host:port,...` or JSON with weights and
+// labels), GUACD_HEALTH_INTERVAL (ms, 5000), REDIS_URL (share the replay guard and the session
+// registry with other brokers), BROKER_ID (this broker's name there).
+import { brokerConfig } from "@guacstream/example-demo-page/config";
 import { parseEndpoints } from "@guacstream/example-demo-page/endpoints";
 import { demoProfiles } from "@guacstream/example-demo-page/server";
 import { startNodeBroker } from "./broker.ts";
 
 const env = process.env;
+let config: ReturnType<typeof brokerConfig>;
+try {
+  config = brokerConfig(env);
+} catch (error) {
+  console.error(String(error instanceof Error ? error.message : error));
+  process.exit(2);
+}
 const broker = await startNodeBroker({
-  host: env.HOST ?? "127.0.0.1",
-  port: Number(env.PORT ?? 8080),
+  host: config.host,
+  port: config.port,
   ...(env.GUACD_HOST === undefined
     ? {}
     : { guacd: { host: env.GUACD_HOST, port: Number(env.GUACD_PORT ?? 4822) } }),
@@ -31,8 +46,21 @@ const broker = await startNodeBroker({
   ...(env.GUACSTREAM_TOKEN_SECRET === undefined ? {} : { secret: env.GUACSTREAM_TOKEN_SECRET }),
   ...(env.RECORDING_DIR === undefined ? {} : { recordingDir: env.RECORDING_DIR }),
   recordJoins: env.RECORD_JOINS === "1",
-  ...(env.ALLOWED_HOSTS === undefined ? {} : { hosts: env.ALLOWED_HOSTS.split(",") }),
-  ...(env.ALLOWED_ORIGINS === undefined ? {} : { origins: env.ALLOWED_ORIGINS.split(",") }),
+  hosts: config.hosts,
+  origins: config.origins,
+  demoTokens: config.demoTokens,
+  admin: {
+    host: config.admin.host,
+    port: config.admin.port,
+    ...(config.admin.metricsToken === undefined ? {} : { metricsToken: config.admin.metricsToken }),
+    ...(config.admin.adminToken === undefined ? {} : { adminToken: config.admin.adminToken }),
+  },
+  limits: config.limits,
+  clientKey: config.clientKey,
+  maxMessageBytes: config.maxMessageBytes,
+  closeGrace: config.closeGrace,
+  headersTimeout: config.headersTimeout,
+  keepAliveTimeout: config.keepAliveTimeout,
   onError: (where, error) => console.error(`refused (${where}): ${String(error)}`),
   profiles: demoProfiles(env.GUACD_CONNECTION),
   onEvent: (event) => {
@@ -58,6 +86,7 @@ const guacd =
       : `the guacd simulator at ${broker.simulator.address}`;
 const store = env.REDIS_URL === undefined ? "in memory" : "in Redis";
 console.log(`guacstream Node broker using ${guacd}, replay guard and sessions ${store}`);
+console.log(`Metrics ${broker.metricsUrl}`);
 console.log(`Open ${broker.url}`);
 
 const stop = (): void => {

@@ -79,6 +79,8 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
 
 export interface RunningBroker {
   readonly url: string;
+  /** The admin listener's /metrics. */
+  readonly metricsUrl: string;
   readonly pid: number;
   readonly output: () => string;
   stop(): Promise<void>;
@@ -106,7 +108,19 @@ export async function startBroker(
   const [command, ...args] = BROKERS[kind];
   const child: ChildProcess = spawn(command!, args, {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      METRICS_PORT: "0",
+      // Tests mint demo tokens unless they seal their own with a shared secret.
+      ...(env.GUACSTREAM_TOKEN_SECRET === undefined ? { DEMO_TOKENS: "1" } : {}),
+      // Every test client is 127.0.0.1: the caps are tested on their own, with small values.
+      MAX_TUNNELS_PER_CLIENT: "10000",
+      NEW_TUNNELS_PER_MINUTE: "1000000",
+      NO_COLOR: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so stop() ends tsx's or deno's children too
   });
@@ -137,7 +151,7 @@ export async function startBroker(
     clearTimeout(timer);
   };
   const started = Date.now();
-  while (!/Open (http:\/\/\S+)/.test(output)) {
+  while (!/Open (http:\/\/\S+)/.test(output) || !/Metrics (http:\/\/\S+)/.test(output)) {
     if (child.exitCode !== null || Date.now() - started > timeout) {
       await stop();
       throw new Error(`The ${kind} broker did not start:\n${output}`);
@@ -145,7 +159,42 @@ export async function startBroker(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const url = /Open (http:\/\/\S+)/.exec(output)![1]!;
-  return { url, pid, output: () => output, stop };
+  const metricsUrl = /Metrics (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+  return { url, metricsUrl, pid, output: () => output, stop };
+}
+
+/** A demo token from a broker (`POST /demo/token` with the page's own Origin, as the page does). */
+export async function demoToken(url: string, profile = "vnc"): Promise<string> {
+  const response = await fetch(`${url}demo/token?profile=${profile}`, {
+    method: "POST",
+    headers: { origin: new URL(url).origin },
+  });
+  if (!response.ok) throw new Error(`No demo token: ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Starts a broker and waits for it to exit (it must refuse to start); its output and code. */
+export async function expectNoStart(
+  kind: "node" | "deno",
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const [command, ...args] = BROKERS[kind];
+  const child = spawn(command!, args, {
+    cwd: root,
+    env: { ...process.env, PORT: "0", METRICS_PORT: "0", NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearTimeout(timer);
+  return { code, output };
 }
 
 /** Polls until `check` resolves truthy; rejects with `what` after `timeout` ms. */

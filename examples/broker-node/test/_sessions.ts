@@ -81,9 +81,9 @@ export function echoSyncs(ws: WebSocket, data: Buffer): void {
   }
 }
 
-/** Fetches `/metrics` from a broker and returns the text. */
-export async function scrape(url: string): Promise<string> {
-  const response = await fetch(`${url}metrics`);
+/** Fetches a broker's `/metrics` (its admin listener's URL) and returns the text. */
+export async function scrape(metricsUrl: string): Promise<string> {
+  const response = await fetch(metricsUrl);
   if (!response.ok) throw new Error(`GET /metrics: ${response.status}`);
   return response.text();
 }

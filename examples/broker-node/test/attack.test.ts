@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   type CountedGuacd,
+  demoToken,
   type RunningBroker,
   startBroker,
   startCountedGuacd,
@@ -44,11 +45,6 @@ function rawHttp(url: string, request: string): Promise<string> {
       resolve(answer);
     });
   });
-}
-
-async function demoToken(url: string, profile = "vnc"): Promise<string> {
-  const response = await fetch(`${url}demo/token?profile=${profile}`);
-  return ((await response.json()) as { token: string }).token;
 }
 
 interface Tunnel {
@@ -148,17 +144,29 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     const port = new URL(broker.url).port;
     const rebound = await rawHttp(
       broker.url,
-      `GET /demo/token?profile=vnc HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`,
+      `POST /demo/token?profile=vnc HTTP/1.1\r\nHost: evil.example:${port}\r\nOrigin: http://evil.example:${port}\r\nConnection: close\r\n\r\n`,
     );
     expect(rebound).toMatch(/^HTTP\/1\.1 403/);
     expect(rebound).not.toContain("token");
     const foreign = await rawHttp(
       broker.url,
-      `GET /demo/token?profile=vnc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n`,
+      `POST /demo/token?profile=vnc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n`,
     );
     expect(foreign).toMatch(/^HTTP\/1\.1 403/);
+    // Where an Origin is required, a request without one is refused (GET or POST).
+    for (const method of ["GET", "POST"]) {
+      const bare = await rawHttp(
+        broker.url,
+        `${method} /demo/token?profile=vnc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(bare).toMatch(/^HTTP\/1\.1 403/);
+      expect(bare).not.toContain("token");
+    }
     for (const profile of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
-      const response = await fetch(`${broker.url}demo/token?profile=${profile}`);
+      const response = await fetch(`${broker.url}demo/token?profile=${profile}`, {
+        method: "POST",
+        headers: { origin },
+      });
       expect(response.status).toBe(404);
       await response.arrayBuffer();
     }
@@ -175,7 +183,10 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     flood.ws.send("3.nop;".repeat(Math.floor(MiB / 6)));
     const closed = await flood.closed;
     expectCloseCode(kind, closed.code, 1009);
-    if (closed.code !== 1006) expect(closed.reason).toBe("781 Too many instructions");
+    // Node refuses it at the WebSocket layer (`maxPayload`, 64 KiB) before a byte is buffered
+    // past it; Deno's runtime has no such bound, and the tunnel's own checks refuse it.
+    if (kind === "node") expect(closed.reason).toBe("");
+    else if (closed.code !== 1006) expect(closed.reason).toBe("781 Too many instructions");
     await stillServes(broker);
     const nopsAfter = guacd.sim.simulator.sessions.reduce((n, s) => n + s.input.nops, 0);
     expect(nopsAfter - nopsBefore).toBeLessThan(10); // keep-alives at most, not 174,762

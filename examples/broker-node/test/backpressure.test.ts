@@ -4,7 +4,13 @@
 // what it managed to send.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type CountedGuacd, startBroker, startCountedGuacd, waitFor } from "./_harness.ts";
+import {
+  type CountedGuacd,
+  demoToken,
+  startBroker,
+  startCountedGuacd,
+  waitFor,
+} from "./_harness.ts";
 
 const RECORDING_BYTES = 13_420_097; // vnc-desktop after `ready`, without its final `disconnect`
 // The simulator replays the recording forever for this host: more than any buffer can hide.
@@ -31,9 +37,7 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
     let ws: WebSocket | undefined;
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     try {
-      const { token } = (await (await fetch(`${broker.url}demo/token?profile=vnc`)).json()) as {
-        token: string;
-      };
+      const token = await demoToken(broker.url);
       const before = new Set(guacd.sim.simulator.sessions);
       let received = 0;
       ws = new WebSocket(`${broker.url.replace("http", "ws")}tunnel?token=${token}`, "guacamole", {

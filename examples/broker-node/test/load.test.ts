@@ -44,6 +44,11 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
       env: {
         ...process.env,
         PORT: "0",
+        METRICS_PORT: "0",
+        DEMO_TOKENS: "1",
+        // One test client holds every session: the per-client caps are tested on their own.
+        MAX_TUNNELS_PER_CLIENT: "10000",
+        NEW_TUNNELS_PER_MINUTE: "1000000",
         GUACD_HOST: sim.host,
         GUACD_PORT: String(sim.port),
         NO_COLOR: "1",
@@ -69,7 +74,10 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
     const baseline = rssBytes(pid);
     const tokens = await Promise.all(
       Array.from({ length: SESSIONS }, async () => {
-        const response = await fetch(`${url}demo/token?profile=vnc`);
+        const response = await fetch(`${url}demo/token?profile=vnc`, {
+          method: "POST",
+          headers: { origin: new URL(url).origin },
+        });
         return ((await response.json()) as { token: string }).token;
       }),
     );

@@ -163,7 +163,9 @@ describe("two brokers, three guacd, one Redis", () => {
     await doomed.kill();
     await waitFor(
       async () => {
-        const [ma, mb] = (await Promise.all([scrape(a.url), scrape(b.url)])).map(metricsOf);
+        const [ma, mb] = (await Promise.all([scrape(a.metricsUrl), scrape(b.metricsUrl)])).map(
+          metricsOf,
+        );
         const state = { endpoint: "g3", state: "down" };
         return ma!("guacstream_guacd_endpoint_state", state) === 1 &&
           mb!("guacstream_guacd_endpoint_state", state) === 1
@@ -284,7 +286,9 @@ describe("two brokers, three guacd, one Redis", () => {
   }, 30_000);
 
   it("/metrics on each broker agrees with what the test did", async () => {
-    const [ma, mb] = (await Promise.all([scrape(a.url), scrape(b.url)])).map(metricsOf);
+    const [ma, mb] = (await Promise.all([scrape(a.metricsUrl), scrape(b.metricsUrl)])).map(
+      metricsOf,
+    );
     const openedOn = (m: typeof ma) =>
       m!("guacstream_tunnels_opened_total", { endpoint: "g1" }) +
       m!("guacstream_tunnels_opened_total", { endpoint: "g2" }) +
@@ -357,7 +361,7 @@ describe("one broker without REDIS_URL", () => {
         await token({ join: "$nonexistent", readOnly: true }),
       );
       expect(await unknown.closed).toEqual({ code: 1002, reason: "516 Session not found" });
-      const m = metricsOf(await scrape(broker.url));
+      const m = metricsOf(await scrape(broker.metricsUrl));
       expect(m("guacstream_tunnels_active")).toBe(5);
     } finally {
       for (const s of open) s.ws.terminate();
@@ -396,7 +400,7 @@ describe("a Node broker and a Deno broker sharing one Redis", () => {
       await openAll([joiner]);
       await waitFor(() => owner.sessions.some((s) => s.joined === id), "the join from Deno");
 
-      const m = metricsOf(await scrape(deno.url));
+      const m = metricsOf(await scrape(deno.metricsUrl));
       expect(m("guacstream_tunnels_opened_total")).toBe(1);
       expect(m("guacstream_tunnels_refused_total", { code: "TOKEN_REPLAYED" })).toBe(1);
       expect(m("guacstream_guacd_endpoint_state", { state: "up" })).toBe(2);

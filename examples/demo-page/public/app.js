@@ -35,6 +35,7 @@ async function getToken() {
   if (query.has("token")) return query.get("token");
   const response = await fetch(
     `demo/token?profile=${encodeURIComponent(query.get("profile") ?? "vnc")}`,
+    { method: "POST" },
   );
   if (!response.ok) throw new Error(`The broker issued no token (${response.status})`);
   return (await response.json()).token;

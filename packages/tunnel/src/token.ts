@@ -9,6 +9,8 @@ const IV_BYTES = 12;
 const AAD = new TextEncoder().encode("guacstream-tunnel-token-v1");
 const DAY = 86_400_000;
 const MAX_TOKEN_CHARS = 16384;
+// A user claim: printable, no control characters (it reaches logs and limiter keys).
+const USER = /^[^\u0000-\u001f\u007f]{1,128}$/;
 
 /**
  * The AES-GCM key tokens are sealed with: the WebCrypto `CryptoKey` that {@link importTokenKey}
@@ -104,6 +106,8 @@ export interface SealTokenOptions {
    * @default {Date.now()}
    */
   now?: number;
+  /** Who the token is for (`user`): a broker may cap tunnels per user instead of per address. */
+  user?: string;
 }
 
 /**
@@ -137,7 +141,17 @@ export async function sealToken(
   // The same schema openToken applies: a sealer's mistake fails here, not in the broker.
   const checked = parseConnectionSettings(settings);
   const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const body = { id, iat: now, exp: now + expiresIn, settings: checked };
+  const user = options.user;
+  if (user !== undefined && !USER.test(user)) {
+    throw new RangeError("Cannot seal token: user must be 1 to 128 printable characters");
+  }
+  const body = {
+    id,
+    iat: now,
+    exp: now + expiresIn,
+    ...(user === undefined ? {} : { user }),
+    settings: checked,
+  };
   const plain = new TextEncoder().encode(JSON.stringify(body));
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
@@ -173,6 +187,10 @@ export interface OpenedToken {
   readonly expires: number;
   /** The sealed connection settings. */
   readonly settings: ConnectionSettings;
+  /** Who the issuer made it for (its `user` claim), e.g. the key a broker caps tunnels by. */
+  readonly user?: string;
+  /** When it was issued, in milliseconds since the epoch, if it says. */
+  readonly issued?: number;
 }
 
 /**
@@ -288,13 +306,20 @@ export async function openToken(
       );
     }
   }
-  return { id: body.id, expires: body.expires, settings };
+  return {
+    id: body.id,
+    expires: body.expires,
+    settings,
+    ...(body.user === undefined ? {} : { user: body.user }),
+    ...(body.issued === undefined ? {} : { issued: body.issued }),
+  };
 }
 
 interface TokenBody {
   readonly id: string;
   readonly expires: number;
   readonly issued: number | undefined;
+  readonly user: string | undefined;
   readonly settings: unknown;
 }
 
@@ -311,8 +336,9 @@ function parseBody(text: string): TokenBody {
     string,
     unknown
   >;
-  const { id, exp, iat } = body;
+  const { id, exp, iat, user } = body;
   if (
+    (user !== undefined && (typeof user !== "string" || !USER.test(user))) ||
     typeof id !== "string" ||
     !/^[A-Za-z0-9_-]{16,64}$/.test(id) ||
     typeof exp !== "number" ||
@@ -321,5 +347,5 @@ function parseBody(text: string): TokenBody {
   ) {
     throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: its contents are incomplete");
   }
-  return { id, expires: exp, issued: iat, settings: body.settings };
+  return { id, expires: exp, issued: iat, user: user as string | undefined, settings: body.settings };
 }
