@@ -2,52 +2,70 @@
 // parameters guacd lets a client change while connected (`argv` after the handshake).
 
 import { concat, fromBase64, toBase64 } from "./_bytes.ts";
+import type { InputStreams } from "./_input-streams.ts";
 import type { SessionReport } from "./report.ts";
 import { encodeInstruction } from "./wire.ts";
 
 /** The stream index the simulator sends its own `argv` streams on. */
 const ARGV_STREAM = "62";
 
-interface InboundStream {
-  readonly kind: string;
-  readonly name: string;
-  readonly parts: Uint8Array[];
-}
-
 /**
- * Collects what a client sends on its streams into the session's report, acks each blob as guacd
- * does, and answers `argv` the way guacd does: a value for a name it offered (or asked for with
- * `required`) is accepted and echoed, any other name is refused with 771.
+ * Collects what a client sends on its streams into the session's report, and acks them as guacd
+ * does: `clipboard` never, `pipe` each blob, `file` (without a filesystem) refused with 256;
+ * `argv` for a name guacd offered (or asked for with `required`) is acked open, taken and
+ * echoed, any other name is refused with 771. Refused streams stay open until ended, as guacd's do.
  */
 export class ClientStreams {
   readonly #input: SessionReport["input"];
   readonly #send: (bytes: Uint8Array) => void;
-  readonly #streams = new Map<string, InboundStream>();
+  readonly #streams: InputStreams;
   #live: Map<string, string> | undefined;
   #required: readonly string[] = [];
   #wake: (() => void) | undefined;
 
-  constructor(input: SessionReport["input"], send: (bytes: Uint8Array) => void) {
+  constructor(
+    input: SessionReport["input"],
+    send: (bytes: Uint8Array) => void,
+    streams: InputStreams,
+  ) {
     this.#input = input;
     this.#send = send;
+    this.#streams = streams;
   }
 
   /** Handles a stream instruction; `false` for any other opcode. */
   handle(opcode: string, args: readonly string[]): boolean {
     switch (opcode) {
-      case "clipboard":
-      case "file":
-      case "pipe":
-        this.#streams.set(args[0] ?? "", { kind: opcode, name: args[1] ?? "", parts: [] });
+      case "clipboard": {
+        const parts: Uint8Array[] = [];
+        this.#streams.open(args[0] ?? "", {
+          blob: (data) => parts.push(fromBase64(data)),
+          end: () => this.#input.clipboard.push(textOf(parts)),
+        });
         return true;
+      }
+      case "pipe": {
+        const index = args[0] ?? "";
+        this.#streams.open(index, {
+          blob: () => this.#send(encodeInstruction("ack", index, "OK", "0")),
+        });
+        return true;
+      }
+      case "file": {
+        const index = args[0] ?? "";
+        if (this.#streams.open(index)) {
+          this.#send(encodeInstruction("ack", index, "File transfer unsupported", "256"));
+        }
+        return true;
+      }
       case "argv":
         this.#openArgv(args[0] ?? "", args[2] ?? "");
         return true;
       case "blob":
-        this.#blob(args[0] ?? "", args[1] ?? "");
+        this.#streams.blob(args[0] ?? "", args[1] ?? "");
         return true;
       case "end":
-        this.#end(args[0] ?? "");
+        this.#streams.end(args[0] ?? "");
         return true;
       default:
         return false;
@@ -82,39 +100,27 @@ export class ClientStreams {
   }
 
   #openArgv(index: string, name: string): void {
+    if (!this.#streams.open(index)) return;
     const live = this.#live;
     if (live !== undefined && !live.has(name) && !this.#required.includes(name)) {
       this.#send(encodeInstruction("ack", index, "Not allowed.", "771"));
       return;
     }
-    this.#streams.set(index, { kind: "argv", name, parts: [] });
+    const parts: Uint8Array[] = [];
+    this.#streams.handle(index, {
+      blob: (data) => parts.push(fromBase64(data)),
+      end: () => this.#takeArgv(name, textOf(parts)),
+    });
     this.#send(encodeInstruction("ack", index, "Ready for updated parameter.", "0"));
   }
 
-  #blob(index: string, data: string): void {
-    const stream = this.#streams.get(index);
-    if (stream === undefined) {
-      this.#send(encodeInstruction("ack", index, "File transfer unsupported", "256"));
-      return;
+  #takeArgv(name: string, text: string): void {
+    this.#input.argv[name] = text;
+    if (this.#live?.has(name) === true) {
+      this.#live.set(name, text);
+      this.#sendArgv(name, text); // guacd echoes an accepted value
     }
-    stream.parts.push(fromBase64(data));
-    if (stream.kind !== "argv") this.#send(encodeInstruction("ack", index, "OK", "0"));
-  }
-
-  #end(index: string): void {
-    const stream = this.#streams.get(index);
-    if (stream === undefined) return;
-    this.#streams.delete(index);
-    const text = new TextDecoder().decode(concat(...stream.parts));
-    if (stream.kind === "clipboard") this.#input.clipboard.push(text);
-    else if (stream.kind === "argv") {
-      this.#input.argv[stream.name] = text;
-      if (this.#live?.has(stream.name) === true) {
-        this.#live.set(stream.name, text);
-        this.#sendArgv(stream.name, text); // guacd echoes an accepted value
-      }
-      this.#wake?.();
-    }
+    this.#wake?.();
   }
 
   #sendArgv(name: string, value: string): void {
@@ -126,4 +132,8 @@ export class ClientStreams {
       ),
     );
   }
+}
+
+function textOf(parts: readonly Uint8Array[]): string {
+  return new TextDecoder().decode(concat(...parts));
 }

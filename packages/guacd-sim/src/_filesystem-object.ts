@@ -1,4 +1,5 @@
 import { fromBase64, toBase64 } from "./_bytes.ts";
+import type { InputStreams } from "./_input-streams.ts";
 import { type SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts";
 import { encodeInstruction, type WireInstruction } from "./wire.ts";
 
@@ -23,19 +24,28 @@ interface Upload {
  * One `filesystem` object as guacd's SFTP support serves it to one user: `get` of a directory is
  * a `body` with a JSON listing, of a file a `body` with its bytes, each blob sent only after the
  * client's ack; `get` of a path that does not exist gets silence; `put` is acked open (or
- * refused with the status SFTP gives), then each blob and the `end` are acked.
+ * refused with the status SFTP gives), then each blob and the `end` are acked. A refused `put`
+ * stays open as guacd's does: its blobs are acked "SFTP: Write failed" and its end (the client's,
+ * or the next stream opened on its index) "SFTP: Close failed", both 512.
  */
 export class FilesystemObject {
   readonly #fs: SimulatedFilesystem;
   readonly #index: string;
   readonly #send: (bytes: Uint8Array) => void;
   readonly #downloads = new Map<string, Uint8Array>();
-  readonly #uploads = new Map<string, Upload>();
+  readonly #streams: InputStreams;
 
-  constructor(fs: SimulatedFilesystem, index: number, send: (bytes: Uint8Array) => void) {
+  /** `streams` is the user's input stream table, shared with the session's other streams. */
+  constructor(
+    fs: SimulatedFilesystem,
+    index: number,
+    send: (bytes: Uint8Array) => void,
+    streams: InputStreams,
+  ) {
     this.#fs = fs;
     this.#index = String(index);
     this.#send = send;
+    this.#streams = streams;
   }
 
   /** Tells the client about the object, as guacd does right after the user joins. */
@@ -58,14 +68,6 @@ export class FilesystemObject {
       case "ack":
         if (!this.#downloads.has(a0)) return false;
         this.#continueDownload(a0, a2);
-        return true;
-      case "blob":
-        if (!this.#uploads.has(a0)) return false;
-        this.#write(a0, a1);
-        return true;
-      case "end":
-        if (!this.#uploads.has(a0)) return false;
-        this.#finish(a0);
         return true;
       default:
         return false;
@@ -99,19 +101,35 @@ export class FilesystemObject {
     this.#send(encodeInstruction("blob", stream, toBase64(rest.subarray(0, READ_BYTES))));
   }
 
+  /**
+   * Opens `path` for writing on input stream `stream` (guacd's SFTP put handler; the `file`
+   * instruction's handler does the same in the upload directory).
+   */
+  openUpload(stream: string, path: string): void {
+    this.#put(stream, path);
+  }
+
   #put(stream: string, path: string): void {
     const allowed = this.#fs.canWrite(path);
     if (allowed !== "ok") {
       const status = allowed === "forbidden" ? CLIENT_FORBIDDEN : RESOURCE_NOT_FOUND;
-      this.#send(encodeInstruction("ack", stream, "SFTP: Open failed", status));
+      const opened = this.#streams.open(stream, {
+        blob: () =>
+          this.#send(encodeInstruction("ack", stream, "SFTP: Write failed", SERVER_ERROR)),
+        end: () => this.#send(encodeInstruction("ack", stream, "SFTP: Close failed", SERVER_ERROR)),
+      });
+      if (opened) this.#send(encodeInstruction("ack", stream, "SFTP: Open failed", status));
       return;
     }
-    this.#uploads.set(stream, { path, parts: [], size: 0, failed: false });
-    this.#send(encodeInstruction("ack", stream, "SFTP: File opened", SUCCESS));
+    const upload: Upload = { path, parts: [], size: 0, failed: false };
+    const opened = this.#streams.open(stream, {
+      blob: (base64) => this.#write(stream, upload, base64),
+      end: () => this.#finish(stream, upload),
+    });
+    if (opened) this.#send(encodeInstruction("ack", stream, "SFTP: File opened", SUCCESS));
   }
 
-  #write(stream: string, base64: string): void {
-    const upload = this.#uploads.get(stream)!;
+  #write(stream: string, upload: Upload, base64: string): void {
     const bytes = fromBase64(base64);
     upload.size += bytes.length;
     const discard = upload.path === "/dev/null";
@@ -125,9 +143,7 @@ export class FilesystemObject {
     this.#send(encodeInstruction("ack", stream, "SFTP: OK", SUCCESS));
   }
 
-  #finish(stream: string): void {
-    const upload = this.#uploads.get(stream)!;
-    this.#uploads.delete(stream);
+  #finish(stream: string, upload: Upload): void {
     if (!upload.failed) {
       const data = new Uint8Array(upload.path === "/dev/null" ? 0 : upload.size);
       let at = 0;

@@ -5,6 +5,7 @@
 import { concat, toBase64 } from "./_bytes.ts";
 import { ClientStreams } from "./_client-streams.ts";
 import { FilesystemObject } from "./_filesystem-object.ts";
+import { InputStreams } from "./_input-streams.ts";
 import { KeyEcho } from "./_key-echo.ts";
 import { SyncLag } from "./_sync-lag.ts";
 import { SimulatorError, WireError } from "./errors.ts";
@@ -99,6 +100,7 @@ export class Session {
   #keyEcho: KeyEcho | undefined;
   #filesystem: FilesystemObject | undefined;
   readonly #clientStreams: ClientStreams;
+  readonly #inputStreams: InputStreams;
 
   constructor(
     host: SessionHost,
@@ -111,7 +113,12 @@ export class Session {
     this.report = report;
     this.#reader = duplex.readable.getReader();
     this.#writer = duplex.writable.getWriter();
-    this.#clientStreams = new ClientStreams(report.input, (bytes) => this.#send(bytes));
+    this.#inputStreams = new InputStreams((bytes) => this.#send(bytes));
+    this.#clientStreams = new ClientStreams(
+      report.input,
+      (bytes) => this.#send(bytes),
+      this.#inputStreams,
+    );
     this.#ended = new Promise((resolve) => {
       this.#resolveEnded = resolve;
     });
@@ -337,7 +344,12 @@ export class Session {
       fs !== undefined &&
       (params["enable-sftp"] === "true" || params["enable-drive"] === "true")
     ) {
-      this.#filesystem = new FilesystemObject(fs, 0, (bytes) => this.#send(bytes));
+      this.#filesystem = new FilesystemObject(
+        fs,
+        0,
+        (bytes) => this.#send(bytes),
+        this.#inputStreams,
+      );
       this.#filesystem.announce();
     }
     if (plan.clipboard !== undefined) this.sendClipboard(plan.clipboard);
@@ -486,6 +498,11 @@ export class Session {
     const { opcode, args } = instruction;
     if (this.#filesystem?.handle(instruction) === true) {
       if (opcode === "ack") this.report.input.acks++;
+      return;
+    }
+    if (opcode === "file" && this.#filesystem !== undefined) {
+      // guacd's SFTP file handler: a `put` into the upload directory (here the root).
+      this.#filesystem.openUpload(args[0] ?? "", `/${args[2] ?? ""}`);
       return;
     }
     if (this.#clientStreams.handle(opcode, args)) return;

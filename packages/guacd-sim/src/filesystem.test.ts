@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FilesystemObject } from "./_filesystem-object.ts";
+import { InputStreams } from "./_input-streams.ts";
 import { SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts";
 import { encodeInstruction, parseAll, type WireInstruction } from "./wire.ts";
 
@@ -8,9 +9,21 @@ const ins = (opcode: string, ...args: string[]): WireInstruction =>
 
 function object(fs: SimulatedFilesystem) {
   const sent: WireInstruction[] = [];
-  const obj = new FilesystemObject(fs, 0, (bytes) => sent.push(...parseAll(bytes).instructions));
+  const send = (bytes: Uint8Array) => sent.push(...parseAll(bytes).instructions);
+  const streams = new InputStreams(send);
+  const fsObject = new FilesystemObject(fs, 0, send, streams);
+  // What the session does: blob and end go to the user's input stream table.
+  const obj = {
+    handle(instruction: WireInstruction): boolean {
+      const [index = "", data = ""] = instruction.args;
+      if (instruction.opcode === "blob") streams.blob(index, data);
+      else if (instruction.opcode === "end") streams.end(index);
+      else return fsObject.handle(instruction);
+      return true;
+    },
+  };
   const lines = () => sent.map((i) => [i.opcode, ...i.args].join(","));
-  return { obj, sent, lines };
+  return { obj, sent, lines, streams };
 }
 
 describe("SimulatedFilesystem", () => {
@@ -90,6 +103,39 @@ describe("FilesystemObject", () => {
       "ack,6,SFTP: Open failed,771",
     ]);
     expect(new TextDecoder().decode(fs.read("/tmp/up.txt"))).toBe("hello");
-    expect(obj.handle(ins("blob", "6", btoa("x")))).toBe(false);
+  });
+
+  it("keeps a refused put open as guacd does: its blobs and end are acked 512", () => {
+    const fs = new SimulatedFilesystem({ readOnly: ["/ro"], directories: ["/tmp", "/ro"] });
+    const { obj, lines, streams } = object(fs);
+    obj.handle(ins("put", "0", "0", "application/octet-stream", "/ro/x"));
+    expect(streams.isOpen("0")).toBe(true);
+    obj.handle(ins("blob", "0", btoa("x")));
+    obj.handle(ins("end", "0"));
+    expect(streams.isOpen("0")).toBe(false);
+    obj.handle(ins("end", "0"));
+    expect(lines()).toEqual([
+      "ack,0,SFTP: Open failed,771",
+      "ack,0,SFTP: Write failed,512",
+      "ack,0,SFTP: Close failed,512",
+      "ack,0,Invalid stream index,768",
+    ]);
+  });
+
+  it("answers a refused stream's end first when its index is opened again without an end", () => {
+    const fs = new SimulatedFilesystem({ readOnly: ["/ro"], directories: ["/tmp", "/ro"] });
+    const { obj, lines } = object(fs);
+    obj.handle(ins("put", "0", "0", "application/octet-stream", "/ro/x"));
+    obj.handle(ins("put", "0", "0", "application/octet-stream", "/tmp/y"));
+    obj.handle(ins("blob", "0", btoa("y")));
+    obj.handle(ins("end", "0"));
+    expect(lines()).toEqual([
+      "ack,0,SFTP: Open failed,771",
+      "ack,0,SFTP: Close failed,512",
+      "ack,0,SFTP: File opened,0",
+      "ack,0,SFTP: OK,0",
+      "ack,0,SFTP: OK,0",
+    ]);
+    expect(new TextDecoder().decode(fs.read("/tmp/y"))).toBe("y");
   });
 });

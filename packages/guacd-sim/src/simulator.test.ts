@@ -357,7 +357,7 @@ for (const [transport, start] of Object.entries(transports)) {
       }
     });
 
-    it("records mouse, key, size and clipboard; acks each clipboard blob", async () => {
+    it("records mouse, key, size and clipboard; acks no clipboard blob, as guacd", async () => {
       const h = await harness({
         resolveSession: hold({ recording: "native/vnc-native", end: "hold" }),
       });
@@ -376,12 +376,11 @@ for (const [transport, start] of Object.entries(transports)) {
         c.send(encodeInstruction("blob", "7", b64.slice(0, 12)));
         c.send(encodeInstruction("blob", "7", b64.slice(12)));
         c.send(encodeInstruction("end", "7"));
-        await c.until(() => c.received.filter((i) => i.opcode === "ack").length >= 2);
+        // A second end finds the index closed: guacd's only ack on it, so the first to come.
+        c.send(encodeInstruction("end", "7"));
+        await c.until(() => c.received.some((i) => i.opcode === "ack"));
         const acks = c.received.filter((i) => i.opcode === "ack").map((i) => i.args);
-        expect(acks).toEqual([
-          ["7", "OK", "0"],
-          ["7", "OK", "0"],
-        ]);
+        expect(acks).toEqual([["7", "Invalid stream index", "768"]]);
         c.send("10.disconnect;");
         await c.waitClosed();
         const r = await report;

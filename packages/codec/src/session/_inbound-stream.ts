@@ -22,6 +22,9 @@ export class InboundStreamState {
           }
         },
         cancel: () => {
+          // After guacd's `end` the index is guacd's again (maybe a new stream already): a
+          // failure ack now would answer that one.
+          if (this.#closed) return;
           this.#closed = true;
           onCancel?.();
         },

@@ -671,6 +671,8 @@ describe("GuacamoleClient with scripted guacds", () => {
           }),
         );
       }
+      if (item.opcode === "end")
+        await send(encodeInstruction({ opcode: "ack", args: [item.args[0]!, "OK", "0"] }));
     });
     const client = new GuacamoleClient(guacd.duplex);
     await client.handshake({ protocol: "vnc" });

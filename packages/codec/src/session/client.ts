@@ -37,7 +37,8 @@ type ClientState = "new" | "handshaking" | "open" | "detached" | "closed";
  * @example Hold a session with a tiny in-memory guacd
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleClient, InstructionDecoderStream } from "@guacstream/codec";
+ * import { InstructionDecoderStream } from "@guacstream/codec";
+ * import { GuacamoleClient } from "@guacstream/codec/client";
  *
  * // The "guacd": answers select with args, connect with ready and a sync, disconnect by closing.
  * const toClient = new TransformStream<Uint8Array, Uint8Array>();
@@ -232,8 +233,9 @@ export class GuacamoleClient {
    * Uploads a file as a `file` stream (guacd puts it where the protocol keeps uploads: the SFTP
    * upload directory, the RDP drive) from bytes, a stream or an async iterable. Each blob waits
    * for guacd's `ack`, as guacd's own clients do, so memory stays at one blob plus the source's
-   * buffer whatever the size. Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status
-   * as `cause`) if guacd refuses it.
+   * buffer whatever the size. Resolves once guacd has closed the file (its ack of `end`).
+   * Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status as `cause`) if guacd refuses
+   * it.
    */
   async sendFile(
     filename: string,
@@ -243,7 +245,7 @@ export class GuacamoleClient {
     await this.#open("send a file").streams.send(
       (index) => instruction("file", index, mimetype, filename),
       data,
-      { acks: "each" },
+      { acks: "each", ackEnd: true },
     );
   }
 

@@ -48,7 +48,10 @@ test("a 200 MB streaming upload arrives whole with memory flat", { timeout: 120_
         received += bytes.length;
         await send({ opcode: "ack", args: [stream, "OK", "0"] });
       }
-      if (item.opcode === "end") ended = true;
+      if (item.opcode === "end") {
+        ended = true;
+        await send({ opcode: "ack", args: [stream, "OK", "0"] }); // the file is closed
+      }
       if (item.opcode === "disconnect") return writer.close();
     }
   })();

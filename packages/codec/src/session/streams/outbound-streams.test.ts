@@ -5,39 +5,74 @@ import { base64ToBytes } from "../_base64.ts";
 import type { GuacamoleStatusError } from "../status.ts";
 import { BLOB_BYTES, type OutboundStreamOptions, OutboundStreams } from "./outbound-streams.ts";
 
-/** A guacd that acks what it is sent (or refuses at the n-th ack) and keeps the data. */
-function acking(options: { refuseAt?: number } = {}) {
+interface FakeStream {
+  /** The handler refused the stream: blobs and end are acked 512, as guacd's SFTP does. */
+  readonly refused: boolean;
+}
+
+/**
+ * A guacd whose input streams live as libguac keeps them: opened by `file`, freed only by `end`
+ * (whose handler acks), an open on a held index running the old stream's end first, `end` on a
+ * free index answered "Invalid stream index". `refuse(item, count)` picks the refusals.
+ */
+function guacdLike(options: { refuse?: (item: Instruction, count: number) => boolean } = {}) {
   const sent: Instruction[] = [];
-  let acks = 0;
+  const acks: Instruction[] = [];
+  const open = new Map<string, FakeStream>();
+  let count = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  const ack = (index: string, message: string, status: number) => {
+    const item = instruction("ack", index, message, status);
+    acks.push(item);
+    queueMicrotask(() => streams.handleAck(item));
+  };
+  const endStream = (index: string) => {
+    const stream = open.get(index)!;
+    open.delete(index);
+    if (stream.refused) ack(index, "SFTP: Close failed", 0x0200);
+    else ack(index, "SFTP: OK", 0);
+  };
   const streams: OutboundStreams = new OutboundStreams(
     async (...items) => {
       for (const item of items) {
         sent.push(item);
+        const index = item.args[0]!;
+        count++;
         if (item.opcode === "blob") inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        queueMicrotask(() => {
-          acks++;
-          inFlight = 0;
-          const refused = acks === options.refuseAt;
-          streams.handleAck(
-            instruction("ack", item.args[0]!, refused ? "Denied" : "OK", refused ? 0x0303 : 0),
-          );
-        });
+        inFlight = 0;
+        const refuse = options.refuse?.(item, count) === true;
+        if (item.opcode === "file") {
+          if (open.has(index)) endStream(index);
+          open.set(index, { refused: refuse });
+          ack(index, refuse ? "SFTP: Open failed" : "SFTP: File opened", refuse ? 0x0303 : 0);
+        } else if (item.opcode === "blob") {
+          const stream = open.get(index);
+          if (stream === undefined) ack(index, "Invalid stream index", 0x0300);
+          else if (stream.refused || refuse) {
+            open.set(index, { refused: true });
+            ack(index, "SFTP: Write failed", 0x0200);
+          } else ack(index, "SFTP: OK", 0);
+        } else if (item.opcode === "end") {
+          if (open.has(index)) endStream(index);
+          else ack(index, "Invalid stream index", 0x0300);
+        }
       }
     },
     () => {},
   );
-  return { streams, sent, maxInFlight: () => maxInFlight };
+  return { streams, sent, acks, open, maxInFlight: () => maxInFlight };
 }
 
 const file = (index: number) => instruction("file", index, "application/octet-stream", "a.bin");
-const each: OutboundStreamOptions = { acks: "each" };
+const each: OutboundStreamOptions = { acks: "each", ackEnd: true };
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+const opcodes = (items: Instruction[]) => items.map((i) => `${i.opcode},${i.args[0]}`);
 
 describe("OutboundStreams", () => {
   it("sends blobs of BLOB_BYTES, one in flight, and the bytes arrive whole", async () => {
-    const { streams, sent, maxInFlight } = acking();
+    const { streams, sent, maxInFlight } = guacdLike();
     const data = new Uint8Array(BLOB_BYTES * 2 + 5).map((_, i) => i * 7);
     await streams.send(file, data, each);
     expect(sent.map((i) => i.opcode)).toEqual(["file", "blob", "blob", "blob", "end"]);
@@ -47,8 +82,8 @@ describe("OutboundStreams", () => {
     expect(maxInFlight()).toBe(1);
   });
 
-  it("stops at a refusal with guacd's status, cancelling the source", async () => {
-    const { streams, sent } = acking({ refuseAt: 2 });
+  it("stops at a refusal with guacd's status, cancelling the source, and ends guacd's stream", async () => {
+    const { streams, sent, open } = guacdLike({ refuse: (_, n) => n === 2 });
     let cancelled = false;
     const source = new ReadableStream<Uint8Array>({
       pull: (c) => c.enqueue(new Uint8Array(BLOB_BYTES)),
@@ -59,19 +94,73 @@ describe("OutboundStreams", () => {
     const error = await streams.send(file, source, each).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GuacamoleClientError);
     expect((error as GuacamoleClientError).code).toBe("STREAM_FAILED");
-    expect(((error as Error).cause as GuacamoleStatusError).statusName).toBe("CLIENT_FORBIDDEN");
-    expect(sent.map((i) => i.opcode)).toEqual(["file", "blob"]);
+    expect(((error as Error).cause as GuacamoleStatusError).statusName).toBe("SERVER_ERROR");
+    expect(opcodes(sent)).toEqual(["file,0", "blob,0", "end,0", "end,0"]);
     expect(cancelled).toBe(true);
+    await settle();
+    expect(open.size).toBe(0);
+    expect(streams.draining).toEqual([]);
+  });
+
+  it("after a refused open, the next stream gets its own ack, not the refused one's end", async () => {
+    const { streams, sent, acks } = guacdLike({ refuse: (item, n) => n === 1 && !!item });
+    await expect(streams.send(file, new Uint8Array(3), each)).rejects.toMatchObject({
+      code: "STREAM_FAILED",
+      cause: { status: 0x0303 },
+    });
+    await streams.send(file, new Uint8Array(3), each);
+    expect(opcodes(sent)).toEqual(["file,0", "end,0", "end,0", "file,0", "blob,0", "end,0"]);
+    expect(acks.map((a) => `${a.args[0]},${a.args[1]}`)).toEqual([
+      "0,SFTP: Open failed",
+      "0,SFTP: Close failed",
+      "0,Invalid stream index",
+      "0,SFTP: File opened",
+      "0,SFTP: OK",
+      "0,SFTP: OK",
+    ]);
+  });
+
+  it("keeps a refused stream's index until guacd answers for it, using the next meanwhile", async () => {
+    const sent: Instruction[] = [];
+    const streams = new OutboundStreams(
+      async (...items) => void sent.push(...items),
+      () => {},
+    );
+    const refused = streams.send(file, new Uint8Array(1), each);
+    await settle();
+    streams.handleAck(instruction("ack", 0, "SFTP: Open failed", 0x0303));
+    await expect(refused).rejects.toMatchObject({ code: "STREAM_FAILED" });
+    expect(streams.draining).toEqual([0]);
+    const next = streams.send(file, new Uint8Array(1), each);
+    await settle();
+    expect(sent.at(-1)).toEqual(file(1));
+    // The refused stream's end answer is taken as its own, whatever it says.
+    expect(streams.handleAck(instruction("ack", 0, "SFTP: Close failed", 0x0200))).toBe(true);
+    expect(streams.draining).toEqual([0]);
+    expect(streams.handleAck(instruction("ack", 0, "Invalid stream index", 0x0300))).toBe(true);
+    expect(streams.draining).toEqual([]);
+    streams.end(undefined);
+    await expect(next).rejects.toMatchObject({ code: "STREAM_FAILED" });
   });
 
   it("ends the stream when the source fails, and passes the source's error on", async () => {
-    const { streams, sent } = acking();
+    const { streams, sent } = guacdLike();
     async function* failing(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array(10);
       throw new Error("disk on fire");
     }
     await expect(streams.send(file, failing(), each)).rejects.toThrow("disk on fire");
-    expect(sent.map((i) => i.opcode)).toEqual(["file", "end"]);
+    expect(opcodes(sent)).toEqual(["file,0", "end,0", "end,0"]);
+    await settle();
+    expect(streams.draining).toEqual([]);
+  });
+
+  it("a stream whose acks are not awaited is ended twice and its index freed by guacd's answer", async () => {
+    const { streams, sent } = guacdLike();
+    await streams.send(file, new Uint8Array(1), { acks: "none" });
+    await settle();
+    expect(streams.draining).toEqual([]);
+    expect(opcodes(sent)).toEqual(["file,0", "blob,0", "end,0", "end,0"]);
   });
 
   it("fails waiting streams when the session ends, and refuses new ones", async () => {
@@ -90,9 +179,9 @@ describe("OutboundStreams", () => {
   });
 
   it("frees the index of a finished stream for the next one", async () => {
-    const { streams, sent } = acking();
+    const { streams, sent } = guacdLike();
     await streams.send(file, new Uint8Array(1), each);
-    await streams.send(file, new Uint8Array(1), { acks: "none" });
+    await streams.send(file, new Uint8Array(1), each);
     expect(sent.filter((i) => i.opcode === "file").map((i) => i.args[0])).toEqual(["0", "0"]);
   });
 });

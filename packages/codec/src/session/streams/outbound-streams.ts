@@ -3,20 +3,25 @@ import { type Instruction, instruction } from "../../wire/instruction.ts";
 import { bytesToBase64 } from "../_base64.ts";
 import type { SendInstructions } from "../_send.ts";
 import { type ByteSource, blobsOf } from "../files/blob-source.ts";
-import { GuacamoleStatusError } from "../status.ts";
+import { GUACAMOLE_STATUS, GuacamoleStatusError } from "../status.ts";
 
 /** Bytes per blob: 6048 bytes are 8064 base64 characters, within guacd's 8192 per element. */
 export const BLOB_BYTES = 6048;
 /** guacd serves at most 64 streams per user (`GUAC_USER_MAX_STREAMS`). */
 const MAX_STREAMS = 64;
-const STATUS_SUCCESS = 0x0000;
+const STATUS_SUCCESS = GUACAMOLE_STATUS.SUCCESS;
+/** guacd's answer to `end` on an index it holds no stream on (libguac's user-handlers.c). */
+const STATUS_CLIENT_BAD_REQUEST = GUACAMOLE_STATUS.CLIENT_BAD_REQUEST;
+const INVALID_INDEX_MESSAGE = "Invalid stream index";
 
 /**
  * Which of guacd's acks a stream waits for:
  * - `each`: after the opening instruction and after every blob (`file`, `put`), as guacd's own
- *   clients do; with `ackEnd`, also after `end` (guacd acks it once the file is closed).
+ *   clients do; with `ackEnd`, also after `end` (guacd's SFTP and RDP upload handlers ack it once
+ *   the file is closed).
  * - `open`: after the opening instruction only (`argv`: guacd acks the name, not the data).
- * - `none`: never (`clipboard`, answers to `required`).
+ * - `none`: never (`clipboard`, answers to `required`); how many acks guacd sends for such a
+ *   stream depends on its handler, so its index is reused only after guacd is provably done.
  */
 export interface OutboundStreamOptions {
   readonly acks: "each" | "open" | "none";
@@ -27,11 +32,20 @@ export interface OutboundStreamOptions {
  * The streams the client sends to guacd: their indexes, and the acks they wait on. A stream's
  * data is read from its source one blob at a time, and with acks a blob is sent only after guacd
  * took the one before: memory stays at one blob whatever the size.
+ *
+ * guacd frees an input stream's index only on the client's `end` (a refusal does not free it),
+ * and when a stream is opened on an index it still holds, it first runs the old stream's end
+ * handler, which may ack for the old stream (SFTP: "Close failed", 512). So a stream that guacd
+ * refused, that failed, or whose acks are not all awaited, is ended and its index kept until
+ * guacd is done with it: the client sends `end` a second time, which guacd, having closed the
+ * stream, answers `ack,<index>,Invalid stream index,768`. Every ack on the index until that one
+ * is the old stream's; then the index is free.
  */
 export class OutboundStreams {
   readonly #send: SendInstructions;
   readonly #readAcks: () => void;
-  readonly #indexes = new Set<number>();
+  /** Indexes in use: by a stream, or kept until guacd is done with an ended one. */
+  readonly #indexes = new Map<number, "open" | "draining">();
   readonly #waiters = new Map<
     number,
     { resolve: (ack: Instruction) => void; reject: (error: Error) => void }
@@ -44,9 +58,24 @@ export class OutboundStreams {
     this.#readAcks = readAcks;
   }
 
-  /** Routes an `ack` to the stream waiting on it; `false` if none is. */
+  /** Indexes kept until guacd is done with the stream ended on them. */
+  get draining(): readonly number[] {
+    return [...this.#indexes].filter(([, state]) => state === "draining").map(([index]) => index);
+  }
+
+  /**
+   * Routes an `ack` to the stream it answers; `false` if it answers none of the client's streams.
+   * An ack for an ended stream (on an index kept for it) is taken here and goes no further.
+   */
   handleAck(ack: Instruction): boolean {
     const index = Number.parseInt(ack.args[0] ?? "", 10);
+    if (this.#indexes.get(index) === "draining") {
+      const status = Number.parseInt(ack.args[2] ?? "", 10);
+      if (status === STATUS_CLIENT_BAD_REQUEST && ack.args[1] === INVALID_INDEX_MESSAGE) {
+        this.#indexes.delete(index);
+      }
+      return true;
+    }
     const waiter = this.#waiters.get(index);
     if (waiter === undefined) return false;
     this.#waiters.delete(index);
@@ -63,6 +92,7 @@ export class OutboundStreams {
     );
     for (const waiter of this.#waiters.values()) waiter.reject(this.#ended);
     this.#waiters.clear();
+    this.#indexes.clear();
   }
 
   /**
@@ -77,6 +107,10 @@ export class OutboundStreams {
   ): Promise<void> {
     const index = this.#allocate();
     const eachAck = options.acks === "each";
+    const ackEnd = eachAck && options.ackEnd === true;
+    let endSent = false;
+    // Whether guacd has closed the stream and will send nothing more for it.
+    let guacdDone = false;
     // Each ack is expected before its instruction goes out: guacd may answer before the write
     // resolves here.
     const sendAcked = async (item: Instruction, acked: boolean): Promise<void> => {
@@ -95,6 +129,7 @@ export class OutboundStreams {
             next = await blobs.next();
           } catch (error) {
             // A source that fails mid-way still ends the stream, so guacd closes what it opened.
+            endSent = true;
             await this.#send(instruction("end", index)).catch(() => {});
             throw error;
           }
@@ -104,24 +139,46 @@ export class OutboundStreams {
       } finally {
         await blobs.return(undefined); // cancels a stream source we stopped reading early
       }
-      await sendAcked(instruction("end", index), eachAck && options.ackEnd === true);
+      endSent = true;
+      try {
+        await sendAcked(instruction("end", index), ackEnd);
+      } catch (error) {
+        // A refusal of the end is still its answer: guacd has closed the stream.
+        guacdDone = ackEnd && error instanceof GuacamoleClientError && isStatus(error.cause);
+        throw error;
+      }
+      // argv's handler acks its opening only, so after `end` guacd sends nothing more for it.
+      guacdDone = ackEnd || options.acks === "open";
     } finally {
-      this.#indexes.delete(index);
       this.#waiters.delete(index);
+      if (guacdDone || this.#ended !== undefined) this.#indexes.delete(index);
+      else this.#drain(index, endSent);
     }
+  }
+
+  /**
+   * Ends the stream on `index` on guacd's side (unless `endSent`), then sends the `end` guacd
+   * answers with "Invalid stream index": the index is free once that answer comes.
+   */
+  #drain(index: number, endSent: boolean): void {
+    this.#indexes.set(index, "draining");
+    const end = instruction("end", index);
+    const items = endSent ? [end] : [end, end];
+    this.#send(...items).catch(() => {}); // a lost connection ends the session, and frees all
+    this.#readAcks();
   }
 
   #allocate(): number {
     if (this.#ended !== undefined) throw this.#ended;
     for (let index = 0; index < MAX_STREAMS; index++) {
       if (!this.#indexes.has(index)) {
-        this.#indexes.add(index);
+        this.#indexes.set(index, "open");
         return index;
       }
     }
     throw new GuacamoleClientError(
       "INVALID_STATE",
-      `Cannot open a stream: all ${MAX_STREAMS} stream indexes are in use`,
+      `Cannot open a stream: all ${MAX_STREAMS} stream indexes are in use or kept for guacd`,
     );
   }
 
@@ -145,4 +202,8 @@ export class OutboundStreams {
       );
     }
   }
+}
+
+function isStatus(cause: unknown): boolean {
+  return cause instanceof GuacamoleStatusError;
 }
