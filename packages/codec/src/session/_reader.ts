@@ -190,6 +190,7 @@ export class SessionReader {
 
   /** Acts on what the library handles for the user; every instruction still reaches the reader. */
   #dispatch(item: Instruction): void {
+    this.#options.onInstruction?.(item);
     if (this.#controls.dispatch(item)) return;
     const { opcode, args } = item;
     switch (opcode) {

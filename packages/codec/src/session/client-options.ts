@@ -1,3 +1,4 @@
+import type { Instruction } from "../wire/instruction.ts";
 import type { GuacamoleLimits } from "../wire/limits.ts";
 import type { DisplaySize } from "./display.ts";
 import type { GuacamoleFilesystem } from "./files/filesystem.ts";
@@ -67,6 +68,12 @@ export interface GuacamoleClientOptions {
   readAhead?: number;
   /** Called when guacd reports a new size of the default layer (after `resize`, or its own). */
   onSize?: (size: DisplaySize) => void;
+  /**
+   * Called with every instruction guacd sends after `ready`, as it is read and before the
+   * application sees it: how a display (`@guacstream/display`'s `HeadlessDisplay.apply`) follows
+   * the session while the application reads it too. Must not throw.
+   */
+  onInstruction?: (instruction: Instruction) => void;
   /** Called for each filesystem guacd exposes (SFTP, an RDP drive). */
   onFilesystem?: (filesystem: GuacamoleFilesystem) => void;
 }
