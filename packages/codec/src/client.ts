@@ -41,8 +41,12 @@ export type { FilesystemEntry } from "./session/files/stream-index.ts";
 export { parseStreamIndex, STREAM_INDEX_MIMETYPE } from "./session/files/stream-index.ts";
 export type { GuacdDuplex } from "./session/guacd-duplex.ts";
 export type { HandshakeOptions, HandshakeResult } from "./session/handshake.ts";
-export type { TypeOptions } from "./session/input/keyboard.ts";
-export { GuacamoleKeyboard } from "./session/input/keyboard.ts";
+export type {
+  DroppedCharacter,
+  TypeOptions,
+  TypeResult,
+} from "./session/input/keyboard.ts";
+export { GuacamoleKeyboard, TERMINAL_PROTOCOLS } from "./session/input/keyboard.ts";
 export type { KeyName } from "./session/input/keysyms.ts";
 export { isModifierKeysym, KEYSYMS } from "./session/input/keysyms.ts";
 export type { MouseState } from "./session/input/mouse.ts";

@@ -152,6 +152,8 @@ export class GuacamoleClient {
       this.#state = "open";
       this.#id = done.result.id;
       this.#protocolVersion = done.result.protocolVersion;
+      // What guacd drops of typed text depends on the protocol (its terminal's keysym rules).
+      this.#controls.keyboard.protocol = options.join === undefined ? options.protocol : undefined;
       this.#outbound.startKeepAlive(this.#options.keepAliveInterval ?? 5000);
       return done.result;
     } catch (error) {

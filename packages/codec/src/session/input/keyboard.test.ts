@@ -53,6 +53,28 @@ describe("GuacamoleKeyboard", () => {
     ]);
   });
 
+  it("on a terminal protocol, reports the characters beyond the BMP that guacd drops", async () => {
+    const { sent, keyboard } = recorder();
+    keyboard.protocol = "telnet";
+    const result = await keyboard.type("é🌍Ω\u{10000}\uffff");
+    expect(result).toEqual({
+      typed: 5,
+      dropped: [
+        { index: 1, character: "🌍", keysym: 0x0101f30d },
+        { index: 3, character: "\u{10000}", keysym: 0x01010000 },
+      ],
+    });
+    // Sent all the same, as guacamole-common-js sends them.
+    expect(sent).toHaveLength(10);
+  });
+
+  it("reports nothing dropped where it cannot be known", async () => {
+    const { keyboard } = recorder();
+    expect((await keyboard.type("🌍")).dropped).toEqual([]); // protocol not told (a join)
+    keyboard.protocol = "vnc";
+    expect(await keyboard.type("a🌍")).toEqual({ typed: 2, dropped: [] });
+  });
+
   it("refuses bad text and keysyms before sending anything", async () => {
     const { sent, keyboard } = recorder();
     await expect(keyboard.type("ab\udc00")).rejects.toThrow(RangeError);
