@@ -6,8 +6,16 @@ import { startNodeBroker } from "../src/broker.ts";
 
 const histogram = monitorEventLoopDelay({ resolution: 10 });
 histogram.enable();
+let rssPeak = 0;
+setInterval(() => {
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+}, 20).unref();
 const broker = await startNodeBroker({
   port: 0,
+  admin: { port: 0 },
+  demoTokens: true,
+  // The defaults, but for the rate: the attacker's reconnections are what most phases measure.
+  limits: { maxTunnelsPerClient: 16, newTunnelsPerMinute: 6000 },
   guacd: { host: process.env.GUACD_HOST ?? "127.0.0.1", port: Number(process.env.GUACD_PORT) },
   profiles: {
     // Replayed forever by the harness's simulator: an honest session that never runs dry.
@@ -19,6 +27,7 @@ const broker = await startNodeBroker({
 process.on("message", (message) => {
   if (message === "reset") {
     histogram.reset();
+    rssPeak = process.memoryUsage.rss();
     process.send?.({ type: "reset" });
   } else if (message === "report") {
     process.send?.({
@@ -27,6 +36,7 @@ process.on("message", (message) => {
       p99: histogram.percentile(99) / 1e6,
       max: histogram.max / 1e6,
       rss: process.memoryUsage.rss(),
+      rssPeak: Math.max(rssPeak, process.memoryUsage.rss()),
     });
   } else if (message === "stop") {
     void broker.close().then(() => process.exit(0));

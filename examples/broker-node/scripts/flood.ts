@@ -1,22 +1,27 @@
-// Measures the Node example broker under a flood (issue 10): while one attacker floods at full
-// speed, how late is the broker's event loop, how much of an honest session's throughput is
-// left, and is the flooding tunnel closed?
+// Measures the Node example broker under floods: while one attacker floods at full speed, how late
+// is the broker's event loop, how much does its memory grow, how much of an honest session's
+// throughput is left, and is the attacker cut off?
 //
 //   npx tsx --conditions=@guacstream/source examples/broker-node/scripts/flood.ts [seconds]
 //
 // Method: the broker runs in its own process (IPC for its event-loop delay histogram, 10 ms
-// resolution, reset at each phase). The simulator replays the VNC desktop forever behind a
-// counting proxy, in this process, with the clients. Phases of `seconds` each (default 10):
-// `alone` (one honest session, every sync echoed), then with the honest session still running,
-// `flood-size` (the attacker, on a quiet SSH session of its own, sends 1 MiB messages of `3.nop;`, 174,762 instructions each, as fast
-// as its socket takes them; each time its tunnel is closed it fetches a token and reconnects) and
-// `flood-rate` (messages of 200 `3.nop;` each, as fast as possible: under the instruction cap, so
-// the rate cap must act). Honest throughput = bytes received in the phase / its duration; the
-// ratio is against `alone`. Figures are printed and written to
-// .test-results/examples/flood.json. One run; run it several times for a spread (the machine is
-// shared and noisy).
+// resolution, and its RSS sampled every 20 ms, both reset at each phase). The simulator replays
+// the VNC desktop forever behind a counting proxy, in this process, with the clients. The honest
+// session connects from 127.0.0.1; each attack phase from an address of its own (127.0.0.2 on),
+// so the per-client caps act on the attacker alone, as they would on the Internet. Phases of
+// `seconds` each (default 10): `alone` (one honest session, every sync echoed), then with it:
+// `flood-size` (1 MiB messages of `3.nop;`, reconnecting when closed), `flood-rate` (messages of
+// 200 `3.nop;`, under the instruction cap, so the rate cap must act), `ping-echo` (tunnels that
+// read nothing and send `0.,4.ping,8000.…;` as fast as their socket takes them), `ws-ping`
+// (WebSocket pings from tunnels that read nothing), `fragments` (20 connections at once with no
+// valid token, each streaming 1-byte text fragments), `tunnels` (one client opening and holding
+// tunnels as fast as it can). Honest throughput = bytes received in the phase / its duration;
+// the ratio is against `alone`. RSS growth is the phase's peak over the RSS after `alone`.
+// Figures are printed and written to .test-results/examples/flood.json. One run; run it several
+// times for a spread (the machine is shared and noisy).
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { artifacts, root, startCountedGuacd } from "../test/_harness.ts";
@@ -29,7 +34,7 @@ export interface FloodFigures {
 
 /** One phase of a run. */
 export interface PhaseFigures {
-  readonly phase: "alone" | "flood-size" | "flood-rate";
+  readonly phase: Phase;
   readonly honestMBps: number;
   readonly honestRatio: number;
   readonly honestOpen: boolean;
@@ -39,9 +44,26 @@ export interface PhaseFigures {
   /** Milliseconds from a flooding tunnel's first message to its close, the median. */
   readonly floodCloseMs: number | undefined;
   readonly brokerRssMB: number;
+  /** The broker's RSS peak in the phase, and its growth over the RSS after `alone`. */
+  readonly brokerRssPeakMB: number;
+  readonly brokerRssGrowthMB: number;
+  /** Attack connections the broker refused or cut (any way: close, HTTP status, reset). */
+  readonly attackRefused: number;
 }
 
-type Report = { p50: number; p99: number; max: number; rss: number };
+/** The phases, in the order they run. */
+export const PHASES = [
+  "alone",
+  "flood-size",
+  "flood-rate",
+  "ping-echo",
+  "ws-ping",
+  "fragments",
+  "tunnels",
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+type Report = { p50: number; p99: number; max: number; rss: number; rssPeak: number };
 
 function ask<T>(child: ChildProcess, message: string, type: string): Promise<T> {
   return new Promise((resolve) => {
@@ -62,28 +84,153 @@ function echoSyncs(ws: WebSocket, data: Buffer): void {
 }
 
 async function token(url: string, profile: "vnc" | "ssh"): Promise<string> {
-  const response = await fetch(`${url}demo/token?profile=${profile}`);
+  const response = await fetch(`${url}demo/token?profile=${profile}`, {
+    method: "POST",
+    headers: { origin: new URL(url).origin },
+  });
   return ((await response.json()) as { token: string }).token;
+}
+
+type AttackResult = { tunnels: number; codes: Record<string, number>; closeMs: number[] };
+
+function attackSocket(url: string, origin: string, tokenText: string, from: string): WebSocket {
+  return new WebSocket(`${url.replace("http", "ws")}tunnel?token=${tokenText}`, "guacamole", {
+    origin,
+    localAddress: from,
+  });
+}
+
+/**
+ * Tunnels that read nothing (their socket paused) and send with `send` until `until`,
+ * reconnecting each time the broker cuts one.
+ */
+async function unread(
+  url: string,
+  origin: string,
+  from: string,
+  until: number,
+  send: (ws: WebSocket) => void,
+): Promise<AttackResult> {
+  const codes: Record<string, number> = {};
+  let tunnels = 0;
+  while (performance.now() < until) {
+    const ws = attackSocket(url, origin, await token(url, "ssh"), from);
+    tunnels++;
+    const code = await new Promise<number>((resolve) => {
+      ws.on("error", () => {});
+      ws.on("close", (c) => resolve(c));
+      ws.once("unexpected-response", (_q, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once("open", () => {
+        (ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
+        const pump = (): void => {
+          while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
+            send(ws);
+            if (performance.now() >= until) return void ws.terminate();
+          }
+          if (ws.readyState === WebSocket.OPEN) setTimeout(pump, 1);
+        };
+        pump();
+      });
+    });
+    codes[code] = (codes[code] ?? 0) + 1;
+  }
+  return { tunnels, codes, closeMs: [] };
+}
+
+/** 20 connections at once with no valid token, each streaming 1-byte text fragments. */
+async function fragments(url: string, from: string, until: number): Promise<AttackResult> {
+  const { hostname, port } = new URL(url);
+  const codes: Record<string, number> = {};
+  let tunnels = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      tunnels++;
+      const socket = tcpConnect({ host: hostname, port: Number(port), localAddress: from });
+      // 64 KiB of 1-byte fragments per write: FIN=0, text then continuation, masked (zero mask).
+      const chunk = Buffer.alloc(7 * 9362);
+      for (let i = 0; i < 9362; i++)
+        chunk.set([i === 0 ? 0x01 : 0x00, 0x81, 0, 0, 0, 0, 0x78], i * 7);
+      let status = "";
+      socket.on("error", () => {});
+      socket.once("connect", () =>
+        socket.write(
+          `GET /tunnel?token=none HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: http://${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: guacamole\r\n\r\n`,
+        ),
+      );
+      socket.once("data", (d: Buffer) => {
+        status = d.toString("latin1").split(" ")[1] ?? "";
+        const pump = (): void => {
+          while (!socket.destroyed && performance.now() < until && socket.write(chunk)) {}
+          if (socket.destroyed || performance.now() >= until) socket.destroy();
+          else socket.once("drain", pump);
+        };
+        pump();
+      });
+      socket.once("close", () => {
+        codes[status] = (codes[status] ?? 0) + 1;
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (performance.now() < until) await one();
+    }),
+  );
+  return { tunnels, codes, closeMs: [] };
+}
+
+/** One client opening tunnels as fast as it can and holding every one it gets. */
+async function tunnels(
+  url: string,
+  origin: string,
+  from: string,
+  until: number,
+): Promise<AttackResult> {
+  const codes: Record<string, number> = {};
+  const held: WebSocket[] = [];
+  let count = 0;
+  while (performance.now() < until) {
+    const batch = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        count++;
+        const ws = attackSocket(url, origin, await token(url, "ssh"), from);
+        ws.on("error", () => {});
+        return new Promise<void>((resolve) => {
+          ws.once("close", (c) => {
+            if (held.includes(ws)) return; // one of ours, ended when the phase did
+            codes[c] = (codes[c] ?? 0) + 1;
+            resolve();
+          });
+          ws.once("message", () => {
+            held.push(ws);
+            codes.held = (codes.held ?? 0) + 1;
+            resolve();
+          });
+        });
+      }),
+    );
+    void batch;
+  }
+  for (const ws of held) ws.terminate();
+  return { tunnels: count, codes, closeMs: [] };
 }
 
 /** Floods until `until`, reconnecting each time the broker closes the tunnel. */
 async function flood(
   url: string,
   origin: string,
+  from: string,
   message: string,
   until: number,
-): Promise<{ tunnels: number; codes: Record<string, number>; closeMs: number[] }> {
+): Promise<AttackResult> {
   const codes: Record<string, number> = {};
   const closeMs: number[] = [];
   let tunnels = 0;
   while (performance.now() < until) {
-    const ws = new WebSocket(
-      `${url.replace("http", "ws")}tunnel?token=${await token(url, "ssh")}`,
-      "guacamole",
-      {
-        origin,
-      },
-    );
+    const ws = attackSocket(url, origin, await token(url, "ssh"), from);
     tunnels++;
     let first: number | undefined;
     const code = await new Promise<number>((resolve) => {
@@ -111,7 +258,10 @@ async function flood(
 }
 
 /** Runs the phases and returns the figures. */
-export async function measureFlood(seconds: number): Promise<FloodFigures> {
+export async function measureFlood(
+  seconds: number,
+  only?: readonly Phase[],
+): Promise<FloodFigures> {
   const guacd = await startCountedGuacd();
   const child = fork(join(root, "examples/broker-node/scripts/_flood-broker.ts"), [], {
     cwd: root,
@@ -129,9 +279,7 @@ export async function measureFlood(seconds: number): Promise<FloodFigures> {
     const honest = new WebSocket(
       `${url.replace("http", "ws")}tunnel?token=${await token(url, "vnc")}`,
       "guacamole",
-      {
-        origin,
-      },
+      { origin, localAddress: "127.0.0.1" },
     );
     honest.on("message", (data: Buffer) => {
       received += data.length;
@@ -143,32 +291,47 @@ export async function measureFlood(seconds: number): Promise<FloodFigures> {
     const ping = setInterval(() => {
       if (honest.readyState === WebSocket.OPEN) honest.send(`0.,4.ping,13.${Date.now()};`);
     }, 500);
-    await new Promise((resolve) => setTimeout(resolve, 2000)); // warm-up
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // warm-up
     const phases: PhaseFigures[] = [];
     let aloneMBps = 0;
-    const messages = {
+    let idleRss = 0;
+    const ping8000 = `0.,4.ping,8000.${"7".repeat(8000)};`;
+    const attacks: Record<
+      Phase,
+      ((until: number, from: string) => Promise<AttackResult>) | undefined
+    > = {
       alone: undefined,
-      "flood-size": "3.nop;".repeat(Math.floor((1 << 20) / 6)),
-      "flood-rate": "3.nop;".repeat(200),
-    } as const;
-    for (const phase of ["alone", "flood-size", "flood-rate"] as const) {
+      "flood-size": (until, from) =>
+        flood(url, origin, from, "3.nop;".repeat(Math.floor((1 << 20) / 6)), until),
+      "flood-rate": (until, from) => flood(url, origin, from, "3.nop;".repeat(200), until),
+      "ping-echo": (until, from) => unread(url, origin, from, until, (ws) => ws.send(ping8000)),
+      "ws-ping": (until, from) =>
+        unread(url, origin, from, until, (ws) => ws.ping(Buffer.alloc(125))),
+      fragments: (until, from) => fragments(url, from, until),
+      tunnels: (until, from) => tunnels(url, origin, from, until),
+    };
+    for (const [index, phase] of PHASES.entries()) {
+      if (only !== undefined && phase !== "alone" && !only.includes(phase)) continue;
       await ask(child, "reset", "reset");
       const start = performance.now();
       const before = received;
       const until = start + seconds * 1000;
-      const message = messages[phase];
-      const attack =
-        message === undefined
-          ? new Promise<undefined>((resolve) =>
+      const attack = attacks[phase];
+      const result =
+        attack === undefined
+          ? await new Promise<undefined>((resolve) =>
               setTimeout(() => resolve(undefined), seconds * 1000),
             )
-          : flood(url, origin, message, until);
-      const result = await attack;
+          : await attack(until, `127.0.0.${index + 1}`);
       const elapsed = (performance.now() - start) / 1000;
       const report = await ask<Report>(child, "report", "report");
       const mbps = (received - before) / 1e6 / elapsed;
-      if (phase === "alone") aloneMBps = mbps;
+      if (phase === "alone") {
+        aloneMBps = mbps;
+        idleRss = report.rss;
+      }
       const sorted = [...(result?.closeMs ?? [])].sort((a, b) => a - b);
+      const codes = result?.codes ?? {};
       phases.push({
         phase,
         honestMBps: mbps,
@@ -176,10 +339,17 @@ export async function measureFlood(seconds: number): Promise<FloodFigures> {
         honestOpen,
         eventLoopDelayMs: { p50: report.p50, p99: report.p99, max: report.max },
         floodTunnels: result?.tunnels ?? 0,
-        floodCloseCodes: result?.codes ?? {},
+        floodCloseCodes: codes,
         floodCloseMs: sorted.length === 0 ? undefined : sorted[sorted.length >> 1],
         brokerRssMB: report.rss / 1e6,
+        brokerRssPeakMB: report.rssPeak / 2 ** 20,
+        brokerRssGrowthMB: Math.max(0, report.rssPeak - idleRss) / 2 ** 20,
+        attackRefused: Object.entries(codes)
+          .filter(([code]) => code !== "held" && code !== "1005")
+          .reduce((n, [, k]) => n + k, 0),
       });
+      // Let the broker settle (closes, GC) before the next phase's baseline.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
     }
     clearInterval(ping);
     honest.close();
@@ -192,13 +362,17 @@ export async function measureFlood(seconds: number): Promise<FloodFigures> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await measureFlood(Number(process.argv[2] ?? 10));
+  const only = process.argv.slice(3) as Phase[];
+  const figures = await measureFlood(
+    Number(process.argv[2] ?? 10),
+    only.length === 0 ? undefined : only,
+  );
   for (const p of figures.phases) {
     console.log(
       `${p.phase.padEnd(10)} honest ${p.honestMBps.toFixed(1)} MB/s (${(p.honestRatio * 100).toFixed(0)}% of alone, open: ${p.honestOpen})` +
         `  event-loop delay p50 ${p.eventLoopDelayMs.p50.toFixed(1)} ms p99 ${p.eventLoopDelayMs.p99.toFixed(1)} ms max ${p.eventLoopDelayMs.max.toFixed(1)} ms` +
         `  flood tunnels ${p.floodTunnels} closed ${JSON.stringify(p.floodCloseCodes)} after ${p.floodCloseMs?.toFixed(0) ?? "-"} ms (median)` +
-        `  broker RSS ${p.brokerRssMB.toFixed(0)} MB`,
+        `  broker RSS peak ${p.brokerRssPeakMB.toFixed(0)} MiB (+${p.brokerRssGrowthMB.toFixed(0)} over idle)`,
     );
   }
   mkdirSync(artifacts, { recursive: true });

@@ -90,8 +90,13 @@ export class SocketAdapter {
             ]);
     ws.addEventListener("message", (event) => this.#receive(event.data));
     // An `error` event is always followed by `close`; listening keeps runtimes from reporting it
-    // as unhandled.
-    ws.addEventListener("error", () => {});
+    // as unhandled. The `ws` package errs on a frame over `maxPayload` and then closes on its
+    // own, reading on until the peer answers: stop reading, and drop it after the grace.
+    ws.addEventListener("error", () => {
+      if (this.#isClosed) return;
+      this.ws.pause?.();
+      this.#armTerminate();
+    });
   }
 
   get isOpen(): boolean {
@@ -183,6 +188,11 @@ export class SocketAdapter {
       // rather than leave the socket open. The reason still carries the Guacamole status.
       this.ws.close(1000, reason);
     }
+    this.#armTerminate();
+  }
+
+  /** Drops the connection after `closeGrace` ms unless it closed by then (once; `terminate` only). */
+  #armTerminate(): void {
     if (this.#terminateArmed || this.ws.terminate === undefined) return;
     this.#terminateArmed = true;
     const ws = this.ws;

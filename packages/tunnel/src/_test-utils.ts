@@ -92,6 +92,11 @@ export class FakeBrowser implements WebSocketLike {
     if (this.readyState === 1) this.#emit("message", { type: "message", data });
   }
 
+  /** The socket errs (as the `ws` package's does on a frame over `maxPayload`), still open. */
+  emitError(): void {
+    this.#emit("error", { type: "error" });
+  }
+
   /** The browser closes. */
   browserClose(code = 1000): void {
     this.close(code, "");

@@ -166,6 +166,24 @@ describe("bounded before authentication", () => {
     expect(events).toMatchObject([{ type: "refused", code: "TOKEN_MALFORMED" }]);
   });
 
+  it("a socket that errs (a frame over the WebSocket layer's limit) is not read, and is dropped after the grace", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    let terminated = 0;
+    const ws = Object.assign(browser, {
+      terminate: () => {
+        terminated++;
+        browser.browserClose(1006);
+      },
+    });
+    const done = bridgeTunnel(ws, guacd.duplex, { closeGrace: 50 });
+    await until(() => browser.sent.length === 1, 2000, "the UUID");
+    browser.emitError();
+    expect(browser.paused).toBe(true);
+    await until(() => terminated === 1, 2000, "the socket to be dropped");
+    expect((await done).initiator).toBe("browser");
+  });
+
   it("a token opened before the upgrade is not claimed twice", async () => {
     const { key, options } = await brokerSetup();
     const replay = new ReplayGuard();
