@@ -60,5 +60,10 @@ export { screenshotPng } from "./screenshot-png.ts";
 export type { VisualWaitOptions, WaitCheck } from "./waits/visual-wait.ts";
 export { changedShare, rmsDistance } from "./waits/visual-wait.ts";
 export { VisualWaitError } from "./waits/visual-wait-error.ts";
-export type { WaitForChangeOptions, WaitForMatchOptions, WaitForOptions } from "./waits/waits.ts";
-export { waitFor, waitForChange, waitForMatch } from "./waits/waits.ts";
+export type {
+  WaitForChangeOptions,
+  WaitForMatchOptions,
+  WaitForOptions,
+  WaitForStillOptions,
+} from "./waits/waits.ts";
+export { waitFor, waitForChange, waitForMatch, waitForStill } from "./waits/waits.ts";

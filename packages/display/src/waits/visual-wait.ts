@@ -22,7 +22,8 @@ export interface WaitCheck {
 
 /**
  * Checks `region` now and after every frame until `check` says done; resolves with that
- * screenshot. A region outside the display (not sized yet) counts as not done.
+ * screenshot. A region outside the display (not sized yet) counts as not done. `external` gets a
+ * function that ends the wait successfully from outside a frame (a quiet-period timer).
  */
 export function watchRegion(
   display: HeadlessDisplay,
@@ -30,6 +31,7 @@ export function watchRegion(
   check: (image: RgbaImage) => WaitCheck,
   options: VisualWaitOptions,
   what: string,
+  external?: (succeed: (image: RgbaImage) => void) => void,
 ): Promise<RgbaImage> {
   const timeout = options.timeout ?? 10_000;
   const signal = options.signal;
@@ -81,6 +83,11 @@ export function watchRegion(
         resolve(image);
       }
     };
+    external?.((image) => {
+      if (finished) return;
+      finish();
+      resolve(image);
+    });
     const stop = display.onFrame(test);
     const timer = setTimeout(
       () =>

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { feed, solid, testDisplay } from "../_test-utils.ts";
 import { VisualWaitError } from "./visual-wait-error.ts";
-import { waitFor, waitForChange, waitForMatch } from "./waits.ts";
+import { waitFor, waitForChange, waitForMatch, waitForStill } from "./waits.ts";
 
 const RED = [255, 0, 0, 255];
 
@@ -130,5 +130,38 @@ describe("waitFor", () => {
     await expect(
       waitFor(display, () => true, { signal: AbortSignal.abort() }),
     ).rejects.toMatchObject({ code: "ABORTED" });
+  });
+});
+
+describe("waitForStill", () => {
+  it("resolves once no frame has changed the region for the quiet period", async () => {
+    const { display } = testDisplay();
+    feed(display, ["size", 0, 4, 1], ["sync", 1]);
+    let still = false;
+    const waiting = waitForStill(display, undefined, { quietFor: 300 }).then((image) => {
+      still = true;
+      return image;
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    paint(display, 0, RED, 2); // a change restarts the quiet period
+    await vi.advanceTimersByTimeAsync(200);
+    paint(display, 0, RED, 3); // a frame that changes nothing does not
+    await vi.advanceTimersByTimeAsync(99);
+    expect(still).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...(await waiting).data.subarray(0, 4)]).toEqual(RED);
+  });
+
+  it("times out on a region that never holds still", async () => {
+    const { display } = testDisplay();
+    feed(display, ["size", 0, 1, 1], ["sync", 1]);
+    const failure = waitForStill(display, undefined, { quietFor: 100, timeout: 1000 }).catch(
+      (e: unknown) => e,
+    );
+    for (let i = 0; i < 20; i++) {
+      paint(display, 0, [i * 10, 0, 0, 255], i + 2);
+      await vi.advanceTimersByTimeAsync(60);
+    }
+    expect(await failure).toMatchObject({ code: "TIMEOUT" });
   });
 });

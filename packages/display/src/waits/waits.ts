@@ -147,3 +147,65 @@ export function waitFor(
     "the predicate to hold",
   );
 }
+
+/** Options of {@link waitForStill}. */
+export interface WaitForStillOptions extends VisualWaitOptions {
+  /** How long the region must show no change, in milliseconds. @default {500} */
+  quietFor?: number;
+}
+
+/**
+ * Waits until `region` (the whole display if `undefined`) has shown no change for `quietFor`
+ * milliseconds: a screen done drawing, such as a shell that has printed its prompt. Resolves with
+ * the still screenshot; a timeout's `VisualWaitError` carries the last one.
+ *
+ * @example Wait for the screen to settle
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HeadlessDisplay, waitForStill } from "@guacstream/display";
+ *
+ * const display = new HeadlessDisplay();
+ * display.apply({ opcode: "size", args: ["0", "2", "2"] });
+ * display.apply({ opcode: "sync", args: ["1"] });
+ * const still = await waitForStill(display, undefined, { quietFor: 20, timeout: 1000 });
+ * assert.equal(still.width, 2);
+ * ```
+ */
+export function waitForStill(
+  display: HeadlessDisplay,
+  region: PixelRect | undefined,
+  options: WaitForStillOptions = {},
+): Promise<RgbaImage> {
+  const quietFor = options.quietFor ?? 500;
+  let last: RgbaImage | undefined;
+  let quiet: ReturnType<typeof setTimeout> | undefined;
+  let succeed: ((image: RgbaImage) => void) | undefined;
+  // Every change restarts the quiet period; when one passes, the region is still.
+  const restart = (): void => {
+    clearTimeout(quiet);
+    quiet = setTimeout(() => {
+      if (last !== undefined) succeed?.(last);
+    }, quietFor);
+  };
+  return watchRegion(
+    display,
+    region,
+    (image) => {
+      if (
+        last === undefined ||
+        image.width !== last.width ||
+        image.height !== last.height ||
+        changedShare(image, last) > 0
+      ) {
+        restart();
+      }
+      last = image;
+      return { done: false, distance: undefined };
+    },
+    options,
+    "the region to hold still",
+    (resolve) => {
+      succeed = resolve;
+    },
+  ).finally(() => clearTimeout(quiet));
+}
