@@ -1,7 +1,9 @@
 /**
  * What a transport shares with every other: dialling with a deadline and a fallback over
- * addresses, the connection shape and its typed errors, and the handshake on a fresh connection.
- * Applications use a transport package (or the main entry) instead.
+ * addresses (with one order for `localhost`), the connection shape, its streams and lifecycle
+ * ({@linkcode SocketConnection}), one table from socket faults to typed errors, and the handshake
+ * on a fresh connection. Runtime-free: a transport adds only its runtime's socket calls.
+ * Applications use a transport package instead.
  *
  * @module
  */
@@ -19,3 +21,9 @@ export type {
 } from "./connect/connection-error.ts";
 export { GuacdConnectionError } from "./connect/connection-error.ts";
 export type { GuacdConnection } from "./connect/guacd-connection.ts";
+export { LOCALHOST_ADDRESSES, localhostAddresses, unbracketHost } from "./connect/localhost.ts";
+export type { SocketFacts } from "./connect/socket-connection.ts";
+export { SocketConnection } from "./connect/socket-connection.ts";
+export type { SocketFault } from "./connect/socket-faults.ts";
+export { connectFailure, ioFailure } from "./connect/socket-faults.ts";
+export { whenStopped } from "./connect/stop.ts";

@@ -1,79 +1,16 @@
 import {
   type ConnectAttempt,
   connectAttempt,
+  connectFailure,
   firstReachable,
   type GuacdConnection,
-  type GuacdConnectOptions,
+  localhostAddresses,
+  SocketConnection,
+  type SocketFault,
+  unbracketHost,
+  whenStopped,
 } from "@guacstream/codec/transport";
-import { GuacdConnectionError } from "./errors.ts";
-
-// One connection shape and one duplex shape for every transport: the codec's, not copies.
-export type { GuacdDuplex } from "@guacstream/codec/client";
-export type { GuacdConnection } from "@guacstream/codec/transport";
-
-/**
- * TLS settings for Deno. The certificate chain and the host name are always verified; there is
- * deliberately no way to turn verification off.
- */
-export interface DenoTlsOptions {
-  /** Extra trusted CA certificates (PEM), in addition to Deno's roots. */
-  caCerts?: string[];
-  /**
-   * The name to send as SNI and to verify the certificate against.
-   *
-   * @default {the `host` option}
-   */
-  hostname?: string;
-  /**
-   * Client certificate chain (PEM) for mutual TLS; needs `key`. With a client certificate Deno
-   * connects with `Deno.connectTls`, which resolves `hostname` itself (no `::1` fallback for
-   * `localhost`).
-   */
-  cert?: string;
-  /** Client private key (PEM) for mutual TLS. */
-  key?: string;
-}
-
-/**
- * Where and how to connect: the codec's `GuacdConnectOptions` with Deno's TLS settings. Every
- * field is optional.
- *
- * @example Nothing listens on the port: a typed error, fast
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect, type ConnectOptions } from "./connect.ts";
- * import { GuacdConnectionError } from "./errors.ts";
- *
- * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const port = listener.addr.port;
- * listener.close();
- * const options: ConnectOptions = { host: "127.0.0.1", port, timeout: 2000 };
- * await assert.rejects(
- *   connect(options),
- *   (error) => error instanceof GuacdConnectionError && error.code === "CONNECTION_REFUSED",
- * );
- * ```
- */
-export interface ConnectOptions extends GuacdConnectOptions<DenoTlsOptions> {
-  /**
-   * Host name or IP address of guacd. `"localhost"` tries both `127.0.0.1` and `::1`, because
-   * guacd is often bound to `::1` only.
-   *
-   * @default {"127.0.0.1"}
-   */
-  host?: string;
-  /** `true` for TLS with Deno's default CA roots, or the TLS settings. @default {false} */
-  tls?: boolean | DenoTlsOptions;
-  /**
-   * Bytes queued in `readable` before the transport stops reading the socket. The process holds
-   * at most this plus one socket read (64 KiB) per connection.
-   *
-   * @default {65536}
-   */
-  highWaterMark?: number;
-}
-
-type Fail = ConnectAttempt["fail"];
+import type { ConnectOptions, DenoTlsOptions } from "./options.ts";
 
 /**
  * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
@@ -126,382 +63,230 @@ type Fail = ConnectAttempt["fail"];
  */
 export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
   return connectAttempt(options, async (attempt) => {
-    const { host, port, highWaterMark, signal, fail } = attempt;
     const tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
     if (tls?.cert !== undefined || tls?.key !== undefined) {
-      const conn = await connectMutualTls(host, port, tls, signal, fail);
-      return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
+      return new DenoGuacdConnection(await connectMutualTls(attempt, tls), attempt, true);
     }
     const tcp = await openTcp(attempt);
-    if (tls === undefined) return new DenoGuacdConnection(tcp, host, port, highWaterMark, false);
-    const conn = await startTls(tcp, host, tls, signal, fail);
-    return new DenoGuacdConnection(conn, host, port, highWaterMark, true);
+    if (tls === undefined) return new DenoGuacdConnection(tcp, attempt, false);
+    const conn = await startTls(attempt, tcp, tls);
+    return new DenoGuacdConnection(conn, attempt, true);
   });
 }
 
-function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function candidates(host: string): string[] {
-  const bare = unbracket(host);
-  // /etc/hosts often maps localhost to 127.0.0.1 only, while guacd binds ::1 by default.
-  if (bare.toLowerCase() === "localhost") return ["127.0.0.1", "::1"];
-  return [bare];
-}
-
 function openTcp(attempt: ConnectAttempt): Promise<Deno.TcpConn> {
-  const { port, signal, fail } = attempt;
-  return firstReachable(attempt, candidates(attempt.host), async (address) => {
+  const { host, port, signal, fail } = attempt;
+  const addresses = localhostAddresses(host) ?? [unbracketHost(host)];
+  return firstReachable(attempt, addresses, async (address) => {
     try {
       const conn = await Deno.connect({ hostname: address, port, signal });
       conn.setNoDelay(true);
       return conn;
     } catch (error) {
-      throw classifyConnectError(error, address, fail);
+      throw connectFailure(fail, faultOf(error), error, address);
     }
   });
 }
 
-/** Runs `attempt`, but settles with the stop reason as soon as `signal` aborts. */
-function unlessStopped<T>(
-  signal: AbortSignal,
-  attempt: Promise<T>,
-  discard: (value: T) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onStop = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onStop, { once: true });
-    attempt.then(
-      (value) => {
-        signal.removeEventListener("abort", onStop);
-        if (signal.aborted) discard(value);
-        else resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onStop);
-        reject(error);
-      },
-    );
-  });
-}
-
 async function startTls(
+  { host, signal, fail }: ConnectAttempt,
   tcp: Deno.TcpConn,
-  host: string,
   options: DenoTlsOptions,
-  signal: AbortSignal,
-  fail: Fail,
 ): Promise<Deno.TlsConn> {
-  const hostname = options.hostname ?? unbracket(host);
   let conn: Deno.TlsConn | undefined;
   // A handshake cannot be cancelled, but closing the socket under it ends it at once.
-  const onStop = (): void => (conn ?? tcp).close();
-  signal.addEventListener("abort", onStop, { once: true });
+  const detach = whenStopped(signal, () => closeQuietly(conn ?? tcp));
   try {
     conn = await Deno.startTls(tcp, {
-      hostname,
+      hostname: options.hostname ?? unbracketHost(host),
       ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
     });
     await conn.handshake();
     return conn;
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    try {
-      (conn ?? tcp).close();
-    } catch {
-      // Already closed by the failed handshake.
-    }
-    throw fail("TLS_FAILURE", `TLS handshake failed: ${messageOf(error)}`, error);
+    closeQuietly(conn ?? tcp);
+    throw connectFailure(fail, "tls", error);
   } finally {
-    signal.removeEventListener("abort", onStop);
+    detach();
   }
 }
 
 async function connectMutualTls(
-  host: string,
-  port: number,
+  { host, port, signal, fail }: ConnectAttempt,
   options: DenoTlsOptions,
-  signal: AbortSignal,
-  fail: Fail,
 ): Promise<Deno.TlsConn> {
   if (options.cert === undefined || options.key === undefined) {
     throw new TypeError("Cannot connect to guacd: a client certificate needs both cert and key");
   }
-  const hostname = options.hostname ?? unbracket(host);
+  const hostname = options.hostname ?? unbracketHost(host);
+  const connecting = Deno.connectTls({
+    hostname,
+    port,
+    cert: options.cert,
+    key: options.key,
+    ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
+  });
+  // Deno.connectTls takes no signal: settle at once on a stop, and close what connects later.
+  let detach = (): void => {};
+  const stopped = new Promise<never>((_, reject) => {
+    detach = whenStopped(signal, reject);
+  });
   try {
-    const attempt = Deno.connectTls({
-      hostname,
-      port,
-      cert: options.cert,
-      key: options.key,
-      ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
-    }).then(async (conn) => {
-      try {
-        await conn.handshake();
-        return conn;
-      } catch (error) {
-        conn.close();
-        throw fail("TLS_FAILURE", `TLS handshake failed: ${messageOf(error)}`, error);
-      }
-    });
-    return await unlessStopped(signal, attempt, (conn) => conn.close());
-  } catch (error) {
-    if (signal.aborted || error instanceof GuacdConnectionError) throw error;
-    throw classifyConnectError(error, hostname, fail);
+    let conn: Deno.TlsConn;
+    try {
+      conn = await Promise.race([connecting, stopped]);
+    } catch (error) {
+      if (!signal.aborted) throw connectFailure(fail, faultOf(error), error, hostname);
+      connecting.then(closeQuietly, () => {});
+      throw signal.reason;
+    }
+    try {
+      await Promise.race([conn.handshake(), stopped]);
+      return conn;
+    } catch (error) {
+      closeQuietly(conn);
+      throw signal.aborted ? signal.reason : connectFailure(fail, "tls", error);
+    }
+  } finally {
+    detach();
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
 }
 
-function classifyConnectError(error: unknown, address: string, fail: Fail): GuacdConnectionError {
-  if (error instanceof Deno.errors.ConnectionRefused) {
-    return fail("CONNECTION_REFUSED", "connection refused", error, address);
+/** Deno's error classes, as the shared fault table knows them. */
+function faultOf(error: unknown): SocketFault {
+  if (error instanceof Deno.errors.ConnectionRefused) return "refused";
+  if (
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted
+  ) {
+    return "reset";
   }
-  if (error instanceof Deno.errors.ConnectionReset) {
-    return fail("RESET", "connection reset by peer", error, address);
-  }
-  if (error instanceof Deno.errors.TimedOut) {
-    return fail("CONNECT_TIMEOUT", "timed out (ETIMEDOUT)", error, address);
-  }
-  const message = messageOf(error);
+  if (error instanceof Deno.errors.TimedOut) return "timeout";
   // Deno reports resolver failures as a plain Error (getaddrinfo's text) or NotFound.
+  const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Deno.errors.NotFound || /lookup address|resolve|dns/i.test(message)) {
-    return fail("DNS_FAILURE", `cannot resolve host name (${message})`, error, address);
+    return "dns";
   }
-  if (error instanceof Deno.errors.InvalidData) {
-    return fail("TLS_FAILURE", `TLS handshake failed: ${message}`, error, address);
-  }
-  return fail("NETWORK", message, error, address);
+  return error instanceof Deno.errors.InvalidData ? "tls" : "network";
 }
 
-/** The connection, seen as web streams. Everything here is glue; there is no protocol logic. */
-class DenoGuacdConnection implements GuacdConnection {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  readonly closed: Promise<GuacdConnectionError | undefined>;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly encrypted: boolean;
+/** A Deno connection under the shared streams: each pull is one read, BYOB ones in place. */
+class DenoGuacdConnection extends SocketConnection {
   #conn: Deno.Conn;
-  #host: string;
-  #port: number;
   /** Deno's reader of the connection, from the first read that was not BYOB on. */
   #denoReader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>> | undefined;
   /** What a BYOB read left of Deno's last chunk. */
   #leftover: Uint8Array<ArrayBuffer> | undefined;
-  #readableController!: ReadableByteStreamController;
-  #writableController!: WritableStreamDefaultController;
-  #readableDone = false;
-  #bytesRead = 0;
-  #bytesWritten = 0;
-  #gone = false;
-  #settle!: (value: GuacdConnectionError | undefined) => void;
-  #closing: Promise<void> | undefined;
 
-  constructor(
-    conn: Deno.Conn,
-    host: string,
-    port: number,
-    highWaterMark: number,
-    encrypted: boolean,
-  ) {
-    this.#conn = conn;
-    this.#host = host;
-    this.#port = port;
-    this.encrypted = encrypted;
+  constructor(conn: Deno.Conn, attempt: ConnectAttempt, encrypted: boolean) {
     const remote = conn.remoteAddr as Deno.NetAddr;
     const local = conn.localAddr as Deno.NetAddr;
-    this.remoteAddress = remote.hostname;
-    this.remotePort = remote.port;
-    this.localAddress = local.hostname;
-    this.localPort = local.port;
-    this.closed = new Promise((resolve) => {
-      this.#settle = resolve;
+    super(attempt, {
+      encrypted,
+      remoteAddress: remote.hostname,
+      remotePort: remote.port,
+      localAddress: local.hostname,
+      localPort: local.port,
     });
-    this.readable = new ReadableStream(
-      {
-        type: "bytes",
-        start: (controller) => {
-          this.#readableController = controller;
-        },
-        // Called only while the queue is below highWaterMark or a read waits: one socket read.
-        pull: (controller) => this.#pull(controller),
-        // Nobody wants guacd's bytes any more: the connection is useless, close it.
-        cancel: () => {
-          this.#readableDone = true;
-          this.#shutdown(undefined);
-        },
-      },
-      { highWaterMark },
-    );
-    this.writable = new WritableStream<Uint8Array>({
-      start: (controller) => {
-        this.#writableController = controller;
-      },
-      write: (chunk) => this.#write(chunk),
-      close: async () => {
-        try {
-          if (!this.#gone) await this.#conn.closeWrite();
-        } catch (error) {
-          throw this.#ioError(error, "write to");
-        }
-      },
-      abort: () => this.#shutdown(undefined),
-    });
+    this.#conn = conn;
   }
 
-  get bytesRead(): number {
-    return this.#bytesRead;
-  }
-
-  get bytesWritten(): number {
-    return this.#bytesWritten;
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#shutdown(undefined);
-      await this.closed;
-    })();
-    return this.#closing;
-  }
-
-  async #pull(controller: ReadableByteStreamController): Promise<void> {
+  protected async pullSocket(controller: ReadableByteStreamController): Promise<void> {
     const request = controller.byobRequest;
     try {
-      if (request?.view && this.#denoReader !== undefined) {
-        // Deno's reader is in use (a default reader came first): keep its order, copy into the view.
+      if (request?.view) {
         const view = request.view;
         const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        let chunk = this.#leftover;
-        this.#leftover = undefined;
-        if (chunk === undefined) {
-          const { done, value } = await this.#denoReader.read();
-          if (done) return this.#endOfStream();
-          this.#bytesRead += value.byteLength;
-          chunk = value;
+        if (this.#denoReader === undefined) {
+          // A BYOB reader from the start: read straight into its buffer, no copy.
+          const n = await this.#conn.read(target);
+          return n === null ? this.#endOfStream() : this.respond(request, n);
         }
+        // Deno's reader is in use (a default reader came first): keep its order, copy into the view.
+        const chunk = this.#leftover ?? (await this.#readChunk());
+        this.#leftover = undefined;
+        if (chunk === undefined) return this.#endOfStream();
         const n = Math.min(chunk.byteLength, target.byteLength);
         target.set(chunk.subarray(0, n));
         if (n < chunk.byteLength) this.#leftover = chunk.slice(n);
-        request.respond(n);
-        return;
+        return this.respond(request, n);
       }
-      if (request?.view) {
-        // A BYOB reader: read straight into its buffer, no copy.
-        const view = request.view;
-        const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        const n = await this.#conn.read(target);
-        if (n === null) return this.#endOfStream();
-        this.#bytesRead += n;
-        request.respond(n);
-        return;
-      }
-      if (this.#leftover !== undefined) {
-        // A BYOB read before this one did not take all of Deno's last chunk.
-        const rest = this.#leftover;
-        this.#leftover = undefined;
-        controller.enqueue(rest);
-        return;
-      }
-      // Deno's own reads, taken as they come: each is a fresh buffer, handed over without a copy.
-      this.#denoReader ??= this.#conn.readable.getReader();
-      const { done, value } = await this.#denoReader.read();
-      if (done) return this.#endOfStream();
-      this.#bytesRead += value.byteLength;
-      if (this.#readableDone) return;
+      // What a BYOB read left, else Deno's own read, each a fresh buffer handed over uncopied.
+      const chunk = this.#leftover ?? (await this.#readChunk());
+      this.#leftover = undefined;
+      if (chunk === undefined) return this.#endOfStream();
       // A small read would pin Deno's whole read buffer while queued: copy it out instead.
-      controller.enqueue(value.byteLength < value.buffer.byteLength / 2 ? value.slice() : value);
+      this.deliver(chunk.byteLength < chunk.buffer.byteLength / 2 ? chunk.slice() : chunk);
     } catch (error) {
-      if (this.#gone) return this.#endOfStream();
-      const failure = this.#ioError(error, "read from");
-      this.#shutdown(failure);
+      if (this.finished) return this.#endOfStream();
+      this.#fail(error, "read from");
     }
+  }
+
+  async #readChunk(): Promise<Uint8Array<ArrayBuffer> | undefined> {
+    this.#denoReader ??= this.#conn.readable.getReader();
+    const { done, value } = await this.#denoReader.read();
+    return done ? undefined : value;
   }
 
   #endOfStream(): void {
-    if (!this.#readableDone) {
-      this.#readableDone = true;
-      this.#readableController.close();
-      // close() leaves a pending BYOB read unanswered; answer it with end of stream.
-      this.#readableController.byobRequest?.respond(0);
-    }
+    this.endReadable();
     // As on Node: once guacd has finished sending, the connection is over.
-    this.#shutdown(undefined);
+    this.#shutdown();
   }
 
-  async #write(chunk: Uint8Array): Promise<void> {
-    if (!(chunk instanceof Uint8Array)) {
-      throw new TypeError("Cannot write to guacd: chunk is not a Uint8Array");
-    }
-    if (this.#gone) throw this.#closedError();
+  protected async writeSocket(chunk: Uint8Array): Promise<void> {
     try {
       let offset = 0;
       while (offset < chunk.byteLength) {
         offset += await this.#conn.write(chunk.subarray(offset));
       }
-      this.#bytesWritten += chunk.byteLength;
     } catch (error) {
-      if (this.#gone) throw this.#closedError();
-      const failure = this.#ioError(error, "write to");
-      this.#shutdown(failure);
-      throw failure;
+      if (this.finished) throw this.closedError();
+      throw this.#fail(error, "write to");
     }
   }
 
-  /** Closes the resource once, ends both streams and settles `closed`. */
-  #shutdown(error: GuacdConnectionError | undefined): void {
-    if (this.#gone) return;
-    this.#gone = true;
+  protected async endSocketWrite(): Promise<void> {
     try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
+      if (!this.finished) await this.#conn.closeWrite();
+    } catch (error) {
+      throw this.#ioError(error, "write to");
     }
-    if (!this.#readableDone) {
-      this.#readableDone = true;
-      if (error === undefined) {
-        this.#readableController.close();
-        this.#readableController.byobRequest?.respond(0);
-      } else this.#readableController.error(error);
-    }
-    this.#writableController.error(error ?? this.#closedError());
-    this.#settle(error);
   }
 
-  #closedError(): GuacdConnectionError {
-    return new GuacdConnectionError({
-      code: "CLOSED",
-      host: this.#host,
-      port: this.#port,
-      action: "write to",
-      reason: "connection closed",
-    });
+  protected destroySocket(): void {
+    this.#shutdown();
   }
 
-  #ioError(error: unknown, action: string): GuacdConnectionError {
-    const reset =
-      error instanceof Deno.errors.ConnectionReset ||
-      error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionAborted;
-    // A TLS alert after the handshake, e.g. the server wanted a client certificate (TLS 1.3).
-    const tls = this.encrypted && error instanceof Deno.errors.InvalidData;
-    return new GuacdConnectionError({
-      code: reset ? "RESET" : tls ? "TLS_FAILURE" : "NETWORK",
-      host: this.#host,
-      port: this.#port,
-      action,
-      reason: reset
-        ? "connection reset by peer"
-        : tls
-          ? `TLS failure: ${messageOf(error)}`
-          : messageOf(error),
-      cause: error,
-    });
+  /** Closes the resource once, then ends both streams and settles `closed`. */
+  #shutdown(): void {
+    if (this.finished) return;
+    closeQuietly(this.#conn);
+    this.finish();
+  }
+
+  /** Records the socket's error as the failure that ends the connection, and ends it. */
+  #fail(error: unknown, action: string) {
+    const failure = this.#ioError(error, action);
+    this.recordFailure(failure);
+    this.#shutdown();
+    return failure;
+  }
+
+  #ioError(error: unknown, action: string) {
+    const fault = faultOf(error);
+    // Only a TLS connection gets alerts: InvalidData on a plain one is just a network error.
+    return this.ioError(fault === "tls" && !this.encrypted ? "network" : fault, error, action);
   }
 }

@@ -4,81 +4,16 @@ import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "n
 import {
   type ConnectAttempt,
   connectAttempt,
+  connectFailure,
   firstReachable,
   type GuacdConnection,
-  type GuacdConnectOptions,
+  localhostAddresses,
+  SocketConnection,
+  type SocketFault,
+  unbracketHost,
+  whenStopped,
 } from "@guacstream/codec/transport";
-import { GuacdConnectionError, type GuacdConnectionErrorCode } from "./errors.ts";
-
-// One connection shape and one duplex shape for every transport: the codec's, not copies.
-export type { GuacdDuplex } from "@guacstream/codec/client";
-export type { GuacdConnection } from "@guacstream/codec/transport";
-
-/**
- * TLS settings for Node. The certificate chain and the host name are always verified; there is
- * deliberately no way to turn verification off.
- */
-export interface NodeTlsOptions {
-  /** Trusted CA certificates (PEM), replacing Node's bundled roots. */
-  ca?: ConnectionOptions["ca"];
-  /**
-   * The name to send as SNI and to verify the certificate against.
-   *
-   * @default {the `host` option, unless it is an IP address (then the IP is verified, no SNI)}
-   */
-  servername?: string;
-  /** Client certificate chain (PEM) for mutual TLS. */
-  cert?: ConnectionOptions["cert"];
-  /** Client private key (PEM) for mutual TLS. */
-  key?: ConnectionOptions["key"];
-  /** Passphrase for `key`. */
-  passphrase?: string;
-  /** Lowest TLS version to accept. @default {"TLSv1.2"} */
-  minVersion?: ConnectionOptions["minVersion"];
-}
-
-/**
- * Where and how to connect: the codec's `GuacdConnectOptions` with Node's TLS settings. Every
- * field is optional.
- *
- * @example Nothing listens on the port: a typed error, fast
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect, type ConnectOptions } from "./connect.ts";
- * import { GuacdConnectionError } from "./errors.ts";
- *
- * import { createServer } from "node:net";
- *
- * const server = createServer().listen(0, "127.0.0.1");
- * await new Promise((resolve) => server.once("listening", resolve));
- * const { port } = server.address() as { port: number };
- * await new Promise((resolve) => server.close(resolve));
- * const options: ConnectOptions = { host: "127.0.0.1", port, timeout: 2000 };
- * await assert.rejects(
- *   connect(options),
- *   (error) => error instanceof GuacdConnectionError && error.code === "CONNECTION_REFUSED",
- * );
- * ```
- */
-export interface ConnectOptions extends GuacdConnectOptions<NodeTlsOptions> {
-  /**
-   * Host name or IP address of guacd. `"localhost"` tries both `::1` and `127.0.0.1`, because
-   * guacd is often bound to `::1` only.
-   *
-   * @default {"127.0.0.1"}
-   */
-  host?: string;
-  /** `true` for TLS with Node's default CA roots, or the TLS settings. @default {false} */
-  tls?: boolean | NodeTlsOptions;
-  /**
-   * Bytes queued in `readable` before the socket stops reading. The queue holds at most this plus
-   * one socket read (64 KiB); Node's socket object holds at most one more read while paused, so
-   * the process buffers at most `highWaterMark + 128 KiB` per connection.
-   *
-   * @default {65536}
-   */
-  highWaterMark?: number;
-}
+import type { ConnectOptions, NodeTlsOptions } from "./options.ts";
 
 /**
  * Opens a TCP (optionally TLS) connection to guacd with TCP no-delay on and back-pressure in both
@@ -129,34 +64,23 @@ export interface ConnectOptions extends GuacdConnectOptions<NodeTlsOptions> {
  */
 export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
   return connectAttempt(options, async (attempt) => {
-    const { host, port, highWaterMark, signal, fail } = attempt;
-    const addresses = await resolveHost(host, signal, fail);
-    const socket = await firstReachable(attempt, addresses, (address) =>
-      openTcp(address, port, signal, fail),
-    );
-    let stream: Socket = socket;
-    if (options.tls !== undefined && options.tls !== false) {
-      const tlsOptions = options.tls === true ? {} : options.tls;
-      stream = await startTls(socket, host, tlsOptions, signal, fail);
+    const addresses = await resolveHost(attempt);
+    const socket = await firstReachable(attempt, addresses, (address) => openTcp(attempt, address));
+    if (options.tls === undefined || options.tls === false) {
+      return new NodeGuacdConnection(socket, attempt, false);
     }
-    return new NodeGuacdConnection(stream, host, port, highWaterMark, stream !== socket);
+    const tlsOptions = options.tls === true ? {} : options.tls;
+    const tlsSocket = await startTls(attempt, socket, tlsOptions);
+    return new NodeGuacdConnection(tlsSocket, attempt, true);
   });
 }
 
-type Fail = ConnectAttempt["fail"];
-
-/** Rejects with the stop reason as soon as `signal` aborts; the returned cleanup detaches it. */
-function whenStopped(signal: AbortSignal, onStop: (reason: unknown) => void): () => void {
-  const listener = (): void => onStop(signal.reason);
-  signal.addEventListener("abort", listener, { once: true });
-  return () => signal.removeEventListener("abort", listener);
-}
-
-async function resolveHost(host: string, signal: AbortSignal, fail: Fail): Promise<string[]> {
-  if (isIP(host) !== 0) return [host];
-  const literal = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : undefined;
-  if (literal !== undefined && isIP(literal) === 6) return [literal];
-  const found = await new Promise<string[]>((resolve, reject) => {
+async function resolveHost({ host, signal, fail }: ConnectAttempt): Promise<string[]> {
+  const loopback = localhostAddresses(host);
+  if (loopback !== undefined) return [...loopback];
+  const literal = unbracketHost(host);
+  if (isIP(literal) !== 0) return [literal];
+  return new Promise<string[]>((resolve, reject) => {
     const detach = whenStopped(signal, reject);
     lookup(host, { all: true }).then(
       (records) => {
@@ -165,19 +89,13 @@ async function resolveHost(host: string, signal: AbortSignal, fail: Fail): Promi
       },
       (error: unknown) => {
         detach();
-        reject(fail("DNS_FAILURE", `cannot resolve host name (${codeOf(error)})`, error));
+        reject(connectFailure(fail, "dns", error, undefined, codeOf(error)));
       },
     );
   });
-  if (host.toLowerCase() === "localhost") {
-    // /etc/hosts often maps localhost to 127.0.0.1 only, while guacd binds ::1 by default.
-    for (const loopback of ["::1", "127.0.0.1"])
-      if (!found.includes(loopback)) found.push(loopback);
-  }
-  return found;
 }
 
-function openTcp(address: string, port: number, signal: AbortSignal, fail: Fail): Promise<Socket> {
+function openTcp({ port, signal, fail }: ConnectAttempt, address: string): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const socket = tcpConnect({
       host: address,
@@ -195,7 +113,9 @@ function openTcp(address: string, port: number, signal: AbortSignal, fail: Fail)
     const onError = (error: Error): void => {
       detach();
       socket.destroy();
-      reject(classifyConnectError(error, address, fail));
+      const code = codeOf(error);
+      const fault = faultOfCode(code);
+      reject(connectFailure(fail, fault, error, address, fault === "dns" ? code : undefined));
     };
     socket.once("error", onError);
     socket.once("connect", () => {
@@ -207,11 +127,9 @@ function openTcp(address: string, port: number, signal: AbortSignal, fail: Fail)
 }
 
 function startTls(
+  { host, signal, fail }: ConnectAttempt,
   socket: Socket,
-  host: string,
   options: NodeTlsOptions,
-  signal: AbortSignal,
-  fail: Fail,
 ): Promise<TLSSocket> {
   return new Promise<TLSSocket>((resolve, reject) => {
     const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
@@ -239,9 +157,7 @@ function startTls(
       detach();
       tlsSocket.destroy();
       socket.destroy();
-      reject(
-        fail("TLS_FAILURE", `TLS handshake failed: ${error.message}`, error, socket.remoteAddress),
-      );
+      reject(connectFailure(fail, "tls", error, socket.remoteAddress));
     };
     tlsSocket.once("error", onError);
     tlsSocket.once("secureConnect", () => {
@@ -257,230 +173,99 @@ function codeOf(error: unknown): string {
   return typeof code === "string" ? code : String(error);
 }
 
-function classifyConnectError(error: Error, address: string, fail: Fail): GuacdConnectionError {
-  const code = codeOf(error);
-  switch (code) {
-    case "ECONNREFUSED":
-      return fail("CONNECTION_REFUSED", "connection refused", error, address);
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-    case "EAI_FAIL":
-    case "EAI_NONAME":
-      return fail("DNS_FAILURE", `cannot resolve host name (${code})`, error, address);
-    case "ECONNRESET":
-      return fail("RESET", "connection reset by peer", error, address);
-    case "ETIMEDOUT":
-      return fail("CONNECT_TIMEOUT", "timed out (ETIMEDOUT)", error, address);
-    default:
-      return fail("NETWORK", `${error.message}`, error, address);
-  }
-}
+/** Node's error codes (`error.code`) that name a fault; any other is a network error. */
+const FAULTS: Readonly<Record<string, SocketFault>> = {
+  ECONNREFUSED: "refused",
+  ENOTFOUND: "dns",
+  EAI_AGAIN: "dns",
+  EAI_FAIL: "dns",
+  EAI_NONAME: "dns",
+  ECONNRESET: "reset",
+  EPIPE: "reset",
+  ECONNABORTED: "reset",
+  ETIMEDOUT: "timeout",
+  ERR_STREAM_DESTROYED: "closed",
+  ERR_STREAM_WRITE_AFTER_END: "closed",
+};
 
-function classifyIoError(
-  error: Error,
-  host: string,
-  port: number,
-  action: string,
-): GuacdConnectionError {
-  const code = codeOf(error);
-  const reset = code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED";
-  const closed = code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_WRITE_AFTER_END";
+function faultOfCode(code: string): SocketFault {
   // A TLS alert after the handshake, e.g. the server wanted a client certificate (TLS 1.3).
-  const tls = code.startsWith("ERR_SSL_");
-  return new GuacdConnectionError({
-    code: reset ? "RESET" : closed ? "CLOSED" : tls ? "TLS_FAILURE" : "NETWORK",
-    host,
-    port,
-    action,
-    reason: reset
-      ? "connection reset by peer"
-      : closed
-        ? "connection closed"
-        : tls
-          ? `TLS failure: ${error.message}`
-          : error.message,
-    cause: error,
-  });
+  return FAULTS[code] ?? (code.startsWith("ERR_SSL_") ? "tls" : "network");
 }
 
-/** The socket, seen as web streams. Everything here is glue; there is no protocol logic. */
-class NodeGuacdConnection implements GuacdConnection {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  readonly closed: Promise<GuacdConnectionError | undefined>;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly encrypted: boolean;
+/** A Node socket under the shared streams: data events push, `pull` resumes. */
+class NodeGuacdConnection extends SocketConnection {
   #socket: Socket;
-  #host: string;
-  #port: number;
-  #error: GuacdConnectionError | undefined;
-  #readableController!: ReadableByteStreamController;
-  #writableController!: WritableStreamDefaultController;
-  #readableDone = false;
-  #bytesRead = 0;
-  #bytesWritten = 0;
-  #closing: Promise<void> | undefined;
 
-  constructor(
-    socket: Socket,
-    host: string,
-    port: number,
-    highWaterMark: number,
-    encrypted: boolean,
-  ) {
+  constructor(socket: Socket, attempt: ConnectAttempt, encrypted: boolean) {
+    super(attempt, {
+      encrypted,
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? "",
+      localPort: socket.localPort ?? 0,
+    });
     this.#socket = socket;
-    this.#host = host;
-    this.#port = port;
-    this.encrypted = encrypted;
-    this.remoteAddress = socket.remoteAddress ?? "";
-    this.remotePort = socket.remotePort ?? 0;
-    this.localAddress = socket.localAddress ?? "";
-    this.localPort = socket.localPort ?? 0;
-
-    this.readable = new ReadableStream(
-      {
-        type: "bytes",
-        start: (controller) => {
-          this.#readableController = controller;
-        },
-        // The consumer made room: let the socket deliver again.
-        pull: () => {
-          socket.resume();
-        },
-        // Nobody wants guacd's bytes any more: the connection is useless, close it.
-        cancel: () => {
-          this.#readableDone = true;
-          socket.destroy();
-        },
-      },
-      { highWaterMark },
-    );
-    this.writable = new WritableStream<Uint8Array>({
-      start: (controller) => {
-        this.#writableController = controller;
-      },
-      write: (chunk) => this.#write(chunk),
-      // Half-close (FIN). 'close' too, because a destroyed socket never emits 'finish'.
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          if (socket.destroyed) {
-            reject(this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"));
-            return;
-          }
-          const done = (): void => {
-            socket.off("finish", done);
-            socket.off("close", done);
-            resolve();
-          };
-          socket.once("finish", done);
-          socket.once("close", done);
-          socket.end();
-        }),
-      abort: () => {
-        socket.destroy();
-      },
-    });
-
-    let settle!: (value: GuacdConnectionError | undefined) => void;
-    this.closed = new Promise((resolve) => {
-      settle = resolve;
-    });
     socket.pause();
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    // Node emits a fatal TLS alert as 'error' and then 'end': an error seen first wins.
-    socket.on("end", () =>
-      this.#error === undefined ? this.#endReadable() : this.#failReadable(),
-    );
+    socket.on("data", (chunk: Buffer) => {
+      if (!this.readableDone && !this.deliver(ownedView(chunk))) socket.pause();
+    });
+    // Node emits a fatal TLS alert as 'error' and then 'end': the error is recorded first.
+    socket.on("end", () => this.endReadable());
     socket.on("error", (error) => {
-      this.#error ??= classifyIoError(error, host, port, "read from");
+      this.recordFailure(this.ioError(faultOfCode(codeOf(error)), error, "read from"));
     });
-    socket.once("close", () => {
-      const error = this.#error;
-      if (error === undefined) this.#endReadable();
-      else this.#failReadable();
-      this.#writableController.error(
-        error ?? this.#ioError("CLOSED", "write to", "connection closed"),
-      );
-      settle(error);
-    });
+    socket.once("close", () => this.finish());
   }
 
-  get bytesRead(): number {
-    return this.#bytesRead;
+  protected pullSocket(): void {
+    this.#socket.resume();
   }
 
-  get bytesWritten(): number {
-    return this.#bytesWritten;
+  protected destroySocket(): void {
+    this.#socket.destroy();
   }
 
-  close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve) => {
-      if (this.#socket.closed) resolve();
-      else {
-        this.#socket.once("close", () => resolve());
-        this.#socket.destroy();
-      }
-    });
-    return this.#closing;
-  }
-
-  #onData(chunk: Buffer): void {
-    if (this.#readableDone) return;
-    this.#bytesRead += chunk.byteLength;
-    // A byte stream takes ownership of (detaches) the chunk's ArrayBuffer. Node gives each read
-    // its own ArrayBuffer; anything else (a pooled slice) is copied so no other Buffer is harmed.
-    const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-    const view = owned
-      ? new Uint8Array(chunk.buffer as ArrayBuffer, 0, chunk.byteLength)
-      : new Uint8Array(chunk);
-    const controller = this.#readableController;
-    controller.enqueue(view);
-    if ((controller.desiredSize ?? 0) <= 0) this.#socket.pause();
-  }
-
-  #endReadable(): void {
-    if (this.#readableDone) return;
-    this.#readableDone = true;
-    this.#readableController.close();
-    // close() leaves a pending BYOB read unanswered; answer it with end of stream.
-    this.#readableController.byobRequest?.respond(0);
-  }
-
-  #failReadable(): void {
-    if (this.#readableDone || this.#error === undefined) return;
-    this.#readableDone = true;
-    this.#readableController.error(this.#error);
-  }
-
-  #write(chunk: Uint8Array): Promise<void> {
+  protected endSocketWrite(): Promise<void> {
     const socket = this.#socket;
-    if (!(chunk instanceof Uint8Array)) {
-      return Promise.reject(new TypeError("Cannot write to guacd: chunk is not a Uint8Array"));
-    }
+    return new Promise<void>((resolve, reject) => {
+      if (socket.destroyed) return reject(this.failure ?? this.closedError());
+      // 'close' too, because a destroyed socket never emits 'finish'.
+      const done = (): void => {
+        socket.off("finish", done);
+        socket.off("close", done);
+        resolve();
+      };
+      socket.once("finish", done);
+      socket.once("close", done);
+      socket.end();
+    });
+  }
+
+  protected writeSocket(chunk: Uint8Array): Promise<void> {
+    const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) {
-      return Promise.reject(
-        this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"),
-      );
+      return Promise.reject(this.failure ?? this.closedError());
     }
     return new Promise<void>((resolve, reject) => {
       // The callback runs once the kernel has taken the bytes (or the write failed).
       socket.write(chunk, (error) => {
-        if (error) reject(classifyIoError(error, this.#host, this.#port, "write to"));
-        else if (socket.destroyed) {
-          // Node reports writes cancelled by destroy() as successful; they were not taken.
-          reject(this.#error ?? this.#ioError("CLOSED", "write to", "connection closed"));
-        } else {
-          this.#bytesWritten += chunk.byteLength;
-          resolve();
-        }
+        if (error) reject(this.ioError(faultOfCode(codeOf(error)), error, "write to"));
+        // Node reports writes cancelled by destroy() as successful; they were not taken.
+        else if (socket.destroyed) reject(this.failure ?? this.closedError());
+        else resolve();
       });
     });
   }
+}
 
-  #ioError(code: GuacdConnectionErrorCode, action: string, reason: string): GuacdConnectionError {
-    return new GuacdConnectionError({ code, host: this.#host, port: this.#port, action, reason });
-  }
+/**
+ * A byte stream takes ownership of (detaches) the chunk's ArrayBuffer. Node gives each read its
+ * own ArrayBuffer; anything else (a pooled slice) is copied so no other Buffer is harmed.
+ */
+function ownedView(chunk: Buffer): Uint8Array<ArrayBuffer> {
+  const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+  return owned
+    ? new Uint8Array(chunk.buffer as ArrayBuffer, 0, chunk.byteLength)
+    : new Uint8Array(chunk);
 }

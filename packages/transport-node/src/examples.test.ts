@@ -30,7 +30,7 @@ for (const file of ["connect.ts", "errors.ts", "guacamole.ts"]) {
 test("every export's example was found", () => {
   // 7: GuacdDuplex is the codec's now (its example moved with it), and the type-only exports lost
   // examples whose assertions could not fail (a literal's own field, `typeof` of a function).
-  expect(cases.length).toBeGreaterThanOrEqual(7);
+  expect(cases.length).toBeGreaterThanOrEqual(6);
 });
 
 test.each(cases)(

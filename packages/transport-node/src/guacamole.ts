@@ -1,14 +1,11 @@
+import type { GuacdConnection } from "@guacstream/codec/transport";
 import {
   type ConnectedGuacamoleClient as CodecConnectedGuacamoleClient,
   type ConnectGuacamoleWithOptions,
   connectGuacamoleWith,
 } from "@guacstream/codec/transport";
-import {
-  type ConnectOptions,
-  connect,
-  type GuacdConnection,
-  type NodeTlsOptions,
-} from "./connect.ts";
+import { connect } from "./connect.ts";
+import type { ConnectOptions, NodeTlsOptions } from "./options.ts";
 
 /**
  * Everything {@linkcode connectGuacamole} needs: where to connect ({@linkcode ConnectOptions}),

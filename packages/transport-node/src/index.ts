@@ -1,10 +1,7 @@
-export {
-  type ConnectOptions,
-  connect,
-  type GuacdConnection,
-  type GuacdDuplex,
-  type NodeTlsOptions,
-} from "./connect.ts";
+// One connection shape and one duplex shape for every transport: the codec's, not copies.
+export type { GuacdDuplex } from "@guacstream/codec/client";
+export type { GuacdConnection } from "@guacstream/codec/transport";
+export { connect } from "./connect.ts";
 export {
   GuacdConnectionError,
   type GuacdConnectionErrorCode,
@@ -15,3 +12,4 @@ export {
   type ConnectGuacamoleOptions,
   connectGuacamole,
 } from "./guacamole.ts";
+export type { ConnectOptions, NodeTlsOptions } from "./options.ts";
