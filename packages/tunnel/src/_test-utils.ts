@@ -2,6 +2,7 @@
 // play the browser (messages, close, a send buffer that fills), and answers guacd's syncs if asked.
 
 import { setFlagsFromString } from "node:v8";
+import { CompactEncrypt } from "jose";
 import { runInNewContext } from "node:vm";
 import type { TokenKey } from "./token.ts";
 import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
@@ -293,18 +294,11 @@ export function handshakeGuacd(
 }
 
 /**
- * Seals a token body as any issuer holding the key could (a program in another language, or a
+ * Seals token claims as any issuer holding the key could (a program in another language, or a
  * JSON file), skipping `sealToken`'s own schema check: what `openToken` must still refuse.
  */
-export async function sealRawToken(key: TokenKey, body: unknown): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const additionalData = new TextEncoder().encode("guacstream-tunnel-token-v1");
-  const plain = new TextEncoder().encode(JSON.stringify(body));
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData }, key as CryptoKey, plain),
-  );
-  const all = concat([iv, sealed]);
-  let binary = "";
-  for (const byte of all) binary += String.fromCharCode(byte);
-  return `v1.${btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+export async function sealRawToken(key: TokenKey, claims: unknown): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+    .encrypt(key as CryptoKey);
 }

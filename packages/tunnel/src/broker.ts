@@ -194,7 +194,7 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
  * @example A forged token is refused before guacd is contacted
  * ```ts
  * import assert from "node:assert/strict";
- * import { acceptTunnel, generateTokenSecret, importTokenKey, type WebSocketLike } from "@guacstream/tunnel";
+ * import { acceptTunnel, generateTokenSecret, importTokenKey, sealToken, type WebSocketLike } from "@guacstream/tunnel";
  *
  * let closed: [number | undefined, string | undefined] | undefined;
  * const ws: WebSocketLike = {
@@ -205,7 +205,8 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
  *   addEventListener: () => {},
  * };
  * let connects = 0;
- * const result = await acceptTunnel(ws, "ws://broker/tunnel?token=v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", {
+ * const forged = await sealToken(await importTokenKey(generateTokenSecret()), { protocol: "vnc" });
+ * const result = await acceptTunnel(ws, `ws://broker/tunnel?token=${forged}`, {
  *   key: await importTokenKey(generateTokenSecret()),
  *   connect: async () => {
  *     connects++;

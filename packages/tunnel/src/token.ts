@@ -1,12 +1,11 @@
+import { CompactEncrypt, compactDecrypt, errors as joseErrors } from "jose";
 import { fromBase64Url, toBase64Url } from "./_base64url.ts";
 import { TunnelError } from "./errors.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
 import { type ConnectionSettings, parseConnectionSettings } from "./settings.ts";
 
-const PREFIX = "v1.";
-const IV_BYTES = 12;
-// Binds the ciphertext to this format: a token sealed for another purpose with the same key fails.
-const AAD = new TextEncoder().encode("guacstream-tunnel-token-v1");
+// JWE compact serialisation, direct key agreement, AES-256-GCM: any JOSE library can issue it.
+const HEADER = { alg: "dir", enc: "A256GCM", typ: "JWT" } as const;
 const DAY = 86_400_000;
 const MAX_TOKEN_CHARS = 16384;
 // A user claim: printable, no control characters (it reaches logs and limiter keys).
@@ -76,10 +75,35 @@ export async function importTokenKey(secret: string | Uint8Array): Promise<Token
       "Cannot import token key: the secret must be 32 bytes (43 base64url characters)",
     );
   }
+  const weakness = weakSecret(raw);
+  if (weakness !== undefined) {
+    throw new RangeError(
+      `Cannot import token key: the secret is not random (${weakness}); make one with generateTokenSecret() or \`openssl rand -base64 32 | tr '+/' '-_' | tr -d =\``,
+    );
+  }
   return crypto.subtle.importKey("raw", new Uint8Array(raw), "AES-GCM", false, [
     "encrypt",
     "decrypt",
   ]);
+}
+
+/**
+ * Why 32 bytes are plainly not random, or `undefined`. Random bytes have about 30 distinct values
+ * (fewer than 20 is eight standard deviations off), and no step repeats all along.
+ */
+function weakSecret(raw: Uint8Array): string | undefined {
+  const distinct = new Set(raw).size;
+  if (distinct === 1) return "one byte repeated";
+  if (distinct < 20) return `only ${distinct} distinct byte values`;
+  let steady = true;
+  for (let i = 2; i < raw.length && steady; i++) {
+    steady = ((raw[i]! - raw[i - 1]! + 256) & 0xff) === ((raw[1]! - raw[0]! + 256) & 0xff);
+  }
+  if (steady) return "a counting sequence";
+  let text = true;
+  for (const byte of raw) text &&= byte >= 0x20 && byte < 0x7f;
+  if (text) return "printable text, not key bytes";
+  return undefined;
 }
 
 /**
@@ -111,10 +135,13 @@ export interface SealTokenOptions {
 }
 
 /**
- * Seals connection settings into an opaque token for the browser: AES-256-GCM (WebCrypto) over
- * `{ id, exp, settings }`, so the browser can neither read the host or credentials nor change
- * them. The format is `v1.` + base64url(12-byte IV ‖ ciphertext ‖ tag). The settings are
- * checked with {@link parseConnectionSettings} first (`TOKEN_SETTINGS`), as the broker will.
+ * Seals connection settings into an opaque token for the browser, which can neither read the host
+ * or credentials nor change them: a JWT encrypted as JWE compact serialisation with direct key
+ * agreement and AES-256-GCM (`{"alg":"dir","enc":"A256GCM","typ":"JWT"}`), made with the `jose`
+ * library on WebCrypto. Its claims are `jti` (a random id), `iat` and `exp` (seconds since the
+ * epoch), `user` (optional) and `settings`. Any JOSE library holding the same 32-byte key can
+ * issue one (the README shows Python). The settings are checked with
+ * {@link parseConnectionSettings} first (`TOKEN_SETTINGS`), as the broker will.
  *
  * @example
  * ```ts
@@ -123,6 +150,7 @@ export interface SealTokenOptions {
  *
  * const key = await importTokenKey(generateTokenSecret());
  * const token = await sealToken(key, { protocol: "vnc", parameters: { hostname: "10.0.0.5", port: "5900" } });
+ * assert.equal(token.split(".").length, 5);
  * assert.ok(!token.includes("10.0.0.5"));
  * const opened = await openToken(key, token);
  * assert.equal(opened.settings.parameters?.hostname, "10.0.0.5");
@@ -140,31 +168,20 @@ export async function sealToken(
   }
   // The same schema openToken applies: a sealer's mistake fails here, not in the broker.
   const checked = parseConnectionSettings(settings);
-  const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   const user = options.user;
   if (user !== undefined && !USER.test(user)) {
     throw new RangeError("Cannot seal token: user must be 1 to 128 printable characters");
   }
-  const body = {
-    id,
-    iat: now,
-    exp: now + expiresIn,
+  const claims = {
+    jti: toBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+    iat: now / 1000,
+    exp: (now + expiresIn) / 1000,
     ...(user === undefined ? {} : { user }),
     settings: checked,
   };
-  const plain = new TextEncoder().encode(JSON.stringify(body));
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv, additionalData: AAD },
-      key as CryptoKey,
-      plain,
-    ),
-  );
-  const out = new Uint8Array(IV_BYTES + sealed.length);
-  out.set(iv);
-  out.set(sealed, IV_BYTES);
-  return PREFIX + toBase64Url(out);
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader(HEADER)
+    .encrypt(key as CryptoKey);
 }
 
 /**
@@ -189,8 +206,8 @@ export interface OpenedToken {
   readonly settings: ConnectionSettings;
   /** Who the issuer made it for (its `user` claim), e.g. the key a broker caps tunnels by. */
   readonly user?: string;
-  /** When it was issued, in milliseconds since the epoch, if it says. */
-  readonly issued?: number;
+  /** When it was issued (`iat`), in milliseconds since the epoch. */
+  readonly issued: number;
 }
 
 /**
@@ -258,21 +275,29 @@ export async function openToken(
   if (token === null || token === undefined || token === "") {
     throw new TunnelError("TOKEN_MISSING", "Cannot open token: none was given");
   }
-  const text = token.startsWith(PREFIX) ? token.slice(PREFIX.length) : "";
-  const bytes = token.length > MAX_TOKEN_CHARS ? undefined : fromBase64Url(text);
-  // One spelling per token: base64url's last character has unused low bits that atob ignores.
-  if (bytes === undefined || bytes.length < IV_BYTES + 16 || toBase64Url(bytes) !== text) {
-    throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: it is not a v1 token");
+  // One spelling per token: base64url's last character of a part has unused low bits that a
+  // lenient decoder ignores; dir has no encrypted key (the second part is empty).
+  const parts = token.length > MAX_TOKEN_CHARS ? [] : token.split(".");
+  if (
+    parts.length !== 5 ||
+    parts[1] !== "" ||
+    parts.some((part, i) => i !== 1 && !isCanonical(part))
+  ) {
+    throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: it is not a JWE compact token");
   }
-  let plain: ArrayBuffer;
+  let plain: Uint8Array;
   try {
-    plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: AAD },
-      key as CryptoKey,
-      bytes.subarray(IV_BYTES),
-    );
+    ({ plaintext: plain } = await compactDecrypt(token, key as CryptoKey, {
+      keyManagementAlgorithms: ["dir"],
+      contentEncryptionAlgorithms: ["A256GCM"],
+    }));
   } catch (cause) {
-    throw new TunnelError("TOKEN_FORGED", "Cannot open token: it does not authenticate", {
+    if (cause instanceof joseErrors.JWEDecryptionFailed) {
+      throw new TunnelError("TOKEN_FORGED", "Cannot open token: it does not authenticate", {
+        cause,
+      });
+    }
+    throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: its header is not dir/A256GCM", {
       cause,
     });
   }
@@ -286,7 +311,7 @@ export async function openToken(
       `Cannot open token: it expired ${Math.round((now - body.expires) / 1000)} s ago`,
     );
   }
-  const issued = body.issued ?? now;
+  const issued = body.issued;
   if (issued > now + skew || body.expires - Math.min(issued, now) > maxLifetime + skew) {
     throw new TunnelError(
       "TOKEN_LIFETIME",
@@ -311,20 +336,20 @@ export async function openToken(
     expires: body.expires,
     settings,
     ...(body.user === undefined ? {} : { user: body.user }),
-    ...(body.issued === undefined ? {} : { issued: body.issued }),
+    issued: body.issued,
   };
 }
 
 interface TokenBody {
   readonly id: string;
   readonly expires: number;
-  readonly issued: number | undefined;
+  readonly issued: number;
   readonly user: string | undefined;
   readonly settings: unknown;
 }
 
 function parseBody(text: string): TokenBody {
-  // Authenticated, so written by a sealer holding the key; still checked, since that sealer may
+  // Authenticated, so written by an issuer holding the key; still checked, since that issuer may
   // be another program (or language) with its own mistakes.
   let value: unknown;
   try {
@@ -336,16 +361,33 @@ function parseBody(text: string): TokenBody {
     string,
     unknown
   >;
-  const { id, exp, iat, user } = body;
+  const { jti, exp, iat, user } = body;
   if (
     (user !== undefined && (typeof user !== "string" || !USER.test(user))) ||
-    typeof id !== "string" ||
-    !/^[A-Za-z0-9_-]{16,64}$/.test(id) ||
-    typeof exp !== "number" ||
-    !Number.isSafeInteger(exp) ||
-    (iat !== undefined && (typeof iat !== "number" || !Number.isSafeInteger(iat)))
+    typeof jti !== "string" ||
+    !/^[A-Za-z0-9_-]{16,64}$/.test(jti) ||
+    !isSeconds(exp) ||
+    !isSeconds(iat)
   ) {
-    throw new TunnelError("TOKEN_MALFORMED", "Cannot open token: its contents are incomplete");
+    throw new TunnelError(
+      "TOKEN_MALFORMED",
+      "Cannot open token: its claims are incomplete (jti, iat and exp are required)",
+    );
   }
-  return { id, expires: exp, issued: iat, user: user as string | undefined, settings: body.settings };
+  return {
+    id: jti,
+    expires: Math.round(exp * 1000),
+    issued: Math.round(iat * 1000),
+    user: user as string | undefined,
+    settings: body.settings,
+  };
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 && value < 9e12;
+}
+
+function isCanonical(part: string): boolean {
+  const bytes = fromBase64Url(part);
+  return bytes !== undefined && bytes.length > 0 && toBase64Url(bytes) === part;
 }
