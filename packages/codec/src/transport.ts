@@ -21,7 +21,7 @@ export type {
 } from "./connect/connection-error.ts";
 export { GuacdConnectionError } from "./connect/connection-error.ts";
 export type { GuacdConnection } from "./connect/guacd-connection.ts";
-export { LOCALHOST_ADDRESSES, localhostAddresses, unbracketHost } from "./connect/localhost.ts";
+export { dialAddresses, LOCALHOST_ADDRESSES, unbracketHost } from "./connect/localhost.ts";
 export type { SocketFacts } from "./connect/socket-connection.ts";
 export { SocketConnection } from "./connect/socket-connection.ts";
 export type { SocketFault } from "./connect/socket-faults.ts";

@@ -2,9 +2,9 @@ import {
   type ConnectAttempt,
   connectAttempt,
   connectFailure,
+  dialAddresses,
   firstReachable,
   type GuacdConnection,
-  localhostAddresses,
   SocketConnection,
   type SocketFault,
   unbracketHost,
@@ -74,9 +74,10 @@ export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> 
   });
 }
 
-function openTcp(attempt: ConnectAttempt): Promise<Deno.TcpConn> {
+async function openTcp(attempt: ConnectAttempt): Promise<Deno.TcpConn> {
   const { host, port, signal, fail } = attempt;
-  const addresses = localhostAddresses(host) ?? [unbracketHost(host)];
+  // Deno.connect resolves a name itself.
+  const addresses = await dialAddresses(host, async (name) => [name]);
   return firstReachable(attempt, addresses, async (address) => {
     try {
       const conn = await Deno.connect({ hostname: address, port, signal });

@@ -5,12 +5,11 @@ import {
   type ConnectAttempt,
   connectAttempt,
   connectFailure,
+  dialAddresses,
   firstReachable,
   type GuacdConnection,
-  localhostAddresses,
   SocketConnection,
   type SocketFault,
-  unbracketHost,
   whenStopped,
 } from "@guacstream/codec/transport";
 import type { ConnectOptions, NodeTlsOptions } from "./options.ts";
@@ -64,7 +63,7 @@ import type { ConnectOptions, NodeTlsOptions } from "./options.ts";
  */
 export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> {
   return connectAttempt(options, async (attempt) => {
-    const addresses = await resolveHost(attempt);
+    const addresses = await dialAddresses(attempt.host, (host) => lookupHost(attempt, host));
     const socket = await firstReachable(attempt, addresses, (address) => openTcp(attempt, address));
     if (options.tls === undefined || options.tls === false) {
       return new NodeGuacdConnection(socket, attempt, false);
@@ -75,11 +74,9 @@ export function connect(options: ConnectOptions = {}): Promise<GuacdConnection> 
   });
 }
 
-async function resolveHost({ host, signal, fail }: ConnectAttempt): Promise<string[]> {
-  const loopback = localhostAddresses(host);
-  if (loopback !== undefined) return [...loopback];
-  const literal = unbracketHost(host);
-  if (isIP(literal) !== 0) return [literal];
+/** Every address of a host name (each is tried in turn); an IP address as it is. */
+function lookupHost({ signal, fail }: ConnectAttempt, host: string): Promise<string[]> {
+  if (isIP(host) !== 0) return Promise.resolve([host]);
   return new Promise<string[]>((resolve, reject) => {
     const detach = whenStopped(signal, reject);
     lookup(host, { all: true }).then(

@@ -1,21 +1,23 @@
 import { expect, test } from "vitest";
-import { LOCALHOST_ADDRESSES, localhostAddresses, unbracketHost } from "./localhost.ts";
+import { dialAddresses, LOCALHOST_ADDRESSES, unbracketHost } from "./localhost.ts";
 
-test("localhost is ::1 then 127.0.0.1, whatever its case, and the list cannot be changed", () => {
-  expect(localhostAddresses("localhost")).toEqual(["::1", "127.0.0.1"]);
-  expect(localhostAddresses("LOCALHOST")).toBe(LOCALHOST_ADDRESSES);
+const asGiven = async (host: string): Promise<string[]> => [`resolved ${host}`];
+
+test("localhost is ::1 then 127.0.0.1, whatever its case, and the list cannot be changed", async () => {
+  expect(await dialAddresses("localhost", asGiven)).toEqual(["::1", "127.0.0.1"]);
+  expect(await dialAddresses("LOCALHOST", asGiven)).toBe(LOCALHOST_ADDRESSES);
   expect(Object.isFrozen(LOCALHOST_ADDRESSES)).toBe(true);
 });
 
-test("any other host is the transport's to resolve", () => {
-  for (const host of ["127.0.0.1", "::1", "[::1]", "localhost.localdomain", "guacd"]) {
-    expect(localhostAddresses(host), host).toBeUndefined();
+test("a bracketed IPv6 literal is dialled bare; any other host goes to the resolver", async () => {
+  expect(await dialAddresses("[fe80::1]", asGiven)).toEqual(["fe80::1"]);
+  for (const host of ["127.0.0.1", "::1", "localhost.localdomain", "guacd"]) {
+    expect(await dialAddresses(host, asGiven), host).toEqual([`resolved ${host}`]);
   }
 });
 
 test("only a bracketed literal loses its brackets", () => {
   expect(unbracketHost("[::1]")).toBe("::1");
-  expect(unbracketHost("[fe80::1]")).toBe("fe80::1");
   expect(unbracketHost("::1")).toBe("::1");
   expect(unbracketHost("[::1")).toBe("[::1");
 });

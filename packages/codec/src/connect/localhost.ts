@@ -25,18 +25,26 @@ export function unbracketHost(host: string): string {
 }
 
 /**
- * The addresses to dial for `host` when it is `localhost` (any case): {@linkcode LOCALHOST_ADDRESSES}.
- * `undefined` for any other host, which the transport resolves or dials as it is.
+ * The addresses to dial for `host`, in order: {@linkcode LOCALHOST_ADDRESSES} for `localhost` (any
+ * case), the address of an IPv6 literal without its brackets, else what `resolve` makes of the
+ * host (a transport whose runtime resolves names as it connects returns the name itself).
  *
- * @example `localhost` is both loopback addresses, `::1` first
+ * @example `localhost` is both loopback addresses, `::1` first; a name goes to the resolver
  * ```ts
  * import assert from "node:assert/strict";
- * import { localhostAddresses } from "@guacstream/codec/transport";
+ * import { dialAddresses } from "@guacstream/codec/transport";
  *
- * assert.deepEqual(localhostAddresses("LocalHost"), ["::1", "127.0.0.1"]);
- * assert.equal(localhostAddresses("127.0.0.1"), undefined);
+ * const resolve = async (name: string) => (name === "guacd.lan" ? ["10.0.0.7"] : [name]);
+ * assert.deepEqual(await dialAddresses("LocalHost", resolve), ["::1", "127.0.0.1"]);
+ * assert.deepEqual(await dialAddresses("[::1]", resolve), ["::1"]);
+ * assert.deepEqual(await dialAddresses("guacd.lan", resolve), ["10.0.0.7"]);
  * ```
  */
-export function localhostAddresses(host: string): readonly string[] | undefined {
-  return host.toLowerCase() === "localhost" ? LOCALHOST_ADDRESSES : undefined;
+export async function dialAddresses(
+  host: string,
+  resolve: (host: string) => Promise<readonly string[]>,
+): Promise<readonly string[]> {
+  if (host.toLowerCase() === "localhost") return LOCALHOST_ADDRESSES;
+  const bare = unbracketHost(host);
+  return bare === host ? resolve(host) : [bare];
 }
