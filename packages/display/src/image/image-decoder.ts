@@ -4,7 +4,18 @@ import { decodePng } from "./png-decoder.ts";
 import type { ImageDecoder, RgbaImage } from "./rgba-image.ts";
 import { decodeJpeg, decodeWebp } from "./wasm-decoders.ts";
 
-/** Options of {@linkcode createImageDecoder}. */
+/**
+ * Options of {@linkcode createImageDecoder}.
+ *
+ * @example A smaller budget for a constrained device
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createImageDecoder, type ImageDecoderOptions } from "@guacstream/display";
+ *
+ * const options: ImageDecoderOptions = { maxPixels: 1920 * 1080 };
+ * assert.equal(createImageDecoder(options).mimetypes.length, 3);
+ * ```
+ */
 export interface ImageDecoderOptions {
   /**
    * The most pixels one image may have; larger ones are rejected (code `too-large`) from their

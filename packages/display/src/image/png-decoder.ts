@@ -3,7 +3,19 @@ import { ImageError } from "./image-error.ts";
 import { DEFAULT_MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./pixel-budget.ts";
 import type { RgbaImage } from "./rgba-image.ts";
 
-/** Options of {@linkcode decodePng}. */
+/**
+ * Options of {@linkcode decodePng}.
+ *
+ * @example Refuse anything larger than a tile
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodePng, encodePng, type PngDecodeOptions } from "@guacstream/display";
+ *
+ * const options: PngDecodeOptions = { maxPixels: 64 * 64 };
+ * const big = await encodePng({ width: 65, height: 64, data: new Uint8ClampedArray(65 * 64 * 4) });
+ * await assert.rejects(decodePng(big, options), { code: "too-large" });
+ * ```
+ */
 export interface PngDecodeOptions {
   /**
    * The most pixels the image may have; a larger header is rejected with code `too-large` before

@@ -4,7 +4,18 @@ import { ImageError } from "./image-error.ts";
 import { DEFAULT_MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "./pixel-budget.ts";
 import type { RgbaImage } from "./rgba-image.ts";
 
-/** Options of {@linkcode decodeJpeg} and {@linkcode decodeWebp}. */
+/**
+ * Options of {@linkcode decodeJpeg} and {@linkcode decodeWebp}.
+ *
+ * @example A budget for one JPEG
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WasmDecodeOptions } from "@guacstream/display";
+ *
+ * const options: WasmDecodeOptions = { maxPixels: 1024 * 768 };
+ * assert.equal(options.maxPixels, 786_432);
+ * ```
+ */
 export interface WasmDecodeOptions {
   /**
    * The most pixels the image may have, checked against its header before decoding.

@@ -1,8 +1,4 @@
-/** Bytes of a `.guac` recording, in chunks of any size. */
-export type RecordingSource =
-  | ReadableStream<Uint8Array>
-  | Iterable<Uint8Array>
-  | AsyncIterable<Uint8Array>;
+import type { RecordingSource } from "./render-recording.ts";
 
 /** The chunks of any recording source, as one async iteration. */
 export async function* chunksOf(source: RecordingSource): AsyncGenerator<Uint8Array> {

@@ -2,7 +2,18 @@ import type { RgbaImage } from "../image/rgba-image.ts";
 import { drawLabel, labelWidth } from "./_digits.ts";
 import type { RecordingFrame } from "./render-recording.ts";
 
-/** Options of {@linkcode contactSheet}. */
+/**
+ * Options of {@linkcode contactSheet}.
+ *
+ * @example Four thumbnails a row, unlabelled
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ContactSheetOptions } from "@guacstream/display";
+ *
+ * const options: ContactSheetOptions = { columns: 4, thumbnailWidth: 240, labels: false };
+ * assert.equal(options.columns, 4);
+ * ```
+ */
 export interface ContactSheetOptions {
   /** Thumbnails per row. @default {Math.ceil(Math.sqrt(frames.length))} */
   readonly columns?: number;

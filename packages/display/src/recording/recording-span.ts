@@ -1,7 +1,19 @@
 import { GuacamoleProtocolError, InstructionDecoder } from "@guacstream/codec";
-import { chunksOf, type RecordingSource } from "./_chunks.ts";
+import { chunksOf } from "./_chunks.ts";
+import type { RecordingSource } from "./render-recording.ts";
 
-/** The time a recording covers, from its `sync` timestamps. */
+/**
+ * The time a recording covers, from its `sync` timestamps.
+ *
+ * @example Ten frames a second for three seconds
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordingSpan } from "@guacstream/display";
+ *
+ * const span: RecordingSpan = { duration: 3000, frames: 30 };
+ * assert.equal(span.frames / (span.duration / 1000), 10);
+ * ```
+ */
 export interface RecordingSpan {
   /** Milliseconds from the first `sync` to the last. */
   readonly duration: number;

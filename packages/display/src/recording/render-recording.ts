@@ -3,11 +3,38 @@ import type { DisplayError } from "../display-error.ts";
 import { HeadlessDisplay } from "../headless-display.ts";
 import { createImageDecoder } from "../image/image-decoder.ts";
 import type { ImageDecoder, RgbaImage } from "../image/rgba-image.ts";
-import { chunksOf, type RecordingSource } from "./_chunks.ts";
+import { chunksOf } from "./_chunks.ts";
 
-export type { RecordingSource } from "./_chunks.ts";
+/**
+ * Bytes of a `.guac` recording, in chunks of any size.
+ *
+ * @example Any of these
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordingSource } from "@guacstream/display";
+ *
+ * const sources: RecordingSource[] = [[new Uint8Array()], new Blob([]).stream()];
+ * assert.equal(sources.length, 2);
+ * ```
+ */
+export type RecordingSource =
+  | ReadableStream<Uint8Array>
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>;
 
-/** One rendered picture of a recording. */
+/**
+ * One rendered picture of a recording.
+ *
+ * @example Name a frame's file by its time
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordingFrame } from "@guacstream/display";
+ *
+ * const name = (f: RecordingFrame) => `at-${(f.time / 1000).toFixed(3)}s.png`;
+ * const image = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
+ * assert.equal(name({ time: 1500, frame: 3, image }), "at-1.500s.png");
+ * ```
+ */
 export interface RecordingFrame {
   /**
    * When it shows, in milliseconds from the recording's first `sync`: the requested time for
@@ -20,7 +47,18 @@ export interface RecordingFrame {
   readonly image: RgbaImage;
 }
 
-/** Options of {@linkcode renderRecording}. */
+/**
+ * Options of {@linkcode renderRecording}.
+ *
+ * @example Two moments, without the cursor
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RenderRecordingOptions } from "@guacstream/display";
+ *
+ * const options: RenderRecordingOptions = { at: [1000, 2500], cursor: false };
+ * assert.deepEqual(options.at, [1000, 2500]);
+ * ```
+ */
 export interface RenderRecordingOptions {
   /**
    * Times to render, in milliseconds from the first `sync`: each gives the frame shown then (the
