@@ -73,6 +73,23 @@ describe("RedisReplayStore", () => {
     expect(await store.claim("t2", Date.now() + 50, Date.now())).toBe("claimed");
   });
 
+  it("a used token is never accepted again after Redis loses its keys: older tokens are unverifiable", async () => {
+    const store = new RedisReplayStore(a, { prefix: "epoch-test:" });
+    // The store has been up a while: its epoch is older than the token.
+    expect(await store.claim("earlier", Date.now() + 60_000, Date.now() - 5000)).toBe("claimed");
+    const issued = Date.now() - 2000;
+    expect(await store.claim("used", Date.now() + 60_000, Date.now(), issued)).toBe("claimed");
+    expect(await store.claim("used", Date.now() + 60_000, Date.now(), issued)).toBe("replayed");
+    // Redis restarts empty (as FLUSHALL leaves it): the id is gone, and so is the epoch.
+    await a.sendCommand(["FLUSHALL"]);
+    expect(await store.claim("used", Date.now() + 60_000, Date.now(), issued)).toBe("unverifiable");
+    expect(await a.sendCommand(["EXISTS", "epoch-test:replay:used"])).toBe(0);
+    const fresh = Date.now();
+    expect(await store.claim("fresh", Date.now() + 60_000, Date.now(), fresh)).toBe("claimed");
+    // The epoch never expires.
+    expect(Number(await a.sendCommand(["PTTL", "epoch-test:replay:epoch"]))).toBe(-1);
+  });
+
   it("a store that does not answer in time is a TIMEOUT, not a wait", async () => {
     const store = new RedisReplayStore(
       { sendCommand: () => new Promise(() => {}) },

@@ -10,6 +10,7 @@ import {
   type ConnectionSettings,
   generateTokenSecret,
   importTokenKey,
+  MemoryReplayStore,
   openTunnelToken,
   ReplayGuard,
   sealToken,
@@ -196,6 +197,36 @@ describe("bounded before authentication", () => {
     expect((await done).status).toBe(0);
     await expect(openTunnelToken(url, { ...options, replay })).rejects.toMatchObject({
       code: "TOKEN_REPLAYED",
+    });
+  });
+});
+
+describe("replay after state loss", () => {
+  it("a broker that restarted (an empty in-memory store) refuses a token issued before, used or not", async () => {
+    const { key, options } = await brokerSetup();
+    // Issued and used two seconds ago, on the broker's previous run.
+    const token = await sealToken(key, VNC, { now: Date.now() - 2000 });
+    const before = new MemoryReplayStore({ startedAt: Date.now() - 60_000 });
+    await openTunnelToken(`/t?token=${token}`, {
+      ...options,
+      replay: new ReplayGuard({ store: before }),
+    });
+    // The process restarts: its store is new, and knows nothing of the claim above.
+    const restarted = new ReplayGuard({ store: new MemoryReplayStore() });
+    const refused = await openTunnelToken(`/t?token=${token}`, {
+      ...options,
+      replay: restarted,
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: "TOKEN_UNVERIFIABLE",
+      closeCode: 1008,
+      closeReason: "769 Token issued before the replay store started",
+    });
+    const fresh = await sealToken(key, VNC);
+    await expect(
+      openTunnelToken(`/t?token=${fresh}`, { ...options, replay: restarted }),
+    ).resolves.toMatchObject({
+      settings: VNC,
     });
   });
 });

@@ -22,6 +22,12 @@ export interface MemoryReplayStoreOptions {
    * @default {100000}
    */
   maxEntries?: number;
+  /**
+   * When the store started empty, in milliseconds since the epoch: a token issued before it is
+   * `"unverifiable"` (a process that restarted has forgotten the tokens used before).
+   * @default {the current second}
+   */
+  startedAt?: number;
 }
 
 /**
@@ -47,6 +53,7 @@ export class MemoryReplayStore implements ReplayStore {
   readonly #ids: string[] = [];
   readonly #times: number[] = [];
   readonly #max: number;
+  readonly #startedAt: number;
 
   /** An empty store; throws `RangeError` unless `maxEntries` is a positive integer. */
   constructor(options: MemoryReplayStoreOptions = {}) {
@@ -57,10 +64,16 @@ export class MemoryReplayStore implements ReplayStore {
       );
     }
     this.#max = max;
+    // Whole seconds, as a JWT's `iat`: a token issued in the second the store began passes.
+    this.#startedAt = options.startedAt ?? Math.floor(Date.now() / 1000) * 1000;
   }
 
-  /** Claims `id` until `expiresAt`; `"replayed"` if it is remembered, `"full"` at `maxEntries`. */
-  claim(id: string, expiresAt: number, now: number): ReplayClaim {
+  /**
+   * Claims `id` until `expiresAt`; `"replayed"` if it is remembered, `"full"` at `maxEntries`,
+   * `"unverifiable"` if `issuedAt` is before the store started.
+   */
+  claim(id: string, expiresAt: number, now: number, issuedAt?: number): ReplayClaim {
+    if (issuedAt !== undefined && issuedAt < this.#startedAt) return "unverifiable";
     this.#forgetExpired(now);
     if (this.#expiry.has(id)) return "replayed";
     if (this.#expiry.size >= this.#max) return "full";

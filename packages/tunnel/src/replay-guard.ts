@@ -68,16 +68,28 @@ export class ReplayGuard {
    * Claims `id` until `expiresAt`. Throws {@link TunnelError} `REPLAY_UNAVAILABLE` (the store's
    * error as its `cause`) when the store cannot answer.
    */
-  async claim(id: string, expiresAt: number, now: number = Date.now()): Promise<ReplayClaim> {
+  async claim(
+    id: string,
+    expiresAt: number,
+    now: number = Date.now(),
+    issuedAt?: number,
+  ): Promise<ReplayClaim> {
     let answer: unknown;
     try {
-      answer = await this.#store.claim(id, expiresAt, now);
+      answer = await this.#store.claim(id, expiresAt, now, issuedAt);
     } catch (cause) {
       throw new TunnelError("REPLAY_UNAVAILABLE", "Cannot check token: the replay store failed", {
         cause,
       });
     }
-    if (answer === "claimed" || answer === "replayed" || answer === "full") return answer;
+    if (
+      answer === "claimed" ||
+      answer === "replayed" ||
+      answer === "full" ||
+      answer === "unverifiable"
+    ) {
+      return answer;
+    }
     throw new TunnelError(
       "REPLAY_UNAVAILABLE",
       `Cannot check token: the replay store answered ${JSON.stringify(String(answer)).slice(0, 40)}`,

@@ -48,6 +48,7 @@ describe("tokens any language can issue", () => {
   it("a token issued in Python with jwcrypto opens a tunnel, once", async () => {
     const secret = generateTokenSecret();
     const key = await importTokenKey(secret);
+    const replay = new ReplayGuard();
     const token = pythonToken(secret);
     expect(token.split(".")).toHaveLength(5);
     const opened = await openToken(key, token);
@@ -56,7 +57,6 @@ describe("tokens any language can issue", () => {
 
     const guacd = handshakeGuacd();
     const events: TunnelEvent[] = [];
-    const replay = new ReplayGuard();
     const options = {
       key,
       replay,

@@ -320,7 +320,14 @@ export async function openToken(
   }
   const settings = parseConnectionSettings(body.settings);
   if (options.replay !== undefined) {
-    const claim = await options.replay.claim(body.id, body.expires + skew, now);
+    // A token issued before the store's last empty start may have been used then: refused.
+    const claim = await options.replay.claim(body.id, body.expires + skew, now, body.issued);
+    if (claim === "unverifiable") {
+      throw new TunnelError(
+        "TOKEN_UNVERIFIABLE",
+        "Cannot open token: it was issued before the replay store last started empty",
+      );
+    }
     if (claim === "replayed") {
       throw new TunnelError("TOKEN_REPLAYED", "Cannot open token: it was already used");
     }
