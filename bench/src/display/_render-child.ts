@@ -1,0 +1,93 @@
+/**
+ * One recording rendered by our HeadlessDisplay, alone in a process, on command over IPC:
+ * - `{ kind: "render" }`: one pass as fast as possible (decode the wire, apply every instruction,
+ *   wait until every frame is shown); answers wall ms, CPU ms (user + system) and frames;
+ * - `{ kind: "pace" }`: one pass at the recording's own pace (each frame's instructions applied
+ *   when its `sync` time comes, by the wall clock); answers wall ms and CPU ms.
+ *
+ * Run (render-bench.ts does): node --import tsx --conditions=@guacstream/source _render-child.ts <file>
+ */
+import { readFileSync } from "node:fs";
+import { type Instruction, InstructionDecoder } from "@guacstream/codec";
+import { createImageDecoder, HeadlessDisplay } from "@guacstream/display";
+import { chunk } from "../harness/corpus.ts";
+
+export type ToRenderChild = { kind: "render" } | { kind: "pace" } | { kind: "exit" };
+export interface RenderResult {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly frames: number;
+  readonly skipped: number;
+}
+
+const file = process.argv[2] as string;
+const bytes = new Uint8Array(readFileSync(file));
+const chunks = chunk(bytes);
+// One decoder for every pass: its WASM is compiled once, as in a long-lived client.
+const decoder = createImageDecoder();
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+}
+
+async function render(): Promise<RenderResult> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let skipped = 0;
+  const display = new HeadlessDisplay({ decoder, onError: () => void skipped++ });
+  const wire = new InstructionDecoder((instruction) => display.apply(instruction));
+  for (const c of chunks) wire.push(c);
+  wire.finish();
+  await display.settled();
+  return {
+    wallMs: performance.now() - started,
+    cpuMs: cpuMs(cpu),
+    frames: display.frameCount,
+    skipped,
+  };
+}
+
+/** The recording as frames: each `sync`'s time and the instructions up to and including it. */
+function framesOf(): { time: number; instructions: Instruction[] }[] {
+  const frames: { time: number; instructions: Instruction[] }[] = [];
+  let current: Instruction[] = [];
+  const wire = new InstructionDecoder((instruction) => {
+    current.push(instruction);
+    if (instruction.opcode === "sync") {
+      frames.push({ time: Number(instruction.args[0]), instructions: current });
+      current = [];
+    }
+  });
+  for (const c of chunks) wire.push(c);
+  wire.finish();
+  return frames;
+}
+
+async function pace(): Promise<RenderResult> {
+  const frames = framesOf();
+  const first = frames[0]?.time ?? 0;
+  let skipped = 0;
+  const display = new HeadlessDisplay({ decoder, onError: () => void skipped++ });
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (const frame of frames) {
+    const due = started + (frame.time - first) - performance.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    for (const instruction of frame.instructions) display.apply(instruction);
+  }
+  await display.settled();
+  return {
+    wallMs: performance.now() - started,
+    cpuMs: cpuMs(cpu),
+    frames: display.frameCount,
+    skipped,
+  };
+}
+
+process.on("message", async (message: ToRenderChild) => {
+  if (message.kind === "exit") process.exit(0);
+  const result = message.kind === "render" ? await render() : await pace();
+  process.send?.(result);
+});
+process.send?.({ ready: true });
