@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Instruction, InstructionDecoder } from "@guacstream/codec";
 import { CORPUS_ENV, corpusMayBeMissing, corpusPath } from "@guacstream/guacd-sim";
-import { HeadlessDisplay, type HeadlessDisplayOptions } from "./headless-display.ts";
+import { HeadlessDisplay } from "./headless-display.ts";
+import type { HeadlessDisplayOptions } from "./headless-display-options.ts";
 import type { ImageDecoder, RgbaImage } from "./image/rgba-image.ts";
 
 /** The mimetype of {@link rawImageBytes}: width, height (one byte each), then RGBA. */

@@ -3,79 +3,22 @@ import { base64ToBytes } from "./_base64.ts";
 import { FrameQueue, type PendingFrame, type Task } from "./_frame-queue.ts";
 import { ImageStreams } from "./_image-streams.ts";
 import { DisplayError } from "./display-error.ts";
+import type {
+  CursorState,
+  DisplayFrame,
+  DisplayInstruction,
+  HeadlessDisplayOptions,
+  ScreenshotOptions,
+} from "./headless-display-options.ts";
 import { createImageDecoder } from "./image/image-decoder.ts";
 import type { ImageDecoder, RgbaImage } from "./image/rgba-image.ts";
-import { composeLayers, drawOver } from "./model/compose.ts";
+import { composeLayers, drawOver } from "./model/_compose.ts";
+import type { Matrix } from "./model/_matrix.ts";
+import type { PixelRect } from "./model/_path.ts";
+import type { LineCap, LineJoin } from "./model/_stroke.ts";
 import { Layer } from "./model/layer.ts";
-import type { Matrix } from "./model/matrix.ts";
-import type { PixelRect } from "./model/path.ts";
 import { DEFAULT_PIXEL_BUDGET, PixelBudget } from "./model/pixel-budget.ts";
-import type { LineCap, LineJoin } from "./model/stroke.ts";
 import { VisibleLayer } from "./model/visible-layer.ts";
-
-/** What the display reads: an instruction as the codec decodes it. */
-export interface DisplayInstruction {
-  readonly opcode: string;
-  readonly args: readonly string[];
-}
-
-/** A frame: what guacamole-common-js shows after a `sync` once its images are drawn. */
-export interface DisplayFrame {
-  /** 1 for the first frame, then counting up. */
-  readonly index: number;
-  /** The `sync`'s timestamp (guacd's milliseconds), `undefined` for a frame forced by `maxPendingTasks`. */
-  readonly timestamp: number | undefined;
-  /** The `sync`'s count of frames guacd combined into this one (0 when it sent none). */
-  readonly logicalFrames: number;
-  /** The display's width then. */
-  readonly width: number;
-  /** The display's height then. */
-  readonly height: number;
-}
-
-/** Where the pointer is drawn and what it looks like. */
-export interface CursorState {
-  /** Pointer position (from guacd's `mouse`, or {@link HeadlessDisplay.moveCursor}). */
-  readonly x: number;
-  readonly y: number;
-  /** The hotspot inside the cursor image. */
-  readonly hotspotX: number;
-  readonly hotspotY: number;
-  /** The cursor image (`cursor`), or `undefined` before guacd sent one. */
-  readonly image: RgbaImage | undefined;
-}
-
-/** Options of {@link HeadlessDisplay}. */
-export interface HeadlessDisplayOptions {
-  /**
-   * Decodes `img` streams; `null` for none (images are then skipped with `IMAGE_DECODE_FAILED`
-   * and {@link HeadlessDisplay.mimetypes} is empty).
-   * @default {createImageDecoder()} (PNG, JPEG, WebP)
-   */
-  decoder?: ImageDecoder | null;
-  /** The most pixels all layers and buffers may hold together. @default {DEFAULT_PIXEL_BUDGET} */
-  pixelBudget?: number;
-  /** The most bytes one image stream may carry before it is dropped. @default {33554432} */
-  maxStreamBytes?: number;
-  /** The most image streams open at once. @default {64} */
-  maxOpenStreams?: number;
-  /** The most drawing operations kept without a `sync` before a frame is forced. @default {100000} */
-  maxPendingTasks?: number;
-  /** The most images decoded at the same time. @default {4} */
-  maxConcurrentDecodes?: number;
-  /** Called for every instruction skipped and image dropped; never thrown. */
-  onError?: (error: DisplayError) => void;
-  /** Called after each frame is shown. */
-  onFrame?: (frame: DisplayFrame) => void;
-}
-
-/** Screenshot options. */
-export interface ScreenshotOptions {
-  /** The region, within the display. @default the whole display */
-  rect?: PixelRect;
-  /** Draw the cursor in. @default {false} */
-  cursor?: boolean;
-}
 
 const LINE_CAPS: readonly LineCap[] = ["butt", "round", "square"];
 const LINE_JOINS: readonly LineJoin[] = ["bevel", "miter", "round"];

@@ -5,18 +5,18 @@
  * @module
  */
 
-export type { DisplayErrorCode } from "./display-error.ts";
 export { DisplayError } from "./display-error.ts";
-export type { DisplayStreamFrame, DisplayStreamOptions } from "./display-stream.ts";
+export type { DisplayErrorCode } from "./display-error-code.ts";
 export { DisplayStream } from "./display-stream.ts";
+export type { DisplayStreamFrame, DisplayStreamOptions } from "./display-stream-options.ts";
+export { HeadlessDisplay } from "./headless-display.ts";
 export type {
   CursorState,
   DisplayFrame,
   DisplayInstruction,
   HeadlessDisplayOptions,
   ScreenshotOptions,
-} from "./headless-display.ts";
-export { HeadlessDisplay } from "./headless-display.ts";
+} from "./headless-display-options.ts";
 export type { ImageDecoderOptions } from "./image/image-decoder.ts";
 export { createImageDecoder } from "./image/image-decoder.ts";
 export type { ImageErrorCode } from "./image/image-error.ts";
@@ -28,22 +28,14 @@ export { encodePng } from "./image/png-encoder.ts";
 export type { ImageDecoder, RgbaImage } from "./image/rgba-image.ts";
 export type { WasmDecodeOptions } from "./image/wasm-decoders.ts";
 export { decodeJpeg, decodeWebp } from "./image/wasm-decoders.ts";
-export type { PixelSource } from "./model/blit.ts";
-export { drawPixels } from "./model/blit.ts";
-export { composeLayers } from "./model/compose.ts";
-export type { CompositeOperation } from "./model/composite.ts";
-export { CHANNEL_MASK_OPERATIONS, compositePixel } from "./model/composite.ts";
+export type { CompositeOperation } from "./model/_composite.ts";
+export { CHANNEL_MASK_OPERATIONS } from "./model/_composite.ts";
+export type { Matrix } from "./model/_matrix.ts";
+export type { PixelRect } from "./model/_path.ts";
+export type { LineCap, LineJoin } from "./model/_stroke.ts";
 export { Layer, MAX_CANVAS_DIMENSION } from "./model/layer.ts";
-export type { Matrix } from "./model/matrix.ts";
-export { IDENTITY } from "./model/matrix.ts";
-export type { PixelRect, Subpath } from "./model/path.ts";
 export { DEFAULT_PIXEL_BUDGET, PixelBudget } from "./model/pixel-budget.ts";
-export type { CoverageMask } from "./model/rasterize.ts";
-export { rasterizePolygons } from "./model/rasterize.ts";
-export type { LineCap, LineJoin, StrokeStyle } from "./model/stroke.ts";
-export { strokePolygons } from "./model/stroke.ts";
-export { CANVAS_SIZE_STEP, Surface } from "./model/surface.ts";
-export type { TransferFunction } from "./model/transfer.ts";
+export { Surface } from "./model/surface.ts";
 export { applyTransfer, transferChannel } from "./model/transfer.ts";
 export { VisibleLayer } from "./model/visible-layer.ts";
 export type { ContactSheetOptions } from "./recording/contact-sheet.ts";
@@ -57,13 +49,12 @@ export type {
 } from "./recording/render-recording.ts";
 export { renderRecording } from "./recording/render-recording.ts";
 export { screenshotPng } from "./screenshot-png.ts";
-export type { VisualWaitOptions, WaitCheck } from "./waits/visual-wait.ts";
-export { changedShare, rmsDistance } from "./waits/visual-wait.ts";
 export { VisualWaitError } from "./waits/visual-wait-error.ts";
 export type {
+  VisualWaitOptions,
   WaitForChangeOptions,
   WaitForMatchOptions,
   WaitForOptions,
   WaitForStillOptions,
-} from "./waits/waits.ts";
+} from "./waits/wait-options.ts";
 export { waitFor, waitForChange, waitForMatch, waitForStill } from "./waits/waits.ts";

@@ -1,4 +1,5 @@
-import type { HeadlessDisplay, ScreenshotOptions } from "./headless-display.ts";
+import type { HeadlessDisplay } from "./headless-display.ts";
+import type { ScreenshotOptions } from "./headless-display-options.ts";
 import { encodePng } from "./image/png-encoder.ts";
 
 /**

@@ -5,7 +5,7 @@ import {
   type CompositeOperation,
   compositePixel,
   operationCode,
-} from "./composite.ts";
+} from "./_composite.ts";
 import { Layer } from "./layer.ts";
 import { PixelBudget } from "./pixel-budget.ts";
 

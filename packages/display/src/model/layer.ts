@@ -1,18 +1,32 @@
 import { DisplayError } from "../display-error.ts";
 import type { RgbaImage } from "../image/rgba-image.ts";
-import { drawPixels } from "./blit.ts";
-import { type CanvasState, copyState, initialState } from "./canvas-state.ts";
-import { CHANNEL_MASK_OPERATIONS } from "./composite.ts";
-import { IDENTITY, type Matrix, multiply } from "./matrix.ts";
-import { type PaintSource, type PaintTarget, paintMask, patternOf } from "./paint.ts";
-import { Path } from "./path.ts";
+import { drawPixels } from "./_blit.ts";
+import { canvasSizeFor } from "./_canvas-size.ts";
+import { type CanvasState, copyState, initialState } from "./_canvas-state.ts";
+import { CHANNEL_MASK_OPERATIONS } from "./_composite.ts";
+import { IDENTITY, type Matrix, multiply } from "./_matrix.ts";
+import { type PaintSource, type PaintTarget, paintMask, patternOf } from "./_paint.ts";
+import { Path } from "./_path.ts";
+import { type CoverageMask, rasterizePolygons } from "./_rasterize.ts";
+import { type LineCap, type LineJoin, strokePolygons } from "./_stroke.ts";
 import type { PixelBudget } from "./pixel-budget.ts";
-import { type CoverageMask, rasterizePolygons } from "./rasterize.ts";
-import { type LineCap, type LineJoin, strokePolygons } from "./stroke.ts";
-import { canvasSizeFor, Surface } from "./surface.ts";
-import { applyTransfer, type TransferFunction } from "./transfer.ts";
+import { Surface } from "./surface.ts";
+import { applyTransfer } from "./transfer.ts";
 
-/** The widest or tallest canvas a browser allows; a larger layer is refused like an over-budget one. */
+/**
+ * The widest or tallest canvas a browser allows; a larger layer is refused like an over-budget one.
+ *
+ * @example A layer as wide as a browser allows
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Layer, MAX_CANVAS_DIMENSION, PixelBudget } from "@guacstream/display";
+ *
+ * const layer = new Layer(new PixelBudget());
+ * assert.throws(() => layer.resize(MAX_CANVAS_DIMENSION + 1, 1), { code: "PIXEL_BUDGET" });
+ * layer.resize(MAX_CANVAS_DIMENSION - 63, 1);
+ * assert.equal(layer.width, MAX_CANVAS_DIMENSION - 63);
+ * ```
+ */
 export const MAX_CANVAS_DIMENSION = 32767;
 
 /**
@@ -209,7 +223,7 @@ export class Layer {
     h: number,
     x: number,
     y: number,
-    fn: TransferFunction,
+    fn: number,
   ): void {
     const size = Layer.#clipSource(src, sx, sy, w, h);
     if (size === undefined) return;

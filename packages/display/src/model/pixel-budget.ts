@@ -2,6 +2,14 @@
  * The default pixel budget: 32 Mi pixels, 128 MiB of RGBA. A 4K desktop (3840×2160, held as
  * 3840×2176 since surfaces grow in steps of 64) takes 8.4 Mi of them, which leaves room for
  * three more screens' worth of layers and buffers.
+ *
+ * @example What a 4K desktop takes of it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_PIXEL_BUDGET } from "@guacstream/display";
+ *
+ * assert.equal(Math.floor(DEFAULT_PIXEL_BUDGET / (3840 * 2176)), 4);
+ * ```
  */
 export const DEFAULT_PIXEL_BUDGET: number = 32 * 1024 * 1024;
 

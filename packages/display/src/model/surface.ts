@@ -1,16 +1,8 @@
 import type { PixelBudget } from "./pixel-budget.ts";
 
-/** Canvases grow in steps of this many pixels, as guacamole-common-js sizes its canvases. */
-export const CANVAS_SIZE_STEP = 64;
-
-/** The canvas size guacamole-common-js uses for a layer of `size` pixels. */
-export function canvasSizeFor(size: number): number {
-  return Math.ceil(size / CANVAS_SIZE_STEP) * CANVAS_SIZE_STEP;
-}
-
 /**
  * The pixels of one canvas: straight-alpha RGBA, `width × height` as the canvas (rounded up to
- * {@link CANVAS_SIZE_STEP}), not the layer. The memory is taken from the budget only when something
+ * a multiple of 64), not the layer. The memory is taken from the budget only when something
  * is drawn, so a layer guacd sizes but never draws on costs nothing.
  *
  * @example Allocate on first write, within the budget

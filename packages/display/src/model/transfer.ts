@@ -1,10 +1,4 @@
 /**
- * One of guacd's 16 transfer functions (`transfer`'s function index, 0x0–0xF): a raster
- * operation on the colour channels of a source and a destination pixel.
- */
-export type TransferFunction = number;
-
-/**
  * Applies transfer function `fn` to the straight-alpha destination pixel at `d` with the source
  * pixel at `s`, as guacamole-common-js's per-pixel functions do on `ImageData`: the colour
  * channels follow the function, alpha changes only for SRC (0x3) and NOT-SRC (0xC), which take
@@ -22,7 +16,7 @@ export type TransferFunction = number;
  * ```
  */
 export function applyTransfer(
-  fn: TransferFunction,
+  fn: number,
   src: Uint8ClampedArray,
   s: number,
   dst: Uint8ClampedArray,
@@ -42,8 +36,18 @@ export function applyTransfer(
   }
 }
 
-/** One colour channel of a transfer: the function's truth table over the bits of `s` and `d`. */
-export function transferChannel(fn: TransferFunction, s: number, d: number): number {
+/**
+ * One colour channel of a transfer: the function's truth table over the bits of `s` and `d`.
+ *
+ * @example XOR
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { transferChannel } from "@guacstream/display";
+ *
+ * assert.equal(transferChannel(0x6, 0b1100, 0b1010), 0b0110);
+ * ```
+ */
+export function transferChannel(fn: number, s: number, d: number): number {
   switch (fn) {
     case 0x0:
       return 0;

@@ -1,5 +1,5 @@
+import { IDENTITY, type Matrix } from "./_matrix.ts";
 import { Layer } from "./layer.ts";
-import { IDENTITY, type Matrix } from "./matrix.ts";
 import type { PixelBudget } from "./pixel-budget.ts";
 
 /**

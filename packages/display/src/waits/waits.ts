@@ -1,20 +1,14 @@
 import { DisplayError } from "../display-error.ts";
 import type { HeadlessDisplay } from "../headless-display.ts";
 import type { RgbaImage } from "../image/rgba-image.ts";
-import type { PixelRect } from "../model/path.ts";
-import { changedShare, rmsDistance, type VisualWaitOptions, watchRegion } from "./visual-wait.ts";
-
-/** Options of {@link waitForMatch}. */
-export interface WaitForMatchOptions extends VisualWaitOptions {
-  /** The largest root-mean-square channel difference (0–255) that still matches. @default {0} */
-  tolerance?: number;
-}
-
-/** Options of {@link waitForChange}. */
-export interface WaitForChangeOptions extends VisualWaitOptions {
-  /** What counts as changed: at least this share of the region's pixels (0–1) differ. @default {0} (any pixel) */
-  minChangedShare?: number;
-}
+import type { PixelRect } from "../model/_path.ts";
+import { changedShare, rmsDistance, watchRegion } from "./_visual-wait.ts";
+import type {
+  WaitForChangeOptions,
+  WaitForMatchOptions,
+  WaitForOptions,
+  WaitForStillOptions,
+} from "./wait-options.ts";
 
 /**
  * Waits until `region` shows `reference` within `tolerance` (vncdotool's `expect`), checking now
@@ -113,12 +107,6 @@ export function waitForChange(
   );
 }
 
-/** Options of {@link waitFor}. */
-export interface WaitForOptions extends VisualWaitOptions {
-  /** The region whose pixels the predicate sees. @default the whole display */
-  region?: PixelRect;
-}
-
 /**
  * Waits until `predicate` holds for the pixels of `options.region` (the whole display by default).
  *
@@ -146,12 +134,6 @@ export function waitFor(
     options,
     "the predicate to hold",
   );
-}
-
-/** Options of {@link waitForStill}. */
-export interface WaitForStillOptions extends VisualWaitOptions {
-  /** How long the region must show no change, in milliseconds. @default {500} */
-  quietFor?: number;
 }
 
 /**

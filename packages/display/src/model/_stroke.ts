@@ -1,4 +1,4 @@
-import type { Subpath } from "./path.ts";
+import type { Subpath } from "./_path.ts";
 
 /** How open subpaths end: guacd's cap 0, 1, 2. */
 export type LineCap = "butt" | "round" | "square";
@@ -16,19 +16,6 @@ export interface StrokeStyle {
 /**
  * The outline of a stroke as polygons whose union (non-zero winding; every polygon is turned the
  * same way) is the stroked area: one quad per segment, plus joins and caps.
- *
- * @example A 2-pixel-wide horizontal line
- * ```ts
- * import assert from "node:assert/strict";
- * import { rasterizePolygons, strokePolygons } from "@guacstream/display";
- *
- * const outline = strokePolygons([{ points: [0, 2, 4, 2], closed: false }], {
- *   width: 2, cap: "butt", join: "miter", miterLimit: 10,
- * });
- * const mask = rasterizePolygons(outline, 8, 8);
- * assert.equal(mask?.height, 2);
- * assert.equal(mask?.cover[0], 1);
- * ```
  */
 export function strokePolygons(subpaths: readonly Subpath[], style: StrokeStyle): number[][] {
   const half = style.width / 2;

@@ -3,9 +3,9 @@ import {
   compositePixel,
   isUnbounded,
   operationCode,
-} from "./composite.ts";
-import { invert, type Matrix } from "./matrix.ts";
-import type { CoverageMask } from "./rasterize.ts";
+} from "./_composite.ts";
+import { invert, type Matrix } from "./_matrix.ts";
+import type { CoverageMask } from "./_rasterize.ts";
 
 /** What a fill or stroke paints with: one straight-alpha colour, or a repeating pattern. */
 export type PaintSource =

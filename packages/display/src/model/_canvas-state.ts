@@ -1,5 +1,5 @@
-import type { CompositeOperation } from "./composite.ts";
-import { IDENTITY, type Matrix } from "./matrix.ts";
+import type { CompositeOperation } from "./_composite.ts";
+import { IDENTITY, type Matrix } from "./_matrix.ts";
 
 /** What a canvas's `save()` / `restore()` keep: transform, clip, composite operation, miter limit. */
 export interface CanvasState {

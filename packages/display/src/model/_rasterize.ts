@@ -14,15 +14,6 @@ const SUBSAMPLES = 16;
  * Rasterises closed polygons (flat `[x0, y0, x1, y1, …]` device coordinates) with the non-zero
  * winding rule, clipped to `0..canvasWidth × 0..canvasHeight`. Shapes with whole-pixel edges get
  * exact coverage; slanted and curved edges are anti-aliased within 1/16 of a pixel.
- *
- * @example Half a pixel covered
- * ```ts
- * import assert from "node:assert/strict";
- * import { rasterizePolygons } from "@guacstream/display";
- *
- * const mask = rasterizePolygons([[0, 0, 0.5, 0, 0.5, 1, 0, 1]], 4, 4);
- * assert.equal(mask?.cover[0], 0.5);
- * ```
  */
 export function rasterizePolygons(
   polygons: readonly (readonly number[])[],

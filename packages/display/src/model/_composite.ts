@@ -17,6 +17,15 @@ export type CompositeOperation =
 /**
  * Channel mask → composite operation. Masks 0x0, 0x3, 0x5, 0x7 and 0xD have none in a browser:
  * guacamole-common-js assigns `undefined`, which a canvas ignores, so the previous operation stays.
+ *
+ * @example guacd's usual mask
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHANNEL_MASK_OPERATIONS } from "@guacstream/display";
+ *
+ * assert.equal(CHANNEL_MASK_OPERATIONS[0xe], "source-over");
+ * assert.equal(CHANNEL_MASK_OPERATIONS[0x3], undefined);
+ * ```
  */
 export const CHANNEL_MASK_OPERATIONS: Readonly<Record<number, CompositeOperation>> = {
   1: "destination-in",

@@ -1,7 +1,7 @@
 import type { RgbaImage } from "../image/rgba-image.ts";
-import { compositePixel } from "./composite.ts";
-import { invert, isIntegerTranslation, type Matrix, multiply } from "./matrix.ts";
-import type { PixelRect } from "./path.ts";
+import { compositePixel } from "./_composite.ts";
+import { invert, isIntegerTranslation, type Matrix, multiply } from "./_matrix.ts";
+import type { PixelRect } from "./_path.ts";
 import type { VisibleLayer } from "./visible-layer.ts";
 
 /** A box that clips what is drawn inside it: layer-local bounds and screen → local transform. */

@@ -1,18 +1,9 @@
 import { DisplayError } from "../display-error.ts";
 import type { HeadlessDisplay } from "../headless-display.ts";
 import type { RgbaImage } from "../image/rgba-image.ts";
-import type { PixelRect } from "../model/path.ts";
+import type { PixelRect } from "../model/_path.ts";
 import { VisualWaitError } from "./visual-wait-error.ts";
-
-/** Options every visual wait takes. */
-export interface VisualWaitOptions {
-  /** Give up after this many milliseconds. @default {10000} */
-  timeout?: number;
-  /** Give up when this aborts. */
-  signal?: AbortSignal;
-  /** Include the cursor in what is compared. @default {false} */
-  cursor?: boolean;
-}
+import type { VisualWaitOptions } from "./wait-options.ts";
 
 /** What one check of the region found. */
 export interface WaitCheck {

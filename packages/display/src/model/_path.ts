@@ -1,4 +1,4 @@
-import type { Matrix } from "./matrix.ts";
+import type { Matrix } from "./_matrix.ts";
 
 /** One subpath: flat device coordinates `[x0, y0, x1, y1, …]` and whether it was closed. */
 export interface Subpath {

@@ -1,6 +1,6 @@
-import { compositePixel, isUnbounded, operationCode } from "./composite.ts";
-import { invert, isIntegerTranslation, type Matrix } from "./matrix.ts";
-import type { PaintTarget } from "./paint.ts";
+import { compositePixel, isUnbounded, operationCode } from "./_composite.ts";
+import { invert, isIntegerTranslation, type Matrix } from "./_matrix.ts";
+import type { PaintTarget } from "./_paint.ts";
 
 /** Pixels to draw from: `width × height` straight-alpha RGBA, or `undefined` for all transparent. */
 export interface PixelSource {
