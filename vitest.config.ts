@@ -26,6 +26,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "recording", include: ["packages/recording/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
         test: { name: "transport-node", include: ["packages/transport-node/src/**/*.test.ts"] },
       },
       {
