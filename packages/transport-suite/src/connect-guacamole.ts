@@ -2,11 +2,12 @@
 // (which replays real guacd recordings): handshakes, reads to the last instruction, faults, TLS,
 // memory and the package's example program.
 import assert from "node:assert/strict";
+import process from "node:process";
 import { encodeInstruction } from "@guacstream/codec";
 import {
-  type GuacamoleHarness,
   MAX_SOCKET_READ,
   type SuiteGuacamoleOptions,
+  type TransportHarness,
   VNC_DESKTOP_INSTRUCTIONS,
 } from "./harness.ts";
 import {
@@ -20,11 +21,22 @@ import {
   withServer,
   withTimeout,
 } from "./helpers.ts";
+import { runExample } from "./processes.ts";
+import { listen, listenSilent, makeCertificate, startSimulator } from "./servers.ts";
+
+/** The process's resident set and the memory held outside the JS heap (ArrayBuffers included). */
+function memory(): { rss: number; buffers: number } {
+  const { rss, external } = process.memoryUsage();
+  return { rss, buffers: external };
+}
 
 /** Registers the connectGuacamole tests with `h.test`. */
-export function defineGuacamoleSuite(h: GuacamoleHarness): void {
-  h.test("a whole VNC session (vnc-desktop) decodes to its last instruction", async () => {
-    await withServer(h.startSimulator(), async (sim) => {
+export function defineGuacamoleSuite(h: TransportHarness): void {
+  // The session tests read whole recordings; 200 sessions share two cores here.
+  const test = (name: string, fn: () => Promise<void>): void =>
+    h.test(name, fn, { timeout: 60_000 });
+  test("a whole VNC session (vnc-desktop) decodes to its last instruction", async () => {
+    await withServer(startSimulator(), async (sim) => {
       const client = await h.connectGuacamole({ port: sim.port, ...vnc });
       assert.match(client.id ?? "", /^\$/);
       const { count, last } = await readSession(client);
@@ -43,8 +55,8 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     });
   });
 
-  h.test("a whole SSH session (ssh-text) decodes to its last instruction", async () => {
-    await withServer(h.startSimulator(), async (sim) => {
+  test("a whole SSH session (ssh-text) decodes to its last instruction", async () => {
+    await withServer(startSimulator(), async (sim) => {
       const client = await h.connectGuacamole({
         port: sim.port,
         protocol: "ssh",
@@ -60,88 +72,85 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     });
   });
 
-  h.test(
-    "a slow consumer (1 instruction / 10 ms) holds guacd back; memory stays bounded",
-    async () => {
-      // The simulator loops vnc-desktop as fast as its socket lets it: unthrottled, the whole
-      // 13.4 MB recording goes through in about 0.2 s here (the whole-session test above).
-      await withServer(
-        h.startSimulator({
-          resolveSession: () => ({ recording: "vnc-desktop", end: "loop" }),
-        }),
-        async (sim) => {
-          const highWaterMark = 64 * KiB;
-          const readAhead = 16;
-          const maxInstructionBytes = 32 * KiB; // the codec's default limit
-          // What this process may hold between the socket and the reader: the transport's queue
-          // (highWaterMark + one read), one more read in the runtime's socket, one chunk in the
-          // decoder's pipe plus a partial instruction, and `readAhead` decoded instructions.
-          const bound = highWaterMark + 3 * MAX_SOCKET_READ + maxInstructionBytes * (readAhead + 1);
-          const client = await h.connectGuacamole({
-            port: sim.port,
-            ...vnc,
-            highWaterMark,
-            readAhead,
-          });
-          const encoder = new TextEncoder();
-          let consumed = 0;
-          const read = async (): Promise<void> => {
-            const next = await client.readInstruction();
-            assert.ok(next !== undefined, "the session ended early");
-            consumed += encoder.encode(encodeInstruction(next)).length;
-            await sleep(10);
-          };
-          for (let i = 0; i < 20; i++) await read(); // warm up
-          const before = h.memory();
-          let maxHeld = 0;
-          let maxRss = before.rss;
-          let maxBuffers = before.buffers;
-          let reads = 0;
-          const until = Date.now() + 3000;
-          while (Date.now() < until) {
-            await read();
-            reads++;
-            // Everything read from the socket that the application has not had yet (the
-            // handshake's few hundred bytes included).
-            maxHeld = Math.max(maxHeld, client.connection.bytesRead - consumed);
-            const now = h.memory();
-            maxRss = Math.max(maxRss, now.rss);
-            maxBuffers = Math.max(maxBuffers, now.buffers);
-          }
-          const sent = sim.simulator.sessions[0]?.output.bytes ?? Number.NaN;
-          const numbers = {
-            reads,
-            consumedKiB: Math.round(consumed / KiB),
-            maxHeldKiB: Math.round(maxHeld / KiB),
-            boundKiB: Math.round(bound / KiB),
-            simulatorSentKiB: Math.round(sent / KiB),
-            rssGrowthMiB: +((maxRss - before.rss) / MiB).toFixed(1),
-            buffersGrowthMiB: +((maxBuffers - before.buffers) / MiB).toFixed(1),
-          };
-          console.log(`slow consumer: ${JSON.stringify(numbers)}`);
-          assert.ok(maxHeld <= bound, `held ${maxHeld} > ${bound}`);
-          // Held back: what it sent is what was read plus the kernel's socket buffers.
-          assert.ok(sent < 32 * MiB, `the simulator sent ${sent} bytes in 3 s`);
-          assert.ok(maxBuffers - before.buffers < 16 * MiB, JSON.stringify(numbers));
-          assert.ok(maxRss - before.rss < 64 * MiB, JSON.stringify(numbers));
-          await client.close();
-        },
-      );
-    },
-  );
-
-  h.test("200 concurrent sessions against one simulator each read their whole replay", async () => {
+  test("a slow consumer (1 instruction / 10 ms) holds guacd back; memory stays bounded", async () => {
+    // The simulator loops vnc-desktop as fast as its socket lets it: unthrottled, the whole
+    // 13.4 MB recording goes through in about 0.2 s here (the whole-session test above).
     await withServer(
-      h.startSimulator({
+      startSimulator({
+        resolveSession: () => ({ recording: "vnc-desktop", end: "loop" }),
+      }),
+      async (sim) => {
+        const highWaterMark = 64 * KiB;
+        const readAhead = 16;
+        const maxInstructionBytes = 32 * KiB; // the codec's default limit
+        // What this process may hold between the socket and the reader: the transport's queue
+        // (highWaterMark + one read), one more read in the runtime's socket, one chunk in the
+        // decoder's pipe plus a partial instruction, and `readAhead` decoded instructions.
+        const bound = highWaterMark + 3 * MAX_SOCKET_READ + maxInstructionBytes * (readAhead + 1);
+        const client = await h.connectGuacamole({
+          port: sim.port,
+          ...vnc,
+          highWaterMark,
+          readAhead,
+        });
+        const encoder = new TextEncoder();
+        let consumed = 0;
+        const read = async (): Promise<void> => {
+          const next = await client.readInstruction();
+          assert.ok(next !== undefined, "the session ended early");
+          consumed += encoder.encode(encodeInstruction(next)).length;
+          await sleep(10);
+        };
+        for (let i = 0; i < 20; i++) await read(); // warm up
+        const before = memory();
+        let maxHeld = 0;
+        let maxRss = before.rss;
+        let maxBuffers = before.buffers;
+        let reads = 0;
+        const until = Date.now() + 3000;
+        while (Date.now() < until) {
+          await read();
+          reads++;
+          // Everything read from the socket that the application has not had yet (the
+          // handshake's few hundred bytes included).
+          maxHeld = Math.max(maxHeld, client.connection.bytesRead - consumed);
+          const now = memory();
+          maxRss = Math.max(maxRss, now.rss);
+          maxBuffers = Math.max(maxBuffers, now.buffers);
+        }
+        const sent = sim.simulator.sessions[0]?.output.bytes ?? Number.NaN;
+        const numbers = {
+          reads,
+          consumedKiB: Math.round(consumed / KiB),
+          maxHeldKiB: Math.round(maxHeld / KiB),
+          boundKiB: Math.round(bound / KiB),
+          simulatorSentKiB: Math.round(sent / KiB),
+          rssGrowthMiB: +((maxRss - before.rss) / MiB).toFixed(1),
+          buffersGrowthMiB: +((maxBuffers - before.buffers) / MiB).toFixed(1),
+        };
+        console.log(`slow consumer: ${JSON.stringify(numbers)}`);
+        assert.ok(maxHeld <= bound, `held ${maxHeld} > ${bound}`);
+        // Held back: what it sent is what was read plus the kernel's socket buffers.
+        assert.ok(sent < 32 * MiB, `the simulator sent ${sent} bytes in 3 s`);
+        assert.ok(maxBuffers - before.buffers < 16 * MiB, JSON.stringify(numbers));
+        assert.ok(maxRss - before.rss < 64 * MiB, JSON.stringify(numbers));
+        await client.close();
+      },
+    );
+  });
+
+  test("200 concurrent sessions against one simulator each read their whole replay", async () => {
+    await withServer(
+      startSimulator({
         resolveSession: () => ({ recording: "native/vnc-native", end: "disconnect" }),
       }),
       async (sim) => {
         const sessions = 200;
         const started = Date.now();
-        const before = h.memory();
+        const before = memory();
         let peakRss = before.rss;
         const sampler = setInterval(() => {
-          peakRss = Math.max(peakRss, h.memory().rss);
+          peakRss = Math.max(peakRss, memory().rss);
         }, 20);
         const counts = await Promise.all(
           Array.from({ length: sessions }, async () => {
@@ -168,10 +177,10 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     );
   });
 
-  h.test("TLS end to end with a test certificate", async () => {
-    const tls = await h.makeCertificate();
+  test("TLS end to end with a test certificate", async () => {
+    const tls = await makeCertificate();
     await withServer(
-      h.startSimulator({
+      startSimulator({
         tls,
         resolveSession: () => ({ recording: "native/vnc-native", end: "disconnect" }),
       }),
@@ -191,9 +200,9 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     );
   });
 
-  h.test("client.close() sends disconnect and closes the socket", async () => {
+  test("client.close() sends disconnect and closes the socket", async () => {
     await withServer(
-      h.startSimulator({
+      startSimulator({
         resolveSession: () => ({ recording: "vnc-desktop", end: "hold" }),
       }),
       async (sim) => {
@@ -208,9 +217,9 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     );
   });
 
-  h.test("detach() hands the socket over: the session ending does not close it", async () => {
+  test("detach() hands the socket over: the session ending does not close it", async () => {
     await withServer(
-      h.startSimulator({
+      startSimulator({
         resolveSession: () => ({ recording: "native/vnc-native", end: "hold" }),
       }),
       async (sim) => {
@@ -237,8 +246,8 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     );
   });
 
-  h.test("guacd's error after ready ends the session with a GuacamoleStatusError", async () => {
-    await withServer(h.startSimulator(), async (sim) => {
+  test("guacd's error after ready ends the session with a GuacamoleStatusError", async () => {
+    await withServer(startSimulator(), async (sim) => {
       const client = await h.connectGuacamole({
         port: sim.port,
         protocol: "vnc",
@@ -255,107 +264,101 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     });
   });
 
-  h.test(
-    "guacd closing mid-instruction surfaces TRUNCATED with the bytes lost, through instructions",
-    async () => {
-      // A raw guacd: a valid handshake, one whole instruction, then half of the next, then FIN.
-      const partial = "4.size,1.0,4.12";
-      const server = await h.listen((connection) => {
-        void (async () => {
-          const writer = connection.writable.getWriter();
-          const send = (text: string) => writer.write(new TextEncoder().encode(text));
-          const decoder = new TextDecoder();
-          let input = "";
-          const reader = connection.readable.getReader();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            input += decoder.decode(value, { stream: true });
-            if (input.includes("6.select,")) {
-              input = input.slice(input.indexOf("6.select,") + 9);
-              await send("4.args,13.VERSION_1_5_0,8.hostname;");
-            }
-            if (input.includes("7.connect,")) {
-              await send(`5.ready,5.$half;4.sync,2.10;${partial}`);
-              await writer.close();
-              return;
-            }
+  test("guacd closing mid-instruction surfaces TRUNCATED with the bytes lost, through instructions", async () => {
+    // A raw guacd: a valid handshake, one whole instruction, then half of the next, then FIN.
+    const partial = "4.size,1.0,4.12";
+    const server = await listen((connection) => {
+      void (async () => {
+        const writer = connection.writable.getWriter();
+        const send = (text: string) => writer.write(new TextEncoder().encode(text));
+        const decoder = new TextDecoder();
+        let input = "";
+        const reader = connection.readable.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          input += decoder.decode(value, { stream: true });
+          if (input.includes("6.select,")) {
+            input = input.slice(input.indexOf("6.select,") + 9);
+            await send("4.args,13.VERSION_1_5_0,8.hostname;");
           }
-        })().catch(() => {});
-      });
-      try {
-        const client = await h.connectGuacamole({ port: server.port, ...vnc });
-        assert.deepEqual(await client.readInstruction(), { opcode: "sync", args: ["10"] });
-        let failure: (Error & { code?: string; offset?: number }) | undefined;
-        try {
-          await client.readInstruction();
-        } catch (error) {
-          failure = error as Error & { code?: string; offset?: number };
+          if (input.includes("7.connect,")) {
+            await send(`5.ready,5.$half;4.sync,2.10;${partial}`);
+            await writer.close();
+            return;
+          }
         }
-        assert.equal(failure?.name, "GuacamoleProtocolError");
-        assert.equal(failure?.code, "TRUNCATED");
-        const handshake = "4.args,13.VERSION_1_5_0,8.hostname;5.ready,5.$half;4.sync,2.10;";
-        assert.equal(failure?.offset, handshake.length);
-        assert.match(
-          failure?.message ?? "",
-          new RegExp(`${partial.length} bytes of it, from offset ${handshake.length}, were lost`),
-        );
-        const info = await client.closed;
-        assert.equal(info.initiator, "error");
-        assert.equal(info.error, failure);
-        assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
-      } finally {
-        await server.close();
+      })().catch(() => {});
+    });
+    try {
+      const client = await h.connectGuacamole({ port: server.port, ...vnc });
+      assert.deepEqual(await client.readInstruction(), { opcode: "sync", args: ["10"] });
+      let failure: (Error & { code?: string; offset?: number }) | undefined;
+      try {
+        await client.readInstruction();
+      } catch (error) {
+        failure = error as Error & { code?: string; offset?: number };
       }
-    },
-  );
+      assert.equal(failure?.name, "GuacamoleProtocolError");
+      assert.equal(failure?.code, "TRUNCATED");
+      const handshake = "4.args,13.VERSION_1_5_0,8.hostname;5.ready,5.$half;4.sync,2.10;";
+      assert.equal(failure?.offset, handshake.length);
+      assert.match(
+        failure?.message ?? "",
+        new RegExp(`${partial.length} bytes of it, from offset ${handshake.length}, were lost`),
+      );
+      const info = await client.closed;
+      assert.equal(info.initiator, "error");
+      assert.equal(info.error, failure);
+      assert.equal(await withTimeout(client.connection.closed, 2000, "socket close"), undefined);
+    } finally {
+      await server.close();
+    }
+  });
 
-  h.test(
-    "errors: refused, DNS, timeout, TLS and abort reject with GuacdConnectionError",
-    async () => {
-      const sim = await h.startSimulator();
-      const port = sim.port;
-      await sim.close();
-      await rejectsWithCode(h.connectGuacamole({ port, ...vnc }), "CONNECTION_REFUSED", {
-        name: "GuacdConnectionError",
-      });
+  test("errors: refused, DNS, timeout, TLS and abort reject with GuacdConnectionError", async () => {
+    const sim = await startSimulator();
+    const port = sim.port;
+    await sim.close();
+    await rejectsWithCode(h.connectGuacamole({ port, ...vnc }), "CONNECTION_REFUSED", {
+      name: "GuacdConnectionError",
+    });
+    await rejectsWithCode(
+      h.connectGuacamole({ host: "nonexistent.invalid", ...vnc }),
+      "DNS_FAILURE",
+      { name: "GuacdConnectionError" },
+    );
+    await withServer(listenSilent(), async (silent) => {
       await rejectsWithCode(
-        h.connectGuacamole({ host: "nonexistent.invalid", ...vnc }),
-        "DNS_FAILURE",
+        h.connectGuacamole({ port: silent.port, tls: h.tlsOptions(), timeout: 200, ...vnc }),
+        "CONNECT_TIMEOUT",
         { name: "GuacdConnectionError" },
       );
-      await withServer(h.listenSilent(), async (silent) => {
-        await rejectsWithCode(
-          h.connectGuacamole({ port: silent.port, tls: h.tlsOptions(), timeout: 200, ...vnc }),
-          "CONNECT_TIMEOUT",
-          { name: "GuacdConnectionError" },
-        );
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), 100);
-        await rejectsWithCode(
-          h.connectGuacamole({
-            port: silent.port,
-            tls: h.tlsOptions(),
-            signal: controller.signal,
-            ...vnc,
-          }),
-          "ABORTED",
-          { name: "GuacdConnectionError" },
-        );
-      });
-      // A certificate for the name "localhost" only, reached as 127.0.0.1: a name mismatch.
-      const tls = await h.makeCertificate(true);
-      await withServer(h.startSimulator({ tls }), async (tlsSim) => {
-        await rejectsWithCode(
-          h.connectGuacamole({ port: tlsSim.port, tls: h.tlsOptions(tls.cert), ...vnc }),
-          "TLS_FAILURE",
-          { name: "GuacdConnectionError" },
-        );
-      });
-    },
-  );
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await rejectsWithCode(
+        h.connectGuacamole({
+          port: silent.port,
+          tls: h.tlsOptions(),
+          signal: controller.signal,
+          ...vnc,
+        }),
+        "ABORTED",
+        { name: "GuacdConnectionError" },
+      );
+    });
+    // A certificate for the name "localhost" only, reached as 127.0.0.1: a name mismatch.
+    const tls = await makeCertificate(true);
+    await withServer(startSimulator({ tls }), async (tlsSim) => {
+      await rejectsWithCode(
+        h.connectGuacamole({ port: tlsSim.port, tls: h.tlsOptions(tls.cert), ...vnc }),
+        "TLS_FAILURE",
+        { name: "GuacdConnectionError" },
+      );
+    });
+  });
 
-  h.test("handshake errors are rethrown as is and the socket is closed", async () => {
+  test("handshake errors are rethrown as is and the socket is closed", async () => {
     const cases: {
       what: string;
       options: Omit<SuiteGuacamoleOptions, "port">;
@@ -396,7 +399,7 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
       },
     ];
     for (const c of cases) {
-      await withServer(h.startSimulator(), async (sim) => {
+      await withServer(startSimulator(), async (sim) => {
         const controller = new AbortController();
         if (c.abortAfter !== undefined) setTimeout(() => controller.abort(), c.abortAfter);
         const options = {
@@ -415,8 +418,8 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     }
   });
 
-  h.test("guacd closing during the handshake rejects with CONNECTION_CLOSED", async () => {
-    const server = await h.listen((connection) => {
+  test("guacd closing during the handshake rejects with CONNECTION_CLOSED", async () => {
+    const server = await listen((connection) => {
       const reader = connection.readable.getReader();
       void reader.read().then(() => connection.writable.close().catch(() => {}));
     });
@@ -431,19 +434,17 @@ export function defineGuacamoleSuite(h: GuacamoleHarness): void {
     }
   });
 
-  h.test(
-    "examples/hello.ts runs against the simulator and its process exits by itself",
-    async () => {
-      await withServer(h.startSimulator(), async (sim) => {
-        const { exited, code, output } = await h.runExample(
-          { GUACD_HOST: sim.host, GUACD_PORT: String(sim.port) },
-          30_000,
-        );
-        assert.ok(exited, `the example was still running after 30 s:\n${output}`);
-        assert.equal(code, 0, output);
-        assert.match(output, new RegExp(`${VNC_DESKTOP_INSTRUCTIONS} instructions`));
-        assert.match(output, /ended by guacd/);
-      });
-    },
-  );
+  test("examples/hello.ts runs against the simulator and its process exits by itself", async () => {
+    await withServer(startSimulator(), async (sim) => {
+      const { exited, code, output } = await runExample(
+        h,
+        { GUACD_HOST: sim.host, GUACD_PORT: String(sim.port) },
+        30_000,
+      );
+      assert.ok(exited, `the example was still running after 30 s:\n${output}`);
+      assert.equal(code, 0, output);
+      assert.match(output, new RegExp(`${VNC_DESKTOP_INSTRUCTIONS} instructions`));
+      assert.match(output, /ended by guacd/);
+    });
+  });
 }

@@ -1,6 +1,5 @@
-// The runtime-specific parts each suite is parameterised over (one harness per runtime: the
-// Node one in transport-node's connect.test.ts, the Deno one in transport-deno's connect_test.ts),
-// and the numbers both transports share.
+// What each suite is parameterised over (one harness per runtime: in transport-node's
+// connect.test.ts and transport-deno's connect_test.ts), and the numbers both transports share.
 import type {
   GuacamoleClient,
   GuacamoleClientOptions,
@@ -49,42 +48,33 @@ export interface MutualTlsServer extends TestServer {
   peerSubject(): string | undefined;
 }
 
-/** The runtime-specific parts the suite is parameterised over. */
-export interface Harness {
-  /** Registers one test. */
-  test(name: string, fn: () => Promise<void>, options?: { skip?: boolean }): void;
-  /** The transport under test. */
+/**
+ * What a transport's test file gives the suites: its runtime's test registrar, the transport's
+ * functions, and how its runtime runs a program on the sources. Everything else (servers, the
+ * simulator, certificates, processes) the suites bring themselves.
+ */
+export interface TransportHarness {
+  /** Registers one test; `timeout` (ms) where the runner has one. */
+  test(name: string, fn: () => Promise<void>, options?: { skip?: boolean; timeout?: number }): void;
+  /** The transport's `connect`. */
   connect(options?: SuiteConnectOptions): Promise<SuiteConnection>;
-  /** A plain or TLS server on `host` (default 127.0.0.1), port 0. */
-  listen(
-    onConnection: (connection: ServerConnection) => void,
-    options?: { host?: string; tls?: { cert: string; key: string } },
-  ): Promise<TestServer>;
-  /** A server that accepts TCP and never sends a byte (a TLS handshake against it hangs). */
-  listenSilent(): Promise<TestServer>;
-  /** A server that resets (TCP RST) each connection as soon as it receives a byte. */
-  listenResetting(): Promise<TestServer>;
-  /** A server that floods every connection. */
-  listenFlood(): Promise<FloodServer>;
-  /**
-   * A self-signed certificate (openssl) for CN=localhost with SAN DNS:localhost and, unless
-   * `dnsOnly`, IP:127.0.0.1.
-   */
-  makeCertificate(dnsOnly?: boolean): Promise<{ cert: string; key: string }>;
+  /** The transport's `connectGuacamole`. */
+  connectGuacamole(options: SuiteGuacamoleOptions): Promise<SuiteGuacamoleClient>;
   /**
    * The transport's TLS option value trusting `ca` (or the default roots), verifying `name`, and
    * presenting `client` as the client certificate.
    */
   tlsOptions(ca?: string, name?: string, client?: { cert: string; key: string }): unknown;
-  /** A TLS echo server trusting exactly `certificate` on both sides (client certificate required). */
-  listenMutualTls(certificate: { cert: string; key: string }): Promise<MutualTlsServer>;
-  /** Whether `::1` can be bound here. */
-  ipv6Loopback(): Promise<boolean>;
-  /**
-   * Runs a fresh process that connects to `port`, echoes one message, calls `close()` and does not
-   * exit explicitly. Resolves with how it ended; the harness kills it after `limitMs`.
-   */
-  runClientProcess(port: number, limitMs: number): Promise<{ exited: boolean; output: string }>;
+  /** The package's `GuacdConnectionError` export: it must be the codec's. */
+  readonly GuacdConnectionError: unknown;
+  /** The transport package's folder: `src/index.ts` and `examples/hello.ts` are in it. */
+  readonly packageDir: string;
+  /** How the runtime runs a TypeScript program on the sources: the arguments before the script. */
+  readonly runtime: {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly cwd: string;
+  };
 }
 
 const KiB = 1024;
@@ -116,25 +106,4 @@ export interface SuiteSimulator {
   readonly port: number;
   readonly simulator: GuacdSimulator;
   close(): Promise<void>;
-}
-
-/** The runtime-specific parts of the connectGuacamole suite. */
-export interface GuacamoleHarness
-  extends Pick<Harness, "test" | "listen" | "listenSilent" | "makeCertificate" | "tlsOptions"> {
-  /** The transport's `connectGuacamole`. */
-  connectGuacamole(options: SuiteGuacamoleOptions): Promise<SuiteGuacamoleClient>;
-  /** The guacd simulator's core served on this runtime's sockets (plain or TLS). */
-  startSimulator(setup?: SimulatorSetup): Promise<SuiteSimulator>;
-  /** The process's resident set and the memory held by ArrayBuffers outside the JS heap. */
-  memory(): { rss: number; buffers: number };
-  /**
-   * Runs the package's `examples/hello.ts` in a fresh process with `env` added; it must exit by
-   * itself. The harness kills it after `limitMs`.
-   */
-  runExample(
-    env: Record<string, string>,
-    limitMs: number,
-  ): Promise<{ exited: boolean; code: number | null; output: string }>;
-  /** An environment variable, or undefined. */
-  env(name: string): string | undefined;
 }

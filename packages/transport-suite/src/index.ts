@@ -1,11 +1,15 @@
-// The behaviour suite both transports run, on neutral ground: each transport's test file supplies
-// a harness (its connect, servers on its runtime's sockets) and registers these suites with it.
-// Runtime-free: node:assert only (Deno has it), no other node:*, no Deno.*.
-export { defineGuacamoleSuite } from "./connect-guacamole.ts";
+// The behaviour suite both transports run, on neutral ground (as unjs/crossws runs one suite
+// against each adapter): each transport's test file supplies a small harness (its test
+// registrar, its functions, how its runtime runs a program) and calls defineTransportSuites.
+// The servers, the simulator and the processes are written once here, on node:* modules that
+// Node and Deno both implement; nothing here uses Deno.*.
+import { defineGuacamoleSuite } from "./connect-guacamole.ts";
+import type { TransportHarness } from "./harness.ts";
+import { defineLiveGuacdSuite } from "./live-guacd.ts";
+import { defineTransportSuite } from "./transport.ts";
+
 export type {
   FloodServer,
-  GuacamoleHarness,
-  Harness,
   MutualTlsServer,
   ServerConnection,
   SimulatorSetup,
@@ -15,8 +19,16 @@ export type {
   SuiteGuacamoleOptions,
   SuiteSimulator,
   TestServer,
+  TransportHarness,
 } from "./harness.ts";
 export { DEFAULT_HIGH_WATER_MARK, MAX_SOCKET_READ, VNC_DESKTOP_INSTRUCTIONS } from "./harness.ts";
 export { rejectsWithCode, withServer } from "./helpers.ts";
-export { defineLiveGuacdSuite } from "./live-guacd.ts";
-export { defineTransportSuite } from "./transport.ts";
+export { type ProgramOutcome, runProgram } from "./processes.ts";
+export { type Certificate, listen, listenFlood, makeCertificate } from "./servers.ts";
+
+/** Registers every shared suite: connect(), connectGuacamole(), and the live guacd when set. */
+export function defineTransportSuites(h: TransportHarness): void {
+  defineTransportSuite(h);
+  defineGuacamoleSuite(h);
+  defineLiveGuacdSuite(h);
+}

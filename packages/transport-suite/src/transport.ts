@@ -1,8 +1,9 @@
 // The transport suite: what every transport's connect() must do, whatever the runtime: bytes in
 // order under back-pressure, typed errors for each way a connection fails, TLS, timeouts, abort,
-// close and exit. Registered by each runtime's harness (see harness.ts).
+// close, exit and the order localhost is dialled in. Registered by each runtime's harness.
 import assert from "node:assert/strict";
-import { DEFAULT_HIGH_WATER_MARK, type Harness, MAX_SOCKET_READ } from "./harness.ts";
+import { GuacdConnectionError, LOCALHOST_ADDRESSES } from "@guacstream/codec/transport";
+import { DEFAULT_HIGH_WATER_MARK, MAX_SOCKET_READ, type TransportHarness } from "./harness.ts";
 import {
   Checksum,
   echo,
@@ -13,11 +14,21 @@ import {
   sleep,
   withServer,
 } from "./helpers.ts";
+import { runClientProcess } from "./processes.ts";
+import {
+  ipv6Loopback,
+  listen,
+  listenFlood,
+  listenMutualTls,
+  listenResetting,
+  listenSilent,
+  makeCertificate,
+} from "./servers.ts";
 
 /** Registers every shared behaviour test with `h.test`. */
-export function defineTransportSuite(h: Harness): void {
+export function defineTransportSuite(h: TransportHarness): void {
   h.test("echo round trip of 8 MiB in uneven chunks keeps every byte in order", async () => {
-    await withServer(h.listen(echo), async (server) => {
+    await withServer(listen(echo), async (server) => {
       const connection = await h.connect({ port: server.port });
       const payload = pseudoRandomBytes(8 * 1024 * KiB, 42);
       const sent = new Checksum();
@@ -43,7 +54,7 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("a BYOB reader gets the bytes in its own buffer", async () => {
-    await withServer(h.listen(echo), async (server) => {
+    await withServer(listen(echo), async (server) => {
       const connection = await h.connect({ port: server.port });
       const writer = connection.writable.getWriter();
       await writer.write(new TextEncoder().encode("5.hello;"));
@@ -62,7 +73,7 @@ export function defineTransportSuite(h: Harness): void {
   h.test(
     "a default reader, then a BYOB reader with a small buffer, get the bytes in order",
     async () => {
-      await withServer(h.listen(echo), async (server) => {
+      await withServer(listen(echo), async (server) => {
         // No read-ahead: each read reaches the socket while the reader waits, BYOB ones included.
         const connection = await h.connect({ port: server.port, highWaterMark: 0 });
         const writer = connection.writable.getWriter();
@@ -90,7 +101,7 @@ export function defineTransportSuite(h: Harness): void {
   );
 
   h.test("exposes the socket addresses", async () => {
-    await withServer(h.listen(echo), async (server) => {
+    await withServer(listen(echo), async (server) => {
       const connection = await h.connect({ port: server.port });
       assert.equal(connection.remoteAddress, "127.0.0.1");
       assert.equal(connection.remotePort, server.port);
@@ -104,7 +115,7 @@ export function defineTransportSuite(h: Harness): void {
   h.test(
     "a slow reader holds at most highWaterMark + one socket read, and the server stalls",
     async () => {
-      await withServer(h.listenFlood(), async (server) => {
+      await withServer(listenFlood(), async (server) => {
         const highWaterMark = DEFAULT_HIGH_WATER_MARK;
         const connection = await h.connect({ port: server.port, highWaterMark });
         const reader = connection.readable.getReader({ mode: "byob" });
@@ -135,7 +146,7 @@ export function defineTransportSuite(h: Harness): void {
 
   h.test("a write resolves only once the socket has taken it", async () => {
     const gate: { open?: () => void } = {};
-    const server = await h.listen((connection) => {
+    const server = await listen((connection) => {
       // Do not read until the test opens the gate: the client's writes must pile up in the kernel.
       gate.open = () => {
         connection.readable.pipeTo(new WritableStream()).catch(() => {});
@@ -178,7 +189,7 @@ export function defineTransportSuite(h: Harness): void {
   h.test(
     "close() while a write is stuck settles that write instead of leaving it hanging",
     async () => {
-      const server = await h.listen(() => {}); // never reads
+      const server = await listen(() => {}); // never reads
       try {
         const connection = await h.connect({ port: server.port });
         const writer = connection.writable.getWriter();
@@ -207,7 +218,7 @@ export function defineTransportSuite(h: Harness): void {
   );
 
   h.test("a refused port rejects with CONNECTION_REFUSED", async () => {
-    const server = await h.listen(echo);
+    const server = await listen(echo);
     const port = server.port;
     await server.close();
     const error = await rejectsWithCode(h.connect({ port }), "CONNECTION_REFUSED", {
@@ -231,7 +242,7 @@ export function defineTransportSuite(h: Harness): void {
   h.test(
     "the timeout covers the whole connect, TLS handshake included: CONNECT_TIMEOUT",
     async () => {
-      await withServer(h.listenSilent(), async (server) => {
+      await withServer(listenSilent(), async (server) => {
         const started = Date.now();
         await rejectsWithCode(
           h.connect({ port: server.port, tls: h.tlsOptions(), timeout: 200 }),
@@ -245,7 +256,7 @@ export function defineTransportSuite(h: Harness): void {
   );
 
   h.test("an already aborted signal rejects with ABORTED without opening a socket", async () => {
-    await withServer(h.listen(echo), async (server) => {
+    await withServer(listen(echo), async (server) => {
       const controller = new AbortController();
       const reason = new Error("user went away");
       controller.abort(reason);
@@ -260,7 +271,7 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("aborting during the connect rejects with ABORTED promptly", async () => {
-    await withServer(h.listenSilent(), async (server) => {
+    await withServer(listenSilent(), async (server) => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
       const started = Date.now();
@@ -275,8 +286,8 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("TLS with the CA given: verified, encrypted echo works", async () => {
-    const certificate = await h.makeCertificate();
-    await withServer(h.listen(echo, { tls: certificate }), async (server) => {
+    const certificate = await makeCertificate();
+    await withServer(listen(echo, { tls: certificate }), async (server) => {
       for (const host of ["127.0.0.1", "localhost"]) {
         const connection = await h.connect({
           host,
@@ -296,8 +307,8 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("TLS verifies the host name as given, not the address it resolved to", async () => {
-    const certificate = await h.makeCertificate(true); // valid for DNS:localhost only
-    await withServer(h.listen(echo, { tls: certificate }), async (server) => {
+    const certificate = await makeCertificate(true); // valid for DNS:localhost only
+    await withServer(listen(echo, { tls: certificate }), async (server) => {
       const connection = await h.connect({
         host: "localhost",
         port: server.port,
@@ -313,9 +324,9 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("mutual TLS: the server verifies the client's certificate", async () => {
-    const certificate = await h.makeCertificate();
+    const certificate = await makeCertificate();
     // One self-signed certificate plays both parts; each side trusts exactly it.
-    await withServer(h.listenMutualTls(certificate), async (server) => {
+    await withServer(listenMutualTls(certificate), async (server) => {
       const connection = await h.connect({
         port: server.port,
         tls: h.tlsOptions(certificate.cert, undefined, certificate),
@@ -349,8 +360,8 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("TLS without the CA rejects with TLS_FAILURE", async () => {
-    const certificate = await h.makeCertificate();
-    await withServer(h.listen(echo, { tls: certificate }), async (server) => {
+    const certificate = await makeCertificate();
+    await withServer(listen(echo, { tls: certificate }), async (server) => {
       await rejectsWithCode(h.connect({ port: server.port, tls: h.tlsOptions() }), "TLS_FAILURE", {
         message: /: TLS handshake failed: /,
       });
@@ -358,8 +369,8 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("TLS with a name the certificate does not carry rejects with TLS_FAILURE", async () => {
-    const certificate = await h.makeCertificate();
-    await withServer(h.listen(echo, { tls: certificate }), async (server) => {
+    const certificate = await makeCertificate();
+    await withServer(listen(echo, { tls: certificate }), async (server) => {
       await rejectsWithCode(
         h.connect({ port: server.port, tls: h.tlsOptions(certificate.cert, "guacd.example") }),
         "TLS_FAILURE",
@@ -368,7 +379,7 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("a peer reset errors the readable with RESET and closed resolves with it", async () => {
-    await withServer(h.listenResetting(), async (server) => {
+    await withServer(listenResetting(), async (server) => {
       const connection = await h.connect({ port: server.port });
       const reader = connection.readable.getReader();
       const writer = connection.writable.getWriter();
@@ -383,7 +394,7 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("a peer FIN ends the readable cleanly after all its bytes", async () => {
-    const server = await h.listen((connection) => {
+    const server = await listen((connection) => {
       const writer = connection.writable.getWriter();
       writer
         .write(new TextEncoder().encode("10.disconnect;"))
@@ -405,7 +416,7 @@ export function defineTransportSuite(h: Harness): void {
   h.test(
     "close() is idempotent, closed settles once with undefined, later writes reject",
     async () => {
-      await withServer(h.listen(echo), async (server) => {
+      await withServer(listen(echo), async (server) => {
         const connection = await h.connect({ port: server.port });
         let settled = 0;
         void connection.closed.then(() => settled++);
@@ -424,7 +435,7 @@ export function defineTransportSuite(h: Harness): void {
   );
 
   h.test("cancelling the readable closes the connection", async () => {
-    await withServer(h.listen(echo), async (server) => {
+    await withServer(listen(echo), async (server) => {
       const connection = await h.connect({ port: server.port });
       await connection.readable.cancel();
       assert.equal(await connection.closed, undefined);
@@ -432,8 +443,8 @@ export function defineTransportSuite(h: Harness): void {
   });
 
   h.test("a process exits by itself after close()", async () => {
-    await withServer(h.listen(echo), async (server) => {
-      const { exited, output } = await h.runClientProcess(server.port, 8000);
+    await withServer(listen(echo), async (server) => {
+      const { exited, output } = await runClientProcess(h, server.port, 8000);
       assert.ok(exited, `the client process was still running after 8 s:\n${output}`);
       assert.match(output, /echoed 3\.nop;/);
       assert.match(output, /closed undefined/);
@@ -442,12 +453,43 @@ export function defineTransportSuite(h: Harness): void {
 
   let ipv6: boolean | undefined;
   h.test("localhost reaches a guacd bound to ::1 only", async () => {
-    ipv6 ??= await h.ipv6Loopback();
+    ipv6 ??= await ipv6Loopback();
     if (!ipv6) return; // No IPv6 loopback on this machine: nothing to check.
-    await withServer(h.listen(echo, { host: "::1" }), async (server) => {
+    await withServer(listen(echo, { host: "::1" }), async (server) => {
       const connection = await h.connect({ host: "localhost", port: server.port });
       assert.equal(connection.remoteAddress, "::1");
       await connection.close();
     });
   });
+
+  h.test("localhost dials ::1 before 127.0.0.1 when both listen", async () => {
+    ipv6 ??= await ipv6Loopback();
+    if (!ipv6) return; // No IPv6 loopback on this machine: nothing to check.
+    assert.deepEqual(LOCALHOST_ADDRESSES, ["::1", "127.0.0.1"]);
+    await withServer(listen(echo), async (v4) => {
+      // The same port on ::1; if another process holds it there, this machine cannot tell.
+      const v6 = await listen(echo, { host: "::1", port: v4.port }).catch(() => undefined);
+      if (v6 === undefined) return;
+      try {
+        const connection = await h.connect({ host: "localhost", port: v4.port });
+        assert.equal(connection.remoteAddress, "::1");
+        await connection.close();
+        assert.equal(v6.accepted(), 1);
+        assert.equal(v4.accepted(), 0);
+      } finally {
+        await v6.close();
+      }
+    });
+  });
+
+  h.test(
+    "the package's GuacdConnectionError is the codec's, and every failure is one",
+    async () => {
+      assert.equal(h.GuacdConnectionError, GuacdConnectionError);
+      const server = await listen(echo);
+      await server.close();
+      const error = await h.connect({ port: server.port }).catch((e: unknown) => e);
+      assert.ok(error instanceof GuacdConnectionError);
+    },
+  );
 }
