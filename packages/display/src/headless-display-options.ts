@@ -6,6 +6,11 @@ import type { PixelRect } from "./model/_path.ts";
 export interface DisplayInstruction {
   readonly opcode: string;
   readonly args: readonly string[];
+  /**
+   * A `blob`'s payload already decoded from base64, as the codec's `BlobBytesDecoder` hands it
+   * over; `args` then holds only the stream index.
+   */
+  readonly bytes?: Uint8Array;
 }
 
 /** A frame: what guacamole-common-js shows after a `sync` once its images are drawn. */

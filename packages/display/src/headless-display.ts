@@ -149,11 +149,12 @@ export class HeadlessDisplay {
    */
   apply(instruction: DisplayInstruction): void {
     try {
-      this.#apply(
-        instruction.opcode,
-        new InstructionArgs(instruction.opcode, instruction.args),
-        instruction.args,
-      );
+      const args = new InstructionArgs(instruction.opcode, instruction.args);
+      if (instruction.opcode === "blob" && instruction.bytes !== undefined) {
+        this.#streams.append(args.int(0), instruction.bytes);
+      } else {
+        this.#apply(instruction.opcode, args, instruction.args);
+      }
     } catch (error) {
       this.#report(error, instruction.opcode);
     }

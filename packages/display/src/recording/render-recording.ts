@@ -1,4 +1,8 @@
-import { GuacamoleProtocolError, type Instruction, InstructionDecoder } from "@guacstream/codec";
+import {
+  BlobBytesDecoder,
+  GuacamoleProtocolError,
+  type InstructionOrBlob,
+} from "@guacstream/codec";
 import type { DisplayError } from "../display-error.ts";
 import { HeadlessDisplay } from "../headless-display.ts";
 import { createImageDecoder } from "../image/image-decoder.ts";
@@ -124,8 +128,9 @@ export async function* renderRecording(
   const cursor = options.cursor ?? true;
   const signal = options.signal;
   let start: number | undefined;
-  let queue: Instruction[] = [];
-  const decoder = new InstructionDecoder((instruction) => queue.push(instruction));
+  let queue: InstructionOrBlob[] = [];
+  // Image payloads go from the file's bytes to the decoder without a base64 string.
+  const decoder = new BlobBytesDecoder((instruction) => queue.push(instruction));
 
   const picture = async (time: number): Promise<RecordingFrame | undefined> => {
     await display.settled();
@@ -133,7 +138,7 @@ export async function* renderRecording(
     return { time, frame: display.frameCount, image: display.screenshot({ cursor }) };
   };
 
-  const play = async function* (instructions: Instruction[]): AsyncGenerator<RecordingFrame> {
+  const play = async function* (instructions: InstructionOrBlob[]): AsyncGenerator<RecordingFrame> {
     for (const instruction of instructions) {
       if (instruction.opcode === "sync") {
         const timestamp = Number(instruction.args[0]);
