@@ -165,9 +165,11 @@ export interface AcceptTunnelOptions extends Omit<BridgeOptions, "uuid"> {
   /**
    * Where to record the session (a `.guac` file); `undefined` records nothing. The sink is closed
    * when the tunnel ends. A callback that throws refuses the tunnel (1011), and a sink that
-   * fails ends the session (`RECORDING_FAILED`, 1011): a recording never fails silently.
+   * fails ends the session (`RECORDING_FAILED`, 1011): a recording never fails silently. Return
+   * a {@link SessionRecorderStream} for its options: the browser's keys (`includeKeys`), a byte
+   * cap, a free-space floor and a metadata sidecar.
    */
-  record?: (info: TunnelInfo) => WritableStream<Uint8Array> | undefined;
+  record?: (info: TunnelInfo) => WritableStream<Uint8Array> | SessionRecorderStream | undefined;
   /**
    * The token, opened before the WebSocket upgrade with {@link openTunnelToken} (replay claimed
    * there): the tunnel does not open it again.
@@ -410,7 +412,12 @@ async function serveTunnel(
   try {
     fromBrowser = [...(options.fromBrowser ?? []), ...(options.filters?.(info) ?? [])];
     const sink = options.record?.(info);
-    recorder = sink === undefined ? undefined : new SessionRecorderStream(sink);
+    recorder =
+      sink === undefined || sink instanceof SessionRecorderStream
+        ? sink
+        : new SessionRecorderStream(sink);
+    // Keys reach the recording as guacd's recording-include-keys puts them (off by default).
+    if (recorder?.includeKeys === true) fromBrowser.push(recorder.keyTap());
   } catch (cause) {
     const error = new TunnelError("INTERNAL", "Cannot set up tunnel: a broker callback failed", {
       cause,

@@ -38,6 +38,11 @@ export { PoolError } from "./pool-error.ts";
 export { selectProbe } from "./probe.ts";
 export type { Metric, MetricLabels } from "./prometheus.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
+export type {
+  RecordingTruncation,
+  SessionRecorderOptions,
+  SessionRecordingMetadata,
+} from "./recorder.ts";
 export { SessionRecorderStream } from "./recorder.ts";
 export type {
   MemorySessionRegistryOptions,
