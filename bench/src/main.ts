@@ -1,10 +1,9 @@
 /**
  * The bench's entry: parses the command line, runs the chosen sections one after another (each
- * bounded, every session it opens closed, also on Ctrl-C), then writes the results.
+ * bounded, every session it opens closed, also on Ctrl-C), prints one summary table per section
+ * on stdout, and writes the report (JSON, HTML, SVG, every table as text). Progress goes to stderr.
  */
 import { setMaxListeners } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { brokerSection } from "./broker/section.ts";
 import { codecSection } from "./codec/section.ts";
 import { denoSection } from "./deno/section.ts";
@@ -14,8 +13,10 @@ import { parseCli, REAL_GUACD_BUDGET, USAGE } from "./harness/cli.ts";
 import { environment } from "./harness/environment.ts";
 import { openSessions } from "./harness/open-sessions.ts";
 import { Progress } from "./harness/progress.ts";
-import type { RunContext, Section, SectionContext, SectionResult } from "./harness/section.ts";
-import { ratioChart } from "./report/ratio-chart.ts";
+import type { RunContext, Section, SectionContext } from "./harness/section.ts";
+import type { RunRecord, SectionRecord } from "./report/result.ts";
+import { sectionSummary } from "./report/summary.ts";
+import { writeReport } from "./report/write.ts";
 
 /** The sections, in the order they run; `--section <name,...>` picks some. */
 export const SECTIONS: readonly Section[] = [
@@ -36,7 +37,7 @@ function onInterrupt(controller: AbortController, progress: Progress): void {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      progress.log(`interrupted (${signal}): closing ${openSessions.count} open session(s)`);
+      progress.note(`interrupted (${signal}): closing ${openSessions.count} open session(s)`);
       controller.abort();
       void openSessions.closeAll().finally(() => {
         progress.stop();
@@ -46,13 +47,19 @@ function onInterrupt(controller: AbortController, progress: Progress): void {
   }
 }
 
+/** Where the run measured: the simulator, or the guacd connections named. */
+function targetOf(realGuacd: boolean, targetsFile: string | undefined): string {
+  if (!realGuacd) return "simulator";
+  if (targetsFile !== undefined) return `targets in ${targetsFile}`;
+  return `${process.env.GUACD_HOST}:${process.env.GUACD_PORT ?? 4822} ${process.env.GUACD_PROTOCOL ?? "vnc"}`;
+}
+
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2));
   if (cli.help) {
     console.log(USAGE);
     return;
   }
-  const quick = cli.mode === "quick";
   const env = environment(cli.mode);
   const started = performance.now();
   const realGuacd =
@@ -61,14 +68,18 @@ async function main(): Promise<void> {
   const budgetSeconds = cli.budgetSeconds ?? (realGuacd ? REAL_GUACD_BUDGET[cli.mode] : undefined);
   const deadline =
     budgetSeconds === undefined ? Number.POSITIVE_INFINITY : started + budgetSeconds * 1000;
-  const sections = cli.sections ?? (realGuacd ? ["guacd"] : SECTIONS.map((s) => s.name));
+  const names = cli.sections ?? (realGuacd ? ["guacd"] : SECTIONS.map((s) => s.name));
+  const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`Cannot run the bench: no section ${unknown.join(", ")} (--help lists them)`);
+  }
+  const chosen = SECTIONS.filter((s) => names.includes(s.name));
   const controller = new AbortController();
   // Every open session and handshake listens to this one signal: many at once are expected.
   setMaxListeners(0, controller.signal);
-  const intervalMs = Number(process.env.BENCH_PROGRESS_MS ?? 5000);
   const progress = new Progress({
-    tty: process.stdout.isTTY === true,
-    intervalMs,
+    tty: process.stderr.isTTY === true,
+    intervalMs: Number(process.env.BENCH_PROGRESS_MS ?? 15_000),
     deadline,
     sessions: () => openSessions.count,
   });
@@ -77,7 +88,7 @@ async function main(): Promise<void> {
   const overrun = Number.isFinite(deadline)
     ? setTimeout(
         () => {
-          progress.log("time budget overrun: closing every open session");
+          progress.note("time budget overrun: closing every open session");
           controller.abort();
           void openSessions.closeAll();
         },
@@ -85,75 +96,97 @@ async function main(): Promise<void> {
       )
     : undefined;
   overrun?.unref();
-  const log = (line = ""): void => progress.log(line);
-  log("# guacstream bench");
-  for (const [key, value] of Object.entries(env)) {
-    log(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
-  }
-  log(
-    `bounds: ${budgetSeconds === undefined ? "no time budget (--budget)" : `${budgetSeconds} s time budget`}, ` +
-      `at most ${cli.maxSessions} sessions at once against a guacd; sections: ${sections.join(", ")}` +
-      (realGuacd && cli.sections === undefined
-        ? " (a real guacd: the codec and firehose sections need none; --section adds them)"
-        : ""),
+
+  const details: string[] = [];
+  // Stdout holds the results only; the progress stream is stderr.
+  const print = (line: string): void => {
+    progress.clear();
+    process.stdout.write(`${line}\n`);
+  };
+  const detail = (line = ""): void => {
+    details.push(line);
+    if (cli.verbose) print(line);
+  };
+  const target = targetOf(realGuacd, cli.targets);
+  const git = typeof env.git === "string" ? env.git : env.git.commit;
+  print(
+    `guacstream bench, ${cli.mode} run ${target === "simulator" ? "on the guacd simulator" : `against guacd (${target})`}` +
+      `: ${chosen.map((s) => s.name).join(", ")}; node ${env.node}, ${env.cpus} CPUs, commit ${git}` +
+      (budgetSeconds === undefined ? "" : `, budget ${budgetSeconds} s`),
   );
+  for (const [key, value] of Object.entries(env)) {
+    detail(`${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
   const run: RunContext = {
     deadline,
     maxSessions: cli.maxSessions,
     signal: controller.signal,
-    phase: (name) => progress.phase(name),
+    phase: (name) => progress.step(name),
     addBytes: (bytes) => progress.addBytes(bytes),
     targetsFile: cli.targets,
     simCap: cli.simCap,
     realGuacd,
   };
   const ctx: SectionContext = {
-    quick,
+    mode: cli.mode,
     filter: cli.filter,
     chunkBytes: cli.chunkBytes,
-    log,
+    log: detail,
+    progress,
     run,
   };
-  const results: Record<string, SectionResult & { title: string }> = {};
+  const sections: Record<string, SectionRecord> = {};
   try {
-    for (const section of SECTIONS) {
-      if (!sections.includes(section.name)) continue;
+    for (const [k, section] of chosen.entries()) {
       if (controller.signal.aborted) break;
-      log();
-      log(`# ${section.title}`);
-      progress.phase(section.name);
-      results[section.name] = { title: section.title, ...(await section.run(ctx)) };
+      const later = chosen.slice(k + 1).reduce((sum, s) => sum + s.estimateSeconds[cli.mode], 0);
+      progress.section(
+        section.name,
+        k + 1,
+        chosen.length,
+        section.estimateSeconds[cli.mode] * 1000,
+        later * 1000,
+      );
+      detail();
+      detail(`# ${section.title}`);
+      const result = await section.run(ctx);
+      const record: SectionRecord = {
+        title: section.title,
+        method: result.method,
+        ...(result.skipped === undefined ? {} : { skipped: result.skipped }),
+        figures: result.figures,
+        data: result.data,
+      };
+      sections[section.name] = record;
+      for (const line of sectionSummary(section.name, record)) print(line);
     }
   } finally {
     clearTimeout(overrun);
     await openSessions.closeAll();
   }
   const seconds = (performance.now() - started) / 1000;
-  progress.phase("writing results");
-  log();
-  log(`done in ${seconds.toFixed(1)} s`);
-
-  const settings = {
-    mode: cli.mode,
-    chunkBytes: cli.chunkBytes,
-    budgetSeconds: budgetSeconds ?? null,
-    maxSessions: cli.maxSessions,
+  progress.step("writing the report");
+  const record: RunRecord = {
+    environment: env,
+    settings: {
+      mode: cli.mode,
+      target,
+      chunkBytes: cli.chunkBytes,
+      budgetSeconds: budgetSeconds ?? null,
+      maxSessions: cli.maxSessions,
+    },
+    seconds,
+    sections,
   };
-  const json = { environment: env, settings, seconds, sections: results };
-  mkdirSync(dirname(cli.json), { recursive: true });
-  writeFileSync(cli.json, `${JSON.stringify(json, null, 2)}\n`);
-  const groups = Object.values(results).flatMap((r) => r.chart);
-  mkdirSync(dirname(cli.svg), { recursive: true });
-  writeFileSync(
-    cli.svg,
-    ratioChart(
-      `guacstream vs the faster upstream feed (${env.date}, ${env.node}, ${env.mode})`,
-      groups,
-    ),
-  );
-  log(`results: ${cli.json}`);
-  log(`chart:   ${cli.svg}`);
+  const files = await writeReport(record, details, { json: cli.json, svg: cli.svg });
   progress.stop();
+  print(
+    `done in ${seconds.toFixed(1)} s` +
+      (cli.mode === "full" ? "" : ` (${cli.mode}; --full for every case)`) +
+      `; every table: ${files.text}`,
+  );
+  print(`report: ${files.html}`);
+  print(`json:   ${files.json}  svg: ${files.svg}`);
 }
 
 try {

@@ -2,7 +2,6 @@ import { describe, expect, test } from "vitest";
 import { CHUNK_BYTES, listCorpusFiles, loadCorpusInput, makeInput } from "../harness/corpus.ts";
 import { type IsolatedCase, type IsolatedInput, runIsolated } from "../isolated/harness.ts";
 import { coefficientOfVariation, isSteady, spread, warmupDone } from "../isolated/steady.ts";
-import { ratioChart } from "../report/ratio-chart.ts";
 import { checkAgreement, decodeReference } from "./agreement.ts";
 import { type CodecContext, codecCases } from "./cases/index.ts";
 import { boundNote, targetsFor } from "./section.ts";
@@ -90,20 +89,6 @@ describe("codec bench", () => {
     );
     expect(boundNote(full, "decoder-stream")).toBeUndefined();
     expect(boundNote(full, "encoder-stream")).toBeUndefined();
-  });
-
-  test("the chart is an SVG with one bar per ratio", () => {
-    const svg = ratioChart("t", [
-      {
-        title: "f",
-        bars: [
-          { label: "a", value: 1.5, target: 2 },
-          { label: "b", value: 0.5 },
-        ],
-      },
-    ]);
-    expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.match(/<rect x=/g)?.length).toBe(2);
   });
 });
 

@@ -6,16 +6,13 @@
  * this process and compared with our decoder instruction by instruction.
  */
 
+import type { Mode } from "../harness/cli.ts";
 import { listCorpusFiles, loadCorpusInput, makeInput } from "../harness/corpus.ts";
+import { type Figure, RATIO } from "../harness/figure.ts";
 import { fmt, ratio, table, targetsTable } from "../harness/format.ts";
-import type {
-  ChartGroup,
-  Section,
-  SectionContext,
-  SectionResult,
-  TargetStatus,
-} from "../harness/section.ts";
+import type { Section, SectionContext, SectionResult, TargetStatus } from "../harness/section.ts";
 import {
+  ISOLATED_DEFAULT,
   ISOLATED_FULL,
   ISOLATED_QUICK,
   type IsolatedCase,
@@ -40,7 +37,11 @@ const OURS_QUICK = ["decoder-stream", "batch-decoder-stream", "frame-stream"];
 const PIPE_FLOORS = ["floor-pipe-reads", "floor-pipe-batches", "floor-pipe-frames"];
 /** What a reader alone pays for one chunk per instruction (frame): no source, no pipe. */
 const READER_FLOORS = ["floor-stream-reads", "floor-stream-frames"];
-const QUICK_CASES = [...OURS_QUICK, REFERENCE, "lite+TextDecoder", ...PIPE_FLOORS];
+/** Per mode, the cases timed: quick only what the targets need; default adds the pipe floors. */
+const CASES_OF: Readonly<Record<Exclude<Mode, "full">, readonly string[]>> = {
+  quick: [...OURS_QUICK, REFERENCE],
+  default: [...OURS_QUICK, REFERENCE, ...PIPE_FLOORS],
+};
 /** The pipe floor that bounds each stream case, and the core that does its work. */
 const BOUNDS_OF: Readonly<Record<string, { floor: string; core: string }>> = {
   "decoder-stream": { floor: "floor-pipe-reads", core: "decoder-core" },
@@ -62,7 +63,7 @@ const FULL_CASES = [
   ...PIPE_FLOORS,
   ...READER_FLOORS,
 ];
-/** Quick mode times only the inputs the targets name (one of each kind). */
+/** Quick and default modes time only the inputs the targets name (one of each kind). */
 const QUICK_INPUTS = ["vnc-desktop.s2c.guac", "ssh-text.s2c.guac", SYNTHETIC];
 
 /** The issue's targets: ours through pipeThrough vs upstream + string_decoder, 64 KiB reads. */
@@ -86,7 +87,7 @@ export function targetsFor(name: string): { caseId: string; target: number }[] {
 
 function inputNames(ctx: SectionContext): string[] {
   const all = [...listCorpusFiles(), SYNTHETIC];
-  const chosen = ctx.quick ? all.filter((n) => QUICK_INPUTS.includes(n)) : all;
+  const chosen = ctx.mode === "full" ? all : all.filter((n) => QUICK_INPUTS.includes(n));
   return chosen.filter((n) => ctx.filter === undefined || n.includes(ctx.filter));
 }
 
@@ -192,45 +193,77 @@ function printInput(
   }
 }
 
+/** How an input is named in the summary: the recording's name without its suffix. */
+function shortName(input: string): string {
+  return input
+    .replace(/\.s2c\.guac$/, "")
+    .replace(/^synthetic:client-small-instructions$/, "synthetic");
+}
+
+/** Our cases' ratios on one input as figures; the ones with a target are the headline. */
+function figuresOf(result: IsolatedInput): Figure[] {
+  const wanted = targetsFor(result.input);
+  const group = shortName(result.input);
+  return result.cases
+    .filter((c) => OURS_QUICK.includes(c.id) || c.id.endsWith("-core") || c.id === "encoder-stream")
+    .map((c) => {
+      const s = ratioOf(result, c);
+      const target = wanted.find((t) => t.caseId === c.id)?.target;
+      // What the stream's shape allows at most on this machine, where its floor was timed.
+      const floorId = BOUNDS_OF[c.id]?.floor;
+      const floor = result.cases.find((x) => x.id === floorId)?.ratio?.median;
+      const note =
+        target === undefined || floor === undefined ? undefined : `floor ${ratio(floor)}`;
+      return {
+        id: `codec/${result.input}/${c.id}`,
+        label: c.id === "encoder-stream" ? `${group} ${c.id} vs lite-encode` : `${group} ${c.id}`,
+        group,
+        value: s?.median ?? Number.NaN,
+        unit: RATIO,
+        ...(s === null ? {} : { spread: [s.min, s.max] as const }),
+        ...(target === undefined
+          ? {}
+          : { target: { op: ">=" as const, value: target }, headline: true }),
+        ...(note === undefined ? {} : { note }),
+      };
+    });
+}
+
 /** Builds the codec section. */
 export const codecSection: Section = {
   name: "codec",
   title: "Codec: decode, frame, encode; each case in its own warmed-up process",
+  estimateSeconds: { quick: 10, default: 18, full: 400 },
   async run(ctx: SectionContext): Promise<SectionResult> {
     const codec: CodecContext = { lite: liteParser(), commonJs: commonJsParser() };
-    const options = { ...(ctx.quick ? ISOLATED_QUICK : ISOLATED_FULL), chunkBytes: ctx.chunkBytes };
-    const caseIds = ctx.quick ? QUICK_CASES : FULL_CASES;
+    const base =
+      ctx.mode === "full"
+        ? ISOLATED_FULL
+        : ctx.mode === "default"
+          ? ISOLATED_DEFAULT
+          : ISOLATED_QUICK;
+    const options = { ...base, chunkBytes: ctx.chunkBytes };
+    const caseIds = ctx.mode === "full" ? FULL_CASES : CASES_OF[ctx.mode];
     ctx.log(
       `method: each (case, input) in its own process; warm-up until the CV of the last ` +
         `${options.rule.window} passes < ${options.rule.maxCv * 100}% or ${options.rule.maxPasses} ` +
         `passes ("!" = not steady); then ${options.rounds} rounds of ${options.passesPerRound} ` +
         `passes, order rotating; a pass >= ${options.minPassMs} ms; chunks of ${ctx.chunkBytes} B`,
     );
+    const names = inputNames(ctx);
+    ctx.progress.plan(names.length * (options.rounds + 1));
     const inputs: { result: IsolatedInput; instructions: number; agreement: Agreement[] }[] = [];
-    const chart: ChartGroup[] = [];
+    const figures: Figure[] = [];
     const targets: TargetStatus[] = [];
-    for (const name of inputNames(ctx)) {
+    for (const name of names) {
       const { instructions, agreement } = referenceOf(name, ctx, codec);
-      const result = await runIsolated(name, caseIds, REFERENCE, options);
+      const result = await runIsolated(name, caseIds, REFERENCE, options, (step) =>
+        ctx.progress.step(`${shortName(name)}: ${step}`),
+      );
       inputs.push({ result, instructions, agreement });
       printInput(result, instructions, agreement, ctx);
-      const wanted = targetsFor(name);
-      chart.push({
-        title: `${name} (vs ${REFERENCE}, isolated)`,
-        bars: result.cases
-          .filter(
-            (c) => OURS_QUICK.includes(c.id) || c.id.endsWith("-core") || c.id === "encoder-stream",
-          )
-          .map((c) => {
-            const target = wanted.find((t) => t.caseId === c.id)?.target;
-            return {
-              label: c.id === "encoder-stream" ? `${c.id} (vs lite-encode)` : c.id,
-              value: ratioOf(result, c)?.median ?? 0,
-              ...(target === undefined ? {} : { target }),
-            };
-          }),
-      });
-      for (const t of wanted) {
+      figures.push(...figuresOf(result));
+      for (const t of targetsFor(name)) {
         const c = result.cases.find((x) => x.id === t.caseId);
         const value = c?.ratio?.median ?? 0;
         const note = boundNote(result, t.caseId);
@@ -250,6 +283,13 @@ export const codecSection: Section = {
       ctx.log(`## Targets (isolated processes; median of per-round ratios vs ${REFERENCE})`);
       ctx.log(targetsTable("input", targets));
     }
-    return { data: { method: options, inputs }, chart, targets };
+    return {
+      data: { method: options, cases: caseIds, inputs },
+      figures,
+      method:
+        `ratio = ${REFERENCE} time / ours (>1: faster), each case in its own warmed-up process, ` +
+        `median [min-max] of ${options.rounds} interleaved rounds; the issue's target cases` +
+        (ctx.mode === "full" ? "" : ` on its ${QUICK_INPUTS.length} target inputs`),
+    };
   },
 };

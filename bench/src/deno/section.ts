@@ -10,14 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { THROUGHPUT_TARGET } from "../e2e/section.ts";
 import { openTarget, REPO_ROOT } from "../e2e/target.ts";
+import { type Figure, RATIO } from "../harness/figure.ts";
 import { fmt, ratio, table, targetsTable } from "../harness/format.ts";
-import type {
-  ChartGroup,
-  Section,
-  SectionContext,
-  SectionResult,
-  TargetStatus,
-} from "../harness/section.ts";
+import type { Section, SectionContext, SectionResult, TargetStatus } from "../harness/section.ts";
 
 function run(
   deno: string,
@@ -56,27 +51,27 @@ interface DenoRow {
 
 const skipped = (ctx: SectionContext, why: string): SectionResult => {
   ctx.log(`skipped: ${why}`);
-  return { data: { skipped: why }, chart: [], targets: [] };
+  return { data: { skipped: why }, figures: [], method: "", skipped: why };
 };
 
 export const denoSection: Section = {
   name: "deno",
   title: "End to end under Deno: @guacstream/transport-deno to guacd over loopback",
+  estimateSeconds: { quick: 0, default: 14, full: 120 },
   async run(ctx: SectionContext): Promise<SectionResult> {
     const deno = join(REPO_ROOT, "node_modules", ".bin", "deno");
+    if (ctx.mode === "quick") {
+      return skipped(ctx, "--quick leaves Deno out; the default run and --full run it");
+    }
     if (ctx.run?.realGuacd === true) {
-      return skipped(
-        ctx,
-        "not run against a real guacd (its rounds compare client kinds on a firehose; the guacd " +
-          "section measures a real guacd)",
-      );
+      return skipped(ctx, "a real guacd (its rounds compare client kinds on a firehose)");
     }
     if (!existsSync(deno)) return skipped(ctx, `no deno at ${deno}`);
     const script = fileURLToPath(new URL("./deno-e2e.ts", import.meta.url));
-    const timeoutMs = ctx.quick ? 20_000 : 300_000;
+    const timeoutMs = ctx.mode === "full" ? 300_000 : 20_000;
     const target = await openTarget();
     ctx.log(`target: ${target.description}`);
-    ctx.run?.phase("deno end to end (a Deno child process)");
+    ctx.progress.step("throughput rounds in a Deno child process");
     let out: Awaited<ReturnType<typeof run>>;
     try {
       out = await run(
@@ -90,7 +85,7 @@ export const denoSection: Section = {
           "--allow-env",
           "--allow-run",
           script,
-          ...(ctx.quick ? ["--quick"] : []),
+          ...(ctx.mode === "full" ? [] : ["--quick"]),
         ],
         target.env,
         timeoutMs,
@@ -102,13 +97,14 @@ export const denoSection: Section = {
     if (out.timedOut) return skipped(ctx, `deno-e2e.ts took longer than ${timeoutMs / 1000} s`);
     const line = out.stdout.split("\n").find((l) => l.startsWith("JSON "));
     if (line === undefined) {
-      if (ctx.quick)
+      if (ctx.mode !== "full") {
         return skipped(ctx, `deno-e2e.ts failed: ${out.error?.message ?? "no result"}`);
+      }
       throw new Error(`Cannot run the Deno bench: ${out.error?.message ?? out.stdout}`);
     }
     ctx.log(out.stdout.split("\n")[0] ?? "");
     const rows = JSON.parse(line.slice(5)) as DenoRow[];
-    const chart: ChartGroup[] = [];
+    const figures: Figure[] = [];
     const targets: TargetStatus[] = [];
     for (const concurrency of [...new Set(rows.map((r) => r.concurrency))]) {
       const level = rows.filter((r) => r.concurrency === concurrency);
@@ -128,16 +124,19 @@ export const denoSection: Section = {
           ]),
         ),
       );
-      chart.push({
-        title: `Deno e2e throughput, ${concurrency} concurrent (vs bare Deno.connect)`,
-        bars: level.map((r) => ({
-          label: r.mode,
+      for (const r of level) {
+        if (r.mode === "socket") continue;
+        const targeted = r.mode === "client" || r.mode === "transport+decode";
+        figures.push({
+          id: `deno/throughput/x${concurrency}/${r.mode}`,
+          label: `x${concurrency} ${r.mode} MB/s vs Deno.connect`,
+          group: `x${concurrency}`,
           value: r.ratio,
-          ...(r.mode === "client" || r.mode === "transport+decode"
-            ? { target: THROUGHPUT_TARGET }
-            : {}),
-        })),
-      });
+          unit: RATIO,
+          ...(targeted ? { target: { op: ">=" as const, value: THROUGHPUT_TARGET } } : {}),
+          headline: r.mode === "client",
+        });
+      }
       for (const r of level) {
         if (r.mode !== "client" && r.mode !== "transport+decode") continue;
         targets.push({
@@ -153,6 +152,11 @@ export const denoSection: Section = {
     ctx.log();
     ctx.log("## Targets (Deno end to end)");
     ctx.log(targetsTable("what", targets));
-    return { data: { target: target.description, rows }, chart, targets };
+    return {
+      data: { target: target.description, rows },
+      figures,
+      method:
+        "the simulator's firehose from Deno; ratio = MB/s / a bare Deno.connect's, median of rounds",
+    };
   },
 };

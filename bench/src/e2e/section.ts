@@ -9,17 +9,19 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { connectGuacamole } from "@guacstream/transport-node";
+import { type Figure, RATIO } from "../harness/figure.ts";
 import { fmt, ratio, ratioTargetCells, table, targetsTable } from "../harness/format.ts";
-import type {
-  ChartGroup,
-  Section,
-  SectionContext,
-  SectionResult,
-  TargetStatus,
-} from "../harness/section.ts";
+import type { Section, SectionContext, SectionResult, TargetStatus } from "../harness/section.ts";
 import type { SessionRequest } from "./handshake.ts";
 import type { MemoryJob, MemoryResult } from "./memory.ts";
-import { interleavedRounds, type Mode, mbPerS, measureRound, type Sample } from "./rounds.ts";
+import {
+  interleavedRounds,
+  MODES,
+  type Mode,
+  mbPerS,
+  measureRound,
+  type Sample,
+} from "./rounds.ts";
 import { bareConnect, type Endpoint, session } from "./sessions.ts";
 import { type E2eTarget, openTarget, REPO_ROOT, TSX_FLAGS } from "./target.ts";
 
@@ -112,7 +114,7 @@ async function throughput(
     };
     const rounds = concurrency >= 1000 ? Math.min(runs, 3) : runs;
     const once = async (mode: Mode): Promise<Sample> => {
-      ctx.run?.phase(`e2e throughput x${concurrency}, ${mode}`);
+      ctx.progress.step(`throughput x${concurrency}, ${mode}`);
       const sample = await measureRound(concurrency, () =>
         session(mode, target, target.replay, limits),
       );
@@ -162,9 +164,17 @@ async function memory(
 const perSession = (r: MemoryResult, key: keyof MemoryResult["after"]): number =>
   (r.after[key] - r.before[key]) / r.count;
 
+/** How much the section measures per mode. */
+const PLANS = {
+  quick: { handshakes: 30, levels: [1, 100], runs: 3, roundBytes: 16e6, idle: 100 },
+  default: { handshakes: 50, levels: [1, 10, 100], runs: 4, roundBytes: 32e6, idle: 100 },
+  full: { handshakes: 500, levels: [1, 10, 100, 1000], runs: 9, roundBytes: 128e6, idle: 1000 },
+} as const;
+
 export const e2eSection: Section = {
   name: "e2e",
   title: "End to end: @guacstream/transport-node to guacd over loopback",
+  estimateSeconds: { quick: 8, default: 16, full: 240 },
   async run(ctx: SectionContext): Promise<SectionResult> {
     if (ctx.run?.realGuacd === true) {
       const why =
@@ -173,15 +183,21 @@ export const e2eSection: Section = {
         "forks a process per session; the bare-socket baseline is dropped there. The guacd " +
         "section measures a real guacd.";
       ctx.log(`skipped: ${why}`);
-      return { data: { skipped: why }, chart: [], targets: [] };
+      return { data: { skipped: why }, figures: [], method: "", skipped: "a real guacd" };
     }
     const target = await openTarget();
     ctx.log(`target: ${target.description}`);
-    const handshakes = ctx.quick ? 50 : 500;
-    const levels = ctx.quick ? [1, 10, 100] : [1, 10, 100, 1000];
-    const runs = ctx.quick ? 4 : 9;
-    const roundBytes = ctx.quick ? 32e6 : 128e6;
-    const idle = ctx.quick ? 100 : 1000;
+    const { handshakes, levels, runs, roundBytes, idle } = PLANS[ctx.mode];
+    const memoryKinds = ctx.mode === "full" ? 4 : 2;
+    ctx.progress.plan(
+      1 +
+        levels.reduce(
+          // A warm-up round, then the timed rounds, each one pass per client kind.
+          (n, c) => n + ((c >= 1000 ? Math.min(runs, 3) : runs) + 1) * MODES.length,
+          0,
+        ) +
+        memoryKinds,
+    );
     let latency: LatencyRow[];
     let rows: ThroughputRow[];
     let mem: Partial<Record<MemoryJob["kind"], MemoryResult>> & {
@@ -189,18 +205,18 @@ export const e2eSection: Section = {
       client: MemoryResult;
     };
     try {
-      ctx.run?.phase("e2e handshake latency");
+      ctx.progress.step("handshake latency");
       latency = await handshakeLatency(target, target.hold, handshakes);
       rows = await throughput(target, levels, runs, roundBytes, ctx);
-      ctx.run?.phase("e2e memory per idle session");
-      mem = {
-        socket: await memory(target, "socket", idle),
-        client: await memory(target, "client", idle),
+      const measureMemory = (kind: MemoryJob["kind"]): Promise<MemoryResult> => {
+        ctx.progress.step(`memory of ${idle} idle sessions, ${kind}`);
+        return memory(target, kind, idle);
       };
+      mem = { socket: await measureMemory("socket"), client: await measureMemory("client") };
       // Where the client's memory goes, in full runs only (two more processes).
-      if (!ctx.quick) {
-        mem.transport = await memory(target, "transport", idle);
-        mem["transport+decode"] = await memory(target, "transport+decode", idle);
+      if (ctx.mode === "full") {
+        mem.transport = await measureMemory("transport");
+        mem["transport+decode"] = await measureMemory("transport+decode");
       }
     } finally {
       await target.close();
@@ -222,7 +238,20 @@ export const e2eSection: Section = {
       ),
     );
 
-    const chart: ChartGroup[] = [];
+    const figures: Figure[] = [];
+    const clientLatency = latency.find((r) => r.client.startsWith("client"));
+    if (clientLatency !== undefined) {
+      for (const q of ["p50", "p99"] as const) {
+        figures.push({
+          id: `e2e/handshake/${q}`,
+          label: `handshake ${q}, client`,
+          group: "handshake",
+          value: clientLatency[q],
+          unit: "ms",
+          headline: q === "p99",
+        });
+      }
+    }
     const targets: TargetStatus[] = [];
     for (const concurrency of levels) {
       const level = rows.filter((r) => r.concurrency === concurrency);
@@ -257,18 +286,31 @@ export const e2eSection: Section = {
           ]),
         ),
       );
-      chart.push({
-        title: `e2e throughput, ${concurrency} concurrent (vs bare socket)`,
-        bars: level.map((r) => ({
-          label: r.mode,
-          value: Number.isFinite(r.ratio) ? r.ratio : 0,
-          ...(r.mode === "client" || r.mode === "transport+decode"
-            ? { target: THROUGHPUT_TARGET }
-            : {}),
-        })),
-      });
+      for (const r of level) {
+        if (r.mode === "socket") continue;
+        const targeted = r.mode === "client" || r.mode === "transport+decode";
+        figures.push({
+          id: `e2e/throughput/x${concurrency}/${r.mode}`,
+          label: `x${concurrency} ${r.mode} MB/s vs socket`,
+          group: `x${concurrency}`,
+          value: r.ratio,
+          unit: RATIO,
+          ...(targeted ? { target: { op: ">=" as const, value: THROUGHPUT_TARGET } } : {}),
+          headline: r.mode === "client" && concurrency !== 10,
+        });
+      }
       const client = level.find((x) => x.mode === "client");
       if (client !== undefined && target.simulator) {
+        figures.push({
+          id: `e2e/cpu/x${concurrency}/client`,
+          label: `x${concurrency} client CPU per MB`,
+          group: `x${concurrency}`,
+          value: client.cpuMsPerMb,
+          unit: "ms/MB",
+          target: { op: "<=", value: CLIENT_CPU_MS_PER_MB_TARGET },
+          headline: concurrency === 1,
+          note: `socket ${level.find((x) => x.mode === "socket")?.cpuMsPerMb.toFixed(2)}`,
+        });
         // CPU of this process, which holds only the clients (the simulator is a child process).
         targets.push({
           input: `e2e CPU ms/MB x${concurrency}`,
@@ -343,10 +385,19 @@ export const e2eSection: Section = {
       perSession(mem.socket, "heapUsed") -
       perSession(mem.socket, "external");
     const idleRss = perSession(mem.client, "rss") - perSession(mem.socket, "rss");
-    for (const [what, bytes] of [
-      ["client heap+external - socket's", idleHeap],
-      ["client rss - socket's", idleRss],
+    for (const [what, bytes, headline] of [
+      ["client heap+external - socket's", idleHeap, true],
+      ["client rss - socket's", idleRss, false],
     ] as const) {
+      figures.push({
+        id: `e2e/idle/${what.split(" ")[1]}`,
+        label: `idle session, ${what}`,
+        group: `idle x${idle}`,
+        value: bytes / KIB,
+        unit: "KiB",
+        target: { op: "<=", value: IDLE_BYTES_TARGET / KIB },
+        headline,
+      });
       targets.push({
         input: `idle KiB/session x${idle}`,
         case: what,
@@ -370,8 +421,10 @@ export const e2eSection: Section = {
     );
     return {
       data: { target: target.description, handshakes: latency, throughput: rows, memory: mem },
-      chart,
-      targets,
+      figures,
+      method:
+        `${target.simulator ? "the simulator's firehose" : target.description}; ratio = MB/s / a bare ` +
+        `socket's, median of ${runs} interleaved rounds; CPU of this process (clients only)`,
     };
   },
 };

@@ -11,6 +11,7 @@ const level = (over: Partial<LevelFigures> = {}): LevelFigures => ({
   troubles: [],
   handshakeMs: percentiles([10]),
   firstFrameMs: percentiles([100]),
+  inputMs: { ...percentiles([20]), sent: 1, missed: 0 },
   fpsPerSession: 20,
   mbPerSecondPerSession: 1,
   cpuMsPerMb: 10,
@@ -32,7 +33,7 @@ describe("the capacity ramp", () => {
     expect([p.p50, p.p95, p.p99]).toEqual([50, 95, 99]);
   });
 
-  test("distress: a status, a reset, 3x slower handshakes or first frames, halved fps", () => {
+  test("distress: a status, a reset, 3x slower handshakes, first frames or input echo, a missed key", () => {
     const base = level();
     expect(distress(level({ sessions: 8 }), base)).toBeUndefined();
     expect(
@@ -46,8 +47,12 @@ describe("the capacity ramp", () => {
     // 3x, but within the noise floor: not distress.
     expect(distress(level({ handshakeMs: percentiles([40]) }), base)).toBeUndefined();
     expect(distress(level({ firstFrameMs: percentiles([400]) }), base)).toMatch(/first frame/);
-    expect(distress(level({ fpsPerSession: 9 }), base)).toMatch(/frames per second/);
-    expect(distress(level({ fpsPerSession: 0 }), level({ fpsPerSession: 0.5 }))).toBeUndefined();
+    const echo = (ms: number, missed = 0) => ({ ...percentiles([ms]), sent: 4, missed });
+    expect(distress(level({ inputMs: echo(20 + FLOOR_MS + 1) }), base)).toMatch(/input echo p99/);
+    expect(distress(level({ inputMs: echo(50) }), base)).toBeUndefined();
+    expect(distress(level({ inputMs: echo(2000, 1) }), base)).toMatch(/1 of 4 key\(s\) not echoed/);
+    // An idle screen sending fewer frames is not distress.
+    expect(distress(level({ fpsPerSession: 0.5 }), base)).toBeUndefined();
   });
 
   test("against a guacd-like simulator capped at 3 sessions, the ramp stops at 4 and reports 2", async () => {

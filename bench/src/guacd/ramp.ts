@@ -1,15 +1,17 @@
 /**
  * The capacity ramp: 1, 2, 4, 8 … sessions at once, up to `maxSessions`, each level held for a
- * while, stopping at the first sign of distress. A level adds sessions to the previous level's,
- * one after another, so a handshake is timed against a guacd already carrying the others. The last level without distress is the measured
- * capacity. Distress, against the single-session level:
+ * while with every session in use as a person would use it (keys typed into terminals, the
+ * pointer moved on desktops), stopping at the first distress a user would feel. A level adds
+ * sessions to the previous level's, one after another, so a handshake is timed against a guacd
+ * already carrying the others. The last level without distress is the measured capacity.
+ * Distress, against the single-session level:
  * - any session refused with a status (`error` 776, 512, 519 …), reset, timed out, or ended by guacd;
- * - handshake p99 or time-to-first-frame p99 above 3x the single session's (handshakes: the p99 of
- *   the sequential handshakes before the ramp), and at least `FLOOR_MS` above it: on a busy 2-core
- *   machine one 10 ms loopback handshake took 136 ms from scheduler stalls alone, while a guacd in
- *   trouble answers in seconds;
- * - median frames per second per session below half the single session's (when that was at
- *   least 1 fps: an idle desktop sends too few frames to tell).
+ * - handshake p99 or time-to-first-frame p99 above 3x the single session's and at least
+ *   `FLOOR_MS` above it (a loaded 2-core machine stalls a loopback handshake by that much, while a
+ *   guacd in trouble answers in seconds);
+ * - input echo p99 (input sent to the next frame) above 3x the single session's and at least
+ *   `FLOOR_MS` above it, or a key a terminal did not echo within `ECHO_TIMEOUT_MS`.
+ * An idle screen's falling frame rate is not distress: a screen with nothing to draw sends few frames.
  */
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -20,6 +22,20 @@ import type { GuacdTarget } from "./targets.ts";
 export const FLOOR_MS = 100;
 /** Memory per session is reported from this many sessions up. */
 export const MEMORY_MIN_SESSIONS = 4;
+/** A key a terminal has not echoed by then counts as missed (and as this latency). */
+export const ECHO_TIMEOUT_MS = 2000;
+/** Between two inputs of one session: about a person's typing or pointing pace. */
+export const INPUT_GAP_MS = 400;
+/** X and BackSpace, typed in turn so a shell's line neither grows nor empties. */
+export const KEYS = [0x78, 0xff08] as const;
+
+/** How a session is kept in use: keys on a terminal, pointer moves on a desktop. */
+export type Activity = "keys" | "pointer";
+
+/** Terminals get keys; every other protocol a pointer. */
+export function activityOf(protocol: string): Activity {
+  return protocol === "ssh" || protocol === "telnet" ? "keys" : "pointer";
+}
 
 /** What one ramp level measured. */
 export interface LevelFigures {
@@ -29,6 +45,11 @@ export interface LevelFigures {
   readonly troubles: readonly SessionTrouble[];
   readonly handshakeMs: Percentiles;
   readonly firstFrameMs: Percentiles;
+  /**
+   * Input sent to the next frame after drawing, over every input of every session while held; a
+   * key not echoed within `ECHO_TIMEOUT_MS` counts as that long and as missed.
+   */
+  readonly inputMs: Percentiles & { readonly sent: number; readonly missed: number };
   /** Median over sessions of frames per second while the level was held. */
   readonly fpsPerSession: number;
   /** Median over sessions of MB/s while the level was held. */
@@ -95,11 +116,13 @@ export function distress(
     slower("handshake", level.handshakeMs.p99, baselineHandshakeP99) ??
     slower("time to first frame", level.firstFrameMs.p99, baseline.firstFrameMs.p99);
   if (late !== undefined) return late;
-  if (baseline.fpsPerSession >= 1 && level.fpsPerSession < baseline.fpsPerSession / 2) {
-    return (
-      `frames per second per session ${level.fpsPerSession.toFixed(1)} < half the single ` +
-      `session's ${baseline.fpsPerSession.toFixed(1)}`
-    );
+  const base = baseline.inputMs;
+  if (level.inputMs.missed > 0 && level.troubles.length === 0) {
+    return `${level.inputMs.missed} of ${level.inputMs.sent} key(s) not echoed within ${ECHO_TIMEOUT_MS} ms`;
+  }
+  if (base.count > 0 && level.inputMs.count > 0) {
+    const slowInput = slower("input echo", level.inputMs.p99, base.p99);
+    if (slowInput !== undefined) return slowInput;
   }
   return undefined;
 }
@@ -125,6 +148,8 @@ function memory(): { heap: number; rss: number } {
 export interface LevelOptions {
   /** How long the level is held once every session is open. */
   readonly holdMs: number;
+  /** How each session is kept in use while the level is held. */
+  readonly activity: Activity;
   /** Handshake time limit per session. */
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
@@ -166,7 +191,15 @@ export async function runLevel(
   const cpu = process.cpuUsage();
   const start = open.map((s) => ({ frames: s.frames, bytes: s.bytes }));
   const startedAt = performance.now();
-  if (troubles.length === 0) await sleep(options.holdMs, options.signal);
+  const input = { samples: [] as number[], sent: 0, missed: 0 };
+  if (troubles.length === 0) {
+    const until = startedAt + options.holdMs;
+    await Promise.all(
+      open.map((s, k) => keepInUse(s, k, options.activity, until, options.signal, input)),
+    );
+    // The last input may end before the hold does: the level is held its full time.
+    await sleep(Math.max(0, until - performance.now()), options.signal);
+  }
   const heldMs = performance.now() - startedAt;
   const used = process.cpuUsage(cpu);
   // A level cut short by a refusal was not held: no rates for it.
@@ -183,6 +216,7 @@ export async function runLevel(
     troubles,
     handshakeMs: percentiles(fresh.map((s) => s.handshakeMs)),
     firstFrameMs: percentiles(fresh.flatMap((s) => s.firstFrameMs ?? [])),
+    inputMs: { ...percentiles(input.samples), sent: input.sent, missed: input.missed },
     fpsPerSession: median(perSession.map((s) => s.fps)),
     mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
     cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
@@ -196,6 +230,38 @@ export async function runLevel(
         : (memoryOpen.rss - baselineMemory.rss) / 1024 / open.length,
     heldMs,
   };
+}
+
+/**
+ * Uses `session` as a person would until `until`: on a terminal a key every `INPUT_GAP_MS`
+ * (jittered, so sessions do not type in step), on a desktop a pointer move; each input timed to
+ * the next frame. A desktop may draw nothing for a move (the client draws the cursor): no sample.
+ */
+async function keepInUse(
+  session: GuacdSession,
+  index: number,
+  activity: Activity,
+  until: number,
+  signal: AbortSignal,
+  input: { samples: number[]; sent: number; missed: number },
+): Promise<void> {
+  // Start sessions at different moments of the gap.
+  await sleep((index * 97) % INPUT_GAP_MS, signal);
+  let k = index;
+  while (performance.now() + ECHO_TIMEOUT_MS / 4 < until && !signal.aborted) {
+    if (session.trouble !== undefined) return;
+    k++;
+    input.sent++;
+    if (activity === "keys") {
+      const ms = await session.keystroke(KEYS[k % 2]!, ECHO_TIMEOUT_MS);
+      if (ms === undefined) input.missed++;
+      input.samples.push(ms ?? ECHO_TIMEOUT_MS);
+    } else {
+      const ms = await session.pointer(100 + (k % 8) * 40, 100 + (k % 5) * 40, ECHO_TIMEOUT_MS / 4);
+      if (ms !== undefined) input.samples.push(ms);
+    }
+    await sleep(INPUT_GAP_MS * (0.75 + ((k * 37) % 50) / 100), signal);
+  }
 }
 
 /** Sleeps, cut short by `signal`. */
@@ -219,10 +285,14 @@ export interface RampResult {
   readonly capacity: number;
   /** "at N session(s): <distress>", or "because …" (the cap, the budget, an interrupt). */
   readonly stopReason: string;
+  /** The same in a few words, for a table cell or a chart label. */
+  readonly stopShort: string;
 }
 
 export interface RampOptions {
   readonly maxSessions: number;
+  /** How each session is kept in use while a level is held. @default "pointer" */
+  readonly activity?: Activity;
   /** Per level: how long to hold it (the caller derives it from the budget). */
   readonly holdMs: number;
   readonly timeoutMs: number;
@@ -240,20 +310,26 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   const levels: LevelFigures[] = [];
   let capacity = 0;
   let stopReason = `because it reached --max-sessions ${options.maxSessions}`;
+  let stopShort = `reached --max-sessions ${options.maxSessions}`;
   const open: GuacdSession[] = [];
   const baselineMemory = memory();
   try {
     for (const n of rampLevels(options.maxSessions)) {
       if (options.signal.aborted) {
         stopReason = "because it was interrupted";
+        stopShort = "interrupted";
         break;
       }
       if (!options.timeLeftFor(n)) {
         stopReason = `because the time budget left no time for ${n} sessions`;
+        stopShort = `no time left for ${n}`;
         break;
       }
       options.onLevel?.(n);
-      const figures = await runLevel(target, open, n, baselineMemory, options);
+      const figures = await runLevel(target, open, n, baselineMemory, {
+        ...options,
+        activity: options.activity ?? activityOf(target.protocol),
+      });
       levels.push(figures);
       const why = options.signal.aborted
         ? "interrupted"
@@ -261,6 +337,7 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
       options.onLevel?.(n, figures, why);
       if (why !== undefined) {
         stopReason = `at ${n} session(s): ${why}`;
+        stopShort = `at ${n}: ${why.replace(/ \(.*$/, "").replace(/ session\(s\)/g, "")}`;
         break;
       }
       capacity = n;
@@ -268,5 +345,5 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   } finally {
     await Promise.all(open.map((s) => s.close()));
   }
-  return { levels, capacity, stopReason };
+  return { levels, capacity, stopReason, stopShort };
 }

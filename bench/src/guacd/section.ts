@@ -1,24 +1,26 @@
 /**
  * Against a guacd, the numbers an operator wants, per target: handshake latency (p50/p95/p99, one
- * handshake after another), time from `connect` to the first complete frame, frames per second and
- * MB/s per session, the client's CPU ms per MB and memory per session, keystroke echo latency for
- * SSH and telnet, and the capacity found by a ramp (1, 2, 4 … up to `--max-sessions`, stopping at
- * the first sign of distress; see `guacd-ramp.ts`). Bounded by the run's time budget, split evenly
- * between the targets; every session it opens is closed (disconnect + socket close) before it
- * returns, also when interrupted.
+ * handshake after another), input echo at one session (keys on a terminal, pointer moves on a
+ * desktop), and the capacity found by a ramp (1, 2, 4 … up to `--max-sessions`, every session in
+ * use, stopping at the first distress a user would feel; see `ramp.ts`) with, per level, time to
+ * the first complete frame, frames per second and MB/s per session, the client's CPU per MB and
+ * memory per session. Bounded by the run's time budget, split evenly between the targets; every
+ * session it opens is closed (disconnect + socket close) before it returns, also when interrupted.
+ *
+ * Frames here are `sync` instructions: a first frame is the first `sync` after drawing, an echo
+ * the first such `sync` after the input. The figures say so (`basis`), in the summary and the JSON.
  *
  * Targets: `--targets FILE`, `GUACD_HOST`…, or the bench's simulator in its guacd-like mode.
  */
 import { startSimulatorProcess } from "../e2e/target.ts";
+import type { Curve } from "../harness/curve.ts";
+import type { Figure } from "../harness/figure.ts";
 import { table } from "../harness/format.ts";
-import type {
-  ChartGroup,
-  RunContext,
-  Section,
-  SectionContext,
-  SectionResult,
-} from "../harness/section.ts";
+import type { RunContext, Section, SectionContext, SectionResult } from "../harness/section.ts";
 import {
+  activityOf,
+  ECHO_TIMEOUT_MS,
+  KEYS,
   type LevelFigures,
   type Percentiles,
   percentiles,
@@ -34,8 +36,12 @@ import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets
 const RESERVE_MS = 3000;
 /** Time a ramp level needs beyond its hold: opening, first frames, closing. */
 const LEVEL_OVERHEAD_MS = 1500;
-/** X and BackSpace, typed in turn so a shell's line neither grows nor empties. */
-const KEYS = [0x78, 0xff08] as const;
+/** What the sync-based figures measure, recorded beside them in the JSON. */
+export const SYNC_BASIS: string =
+  "sync-based: a frame is a sync instruction; first frame = connect to the first sync after " +
+  "drawing; fps = syncs per second; input echo = input sent to the next sync after drawing";
+/** How the summary marks a sync-based figure. */
+const SYNC = "sync-based";
 
 /** Everything measured on one target. */
 export interface TargetResult {
@@ -43,7 +49,12 @@ export interface TargetResult {
   readonly protocol: string;
   readonly handshakes: Percentiles & { readonly failures: readonly SessionTrouble[] };
   readonly ramp: RampResult | undefined;
-  readonly keystrokes: (Percentiles & { readonly missed: number }) | undefined;
+  /** Input echo at one session: keys on a terminal, pointer moves on a desktop (sync-based). */
+  readonly input:
+    | (Percentiles & { readonly activity: string; readonly sent: number; readonly missed: number })
+    | undefined;
+  /** How the frame and echo figures were measured. */
+  readonly measuredBy: string;
   readonly skipped?: string;
 }
 
@@ -80,6 +91,8 @@ function levelRow(l: LevelFigures, verdict: string | undefined): string[] {
     ms(l.handshakeMs.p99),
     ms(l.firstFrameMs.p50),
     ms(l.firstFrameMs.p99),
+    ms(l.inputMs.p50),
+    ms(l.inputMs.p99),
     num(l.fpsPerSession),
     num(l.mbPerSecondPerSession, 3),
     num(l.cpuMsPerMb),
@@ -94,6 +107,8 @@ const LEVEL_HEADERS = [
   "hs p50",
   "hs p99",
   "1st frame p50",
+  "p99",
+  "input p50",
   "p99",
   "fps/session",
   "MB/s/session",
@@ -110,7 +125,7 @@ async function benchTarget(
 ): Promise<TargetResult> {
   const started = performance.now();
   const slice = end - started;
-  const typing = target.protocol === "ssh" || target.protocol === "telnet";
+  const activity = activityOf(target.protocol);
   const timeoutMs = 10_000;
   const onBytes = (bytes: number): void => run.addBytes(bytes);
   ctx.log();
@@ -120,13 +135,15 @@ async function benchTarget(
   );
 
   // 1. Handshakes, one after another, each closed once ready.
-  run.phase(`${target.name}: handshakes`);
+  const count = ctx.mode === "full" ? 30 : 10;
+  const levelCount = rampLevels(run.maxSessions).length;
+  ctx.progress.plan(count + levelCount + 1);
   const handshakeEnd = started + slice * 0.15;
-  const count = ctx.quick ? 10 : 30;
   const times: number[] = [];
   const failures: SessionTrouble[] = [];
   let warm = false; // the first handshake loads code on both sides: not timed
   while (times.length < count && performance.now() < handshakeEnd && !run.signal.aborted) {
+    run.phase(`${target.name}: handshake ${times.length + 1}/${count}`);
     try {
       const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal, onBytes });
       if (warm) times.push(s.handshakeMs);
@@ -151,25 +168,31 @@ async function benchTarget(
       protocol: target.protocol,
       handshakes,
       ramp: undefined,
-      keystrokes: undefined,
+      input: undefined,
+      measuredBy: SYNC_BASIS,
       skipped,
     };
   }
 
-  // 2. The ramp, leaving a fifth of the slice for typing on a terminal.
-  const rampEnd = typing ? end - slice * 0.2 : end;
+  // 2. The ramp, leaving a fifth of the slice for input echo at one session.
+  const rampEnd = end - slice * 0.2;
   const levels = rampLevels(run.maxSessions).length;
   const perLevel = (rampEnd - performance.now()) / levels;
-  const holdMs = Math.max(1000, Math.min(perLevel - LEVEL_OVERHEAD_MS, ctx.quick ? 5000 : 15_000));
+  const holdMs = Math.max(
+    1000,
+    Math.min(perLevel - LEVEL_OVERHEAD_MS, ctx.mode === "full" ? 15_000 : 5000),
+  );
   ctx.log(
     `ramp: 1, 2, 4 … up to ${run.maxSessions} sessions (--max-sessions), each level held ` +
-      `${(holdMs / 1000).toFixed(1)} s; per level (hs: handshake ms, 1st frame: connect to the ` +
-      `first sync after drawing, ms; heap KiB/s: this client's heap + external per open session, ` +
-      `from 4 sessions up; RSS is in the JSON):`,
+      `${(holdMs / 1000).toFixed(1)} s with every session in use (${activity === "keys" ? "keys typed" : "pointer moved"}); ` +
+      `per level (hs: handshake ms, 1st frame: connect to the first sync after drawing, ms; input: ` +
+      `input to the next sync after drawing, ms; heap KiB/s: this client's heap + external per ` +
+      `open session, from 4 sessions up; RSS is in the JSON):`,
   );
   ctx.log(table(LEVEL_HEADERS, []).split("\n")[0]!);
   const rampResult = await ramp(target, {
     maxSessions: run.maxSessions,
+    activity,
     handshakeBaselineMs: handshakes.p99,
     holdMs,
     timeoutMs,
@@ -185,35 +208,40 @@ async function benchTarget(
     `capacity: ${rampResult.capacity} concurrent session(s); stopped ${rampResult.stopReason}`,
   );
 
-  // 3. Keystroke echo on a terminal.
-  let keystrokes: TargetResult["keystrokes"];
-  if (typing && !run.signal.aborted && performance.now() < end - 1000) {
-    run.phase(`${target.name}: keystroke echo`);
+  // 3. Input echo at one session, alone.
+  let input: TargetResult["input"];
+  if (!run.signal.aborted && performance.now() < end - 1000) {
+    run.phase(`${target.name}: input echo at 1 session`);
     const latencies: number[] = [];
     let missed = 0;
+    let sent = 0;
     try {
       const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal, onBytes });
       try {
         await s.firstFrame(3000);
         await sleep(300, run.signal);
-        const typed = ctx.quick ? 10 : 30;
-        for (let k = 0; k < typed && performance.now() < end - 500 && !run.signal.aborted; k++) {
-          const latency = await s.keystroke(KEYS[k % 2]!, 2000);
+        const inputs = ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10;
+        for (let k = 0; k < inputs && performance.now() < end - 500 && !run.signal.aborted; k++) {
+          sent++;
+          const latency =
+            activity === "keys"
+              ? await s.keystroke(KEYS[k % 2]!, ECHO_TIMEOUT_MS)
+              : await s.pointer(100 + (k % 8) * 40, 100 + (k % 5) * 40, ECHO_TIMEOUT_MS / 4);
           if (latency === undefined) missed++;
           else latencies.push(latency);
-          // Let the echo's trailing frames (cursor, scroll) pass, so they are not timed for the next key.
+          // Let the echo's trailing frames (cursor, scroll) pass, so they are not timed for the next input.
           await sleep(250, run.signal);
         }
       } finally {
         await s.close();
       }
     } catch (error) {
-      ctx.log(`keystroke echo: could not run (${troubleOf(error).message})`);
+      ctx.log(`input echo: could not run (${troubleOf(error).message})`);
     }
-    keystrokes = { ...percentiles(latencies), missed };
+    input = { ...percentiles(latencies), activity, sent, missed };
     ctx.log(
-      `keystroke echo: ${latencies.length} keys, ms: p50 ${ms(keystrokes.p50)}, p99 ` +
-        `${ms(keystrokes.p99)}${missed > 0 ? `; ${missed} not echoed within 2 s` : ""}`,
+      `input echo (${activity}): ${latencies.length} of ${sent} echoed, ms: p50 ${ms(input.p50)}, ` +
+        `p99 ${ms(input.p99)}${missed > 0 ? `; ${missed} drew nothing within the wait` : ""}`,
     );
   }
   return {
@@ -221,94 +249,102 @@ async function benchTarget(
     protocol: target.protocol,
     handshakes,
     ramp: rampResult,
-    keystrokes,
+    input,
+    measuredBy: SYNC_BASIS,
   };
 }
 
-function summary(results: readonly TargetResult[]): string {
-  return table(
-    [
-      "target",
-      "hs p50",
-      "p95",
-      "p99",
-      "1st frame",
-      "fps/session",
-      "MB/s/session",
-      "key p50",
-      "key p99",
-      "CPU ms/MB",
-      "heap KiB/s",
-      "capacity",
-    ],
-    results.map((r) => {
-      const single = r.ramp?.levels[0];
-      const top = r.ramp?.levels.find((l) => l.sessions === r.ramp?.capacity) ?? single;
-      return [
-        r.target,
-        ms(r.handshakes.p50),
-        ms(r.handshakes.p95),
-        ms(r.handshakes.p99),
-        ms(single?.firstFrameMs.p50 ?? Number.NaN),
-        num(single?.fpsPerSession ?? Number.NaN),
-        num(single?.mbPerSecondPerSession ?? Number.NaN, 3),
-        ms(r.keystrokes?.p50 ?? Number.NaN),
-        ms(r.keystrokes?.p99 ?? Number.NaN),
-        num(top?.cpuMsPerMb ?? Number.NaN),
-        num(top?.heapKibPerSession ?? Number.NaN, 0),
-        r.ramp === undefined ? "-" : String(r.ramp.capacity),
-      ];
-    }),
-  );
+/** Per target: handshake, input echo, first frame, fps at one session, capacity (headline: p99s and capacity). */
+function figuresOf(results: readonly TargetResult[]): Figure[] {
+  const figures: Figure[] = [];
+  for (const r of results) {
+    const single = r.ramp?.levels[0];
+    const add = (what: string, value: number, unit: string, extra: Partial<Figure> = {}): void => {
+      figures.push({
+        id: `guacd/${r.target}/${what}`,
+        label: `${r.target} ${what}`,
+        group: r.target,
+        value,
+        unit,
+        ...extra,
+      });
+    };
+    add("handshake p50", r.handshakes.p50, "ms");
+    add("handshake p99", r.handshakes.p99, "ms", { headline: true });
+    if (r.input !== undefined) {
+      const what = r.input.activity === "keys" ? "key echo" : "pointer echo";
+      const none = r.input.count === 0 ? { note: "no drawing answered the input" } : {};
+      add(`${what} p50`, r.input.p50, "ms", { basis: SYNC });
+      add(`${what} p99`, r.input.p99, "ms", { basis: SYNC, headline: true, ...none });
+    }
+    if (single !== undefined) {
+      add("first frame p50", single.firstFrameMs.p50, "ms", { basis: SYNC });
+      add("frames per second", single.fpsPerSession, "fps", { basis: SYNC });
+    }
+    if (r.ramp !== undefined) {
+      add("capacity", r.ramp.capacity, "sessions", { headline: true, note: r.ramp.stopShort });
+    }
+  }
+  return figures;
 }
 
-function chart(results: readonly TargetResult[]): ChartGroup[] {
-  const groups: ChartGroup[] = results.map((r) => ({
-    title: `${r.target}: latency (ms)`,
-    unit: "ms",
-    bars: [
-      { label: "handshake p50", value: r.handshakes.p50 },
-      { label: "handshake p95", value: r.handshakes.p95 },
-      { label: "handshake p99", value: r.handshakes.p99 },
-      { label: "first frame p50", value: r.ramp?.levels[0]?.firstFrameMs.p50 ?? Number.NaN },
-      ...(r.keystrokes === undefined
-        ? []
-        : [
-            { label: "keystroke echo p50", value: r.keystrokes.p50 },
-            { label: "keystroke echo p99", value: r.keystrokes.p99 },
-          ]),
-    ],
+/** The ramp as curves over sessions, one line per target (and percentile), capacity marked. */
+function curvesOf(results: readonly TargetResult[]): Curve[] {
+  const ramped = results.filter((r) => r.ramp !== undefined && r.ramp.levels.length > 0);
+  const marks = ramped.map((r) => ({
+    x: r.ramp!.capacity,
+    label: `${r.target}: capacity ${r.ramp!.capacity} (${r.ramp!.stopShort})`,
   }));
-  groups.push(
-    {
-      title: "capacity found by the ramp (sessions)",
-      unit: "sessions",
-      bars: results.map((r) => ({ label: r.target, value: r.ramp?.capacity ?? Number.NaN })),
-    },
-    {
-      title: "per session at 1 session: frames per second",
-      unit: "fps",
-      bars: results.map((r) => ({
-        label: r.target,
-        value: r.ramp?.levels[0]?.fpsPerSession ?? Number.NaN,
-      })),
-    },
-    {
-      title: "client CPU per MB received, at capacity (ms)",
-      unit: "ms/MB",
-      bars: results.map((r) => ({
-        label: r.target,
-        value:
-          r.ramp?.levels.find((l) => l.sessions === r.ramp?.capacity)?.cpuMsPerMb ?? Number.NaN,
-      })),
-    },
-  );
-  return groups;
+  const curve = (
+    what: string,
+    title: string,
+    unit: string,
+    pick: (l: LevelFigures) => Record<string, number>,
+    basis?: string,
+  ): Curve => ({
+    id: `guacd/curve/${what}`,
+    title,
+    unit,
+    x: "sessions at once",
+    points: ramped.flatMap((r) =>
+      r.ramp!.levels.flatMap((l) =>
+        Object.entries(pick(l)).map(([stat, y]) => ({ series: r.target, stat, x: l.sessions, y })),
+      ),
+    ),
+    marks,
+    ...(basis === undefined ? {} : { basis }),
+  });
+  return [
+    curve("handshake", "Handshake (ms) by sessions open", "ms", (l) => ({
+      p50: l.handshakeMs.p50,
+      p99: l.handshakeMs.p99,
+    })),
+    curve(
+      "first-frame",
+      "Connect to a complete first screen (ms)",
+      "ms",
+      (l) => ({ p50: l.firstFrameMs.p50, p99: l.firstFrameMs.p99 }),
+      SYNC,
+    ),
+    curve(
+      "input",
+      "Input echo while every session is in use (ms)",
+      "ms",
+      (l) => ({ p50: l.inputMs.p50, p99: l.inputMs.p99 }),
+      SYNC,
+    ),
+    curve("fps", "Frames per second per session", "fps", (l) => ({ "": l.fpsPerSession }), SYNC),
+    curve("cpu", "Client CPU per MB received (ms/MB)", "ms/MB", (l) => ({ "": l.cpuMsPerMb })),
+    curve("memory", "Client memory per open session (heap + external)", "KiB", (l) => ({
+      "": l.heapKibPerSession,
+    })),
+  ];
 }
 
 export const guacdSection: Section = {
   name: "guacd",
-  title: "Against guacd: handshake, first frame, frame rate, keystroke echo, capacity",
+  title: "Against guacd: handshake, input echo, first frame, frame rate, capacity",
+  estimateSeconds: { quick: 16, default: 26, full: 190 },
   async run(ctx: SectionContext): Promise<SectionResult> {
     const run = ctx.run ?? defaultRun();
     let targets = configuredTargets(run.targetsFile);
@@ -331,8 +367,10 @@ export const guacdSection: Section = {
       ctx.log(`targets: ${targets.map((t) => `${t.name} (${t.host}:${t.port})`).join(", ")}`);
     }
     // Without a run budget (the simulator by default), the section bounds itself.
-    const own = performance.now() + (ctx.quick ? 15_000 : 90_000) * targets.length;
+    const perTarget = { quick: 7000, default: 12_000, full: 90_000 }[ctx.mode];
+    const own = performance.now() + perTarget * targets.length;
     const deadline = Number.isFinite(run.deadline) ? run.deadline : own;
+    ctx.progress.endsBy(Math.min(deadline, own + 5000));
     const results: TargetResult[] = [];
     try {
       for (let k = 0; k < targets.length && !run.signal.aborted; k++) {
@@ -347,11 +385,17 @@ export const guacdSection: Section = {
     } finally {
       await stop();
     }
-    ctx.log();
-    ctx.log(
-      "## Summary (per target; fps, MB/s and first frame at 1 session; CPU and heap at capacity)",
+    const capacity = results.map(
+      (r) => `${r.target}: ${r.ramp?.capacity ?? "-"} (${r.ramp?.stopShort ?? r.skipped ?? "-"})`,
     );
-    ctx.log(summary(results));
-    return { data: { targets: results }, chart: chart(results), targets: [] };
+    ctx.log();
+    ctx.log(`capacity: ${capacity.join("; ")}`);
+    return {
+      data: { measuredBy: SYNC_BASIS, targets: results, curves: curvesOf(results) },
+      figures: figuresOf(results),
+      method:
+        `${targets.map((t) => t.name).join(", ")}; handshakes one after another, input echo at one ` +
+        `session, capacity = the last ramp level without distress users feel`,
+    };
   },
 };

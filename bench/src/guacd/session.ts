@@ -78,7 +78,7 @@ export class GuacdSession {
   readonly #reading: Promise<void>;
   readonly #untrack: () => void;
   #drawn = false;
-  #keyWaiter: ((at: number) => void) | undefined;
+  #echoWaiter: ((at: number) => void) | undefined;
   #closing = false;
 
   private constructor(client: ConnectedGuacamoleClient, started: number, options: OpenOptions) {
@@ -124,22 +124,47 @@ export class GuacdSession {
    * `sync` after drawing that follows it, or undefined when none came within `timeoutMs`.
    */
   async keystroke(keysym: number, timeoutMs: number): Promise<number | undefined> {
+    const at = await this.#echo(
+      () => this.#client.sendInstruction(instruction("key", String(keysym), "1")),
+      timeoutMs,
+    );
+    await this.#client.sendInstruction(instruction("key", String(keysym), "0")).catch(() => {});
+    return at;
+  }
+
+  /**
+   * Moves the pointer to (`x`, `y`) with no button held; resolves as `keystroke` does. A desktop
+   * whose cursor the client draws may answer a move with no drawing at all: undefined then.
+   */
+  pointer(x: number, y: number, timeoutMs: number): Promise<number | undefined> {
+    return this.#echo(
+      () => this.#client.sendInstruction(instruction("mouse", String(x), String(y), "0")),
+      timeoutMs,
+    );
+  }
+
+  /** Sends with `send` and times it to the first `sync` after drawing that follows. */
+  async #echo(send: () => Promise<unknown>, timeoutMs: number): Promise<number | undefined> {
     const echoed = new Promise<number | undefined>((resolve) => {
       const timer = setTimeout(() => {
-        this.#keyWaiter = undefined;
+        this.#echoWaiter = undefined;
         resolve(undefined);
       }, timeoutMs);
-      this.#keyWaiter = (at) => {
+      this.#echoWaiter = (at) => {
         clearTimeout(timer);
         resolve(at);
       };
     });
     this.#drawn = false;
     const sent = performance.now();
-    await this.#client.sendInstruction(instruction("key", String(keysym), "1"));
+    try {
+      await send();
+    } catch {
+      this.#echoWaiter?.(Number.NaN);
+      this.#echoWaiter = undefined;
+    }
     const at = await echoed;
-    await this.#client.sendInstruction(instruction("key", String(keysym), "0")).catch(() => {});
-    return at === undefined ? undefined : at - sent;
+    return at === undefined || Number.isNaN(at) ? undefined : at - sent;
   }
 
   /**
@@ -183,8 +208,8 @@ export class GuacdSession {
           if (this.#drawn) {
             const now = performance.now();
             this.firstFrameMs ??= now - this.#started;
-            this.#keyWaiter?.(now);
-            this.#keyWaiter = undefined;
+            this.#echoWaiter?.(now);
+            this.#echoWaiter = undefined;
             this.#drawn = false;
           }
           const read = this.#client.connection.bytesRead;

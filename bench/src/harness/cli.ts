@@ -28,6 +28,8 @@ export interface Cli {
   readonly maxSessions: number;
   readonly targets: string | undefined;
   readonly simCap: number;
+  /** Print every detailed table on stdout too (they always go to the report's text file). */
+  readonly verbose: boolean;
   readonly help: boolean;
 }
 
@@ -39,7 +41,8 @@ export const USAGE: string =
   "                        [--filter <substring>] [--chunk-bytes 65536]\n" +
   "                        [--json <path>] [--svg <path>]\n" +
   "                        [--budget <seconds>] [--max-sessions 16] [--targets <file.json>]\n" +
-  "                        [--sim-cap 12]\n" +
+  "                        [--sim-cap 12] [--verbose]\n" +
+  "Prints one summary table per section; every table is in the report (--json path, .txt/.html).\n" +
   "Against a real guacd (GUACD_HOST or --targets) only the guacd section runs by default,\n" +
   `within ${REAL_GUACD_BUDGET.default} s (--quick: ${REAL_GUACD_BUDGET.quick} s, --full: ` +
   `${REAL_GUACD_BUDGET.full} s) and ${DEFAULT_MAX_SESSIONS} sessions at once.`;
@@ -97,6 +100,7 @@ export function parseCli(argv: readonly string[]): Cli {
     maxSessions: Math.floor(positive("max-sessions", v["max-sessions"]) ?? DEFAULT_MAX_SESSIONS),
     targets: v.targets === undefined ? undefined : resolve(v.targets),
     simCap: Math.floor(positive("sim-cap", v["sim-cap"]) ?? 12),
+    verbose: v.verbose === true,
     help: v.help === true,
   };
 }
@@ -118,6 +122,7 @@ function parse(args: string[]) {
       "max-sessions": { type: "string" },
       targets: { type: "string" },
       "sim-cap": { type: "string" },
+      verbose: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -1,70 +1,149 @@
 /**
- * Progress while the bench runs. On a TTY: one live line (phase, sessions open, MB received,
- * elapsed / remaining), redrawn a few times a second. Otherwise (CI, a pipe): a plain line every
- * `intervalMs` (5 s by default, `BENCH_PROGRESS_MS` overrides), so a log never goes quiet for long.
- * Report lines go through `log()`, which clears the live line first.
+ * Progress while the bench runs, on stderr so stdout holds only the results. It says which
+ * section and step run, how many steps are done and left, and an ETA for the whole run. On a
+ * terminal: one line, redrawn a few times a second. Otherwise (CI, a pipe): a plain line when a
+ * section starts and then every `intervalMs` at most, so a log neither floods nor goes quiet for
+ * long. Sessions and MB appear only while sessions are open or bytes came in this section.
  */
+import type { SectionProgress } from "./section.ts";
 
 export interface ProgressOptions {
-  /** Whether to draw a live line (stdout is a terminal). */
+  /** Whether to redraw one line (stderr is a terminal). */
   readonly tty: boolean;
-  /** Plain progress line period when not a TTY. @default 5000 */
+  /** Plain line period when not a terminal. @default 15000 */
   readonly intervalMs?: number;
-  /** When the run must end (ms, `performance.now()` clock); Infinity: no budget. */
+  /** When the run must end (`performance.now()` ms); Infinity: no budget. */
   readonly deadline: number;
   /** Sessions open now. */
   readonly sessions: () => number;
   readonly write?: (text: string) => void;
+  readonly now?: () => number;
 }
 
-export class Progress {
-  readonly #o: ProgressOptions;
+interface SectionState {
+  name: string;
+  index: number;
+  count: number;
+  started: number;
+  estimateMs: number;
+  steps: number;
+  done: number;
+  label: string;
+  endsBy: number;
+  bytes: number;
+}
+
+const clock = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+};
+
+export class Progress implements SectionProgress {
+  readonly #tty: boolean;
+  readonly #intervalMs: number;
+  readonly #deadline: number;
+  readonly #sessions: () => number;
   readonly #write: (text: string) => void;
-  readonly #started = performance.now();
+  readonly #now: () => number;
+  readonly #started: number;
   readonly #timer: ReturnType<typeof setInterval>;
-  #phase = "starting";
-  #bytes = 0;
+  #section: SectionState | undefined;
+  /** Estimated ms of the sections after the current one. */
+  #laterMs = 0;
   #drawn = false;
-  #lastPlain = performance.now();
+  #lastPlain = Number.NEGATIVE_INFINITY;
 
   constructor(options: ProgressOptions) {
-    this.#o = options;
-    this.#write = options.write ?? ((text) => process.stdout.write(text));
-    const every = options.tty ? 250 : Math.min(options.intervalMs ?? 5000, 1000);
-    this.#timer = setInterval(() => this.#tick(), every);
+    this.#tty = options.tty;
+    this.#intervalMs = options.intervalMs ?? 15_000;
+    this.#deadline = options.deadline;
+    this.#sessions = options.sessions;
+    this.#write = options.write ?? ((text) => process.stderr.write(text));
+    this.#now = options.now ?? (() => performance.now());
+    this.#started = this.#now();
+    this.#timer = setInterval(() => this.#tick(false), this.#tty ? 250 : 500);
     this.#timer.unref();
   }
 
-  /** Names what runs now (shown in the live line and the plain lines). */
-  phase(name: string): void {
-    this.#phase = name;
-    this.#tick();
+  /** A section starts: the `index`-th of `count`, expected to take `estimateMs`, then `laterMs`. */
+  section(name: string, index: number, count: number, estimateMs: number, laterMs: number): void {
+    this.#section = {
+      name,
+      index,
+      count,
+      started: this.#now(),
+      estimateMs,
+      steps: 0,
+      done: 0,
+      label: "",
+      endsBy: Number.POSITIVE_INFINITY,
+      bytes: 0,
+    };
+    this.#laterMs = laterMs;
+    this.#tick(true);
   }
 
-  /** Counts bytes received by sessions, for the MB figure. */
+  plan(steps: number): void {
+    if (this.#section !== undefined) this.#section.steps = steps;
+  }
+
+  step(label: string): void {
+    const s = this.#section;
+    if (s === undefined) return;
+    if (s.label !== "") s.done++;
+    s.label = label;
+    this.#tick(false);
+  }
+
+  endsBy(at: number): void {
+    if (this.#section !== undefined) this.#section.endsBy = at;
+  }
+
+  /** Counts bytes received by sessions. */
   addBytes(bytes: number): void {
-    this.#bytes += bytes;
+    if (this.#section !== undefined) this.#section.bytes += bytes;
   }
 
-  /** Prints a report line (above the live line on a TTY). */
-  log(line = ""): void {
+  /** Prints a message line (on the progress stream, above the live line on a terminal). */
+  note(line: string): void {
     this.#clear();
     this.#write(`${line}\n`);
-    this.#lastPlain = performance.now();
-    this.#tick();
   }
 
-  /** The progress text: phase, sessions, MB, elapsed / remaining. */
+  /** Ms until the run should end, from the current section's pace and the later estimates. */
+  etaMs(): number {
+    const s = this.#section;
+    const now = this.#now();
+    let current = 0;
+    if (s !== undefined) {
+      const elapsed = now - s.started;
+      if (Number.isFinite(s.endsBy)) current = s.endsBy - now;
+      else if (s.steps > 0 && s.done > 0) current = (elapsed / s.done) * (s.steps - s.done);
+      else current = s.estimateMs - elapsed;
+    }
+    const eta = Math.max(0, current) + this.#laterMs;
+    return Number.isFinite(this.#deadline) ? Math.min(eta, this.#deadline - now) : eta;
+  }
+
+  /** The progress text. */
   status(): string {
-    const now = performance.now();
-    const elapsed = (now - this.#started) / 1000;
-    const left = Number.isFinite(this.#o.deadline)
-      ? `, ${Math.max(0, (this.#o.deadline - now) / 1000).toFixed(0)} s left`
-      : "";
-    return (
-      `[${this.#phase}] ${this.#o.sessions()} session(s) open, ` +
-      `${(this.#bytes / 1e6).toFixed(1)} MB received, ${elapsed.toFixed(0)} s elapsed${left}`
-    );
+    const s = this.#section;
+    const elapsed = this.#now() - this.#started;
+    if (s === undefined) return `starting, ${clock(elapsed)} elapsed`;
+    const parts = [`[${s.index}/${s.count} ${s.name}]`];
+    if (s.label !== "") parts.push(s.label);
+    if (s.steps > 0) parts.push(`${Math.min(s.done, s.steps)}/${s.steps} done`);
+    const open = this.#sessions();
+    if (open > 0 || s.bytes > 0) {
+      parts.push(`${open} session(s) open, ${(s.bytes / 1e6).toFixed(1)} MB received`);
+    }
+    parts.push(`${clock(elapsed)} elapsed, about ${clock(this.etaMs())} left`);
+    return parts.join(" · ");
+  }
+
+  /** Takes the live line off the terminal before something else is written to it. */
+  clear(): void {
+    this.#clear();
   }
 
   stop(): void {
@@ -72,21 +151,21 @@ export class Progress {
     this.#clear();
   }
 
-  #tick(): void {
-    if (this.#o.tty) {
+  #tick(sectionStart: boolean): void {
+    if (this.#tty) {
       this.#write(`\r\x1b[K${this.status()}`);
       this.#drawn = true;
       return;
     }
-    const now = performance.now();
-    if (now - this.#lastPlain >= (this.#o.intervalMs ?? 5000)) {
+    const now = this.#now();
+    if (sectionStart || now - this.#lastPlain >= this.#intervalMs) {
       this.#lastPlain = now;
       this.#write(`progress: ${this.status()}\n`);
     }
   }
 
   #clear(): void {
-    if (this.#o.tty && this.#drawn) this.#write("\r\x1b[K");
+    if (this.#tty && this.#drawn) this.#write("\r\x1b[K");
     this.#drawn = false;
   }
 }

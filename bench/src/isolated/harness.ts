@@ -39,10 +39,18 @@ export const ISOLATED_FULL: Omit<IsolatedOptions, "chunkBytes"> = {
   rule: WARMUP_RULE,
 };
 
-/** `--quick` (CI): 4 rounds of 3 passes, a pass at least 10 ms. */
-export const ISOLATED_QUICK: Omit<IsolatedOptions, "chunkBytes"> = {
+/** The default run: 4 rounds of 3 passes, a pass at least 10 ms. */
+export const ISOLATED_DEFAULT: Omit<IsolatedOptions, "chunkBytes"> = {
   rounds: 4,
   passesPerRound: 3,
+  minPassMs: 10,
+  rule: WARMUP_RULE,
+};
+
+/** `--quick`: 3 rounds of 2 passes, a pass at least 10 ms. */
+export const ISOLATED_QUICK: Omit<IsolatedOptions, "chunkBytes"> = {
+  rounds: 3,
+  passesPerRound: 2,
   minPassMs: 10,
   rule: WARMUP_RULE,
 };
@@ -177,16 +185,15 @@ export async function runIsolated(
     );
     const live = children.filter((c) => ready.has(c.id));
     const warmups = new Map<string, Extract<FromChild, { type: "warmed" }>>();
+    progress(`warming up ${live.length} cases`);
     for (const child of live) {
       warmups.set(child.id, await child.request({ type: "warmup", rule: options.rule }, "warmed"));
     }
-    progress(
-      `${input}: warmed ${live.map((c) => `${c.id} ${warmups.get(c.id)!.curve.length}`).join(", ")}`,
-    );
     const roundMs = new Map<string, number[]>(live.map((c) => [c.id, []]));
     const roundWallMs = new Map<string, number[]>(live.map((c) => [c.id, []]));
     const gc = new Map<string, number[]>(live.map((c) => [c.id, []]));
     for (let round = 0; round < options.rounds; round++) {
+      progress(`round ${round + 1}/${options.rounds}`);
       const shift = round % live.length;
       const order = [...live.slice(shift), ...live.slice(0, shift)];
       const passes = new Map<string, number[]>(live.map((c) => [c.id, []]));
