@@ -12,9 +12,10 @@
 //
 // What Deno does not let a broker bound (see the tunnel README): Deno.upgradeWebSocket takes no
 // message-size limit (it buffers up to 64 MiB per message) and its WebSocket has no `terminate`,
-// and Deno.serve has no header timeout. So this broker refuses every request it can before the
-// upgrade, with a plain HTTP status: a bad token, a cap, a drain. Only a token holder within
-// the caps gets a WebSocket.
+// and Deno.serve has no header timeout. So this broker listens through a relay (guard.ts) that
+// bounds headers, idle connections and WebSocket frames, and drops a closed socket after
+// CLOSE_GRACE_MS; Deno.serve itself listens on loopback behind it. It also refuses every request
+// it can before the upgrade, with a plain HTTP status: a bad token, a cap, a drain.
 import { dirname, join, resolve } from "node:path";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-deno";
@@ -42,6 +43,7 @@ import { brokerConfig, clientKeyOf, hasBearer } from "../demo-page/config.ts";
 import { parseEndpoints } from "../demo-page/endpoints.ts";
 import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
+import { ConnectionGuard } from "./guard.ts";
 
 const env = Deno.env.toObject();
 let config: ReturnType<typeof brokerConfig>;
@@ -185,7 +187,9 @@ async function route(request: Request, info: Deno.ServeHandlerInfo): Promise<Res
  * (its Guacamole status in the body), since a Deno WebSocket, once open, cannot be dropped.
  */
 async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): Promise<Response> {
-  const address = info.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : "unix";
+  const peer = info.remoteAddr.transport === "tcp" ? guard.peerOf(info.remoteAddr.port) : undefined;
+  if (peer === undefined) return text(403, "Forbidden\n"); // not through the guard
+  const address = peer.address;
   let token: OpenedToken | undefined;
   let lease: ReturnType<TunnelLimiter["admit"]> | undefined;
   try {
@@ -227,7 +231,11 @@ async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): P
     ...(recordingDir === undefined ? {} : { record: (info) => recordingSink(recordingDir, info) }),
   })
     .catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`))
-    .finally(() => lease?.release());
+    .finally(() => {
+      lease?.release();
+      // Deno's WebSocket cannot be dropped; its connection can, if the peer never answers.
+      setTimeout(() => peer.destroy("no answer to the close"), config.closeGrace);
+    });
   return response;
 }
 
@@ -276,15 +284,25 @@ const adminServer = Deno.serve(
   },
   serveAdmin,
 );
+const guard = new ConnectionGuard({
+  hostname: listenHost,
+  port: config.port,
+  headersTimeout: config.headersTimeout,
+  idleTimeout: config.keepAliveTimeout,
+  maxMessageBytes: config.maxMessageBytes,
+  onCut: (address, why) => console.log(`connection cut: ${address}: ${why}`),
+});
+// Deno.serve on loopback, reached only through the guard on the public address.
 const server = Deno.serve(
   {
-    hostname: listenHost,
-    port: config.port,
+    hostname: "127.0.0.1",
+    port: 0,
     onError: (error) => {
       console.error(`refused (http): ${String(error)}`);
       return text(500, "Internal error\n");
     },
-    onListen: ({ hostname, port }) => {
+    onListen: ({ port: innerPort }) => {
+      const port = guard.listen({ hostname: "127.0.0.1", port: innerPort });
       policy = requestPolicy({
         host: listenHost,
         port,
@@ -298,13 +316,15 @@ const server = Deno.serve(
             ? `guacd at ${guacd.hostname}:${guacd.port}`
             : `the guacd simulator at ${simulator.address}`;
       console.log(`guacstream Deno broker using ${where}`);
-      console.log(`Open http://${hostname}:${port}/`);
+      const shown = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
+      console.log(`Open http://${shown}:${port}/`);
     },
   },
   handle,
 );
 
 const stop = async (): Promise<void> => {
+  guard.close();
   await Promise.all([server.shutdown(), adminServer.shutdown()]);
   pool?.close();
   await sessions.stop();

@@ -1,27 +1,36 @@
 // The flood measurement (scripts/flood.ts) run short, asserting its functional outcomes with
-// generous bounds: the flooding tunnels are closed with the right code, the honest session
-// stays open and keeps streaming, the broker's event loop keeps turning. The figures themselves
-// come from the script run at full length (10 s per phase), not from this test.
+// generous bounds: each attacker is cut off (closed with the bound's code, refused, or dropped),
+// the honest session stays open and keeps streaming, the broker's event loop keeps turning and
+// its memory stays bounded. The figures themselves come from the script run at full length
+// (10 s per phase), not from this test.
 import { expect, it } from "vitest";
 import { measureFlood } from "../scripts/flood.ts";
 
-it("under a flood the flooding tunnels close, the honest session streams on, the loop keeps turning", async () => {
+it("under each flood the attacker is cut off, the honest session streams on, the loop turns, memory stays bounded", async () => {
   const { phases } = await measureFlood(2);
-  const [alone, size, rate] = phases;
   console.log(JSON.stringify(phases));
-  expect(alone?.honestMBps).toBeGreaterThan(1);
-  for (const [phase, code] of [
-    [size, "1009"],
-    [rate, "1008"],
-  ] as const) {
-    expect(phase?.floodTunnels).toBeGreaterThan(0);
-    // Every flooding tunnel was closed by the broker with the cap's code (the last one may be
-    // closed by the attacker itself as the phase ends: 1005).
-    const codes = Object.keys(phase?.floodCloseCodes ?? {});
-    expect(codes).toContain(code);
-    for (const c of codes) expect([code, "1005"]).toContain(c);
-    expect(phase?.honestOpen).toBe(true);
-    expect(phase?.honestRatio).toBeGreaterThan(0.25);
-    expect(phase?.eventLoopDelayMs.p99).toBeLessThan(250);
+  const byName = new Map(phases.map((p) => [p.phase, p]));
+  expect(byName.get("alone")?.honestMBps).toBeGreaterThan(1);
+  // The codes each attacker may see: the bound's own, or 1006 when the broker drops a peer
+  // that does not finish the closing handshake within the grace; 1005 when the phase ended first.
+  const expected: Record<string, readonly string[]> = {
+    "flood-size": ["1009", "1006", "1005"],
+    "flood-rate": ["1008", "1006", "1005"],
+    "ping-echo": ["1009", "1006", "1005"],
+    "ws-ping": ["1006", "1005"],
+    fragments: ["101"],
+    tunnels: ["held", "1008", "1006"],
+  };
+  for (const [name, codes] of Object.entries(expected)) {
+    const phase = byName.get(name as never);
+    expect(phase?.floodTunnels, name).toBeGreaterThan(0);
+    for (const c of Object.keys(phase?.floodCloseCodes ?? {}))
+      expect(codes, `${name}: ${c}`).toContain(c);
+    expect(phase?.honestOpen, name).toBe(true);
+    expect(phase?.honestMBps, name).toBeGreaterThan(0);
+    expect(phase?.eventLoopDelayMs.p99, name).toBeLessThan(250);
+    expect(phase?.brokerRssGrowthMB, name).toBeLessThan(64);
   }
-}, 90_000);
+  // One client holds no more than its cap (16 in the flood broker).
+  expect(byName.get("tunnels")?.floodCloseCodes.held).toBeLessThanOrEqual(16);
+}, 120_000);

@@ -26,11 +26,7 @@ interface Tunnel {
   received: number;
 }
 
-function openTunnel(
-  url: string,
-  token: string,
-  protocol: string | null = "guacamole",
-): Tunnel {
+function openTunnel(url: string, token: string, protocol: string | null = "guacamole"): Tunnel {
   const ws = new WebSocket(
     `${url.replace("http", "ws")}tunnel?token=${encodeURIComponent(token)}`,
     protocol === null ? [] : [protocol],
@@ -303,29 +299,96 @@ describe.each(["node", "deno"] as const)(
   },
 );
 
-describe("slow headers (Node)", () => {
-  it("a client that trickles its headers is cut within a second of HEADERS_TIMEOUT_MS", async () => {
-    const broker = await startBroker("node", { HEADERS_TIMEOUT_MS: "1000" });
-    try {
+describe.each(["node", "deno"] as const)(
+  "the %s broker's connection bounds",
+  { timeout: 60_000 },
+  (kind) => {
+    let guacd: CountedGuacd;
+    let broker: RunningBroker;
+
+    beforeAll(async () => {
+      guacd = await startCountedGuacd();
+      broker = await startBroker(kind, {
+        GUACD_HOST: guacd.host,
+        GUACD_PORT: String(guacd.port),
+        HEADERS_TIMEOUT_MS: "1000",
+        KEEP_ALIVE_TIMEOUT_MS: "1000",
+        CLOSE_GRACE_MS: "300",
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await broker?.stop();
+      await guacd?.close();
+    });
+
+    /** Connects, sends `request` one byte every `every` ms (all of it at once if 0), times the cut. */
+    function timeCut(request: string, every: number): Promise<number> {
       const { hostname, port } = new URL(broker.url);
-      const cut = await new Promise<number>((resolve) => {
+      return new Promise<number>((resolve) => {
         const socket = tcpConnect({ host: hostname, port: Number(port) });
         const started = performance.now();
-        const request = `GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Slow: ${"a".repeat(100)}`;
         let i = 0;
         const trickle = setInterval(() => {
           if (!socket.destroyed && i < request.length) socket.write(request[i++]!);
-        }, 200);
+        }, every);
         socket.on("error", () => {});
+        socket.on("data", () => {});
         socket.once("close", () => {
           clearInterval(trickle);
           resolve(performance.now() - started);
         });
       });
+    }
+
+    it("a client that trickles its headers is cut within a second of HEADERS_TIMEOUT_MS", async () => {
+      const { hostname, port } = new URL(broker.url);
+      const cut = await timeCut(
+        `GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Slow: ${"a".repeat(100)}`,
+        200,
+      );
       expect(cut).toBeGreaterThan(900);
       expect(cut).toBeLessThan(2000);
-    } finally {
-      await broker.stop();
-    }
-  }, 60_000);
-});
+    });
+
+    it("a connection that sends nothing is cut within a second of the bound", async () => {
+      const cut = await timeCut("", 1000);
+      expect(cut).toBeLessThan(2500);
+    });
+
+    it("a closed tunnel whose peer never answers the close is dropped within the grace", async () => {
+      const token = await demoToken(broker.url);
+      const { socket, status } = await rawUpgrade(
+        broker.url,
+        `/tunnel?token=${encodeURIComponent(token)}`,
+      );
+      expect(status).toMatch(/ 101 /);
+      socket.on("data", () => {}); // reads, but never sends a close frame back
+      // A malformed instruction: the broker closes (1002) and waits for an answer that never comes.
+      socket.write(frame(0x1, Buffer.from("garbage"), true));
+      const started = performance.now();
+      await new Promise((resolve) => socket.once("close", resolve));
+      expect(performance.now() - started).toBeLessThan(300 + 1000);
+    });
+
+    it("a token holder's oversized frame is cut at its header, before the runtime buffers it", async () => {
+      const token = await demoToken(broker.url);
+      const { socket, status } = await rawUpgrade(
+        broker.url,
+        `/tunnel?token=${encodeURIComponent(token)}`,
+      );
+      expect(status).toMatch(/ 101 /);
+      socket.on("data", () => {});
+      // A text frame that says 16 MiB follow: 127, then a 64-bit length, the mask, a first byte.
+      const head = Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x78]);
+      socket.write(head);
+      const started = performance.now();
+      const flood = setInterval(() => {
+        if (!socket.destroyed) socket.write(Buffer.alloc(64 * 1024, 0x78));
+      }, 1);
+      await new Promise((resolve) => socket.once("close", resolve));
+      clearInterval(flood);
+      expect(performance.now() - started).toBeLessThan(1300);
+    });
+  },
+);

@@ -390,8 +390,10 @@ describe("a Node broker and a Deno broker sharing one Redis", () => {
       const first = openSession(node.url, once);
       open.push(first);
       await openAll([first]);
+      // Deno refuses before the upgrade, with a plain HTTP status: the socket never opens.
+      // (counted below in its /metrics as TOKEN_REPLAYED).
       const replayed = openSession(deno.url, once);
-      expect(await replayed.closed).toEqual({ code: 1008, reason: "771 Token already used" });
+      expect((await replayed.closed).code).toBe(1006);
 
       const owner = sims.find((s) => live(s) === 1)!;
       const id = ids(owner)[0]!;

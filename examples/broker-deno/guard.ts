@@ -1,0 +1,288 @@
+// What Deno.serve and Deno.upgradeWebSocket do not bound, bounded in front of them: the Deno
+// broker listens here, and each TCP connection is relayed to Deno.serve on a loopback port. The
+// relay holds a connection's bytes, so it can cut what the runtime cannot: headers that trickle,
+// idle connections, WebSocket frames over the message limit (before Deno buffers them), and a
+// closed socket whose peer never answers (Deno's WebSocket has no `terminate`).
+
+/** Options of {@link ConnectionGuard}. */
+export interface ConnectionGuardOptions {
+  /** The public address. */
+  readonly hostname: string;
+  readonly port: number;
+  /** Milliseconds for a connection's first request headers. */
+  readonly headersTimeout: number;
+  /** Milliseconds a connection that is not a WebSocket may stay silent both ways. */
+  readonly idleTimeout: number;
+  /** Milliseconds a connection that is not a WebSocket may live in all. @default {60000} */
+  readonly maxLifetime?: number;
+  /** Bytes of request headers. @default {16384} */
+  readonly maxHeaderBytes?: number;
+  /** Bytes of one WebSocket message from the peer, all its fragments together. */
+  readonly maxMessageBytes: number;
+  /** Frames of one WebSocket message from the peer. @default {1024} */
+  readonly maxFragments?: number;
+  /** WebSocket pings a second from the peer (browsers send none). @default {10} */
+  readonly maxPingsPerSecond?: number;
+  /** Told why a connection was cut. */
+  readonly onCut?: (address: string, why: string) => void;
+}
+
+/** One relayed connection, as the handler behind the guard sees it. */
+export interface GuardedConnection {
+  /** The peer's address (Deno.serve only sees the guard's). */
+  readonly address: string;
+  /** Drops both sides now. */
+  destroy(why: string): void;
+}
+
+const CRLFCRLF = [13, 10, 13, 10];
+const SWITCHING = new TextEncoder().encode("HTTP/1.1 101");
+
+/**
+ * Listens on the public address and relays each connection to `upstream` (Deno.serve on
+ * loopback). {@link ConnectionGuard.peerOf} maps the relay's side of a connection (the handler's
+ * `info.remoteAddr.port`) back to the peer.
+ */
+export class ConnectionGuard {
+  readonly #options: ConnectionGuardOptions;
+  readonly #byLocalPort = new Map<number, Relay>();
+  #listener: Deno.TcpListener | undefined;
+
+  constructor(options: ConnectionGuardOptions) {
+    this.#options = options;
+  }
+
+  /** Starts relaying to `upstream`; returns the port it listens on. */
+  listen(upstream: { hostname: string; port: number }): number {
+    const listener = Deno.listen({ hostname: this.#options.hostname, port: this.#options.port });
+    this.#listener = listener;
+    void (async () => {
+      for await (const conn of listener) void this.#relay(conn, upstream);
+    })().catch(() => {});
+    return (listener.addr as Deno.NetAddr).port;
+  }
+
+  /** The peer behind the handler's `info.remoteAddr.port`. */
+  peerOf(relayPort: number): GuardedConnection | undefined {
+    return this.#byLocalPort.get(relayPort);
+  }
+
+  close(): void {
+    this.#listener?.close();
+    for (const relay of this.#byLocalPort.values()) relay.destroy("shutdown");
+  }
+
+  async #relay(conn: Deno.TcpConn, upstream: { hostname: string; port: number }): Promise<void> {
+    let inner: Deno.TcpConn;
+    try {
+      inner = await Deno.connect({ hostname: upstream.hostname, port: upstream.port });
+    } catch {
+      conn.close();
+      return;
+    }
+    const localPort = (inner.localAddr as Deno.NetAddr).port;
+    const relay = new Relay(conn, inner, this.#options, () => this.#byLocalPort.delete(localPort));
+    this.#byLocalPort.set(localPort, relay);
+    relay.run();
+  }
+}
+
+/** One connection: the peer, the relay's connection to Deno.serve, and the bounds between. */
+class Relay implements GuardedConnection {
+  readonly address: string;
+  readonly #peer: Deno.TcpConn;
+  readonly #inner: Deno.TcpConn;
+  readonly #options: ConnectionGuardOptions;
+  readonly #forget: () => void;
+  #closed = false;
+  #websocket = false;
+  #headerBytes = 0;
+  #headerMatch = 0;
+  #headersDone = false;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  readonly #frames = new FrameBounds();
+
+  constructor(
+    peer: Deno.TcpConn,
+    inner: Deno.TcpConn,
+    options: ConnectionGuardOptions,
+    forget: () => void,
+  ) {
+    this.#peer = peer;
+    this.#inner = inner;
+    this.#options = options;
+    this.#forget = forget;
+    this.address = (peer.remoteAddr as Deno.NetAddr).hostname;
+  }
+
+  run(): void {
+    const o = this.#options;
+    this.#timers.push(
+      setTimeout(() => {
+        if (!this.#headersDone) this.destroy("headers too slow");
+      }, o.headersTimeout),
+      setTimeout(() => {
+        if (!this.#websocket) this.destroy("lived too long without an upgrade");
+      }, o.maxLifetime ?? 60_000),
+    );
+    this.#touch();
+    void this.#pump(this.#peer, this.#inner, true);
+    void this.#pump(this.#inner, this.#peer, false);
+  }
+
+  destroy(why: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (why !== "closed" && why !== "shutdown") this.#options.onCut?.(this.address, why);
+    for (const t of this.#timers) clearTimeout(t);
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    for (const c of [this.#peer, this.#inner]) {
+      try {
+        c.close();
+      } catch {
+        // Closed already.
+      }
+    }
+    this.#forget();
+  }
+
+  #touch(): void {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    if (this.#websocket || this.#closed) return;
+    this.#idle = setTimeout(() => this.destroy("idle"), this.#options.idleTimeout);
+  }
+
+  async #pump(from: Deno.TcpConn, to: Deno.TcpConn, fromPeer: boolean): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buffer);
+        if (n === null || this.#closed) break;
+        const chunk = buffer.subarray(0, n);
+        this.#touch();
+        const fault = fromPeer ? this.#checkPeer(chunk) : this.#checkServer(chunk);
+        if (fault !== undefined) return this.destroy(fault);
+        for (let off = 0; off < n; ) off += await to.write(chunk.subarray(off));
+      }
+    } catch {
+      // Reset or closed: the other pump sees it too.
+    }
+    this.destroy("closed");
+  }
+
+  #checkServer(chunk: Uint8Array): string | undefined {
+    if (!this.#websocket && startsWith(chunk, SWITCHING)) {
+      this.#websocket = true;
+      if (this.#idle !== undefined) clearTimeout(this.#idle);
+    }
+    return undefined;
+  }
+
+  #checkPeer(chunk: Uint8Array): string | undefined {
+    if (this.#websocket) {
+      return this.#frames.push(
+        chunk,
+        this.#options.maxMessageBytes,
+        this.#options.maxFragments ?? 1024,
+        this.#options.maxPingsPerSecond ?? 10,
+      );
+    }
+    if (this.#headersDone) return undefined;
+    for (const byte of chunk) {
+      this.#headerBytes++;
+      this.#headerMatch =
+        byte === CRLFCRLF[this.#headerMatch] ? this.#headerMatch + 1 : byte === 13 ? 1 : 0;
+      if (this.#headerMatch === 4) {
+        this.#headersDone = true;
+        return undefined;
+      }
+    }
+    return this.#headerBytes > (this.#options.maxHeaderBytes ?? 16384)
+      ? "headers too large"
+      : undefined;
+  }
+}
+
+/**
+ * Reads the peer's WebSocket frame headers as they pass (payloads are only counted), and says
+ * why to cut when a message grows past the limits.
+ */
+class FrameBounds {
+  // The header being read (at most 14 bytes), then how much payload is left to skip.
+  readonly #head = new Uint8Array(14);
+  #headLength = 0;
+  #skip = 0;
+  #messageBytes = 0;
+  #fragments = 0;
+  #pingWindow = 0;
+  #pings = 0;
+
+  push(chunk: Uint8Array, maxBytes: number, maxFragments: number, maxPings: number) {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#skip > 0) {
+        const take = Math.min(this.#skip, chunk.length - i);
+        this.#skip -= take;
+        i += take;
+        continue;
+      }
+      this.#head[this.#headLength++] = chunk[i++]!;
+      const need = headerLength(this.#head, this.#headLength);
+      if (need === undefined || this.#headLength < need) continue;
+      const opcode = this.#head[0]! & 0x0f;
+      const fin = (this.#head[0]! & 0x80) !== 0;
+      const length = payloadLength(this.#head);
+      this.#headLength = 0;
+      this.#skip = length;
+      if (opcode >= 8) {
+        if (length > 125) return "a control frame over 125 bytes";
+        if (opcode === 9) {
+          const now = Date.now();
+          if (now - this.#pingWindow >= 1000) {
+            this.#pingWindow = now;
+            this.#pings = 0;
+          }
+          if (++this.#pings > maxPings) return "too many pings";
+        }
+        continue;
+      }
+      if (opcode !== 0) {
+        this.#messageBytes = 0;
+        this.#fragments = 0;
+      }
+      this.#messageBytes += length;
+      if (++this.#fragments > maxFragments) return "too many fragments in one message";
+      if (this.#messageBytes > maxBytes) return "a message over the limit";
+      if (fin) {
+        this.#messageBytes = 0;
+        this.#fragments = 0;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The header's full length once its first bytes are known, else `undefined`. */
+function headerLength(head: Uint8Array, have: number): number | undefined {
+  if (have < 2) return undefined;
+  const mask = (head[1]! & 0x80) !== 0 ? 4 : 0;
+  const len = head[1]! & 0x7f;
+  return 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + mask;
+}
+
+function payloadLength(head: Uint8Array): number {
+  const len = head[1]! & 0x7f;
+  if (len < 126) return len;
+  if (len === 126) return (head[2]! << 8) | head[3]!;
+  // 64-bit: anything past 2^53 is over every limit anyway.
+  let value = 0;
+  for (let k = 2; k < 10; k++) value = value * 256 + head[k]!;
+  return value;
+}
+
+function startsWith(chunk: Uint8Array, prefix: Uint8Array): boolean {
+  if (chunk.length < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) if (chunk[k] !== prefix[k]) return false;
+  return true;
+}
