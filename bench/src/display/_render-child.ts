@@ -5,10 +5,13 @@
  * - `{ kind: "pace" }`: one pass at the recording's own pace (each frame's instructions applied
  *   when its `sync` time comes, by the wall clock); answers wall ms and CPU ms.
  *
- * Run (render-bench.ts does): node --import tsx --conditions=@guacstream/source _render-child.ts <file>
+ * Blob payloads reach the display as bytes (BlobBytesDecoder) unless the third argument is
+ * "strings" (the plain decoder; the display base64-decodes each payload string).
+ *
+ * Run (render-bench.ts does): node --import tsx --conditions=@guacstream/source _render-child.ts <file> [bytes|strings]
  */
 import { readFileSync } from "node:fs";
-import { type Instruction, InstructionDecoder } from "@guacstream/codec";
+import { BlobBytesDecoder, InstructionDecoder, type InstructionOrBlob } from "@guacstream/codec";
 import { createImageDecoder, HeadlessDisplay } from "@guacstream/display";
 import { chunk } from "../harness/corpus.ts";
 
@@ -21,6 +24,7 @@ export interface RenderResult {
 }
 
 const file = process.argv[2] as string;
+const wireKind = process.argv[3] === "strings" ? "strings" : "bytes";
 const bytes = new Uint8Array(readFileSync(file));
 const chunks = chunk(bytes);
 // One decoder for every pass: its WASM is compiled once, as in a long-lived client.
@@ -36,7 +40,8 @@ async function render(): Promise<RenderResult> {
   const started = performance.now();
   let skipped = 0;
   const display = new HeadlessDisplay({ decoder, onError: () => void skipped++ });
-  const wire = new InstructionDecoder((instruction) => display.apply(instruction));
+  const apply = (instruction: InstructionOrBlob) => display.apply(instruction);
+  const wire = wireKind === "bytes" ? new BlobBytesDecoder(apply) : new InstructionDecoder(apply);
   for (const c of chunks) wire.push(c);
   wire.finish();
   await display.settled();
@@ -49,16 +54,18 @@ async function render(): Promise<RenderResult> {
 }
 
 /** The recording as frames: each `sync`'s time and the instructions up to and including it. */
-function framesOf(): { time: number; instructions: Instruction[] }[] {
-  const frames: { time: number; instructions: Instruction[] }[] = [];
-  let current: Instruction[] = [];
-  const wire = new InstructionDecoder((instruction) => {
+function framesOf(): { time: number; instructions: InstructionOrBlob[] }[] {
+  const frames: { time: number; instructions: InstructionOrBlob[] }[] = [];
+  let current: InstructionOrBlob[] = [];
+  const collect = (instruction: InstructionOrBlob) => {
     current.push(instruction);
     if (instruction.opcode === "sync") {
       frames.push({ time: Number(instruction.args[0]), instructions: current });
       current = [];
     }
-  });
+  };
+  const wire =
+    wireKind === "bytes" ? new BlobBytesDecoder(collect) : new InstructionDecoder(collect);
   for (const c of chunks) wire.push(c);
   wire.finish();
   return frames;

@@ -12,6 +12,7 @@
  *
  * Run: npx tsx --conditions=@guacstream/source bench/src/display/render-bench.ts
  *        [--rounds 5] [--warmup 3] [--only vnc-desktop] [--no-pace] [--json out.json]
+ *        [--wire bytes|strings]   (blob payloads as bytes from the codec, or as base64 strings)
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "no-pace": { type: "boolean", default: false },
     json: { type: "string" },
+    wire: { type: "string", default: "bytes" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -47,10 +49,15 @@ class RenderChild {
   #waiting: ((result: RenderResult) => void) | undefined;
 
   constructor(file: string) {
-    this.#child = fork(fileURLToPath(new URL("./_render-child.ts", import.meta.url)), [file], {
-      execArgv: ["--import", "tsx", "--conditions=@guacstream/source"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const wire = values.wire === "strings" ? "strings" : "bytes";
+    this.#child = fork(
+      fileURLToPath(new URL("./_render-child.ts", import.meta.url)),
+      [file, wire],
+      {
+        execArgv: ["--import", "tsx", "--conditions=@guacstream/source"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     this.ready = new Promise((resolve) => {
       this.#child.once("message", () => resolve());
     });
