@@ -159,6 +159,7 @@ export async function connectGuacamoleWith<Tls, Connection extends ClosableGuacd
     onStream,
     readAhead,
     onSize,
+    onInstruction,
     onFilesystem,
     ...handshake
   } = options;
@@ -179,6 +180,7 @@ export async function connectGuacamoleWith<Tls, Connection extends ClosableGuacd
     ...(onStream === undefined ? {} : { onStream }),
     ...(readAhead === undefined ? {} : { readAhead }),
     ...(onSize === undefined ? {} : { onSize }),
+    ...(onInstruction === undefined ? {} : { onInstruction }),
     ...(onFilesystem === undefined ? {} : { onFilesystem }),
   });
   try {
