@@ -22,7 +22,22 @@ function entryPoints(jsr, npm) {
     .filter((target) => typeof target === "string");
 }
 
-/** Every packages/* directory that publishes to npm or JSR. */
+/** `{ "<name>" | "<name>/<subpath>": source file }` from the exports of a deno.json or package.json. */
+function exportMap(name, jsr, npm) {
+  const raw = jsr?.exports ?? npm?.exports ?? {};
+  const exports = typeof raw === "string" ? { ".": raw } : raw;
+  const map = {};
+  for (const [subpath, target] of Object.entries(exports)) {
+    const file = typeof target === "string" ? target : target["@guacstream/source"];
+    if (typeof file === "string") map[subpath === "." ? name : `${name}${subpath.slice(1)}`] = file;
+  }
+  return map;
+}
+
+/**
+ * Every packages/* directory that publishes to npm or JSR: its name, manifests, entry points
+ * (absolute source paths), and `exports`, each import specifier mapped to its absolute source path.
+ */
 export function publishedPackages() {
   return readdirSync(join(root, "packages"))
     .map((name) => {
@@ -34,5 +49,14 @@ export function publishedPackages() {
       return { dir, name: npm?.name ?? jsr?.name, npm, jsr, entries: entryPoints(jsr, npm) };
     })
     .filter((pkg) => pkg.npm !== undefined || pkg.jsr !== undefined)
-    .map((pkg) => ({ ...pkg, entries: pkg.entries.map((entry) => join(pkg.dir, entry)) }));
+    .map((pkg) => ({
+      ...pkg,
+      entries: pkg.entries.map((entry) => join(pkg.dir, entry)),
+      exports: Object.fromEntries(
+        Object.entries(exportMap(pkg.name, pkg.jsr, pkg.npm)).map(([spec, file]) => [
+          spec,
+          join(pkg.dir, file),
+        ]),
+      ),
+    }));
 }

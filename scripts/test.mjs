@@ -1,117 +1,163 @@
-// The test command: vitest (every Node project) and Deno (the Deno transport's suite and the
-// runnable examples in doc comments), then one closing line with the totals over both runners.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+// The test command: the runners in turn (vitest over every Node project, deno test over the Deno
+// transport's suite, deno test --doc over the examples in every published package's doc
+// comments), each counted from a machine-readable report, then one closing line with the totals.
+// Every runner runs even when one fails, so the totals cover the whole suite; the exit code is
+// non-zero when a test failed or a runner exited non-zero with no failed test to show for it.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { publishedPackages, root } from "./packages.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const results = join(root, ".test-results");
 mkdirSync(results, { recursive: true });
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const extra = process.argv.slice(2);
 
+/**
+ * Runs `command`; each output line goes to the console and, for stdout, to `onLine`. The header
+ * shows `shown` for the arguments (a long file list is summed up).
+ */
+function run(label, command, args, onLine = () => {}, shown = args.join(" ")) {
+  console.log(`\n=== ${label}: ${relative(root, command)} ${shown}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ["inherit", "pipe", "inherit"],
+      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    });
+    let rest = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text) => {
+      process.stdout.write(text);
+      const lines = (rest + text).split("\n");
+      rest = lines.pop();
+      for (const line of lines) onLine(line);
+    });
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (rest !== "") onLine(rest);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** vitest, counted from its JSON report. */
+async function vitest() {
+  const report = join(results, "vitest.json");
+  rmSync(report, { force: true });
+  const code = await run("vitest", bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...extra,
+  ]);
+  if (!existsSync(report)) return { code, passed: 0, failed: 0 };
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  // A file that fails to load has no tests to count: count it as a failure.
+  const unloaded = (json.testResults ?? []).filter(
+    (file) => file.status === "failed" && file.assertionResults.length === 0,
+  ).length;
+  return {
+    code,
+    passed: json.numPassedTests ?? 0,
+    failed: (json.numFailedTests ?? 0) + unloaded,
+  };
+}
+
+/**
+ * deno test with its TAP reporter, counted from the top-level test points: `ok` / `not ok`
+ * lines at column 0 (steps are indented), `# SKIP` for ignored tests (TAP version 14).
+ */
+async function denoTest(label, args, files = []) {
+  const counts = { passed: 0, failed: 0 };
+  const count = (line) => {
+    if (line.startsWith("not ok ")) counts.failed++;
+    else if (line.startsWith("ok ") && !/ # SKIP\b/i.test(line)) counts.passed++;
+  };
+  const all = ["test", "--reporter=tap", ...args];
+  const shown = files.length === 0 ? all : [...all, `<${files.length} files>`];
+  const code = await run(label, bin("deno"), [...all, ...files], count, shown.join(" "));
+  return { code, ...counts };
+}
+
+/** The files of `dir` (recursively) that are modules with examples: not tests, helpers or programs. */
+function filesWithExamples(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => {
+      const parts = relative(dir, file).split(/[\\/]/);
+      const name = parts.at(-1);
+      if (parts.some((part) => part.startsWith(".") || part === "node_modules")) return false;
+      if (!name.endsWith(".ts") || name.startsWith("_") || /[._]test\.ts$/.test(name)) return false;
+      const text = readFileSync(file, "utf8");
+      return text.includes("@example") && !text.startsWith("#!");
+    })
+    .sort();
+}
+
+/**
+ * The import map the examples run under: every published package's names pointed at its sources
+ * (examples import the package by name), each npm dependency from the npm registry, and the
+ * compiler options the packages are written to.
+ */
+function docConfig(packages) {
+  const imports = {};
+  for (const pkg of packages) {
+    for (const [specifier, file] of Object.entries(pkg.exports)) {
+      imports[specifier] = `./${relative(results, file)}`;
+    }
+    const npm = { ...pkg.npm?.dependencies, ...pkg.npm?.peerDependencies };
+    for (const [name, version] of Object.entries(npm)) {
+      if (!version.startsWith("workspace:")) imports[name] ??= `npm:${name}@${version}`;
+    }
+  }
+  const codec = JSON.parse(readFileSync(join(root, "packages", "codec", "deno.json"), "utf8"));
+  const path = join(results, "deno-doc.json");
+  writeFileSync(
+    path,
+    `${JSON.stringify({ imports, nodeModulesDir: "none", compilerOptions: codec.compilerOptions }, null, 2)}\n`,
+  );
+  return path;
+}
+
+const packages = publishedPackages();
+const docConfigPath = docConfig(packages);
+// Sockets, temporary files, the corpus, child processes (openssl, redis-server, deno), settings,
+// and free disk space (the recorder's floor).
+const permissions = ["--allow-net", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const docPermissions = [...permissions, "--allow-sys"];
+const runners = [
+  ["vitest", vitest],
+  [
+    "deno test (transport-deno)",
+    () => denoTest("deno test (transport-deno)", [...permissions, "packages/transport-deno/"]),
+  ],
+  // One run a package, so that an example that does not type-check stops only its own package.
+  // New packages are picked up from their manifests (scripts/packages.mjs).
+  ...packages.map((pkg) => {
+    const label = `deno test --doc (${pkg.name})`;
+    const files = filesWithExamples(join(pkg.dir, "src")).map((file) => relative(root, file));
+    const args = ["--doc", `--config=${docConfigPath}`, ...docPermissions];
+    return [
+      label,
+      () => (files.length === 0 ? { code: 0, passed: 0, failed: 0 } : denoTest(label, args, files)),
+    ];
+  }),
+];
+
 let passed = 0;
 let failed = 0;
-let broken = false;
-
-function run(label, command, args) {
-  console.log(`\n=== ${label}: ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, {
-    cwd: root,
-    encoding: "utf8",
-    stdio: "inherit",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  if (result.error) throw result.error;
-  return result;
+const broken = [];
+for (const [label, runner] of runners) {
+  const outcome = await runner();
+  passed += outcome.passed;
+  failed += outcome.failed;
+  if (outcome.code !== 0 && outcome.failed === 0) broken.push(label);
 }
-
-// 1. vitest, with a JSON report to count from.
-const vitestReport = join(results, "vitest.json");
-const vitest = run("vitest", bin("vitest"), [
-  "run",
-  "--reporter=default",
-  "--reporter=json",
-  `--outputFile.json=${vitestReport}`,
-  ...extra,
-]);
-if (existsSync(vitestReport)) {
-  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
-  passed += report.numPassedTests ?? 0;
-  failed += report.numFailedTests ?? 0;
-  // A file that fails to load has no tests to count: count it as a failure.
-  failed += (report.testResults ?? []).filter(
-    (f) => f.status === "failed" && f.assertionResults.length === 0,
-  ).length;
-}
-if (vitest.status !== 0 && failed === 0) broken = true;
-
-// 2. Deno: its transport's suite, and every runnable example in the Deno-published packages.
-// Totals from Deno's JUnit report, not from its human output.
-function denoCounts(report) {
-  if (!existsSync(report)) return undefined;
-  const xml = readFileSync(report, "utf8");
-  const head = xml.match(/<testsuites\b[^>]*>/)?.[0];
-  if (head === undefined) return undefined;
-  const attribute = (name) => Number(head.match(new RegExp(`\\b${name}="(\\d+)"`))?.[1] ?? 0);
-  const skipped = (xml.match(/<skipped\b/g) ?? []).length;
-  const failed = attribute("failures") + attribute("errors");
-  return { passed: attribute("tests") - failed - skipped, failed };
-}
-
-function denoRun(label, name, args) {
-  const report = join(results, `deno-${name}.xml`);
-  rmSync(report, { force: true });
-  const result = run(label, bin("deno"), [args[0], `--junit-path=${report}`, ...args.slice(1)]);
-  const counts = denoCounts(report);
-  if (counts) {
-    passed += counts.passed;
-    failed += counts.failed;
-  }
-  if (result.status !== 0 && (!counts || counts.failed === 0)) broken = true;
-}
-
-// Every source file below `dir`, subfolders included (moving a file must not drop its examples).
-const docFiles = (dir) =>
-  readdirSync(join(root, dir), { recursive: true })
-    .map((f) => f.split(sep).join("/"))
-    .filter((f) => {
-      const name = f.split("/").at(-1);
-      return (
-        name.endsWith(".ts") &&
-        !name.startsWith("_") &&
-        !name.endsWith(".test.ts") &&
-        !name.endsWith("_test.ts")
-      );
-    })
-    .map((f) => `${dir}/${f}`);
-
-if (existsSync(join(root, "packages/transport-deno/src/connect_test.ts"))) {
-  denoRun("deno test (transport-deno)", "transport", [
-    "test",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
-    "packages/transport-deno/",
-  ]);
-}
-const examples = [
-  "packages/codec/src",
-  "packages/transport-deno/src",
-  "packages/tunnel/src",
-].filter((d) => existsSync(join(root, d)));
-denoRun("deno test --doc (examples)", "doc", [
-  "test",
-  "--doc",
-  "--allow-net",
-  "--allow-read",
-  ...examples.flatMap(docFiles),
-]);
 
 console.log("");
-if (broken) console.log("A runner failed without a failing test (see its output above).");
+for (const label of broken) console.log(`${label} failed without a failing test (see above).`);
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || broken ? 1 : 0);
+process.exit(failed > 0 || broken.length > 0 ? 1 : 0);
