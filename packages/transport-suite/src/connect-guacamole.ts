@@ -32,7 +32,7 @@ function memory(): { rss: number; buffers: number } {
 
 /** Registers the connectGuacamole tests with `h.test`. */
 export function defineGuacamoleSuite(h: TransportHarness): void {
-  // The session tests read whole recordings; 200 sessions share two cores here.
+  // The session tests read whole recordings, one of them in 200 sessions at once: a longer limit.
   const test = (name: string, fn: () => Promise<void>): void =>
     h.test(name, fn, { timeout: 60_000 });
   test("a whole VNC session (vnc-desktop) decodes to its last instruction", async () => {
@@ -73,8 +73,7 @@ export function defineGuacamoleSuite(h: TransportHarness): void {
   });
 
   test("a slow consumer (1 instruction / 10 ms) holds guacd back; memory stays bounded", async () => {
-    // The simulator loops vnc-desktop as fast as its socket lets it: unthrottled, the whole
-    // 13.4 MB recording goes through in about 0.2 s here (the whole-session test above).
+    // The simulator loops vnc-desktop as fast as its socket lets it: only the reader holds it back.
     await withServer(
       startSimulator({
         resolveSession: () => ({ recording: "vnc-desktop", end: "loop" }),

@@ -236,9 +236,9 @@ export function defineTransportSuite(h: TransportHarness): void {
     });
   });
 
-  // Honest note: nothing on loopback makes a TCP connect hang (non-loopback addresses are off
-  // limits here), so the timeout is exercised in the TLS phase: the server accepts TCP and never
-  // answers the ClientHello. The same deadline covers lookup, TCP connect and handshake.
+  // Nothing on loopback makes a TCP connect hang and tests stay on loopback, so the timeout is
+  // exercised in the TLS phase: the server accepts TCP and never answers the ClientHello. One
+  // deadline covers lookup, TCP connect and handshake.
   h.test(
     "the timeout covers the whole connect, TLS handshake included: CONNECT_TIMEOUT",
     async () => {
