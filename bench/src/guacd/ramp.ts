@@ -10,7 +10,7 @@
  *   `FLOOR_MS` above it (a loaded 2-core machine stalls a loopback handshake by that much, while a
  *   guacd in trouble answers in seconds);
  * - input echo p99 (input sent to the next frame) above 3x the single session's and at least
- *   `FLOOR_MS` above it, or a key a terminal did not echo within `ECHO_TIMEOUT_MS`.
+ *   `INPUT_FLOOR_MS` above it, or a key a terminal did not echo within `ECHO_TIMEOUT_MS`.
  * An idle screen's falling frame rate is not distress: a screen with nothing to draw sends few frames.
  */
 import v8 from "node:v8";
@@ -22,6 +22,11 @@ import type { GuacdTarget } from "./targets.ts";
 export const FLOOR_MS = 100;
 /** Memory per session is reported from this many sessions up. */
 export const MEMORY_MIN_SESSIONS = 4;
+/**
+ * Input echo rises must also exceed the single session's by this much (ms) to count: about where
+ * a person starts to feel typing or pointing lag, and above a loaded machine's scheduling stalls.
+ */
+export const INPUT_FLOOR_MS = 200;
 /** A key a terminal has not echoed by then counts as missed (and as this latency). */
 export const ECHO_TIMEOUT_MS = 2000;
 /** Between two inputs of one session: about a person's typing or pointing pace. */
@@ -108,8 +113,8 @@ export function distress(
     if (hit.length > 0) return `${hit.length} of ${n} session(s) ${what} (${hit[0]!.message})`;
   }
   if (baseline === undefined || baseline === level) return undefined;
-  const slower = (what: string, now: number, base: number): string | undefined =>
-    now > 3 * base && now > base + FLOOR_MS
+  const slower = (what: string, now: number, base: number, floor = FLOOR_MS): string | undefined =>
+    now > 3 * base && now > base + floor
       ? `${what} p99 ${now.toFixed(0)} ms > 3x the single session's ${base.toFixed(0)} ms`
       : undefined;
   const late =
@@ -121,7 +126,7 @@ export function distress(
     return `${level.inputMs.missed} of ${level.inputMs.sent} key(s) not echoed within ${ECHO_TIMEOUT_MS} ms`;
   }
   if (base.count > 0 && level.inputMs.count > 0) {
-    const slowInput = slower("input echo", level.inputMs.p99, base.p99);
+    const slowInput = slower("input echo", level.inputMs.p99, base.p99, INPUT_FLOOR_MS);
     if (slowInput !== undefined) return slowInput;
   }
   return undefined;

@@ -42,6 +42,8 @@ export const SYNC_BASIS: string =
   "drawing; fps = syncs per second; input echo = input sent to the next sync after drawing";
 /** How the summary marks a sync-based figure. */
 const SYNC = "sync-based";
+/** The first screen is complete once no pixel changed for this long. */
+const STABLE_MS = 500;
 
 /** Everything measured on one target. */
 export interface TargetResult {
@@ -53,7 +55,24 @@ export interface TargetResult {
   readonly input:
     | (Percentiles & { readonly activity: string; readonly sent: number; readonly missed: number })
     | undefined;
-  /** How the frame and echo figures were measured. */
+  /** At one session, from the headless display's pixels: what a person sees. */
+  readonly pixels:
+    | {
+        /** Connect call to the last pixel change before `STABLE_MS` without one. */
+        readonly firstScreenMs: number;
+        /** Input to the first frame whose pixels change where it lands. */
+        readonly photonMs: Percentiles & { readonly sent: number; readonly unchanged: number };
+        /** Frames per second that changed a pixel, and all frames per second. */
+        readonly changingFps: number;
+        readonly allFps: number;
+        /** Bytes received per pixel changed, while inputs were sent. */
+        readonly bytesPerChangedPixel: number;
+        /** JPEG and WebP bytes over all image bytes. */
+        readonly lossyShare: number;
+        readonly imageBytes: number;
+      }
+    | undefined;
+  /** How the sync-based figures were measured. */
   readonly measuredBy: string;
   readonly skipped?: string;
 }
@@ -169,13 +188,14 @@ async function benchTarget(
       handshakes,
       ramp: undefined,
       input: undefined,
+      pixels: undefined,
       measuredBy: SYNC_BASIS,
       skipped,
     };
   }
 
-  // 2. The ramp, leaving a fifth of the slice for input echo at one session.
-  const rampEnd = end - slice * 0.2;
+  // 2. The ramp, leaving a quarter of the slice for what a person sees at one session.
+  const rampEnd = end - slice * 0.25;
   const levels = rampLevels(run.maxSessions).length;
   const perLevel = (rampEnd - performance.now()) / levels;
   const holdMs = Math.max(
@@ -208,41 +228,79 @@ async function benchTarget(
     `capacity: ${rampResult.capacity} concurrent session(s); stopped ${rampResult.stopReason}`,
   );
 
-  // 3. Input echo at one session, alone.
+  // 3. At one session, alone, what a person sees: the first complete screen, then inputs, each
+  // timed to the first frame whose pixels change where it lands and to the next sync.
   let input: TargetResult["input"];
+  let pixels: TargetResult["pixels"];
   if (!run.signal.aborted && performance.now() < end - 1000) {
-    run.phase(`${target.name}: input echo at 1 session`);
-    const latencies: number[] = [];
-    let missed = 0;
+    run.phase(`${target.name}: input-to-photon at 1 session`);
+    const photons: number[] = [];
+    const echoes: number[] = [];
     let sent = 0;
     try {
-      const s = await GuacdSession.open(target, { timeoutMs, signal: run.signal, onBytes });
+      const s = await GuacdSession.open(target, {
+        timeoutMs,
+        signal: run.signal,
+        onBytes,
+        pixels: true,
+      });
       try {
-        await s.firstFrame(3000);
-        await sleep(300, run.signal);
+        const watch = s.pixels!;
+        // A screen that never stays still (a video, a busy recording) has no complete first screen:
+        // the wait is bounded by a share of what is left, so the inputs still run.
+        const wait = Math.max(STABLE_MS * 2, Math.min(8000, (end - performance.now()) * 0.4));
+        const firstScreenMs = await watch.settledScreen(s.started, STABLE_MS, wait);
+        watch.resetCounts();
+        const bytesBefore = s.bytes;
+        const from = performance.now();
         const inputs = ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10;
         for (let k = 0; k < inputs && performance.now() < end - 500 && !run.signal.aborted; k++) {
           sent++;
-          const latency =
+          const x = 100 + (k % 8) * 40;
+          const y = 100 + (k % 5) * 40;
+          const timed =
             activity === "keys"
-              ? await s.keystroke(KEYS[k % 2]!, ECHO_TIMEOUT_MS)
-              : await s.pointer(100 + (k % 8) * 40, 100 + (k % 5) * 40, ECHO_TIMEOUT_MS / 4);
-          if (latency === undefined) missed++;
-          else latencies.push(latency);
-          // Let the echo's trailing frames (cursor, scroll) pass, so they are not timed for the next input.
+              ? await s.photon({ keysym: KEYS[k % 2]! }, undefined, ECHO_TIMEOUT_MS)
+              : await s.photon(
+                  { x, y },
+                  { x: Math.max(0, x - 32), y: Math.max(0, y - 32), width: 64, height: 64 },
+                  ECHO_TIMEOUT_MS / 4,
+                );
+          if (timed.pixelsMs !== undefined) photons.push(timed.pixelsMs);
+          if (timed.syncMs !== undefined) echoes.push(timed.syncMs);
+          // Let the input's trailing frames (cursor, scroll) pass, so they are not timed for the next.
           await sleep(250, run.signal);
         }
+        const seconds = (performance.now() - from) / 1000;
+        pixels = {
+          firstScreenMs: firstScreenMs ?? Number.NaN,
+          photonMs: { ...percentiles(photons), sent, unchanged: sent - photons.length },
+          changingFps: watch.changedFrames / seconds,
+          allFps: watch.frames / seconds,
+          bytesPerChangedPixel:
+            watch.changedPixels > 0 ? (s.bytes - bytesBefore) / watch.changedPixels : Number.NaN,
+          lossyShare: watch.imageBytes > 0 ? watch.lossyBytes / watch.imageBytes : Number.NaN,
+          imageBytes: watch.imageBytes,
+        };
       } finally {
         await s.close();
       }
     } catch (error) {
-      ctx.log(`input echo: could not run (${troubleOf(error).message})`);
+      ctx.log(`input-to-photon: could not run (${troubleOf(error).message})`);
     }
-    input = { ...percentiles(latencies), activity, sent, missed };
+    input = { ...percentiles(echoes), activity, sent, missed: sent - echoes.length };
     ctx.log(
-      `input echo (${activity}): ${latencies.length} of ${sent} echoed, ms: p50 ${ms(input.p50)}, ` +
-        `p99 ${ms(input.p99)}${missed > 0 ? `; ${missed} drew nothing within the wait` : ""}`,
+      `input (${activity}) at 1 session, ${sent} sent: to changed pixels p50 ${ms(pixels?.photonMs.p50 ?? Number.NaN)}, ` +
+        `p95 ${ms(pixels?.photonMs.p95 ?? Number.NaN)}, p99 ${ms(pixels?.photonMs.p99 ?? Number.NaN)} ms` +
+        ` (${pixels?.photonMs.unchanged ?? sent} changed nothing); to the next sync p50 ${ms(input.p50)}, p99 ${ms(input.p99)} ms`,
     );
+    if (pixels !== undefined) {
+      ctx.log(
+        `pixels at 1 session: first screen complete at ${ms(pixels.firstScreenMs)} ms (no change for ${STABLE_MS} ms); ` +
+          `${num(pixels.changingFps)} frames/s change pixels of ${num(pixels.allFps)}; ` +
+          `${num(pixels.bytesPerChangedPixel, 2)} B per changed pixel; lossy ${num(pixels.lossyShare * 100, 0)}% of ${pixels.imageBytes} image bytes`,
+      );
+    }
   }
   return {
     target: target.name,
@@ -250,6 +308,7 @@ async function benchTarget(
     handshakes,
     ramp: rampResult,
     input,
+    pixels,
     measuredBy: SYNC_BASIS,
   };
 }
@@ -271,11 +330,28 @@ function figuresOf(results: readonly TargetResult[]): Figure[] {
     };
     add("handshake p50", r.handshakes.p50, "ms");
     add("handshake p99", r.handshakes.p99, "ms", { headline: true });
+    const kind = r.input?.activity === "keys" ? "key" : "pointer";
+    const p = r.pixels;
+    if (p !== undefined) {
+      const none = p.photonMs.count === 0 ? { note: "no pixel changed where it landed" } : {};
+      add(`${kind} to photon p50`, p.photonMs.p50, "ms");
+      add(`${kind} to photon p95`, p.photonMs.p95, "ms");
+      add(`${kind} to photon p99`, p.photonMs.p99, "ms", { headline: true, ...none });
+      add("first screen complete", p.firstScreenMs, "ms", {
+        ...(Number.isNaN(p.firstScreenMs) ? { note: `never still for ${STABLE_MS} ms` } : {}),
+      });
+      add("frames changing pixels", p.changingFps, "fps");
+      add("bytes per changed pixel", p.bytesPerChangedPixel, "B/px");
+      add("lossy image bytes", p.lossyShare * 100, "%");
+    }
     if (r.input !== undefined) {
-      const what = r.input.activity === "keys" ? "key echo" : "pointer echo";
       const none = r.input.count === 0 ? { note: "no drawing answered the input" } : {};
-      add(`${what} p50`, r.input.p50, "ms", { basis: SYNC });
-      add(`${what} p99`, r.input.p99, "ms", { basis: SYNC, headline: true, ...none });
+      add(`${kind} echo p50`, r.input.p50, "ms", { basis: SYNC });
+      add(`${kind} echo p99`, r.input.p99, "ms", {
+        basis: SYNC,
+        headline: p === undefined,
+        ...none,
+      });
     }
     if (single !== undefined) {
       add("first frame p50", single.firstFrameMs.p50, "ms", { basis: SYNC });
@@ -367,7 +443,7 @@ export const guacdSection: Section = {
       ctx.log(`targets: ${targets.map((t) => `${t.name} (${t.host}:${t.port})`).join(", ")}`);
     }
     // Without a run budget (the simulator by default), the section bounds itself.
-    const perTarget = { quick: 7000, default: 12_000, full: 90_000 }[ctx.mode];
+    const perTarget = { quick: 8000, default: 13_000, full: 90_000 }[ctx.mode];
     const own = performance.now() + perTarget * targets.length;
     const deadline = Number.isFinite(run.deadline) ? run.deadline : own;
     ctx.progress.endsBy(Math.min(deadline, own + 5000));
@@ -394,8 +470,8 @@ export const guacdSection: Section = {
       data: { measuredBy: SYNC_BASIS, targets: results, curves: curvesOf(results) },
       figures: figuresOf(results),
       method:
-        `${targets.map((t) => t.name).join(", ")}; handshakes one after another, input echo at one ` +
-        `session, capacity = the last ramp level without distress users feel`,
+        `${targets.map((t) => t.name).join(", ")}; handshakes one after another; input to changed ` +
+        `pixels at 1 session; capacity = the last ramp level without distress users feel`,
     };
   },
 };

@@ -10,6 +10,7 @@ import { GuacamoleClientError, instruction } from "@guacstream/codec";
 import { GuacamoleStatusError } from "@guacstream/codec/client";
 import { type ConnectedGuacamoleClient, connectGuacamole } from "@guacstream/transport-node";
 import { openSessions } from "../harness/open-sessions.ts";
+import { PixelWatch, type Rect } from "./pixels.ts";
 import type { GuacdTarget } from "./targets.ts";
 
 /** How long `close()` waits for guacd to close after `disconnect`. */
@@ -61,6 +62,8 @@ export interface OpenOptions {
   readonly signal?: AbortSignal;
   /** Called with each batch of bytes received (for progress). */
   readonly onBytes?: (bytes: number) => void;
+  /** Follow the session with a headless display, to measure what a person sees. */
+  readonly pixels?: boolean;
 }
 
 /** A session that is open and reading. */
@@ -73,6 +76,8 @@ export class GuacdSession {
   frames = 0;
   /** What ended the session other than our own close, once it ended. */
   trouble: SessionTrouble | undefined;
+  /** The session's pixels, when opened with `pixels`. */
+  readonly pixels: PixelWatch | undefined;
   readonly #client: ConnectedGuacamoleClient;
   readonly #started: number;
   readonly #reading: Promise<void>;
@@ -81,7 +86,13 @@ export class GuacdSession {
   #echoWaiter: ((at: number) => void) | undefined;
   #closing = false;
 
-  private constructor(client: ConnectedGuacamoleClient, started: number, options: OpenOptions) {
+  private constructor(
+    client: ConnectedGuacamoleClient,
+    started: number,
+    options: OpenOptions,
+    pixels: PixelWatch | undefined,
+  ) {
+    this.pixels = pixels;
     this.#client = client;
     this.#started = started;
     this.handshakeMs = performance.now() - started;
@@ -92,7 +103,11 @@ export class GuacdSession {
   /** Opens a session on `target`; rejects as `connectGuacamole` does (see `troubleOf`). */
   static async open(target: GuacdTarget, options: OpenOptions): Promise<GuacdSession> {
     const started = performance.now();
+    const pixels = options.pixels === true ? new PixelWatch() : undefined;
     const client = await connectGuacamole({
+      ...(pixels === undefined
+        ? {}
+        : { image: [...pixels.mimetypes], onInstruction: (i) => pixels.apply(i) }),
       host: target.host,
       port: target.port,
       protocol: target.protocol,
@@ -102,7 +117,7 @@ export class GuacdSession {
       timeout: options.timeoutMs,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    return new GuacdSession(client, started, options);
+    return new GuacdSession(client, started, options, pixels);
   }
 
   /** Bytes received, handshake included. */
@@ -141,6 +156,41 @@ export class GuacdSession {
       () => this.#client.sendInstruction(instruction("mouse", String(x), String(y), "0")),
       timeoutMs,
     );
+  }
+
+  /** When the session's connect call started (`performance.now()`). */
+  get started(): number {
+    return this.#started;
+  }
+
+  /**
+   * Input-to-photon: presses (and then releases) `keysym`, or moves the pointer to (`x`, `y`).
+   * Resolves with the ms to the first frame whose pixels change in `rect` (whole screen:
+   * undefined), and to the first `sync` after drawing (the protocol's stand-in); each undefined
+   * when none came within `timeoutMs`. Needs `pixels`.
+   */
+  async photon(
+    input: { readonly keysym: number } | { readonly x: number; readonly y: number },
+    rect: Rect | undefined,
+    timeoutMs: number,
+  ): Promise<{ pixelsMs: number | undefined; syncMs: number | undefined }> {
+    if (this.pixels === undefined) throw new Error("Cannot time pixels: opened without `pixels`");
+    const send = (pressed: string): Promise<unknown> =>
+      "keysym" in input
+        ? this.#client.sendInstruction(instruction("key", String(input.keysym), pressed))
+        : this.#client.sendInstruction(instruction("mouse", String(input.x), String(input.y), "0"));
+    let echo: Promise<number | undefined> = Promise.resolve(undefined);
+    const pixelsMs = await this.pixels.photon(
+      () => {
+        echo = this.#echo(() => send("1"), timeoutMs);
+        return Promise.resolve();
+      },
+      rect,
+      timeoutMs,
+    );
+    const syncMs = await echo;
+    if ("keysym" in input) await send("0").catch(() => {});
+    return { pixelsMs, syncMs };
   }
 
   /** Sends with `send` and times it to the first `sync` after drawing that follows. */

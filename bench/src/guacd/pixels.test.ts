@@ -1,0 +1,57 @@
+import { describe, expect, test } from "vitest";
+import { changedPixels, PixelWatch } from "./pixels.ts";
+
+/** Draws a filled square at (x, y) in `rgb` on layer 0 and ends the frame. */
+function square(watch: PixelWatch, x: number, y: number, rgb: readonly number[], at: number): void {
+  for (const [opcode, ...args] of [
+    ["rect", "0", String(x), String(y), "2", "2"],
+    ["cfill", "14", "0", ...rgb.map(String), "255"],
+    ["sync", String(at)],
+  ]) {
+    watch.apply({ opcode: opcode!, args });
+  }
+}
+
+describe("what a person sees, from the headless display", () => {
+  test("changed pixels are counted per pixel, not per byte", () => {
+    const a = new Uint8ClampedArray([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(changedPixels(a, a.slice())).toBe(0);
+    expect(changedPixels(a, new Uint8ClampedArray([1, 2, 3, 9, 5, 6, 7, 8]))).toBe(1);
+  });
+
+  test("frames that change pixels are told from frames that do not", async () => {
+    const watch = new PixelWatch();
+    watch.apply({ opcode: "size", args: ["0", "8", "8"] });
+    square(watch, 0, 0, [255, 0, 0], 1);
+    await watch.display.settled();
+    watch.resetCounts();
+    square(watch, 0, 0, [255, 0, 0], 2); // the same pixels again
+    square(watch, 4, 4, [0, 0, 255], 3);
+    await watch.display.settled();
+    expect([watch.frames, watch.changedFrames, watch.changedPixels]).toEqual([2, 1, 4]);
+  });
+
+  test("input-to-photon waits for a change where the input lands, not elsewhere", async () => {
+    const watch = new PixelWatch();
+    watch.apply({ opcode: "size", args: ["0", "8", "8"] });
+    square(watch, 0, 0, [255, 0, 0], 1);
+    await watch.display.settled();
+    const where = { x: 4, y: 4, width: 4, height: 4 };
+    // A change elsewhere, then none: no photon within the wait.
+    const missed = await watch.photon(async () => square(watch, 0, 0, [0, 255, 0], 2), where, 50);
+    expect(missed).toBeUndefined();
+    const hit = await watch.photon(async () => square(watch, 5, 5, [0, 255, 0], 3), where, 1000);
+    expect(hit).toBeGreaterThanOrEqual(0);
+  });
+
+  test("image bytes are split into lossy (JPEG, WebP) and lossless by their stream's type", () => {
+    const watch = new PixelWatch();
+    watch.apply({ opcode: "img", args: ["1", "14", "0", "image/jpeg", "0", "0"] });
+    watch.apply({ opcode: "blob", args: ["1", "AAAA"] });
+    watch.apply({ opcode: "img", args: ["2", "14", "0", "image/png", "0", "0"] });
+    watch.apply({ opcode: "blob", args: ["2", "AAAAAAAA"] });
+    watch.apply({ opcode: "end", args: ["1"] });
+    watch.apply({ opcode: "blob", args: ["1", "AAAA"] }); // after its end: not an image's
+    expect([watch.lossyBytes, watch.imageBytes]).toEqual([3, 9]);
+  });
+});
