@@ -10,12 +10,13 @@ export async function compileShippedWasm(
   if (typeof runtime.process?.versions?.node !== "string" && runtime.Deno === undefined) {
     return undefined;
   }
-  const resolve = (import.meta as ImportMeta & { resolve?: (specifier: string) => string }).resolve;
-  if (resolve === undefined) return undefined;
+  // Called as a method: Bun's resolve needs its import.meta as `this`.
+  const meta = import.meta as ImportMeta & { resolve?: (specifier: string) => string };
+  if (typeof meta.resolve !== "function") return undefined;
   // A specifier in a variable keeps bundlers for the browser from following it.
   const fsName = "node:fs/promises";
   const fs = (await import(/* @vite-ignore */ fsName)) as {
     readFile(path: URL): Promise<Uint8Array<ArrayBuffer>>;
   };
-  return WebAssembly.compile(await fs.readFile(new URL(resolve(specifier))));
+  return WebAssembly.compile(await fs.readFile(new URL(meta.resolve(specifier))));
 }
