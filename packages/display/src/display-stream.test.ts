@@ -8,10 +8,29 @@ const at = (opcode: string, ...args: (string | number)[]): DisplayInstruction =>
   args: args.map(String),
 });
 
+function streamOf<T>(items: readonly T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      for (const item of items) controller.enqueue(item);
+      controller.close();
+    },
+  });
+}
+
+async function readAll<T>(readable: ReadableStream<T>): Promise<T[]> {
+  const reader = readable.getReader();
+  const out: T[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+  }
+}
+
 describe("DisplayStream", () => {
   it("turns instructions into frames, each with the screenshot of that frame", async () => {
     const { display } = testDisplay();
-    const source = ReadableStream.from([
+    const source = streamOf([
       at("size", 0, 2, 1),
       at("rect", 0, 0, 0, 1, 1),
       at("cfill", 14, 0, 255, 0, 0, 255),
@@ -40,9 +59,9 @@ describe("DisplayStream", () => {
     const stream = new DisplayStream(display, { maxPendingDecodes: 2 });
     const writer = stream.writable.getWriter();
     const frames: number[] = [];
-    const reading = (async () => {
-      for await (const frame of stream.readable) frames.push(frame.index);
-    })();
+    const reading = readAll(stream.readable).then((all) => {
+      for (const frame of all) frames.push(frame.index);
+    });
     const image = base64(rawImageBytes(solid(1, 1, [9, 9, 9, 255])));
     await writer.write(at("size", 0, 1, 1));
     await writer.write(at("img", 0, 14, 0, RAW_MIMETYPE, 0, 0));
