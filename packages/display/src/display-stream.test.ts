@@ -39,12 +39,9 @@ describe("DisplayStream", () => {
       at("cfill", 14, 0, 0, 0, 255, 255),
       at("sync", 20, 2),
     ]);
-    const frames = [];
-    for await (const frame of source.pipeThrough(
-      new DisplayStream(display, { screenshots: true }),
-    )) {
-      frames.push(frame);
-    }
+    const frames = await readAll(
+      source.pipeThrough(new DisplayStream(display, { screenshots: true })),
+    );
     expect(frames.map((f) => [f.index, f.timestamp, f.logicalFrames])).toEqual([
       [1, 10, 0],
       [2, 20, 2],
