@@ -25,28 +25,63 @@ export interface WasmDecodeOptions {
   readonly maxPixels?: number;
 }
 
-interface EmscriptenDecoder {
+interface EmscriptenLibrary {
   init(module?: WebAssembly.Module, options?: object): Promise<void>;
-  decode(bytes: ArrayBuffer): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+  default(bytes: ArrayBuffer): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
 }
 
 // Emscripten prints libjpeg's warnings to the console unless told where to send them.
 const QUIET = { print() {}, printErr() {} };
+/**
+ * A decode that fails exits the WASM program part-way and leaks what it had allocated; after this
+ * many failures the instance is replaced, so a stream of corrupt images cannot grow memory.
+ */
+const FAILURES_BEFORE_RESET = 64;
 
-let jpeg: Promise<EmscriptenDecoder> | undefined;
-let webp: Promise<EmscriptenDecoder> | undefined;
+/** One WASM decoder: the library and its compiled module, loaded once; the instance renewable. */
+class WasmCodec {
+  readonly #library: () => Promise<EmscriptenLibrary>;
+  readonly #wasm: string;
+  #loaded:
+    | Promise<{ library: EmscriptenLibrary; module: WebAssembly.Module | undefined }>
+    | undefined;
+  #ready: Promise<EmscriptenLibrary> | undefined;
+  #failures = 0;
 
-async function load(
-  library: Promise<{ init: EmscriptenDecoder["init"]; default: EmscriptenDecoder["decode"] }>,
-  wasm: string,
-): Promise<EmscriptenDecoder> {
-  const [{ init, default: decode }, module] = await Promise.all([
-    library,
-    compileShippedWasm(wasm),
-  ]);
-  await (module === undefined ? init(QUIET as unknown as WebAssembly.Module) : init(module, QUIET));
-  return { init, decode };
+  constructor(library: () => Promise<EmscriptenLibrary>, wasm: string) {
+    this.#library = library;
+    this.#wasm = wasm;
+  }
+
+  /** The library with a live instance (instantiated on first use and after a reset). */
+  ready(): Promise<EmscriptenLibrary> {
+    this.#loaded ??= Promise.all([this.#library(), compileShippedWasm(this.#wasm)]).then(
+      ([library, module]) => ({ library, module }),
+    );
+    this.#ready ??= this.#loaded.then(async ({ library, module }) => {
+      await (module === undefined
+        ? library.init(QUIET as unknown as WebAssembly.Module)
+        : library.init(module, QUIET));
+      return library;
+    });
+    return this.#ready;
+  }
+
+  failed(): void {
+    if (++this.#failures < FAILURES_BEFORE_RESET) return;
+    this.#failures = 0;
+    this.#ready = undefined;
+  }
 }
+
+const jpeg = new WasmCodec(
+  () => import("@jsquash/jpeg/decode.js"),
+  "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm",
+);
+const webp = new WasmCodec(
+  () => import("@jsquash/webp/decode.js"),
+  "@jsquash/webp/codec/dec/webp_dec.wasm",
+);
 
 function checkSize(mimetype: string, size: ImageSize | undefined, maxPixels: number): void {
   if (size === undefined || size.width === 0 || size.height === 0) {
@@ -65,12 +100,8 @@ function checkSize(mimetype: string, size: ImageSize | undefined, maxPixels: num
   }
 }
 
-async function run(
-  mimetype: string,
-  decoder: Promise<EmscriptenDecoder>,
-  bytes: Uint8Array,
-): Promise<RgbaImage> {
-  const { decode } = await decoder;
+async function run(mimetype: string, codec: WasmCodec, bytes: Uint8Array): Promise<RgbaImage> {
+  const { default: decode } = await codec.ready();
   // The library takes an ArrayBuffer; a view into a larger buffer must be copied out first.
   const buffer =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
@@ -80,6 +111,7 @@ async function run(
   try {
     result = await decode(buffer);
   } catch (error) {
+    codec.failed();
     throw new ImageError("malformed", mimetype, `Cannot decode ${mimetype}: corrupt data`, {
       cause: error,
     });
@@ -108,7 +140,6 @@ export async function decodeJpeg(
   options: WasmDecodeOptions = {},
 ): Promise<RgbaImage> {
   checkSize("image/jpeg", jpegSize(bytes), options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS);
-  jpeg ??= load(import("@jsquash/jpeg/decode.js"), "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm");
   return run("image/jpeg", jpeg, bytes);
 }
 
@@ -130,6 +161,5 @@ export async function decodeWebp(
   options: WasmDecodeOptions = {},
 ): Promise<RgbaImage> {
   checkSize("image/webp", webpSize(bytes), options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS);
-  webp ??= load(import("@jsquash/webp/decode.js"), "@jsquash/webp/codec/dec/webp_dec.wasm");
   return run("image/webp", webp, bytes);
 }
