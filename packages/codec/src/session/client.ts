@@ -233,8 +233,8 @@ export class GuacamoleClient {
 
   /**
    * Uploads a file as a `file` stream (guacd puts it where the protocol keeps uploads: the SFTP
-   * upload directory, the RDP drive) from bytes, a stream or an async iterable. Each blob waits
-   * for guacd's `ack`, as guacd's own clients do, so memory stays at one blob plus the source's
+   * upload directory, the RDP drive) from bytes, a stream or an async iterable, paced by guacd's
+   * acks (at most 8 blobs, 48 KiB, ahead of them), so memory stays small plus the source's
    * buffer whatever the size. Resolves once guacd has closed the file (its ack of `end`).
    * Rejects with `GuacamoleClientError` (`STREAM_FAILED`, the status as `cause`) if guacd refuses
    * it.

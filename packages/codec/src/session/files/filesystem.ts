@@ -158,7 +158,7 @@ export class GuacamoleFilesystem {
 
   /**
    * Writes a file (`put`), creating or replacing it, from bytes, a stream or an async iterable;
-   * one blob is read ahead of guacd's ack, whatever the size. Resolves once guacd has closed
+   * at most a few blobs (48 KiB) are ahead of guacd's acks, whatever the size. Resolves once guacd has closed
    * the file. Rejects with `GuacamoleFilesystemError` (`REFUSED` with guacd's `status`, or
    * `SESSION_ENDED`); an error of the source is passed through.
    */

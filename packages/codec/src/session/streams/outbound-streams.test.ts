@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GuacamoleClientError } from "../../wire/errors.ts";
 import { type Instruction, instruction } from "../../wire/instruction.ts";
 import { base64ToBytes } from "../_base64.ts";
 import type { GuacamoleStatusError } from "../status.ts";
-import { BLOB_BYTES, type OutboundStreamOptions, OutboundStreams } from "./outbound-streams.ts";
+import {
+  BLOB_BYTES,
+  type OutboundStreamOptions,
+  OutboundStreams,
+  UPLOAD_WINDOW,
+} from "./outbound-streams.ts";
 
 interface FakeStream {
   /** The handler refused the stream: blobs and end are acked 512, as guacd's SFTP does. */
@@ -15,17 +20,25 @@ interface FakeStream {
  * (whose handler acks), an open on a held index running the old stream's end first, `end` on a
  * free index answered "Invalid stream index". `refuse(item, count)` picks the refusals.
  */
-function guacdLike(options: { refuse?: (item: Instruction, count: number) => boolean } = {}) {
+function guacdLike(
+  options: { refuse?: (item: Instruction, count: number) => boolean; slowAcks?: boolean } = {},
+) {
   const sent: Instruction[] = [];
   const acks: Instruction[] = [];
   const open = new Map<string, FakeStream>();
   let count = 0;
   let inFlight = 0;
   let maxInFlight = 0;
-  const ack = (index: string, message: string, status: number) => {
+  const ack = (index: string, message: string, status: number, blob = false) => {
     const item = instruction("ack", index, message, status);
     acks.push(item);
-    queueMicrotask(() => streams.handleAck(item));
+    const deliver = () => {
+      if (blob) inFlight--;
+      streams.handleAck(item);
+    };
+    // A slow guacd: acks come after the client has done all it can meanwhile.
+    if (options.slowAcks === true) setTimeout(deliver, 0);
+    else queueMicrotask(deliver);
   };
   const endStream = (index: string) => {
     const stream = open.get(index)!;
@@ -41,7 +54,6 @@ function guacdLike(options: { refuse?: (item: Instruction, count: number) => boo
         count++;
         if (item.opcode === "blob") inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        inFlight = 0;
         const refuse = options.refuse?.(item, count) === true;
         if (item.opcode === "file") {
           if (open.has(index)) endStream(index);
@@ -49,11 +61,11 @@ function guacdLike(options: { refuse?: (item: Instruction, count: number) => boo
           ack(index, refuse ? "SFTP: Open failed" : "SFTP: File opened", refuse ? 0x0303 : 0);
         } else if (item.opcode === "blob") {
           const stream = open.get(index);
-          if (stream === undefined) ack(index, "Invalid stream index", 0x0300);
+          if (stream === undefined) ack(index, "Invalid stream index", 0x0300, true);
           else if (stream.refused || refuse) {
             open.set(index, { refused: true });
-            ack(index, "SFTP: Write failed", 0x0200);
-          } else ack(index, "SFTP: OK", 0);
+            ack(index, "SFTP: Write failed", 0x0200, true);
+          } else ack(index, "SFTP: OK", 0, true);
         } else if (item.opcode === "end") {
           if (open.has(index)) endStream(index);
           else ack(index, "Invalid stream index", 0x0300);
@@ -71,15 +83,45 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 const opcodes = (items: Instruction[]) => items.map((i) => `${i.opcode},${i.args[0]}`);
 
 describe("OutboundStreams", () => {
-  it("sends blobs of BLOB_BYTES, one in flight, and the bytes arrive whole", async () => {
+  it("sends blobs of BLOB_BYTES, one in flight with window 1, and the bytes arrive whole", async () => {
     const { streams, sent, maxInFlight } = guacdLike();
     const data = new Uint8Array(BLOB_BYTES * 2 + 5).map((_, i) => i * 7);
-    await streams.send(file, data, each);
+    await streams.send(file, data, { ...each, window: 1 });
     expect(sent.map((i) => i.opcode)).toEqual(["file", "blob", "blob", "blob", "end"]);
     const blobs = sent.filter((i) => i.opcode === "blob").map((i) => base64ToBytes(i.args[1]!));
     expect(blobs.map((b) => b.length)).toEqual([BLOB_BYTES, BLOB_BYTES, 5]);
     expect(Buffer.concat(blobs).equals(Buffer.from(data))).toBe(true);
     expect(maxInFlight()).toBe(1);
+  });
+
+  it("keeps at most UPLOAD_WINDOW blobs ahead of guacd's acks, and waits for all before end", async () => {
+    const { streams, sent, maxInFlight } = guacdLike({ slowAcks: true });
+    const data = new Uint8Array(BLOB_BYTES * (UPLOAD_WINDOW * 3) + 1).map((_, i) => i * 13);
+    await streams.send(file, data, each);
+    expect(maxInFlight()).toBe(UPLOAD_WINDOW);
+    const blobs = sent.filter((i) => i.opcode === "blob").map((i) => base64ToBytes(i.args[1]!));
+    expect(Buffer.concat(blobs).equals(Buffer.from(data))).toBe(true);
+    expect(sent.at(-1)?.opcode).toBe("end");
+  });
+
+  it("a write refused mid-window: every in-flight ack is the old stream's, the next is clean", async () => {
+    const { streams, sent, acks } = guacdLike({
+      refuse: (item, n) => n === 4 && !!item,
+      slowAcks: true,
+    });
+    const data = new Uint8Array(BLOB_BYTES * (UPLOAD_WINDOW + 4));
+    await expect(streams.send(file, data, each)).rejects.toMatchObject({
+      cause: { status: 0x0200 },
+    });
+    await vi.waitFor(() => expect(streams.draining).toEqual([]));
+    await streams.send(file, new Uint8Array(3), each);
+    const last = sent.slice(sent.map((i) => i.opcode).lastIndexOf("file"));
+    expect(opcodes(last)).toEqual(["file,0", "blob,0", "end,0"]);
+    expect(acks.slice(-3).map((a) => a.args[1])).toEqual([
+      "SFTP: File opened",
+      "SFTP: OK",
+      "SFTP: OK",
+    ]);
   });
 
   it("stops at a refusal with guacd's status, cancelling the source, and ends guacd's stream", async () => {
@@ -91,7 +133,7 @@ describe("OutboundStreams", () => {
         cancelled = true;
       },
     });
-    const error = await streams.send(file, source, each).catch((e: unknown) => e);
+    const error = await streams.send(file, source, { ...each, window: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GuacamoleClientError);
     expect((error as GuacamoleClientError).code).toBe("STREAM_FAILED");
     expect(((error as Error).cause as GuacamoleStatusError).statusName).toBe("SERVER_ERROR");

@@ -26,12 +26,24 @@ const INVALID_INDEX_MESSAGE = "Invalid stream index";
 export interface OutboundStreamOptions {
   readonly acks: "each" | "open" | "none";
   readonly ackEnd?: boolean;
+  /**
+   * With `each`: blobs sent ahead of guacd's acks. guacd handles a stream's blobs in order and
+   * acks each, so a few in flight hide the round trip to guacd (and guacd's SFTP write) per blob.
+   * @default {UPLOAD_WINDOW}
+   */
+  readonly window?: number;
 }
 
 /**
+ * Blobs in flight by default (48 KiB): guacamole-common-js sends one at a time; a few more let
+ * guacd's next write start while the last ack is on its way, and memory stays a few blobs.
+ */
+export const UPLOAD_WINDOW = 8;
+
+/**
  * The streams the client sends to guacd: their indexes, and the acks they wait on. A stream's
- * data is read from its source one blob at a time, and with acks a blob is sent only after guacd
- * took the one before: memory stays at one blob whatever the size.
+ * data is read from its source one blob at a time, and with acks at most `window` blobs are out
+ * before guacd acks the oldest: memory stays at a few blobs whatever the size.
  *
  * guacd frees an input stream's index only on the client's `end` (a refusal does not free it),
  * and when a stream is opened on an index it still holds, it first runs the old stream's end
@@ -46,9 +58,10 @@ export class OutboundStreams {
   readonly #readAcks: () => void;
   /** Indexes in use: by a stream, or kept until guacd is done with an ended one. */
   readonly #indexes = new Map<number, "open" | "draining">();
+  /** Per index, the acks awaited, oldest first (guacd acks a stream's instructions in order). */
   readonly #waiters = new Map<
     number,
-    { resolve: (ack: Instruction) => void; reject: (error: Error) => void }
+    { resolve: (ack: Instruction) => void; reject: (error: Error) => void }[]
   >();
   #ended: Error | undefined;
 
@@ -76,9 +89,10 @@ export class OutboundStreams {
       }
       return true;
     }
-    const waiter = this.#waiters.get(index);
+    const waiters = this.#waiters.get(index);
+    const waiter = waiters?.shift();
     if (waiter === undefined) return false;
-    this.#waiters.delete(index);
+    if (waiters!.length === 0) this.#waiters.delete(index);
     waiter.resolve(ack);
     return true;
   }
@@ -90,7 +104,9 @@ export class OutboundStreams {
       "Cannot finish the stream: the session ended",
       { cause },
     );
-    for (const waiter of this.#waiters.values()) waiter.reject(this.#ended);
+    for (const waiters of this.#waiters.values()) {
+      for (const waiter of waiters) waiter.reject(this.#ended);
+    }
     this.#waiters.clear();
     this.#indexes.clear();
   }
@@ -108,6 +124,7 @@ export class OutboundStreams {
     const index = this.#allocate();
     const eachAck = options.acks === "each";
     const ackEnd = eachAck && options.ackEnd === true;
+    const window = Math.max(1, options.window ?? UPLOAD_WINDOW);
     let endSent = false;
     // Whether guacd has closed the stream and will send nothing more for it.
     let guacdDone = false;
@@ -122,6 +139,8 @@ export class OutboundStreams {
     try {
       await sendAcked(open(index), options.acks !== "none");
       const blobs = blobsOf(source, BLOB_BYTES);
+      // The acks of blobs in flight, oldest first.
+      const inFlight: Promise<void>[] = [];
       try {
         for (;;) {
           let next: IteratorResult<Uint8Array>;
@@ -134,8 +153,18 @@ export class OutboundStreams {
             throw error;
           }
           if (next.done === true) break;
-          await sendAcked(instruction("blob", index, bytesToBase64(next.value)), eachAck);
+          const blob = instruction("blob", index, bytesToBase64(next.value));
+          if (!eachAck) {
+            await this.#send(blob);
+            continue;
+          }
+          const ack = this.#expectAck(index);
+          ack.catch(() => {}); // observed below, in order
+          inFlight.push(ack);
+          await this.#send(blob);
+          if (inFlight.length >= window) await inFlight.shift();
         }
+        for (const ack of inFlight) await ack;
       } finally {
         await blobs.return(undefined); // cancels a stream source we stopped reading early
       }
@@ -188,7 +217,9 @@ export class OutboundStreams {
         reject(this.#ended);
         return;
       }
-      this.#waiters.set(index, { resolve, reject });
+      const waiters = this.#waiters.get(index);
+      if (waiters === undefined) this.#waiters.set(index, [{ resolve, reject }]);
+      else waiters.push({ resolve, reject });
       this.#readAcks();
     });
     const status = Number.parseInt(ack.args[2] ?? "", 10);
