@@ -258,7 +258,11 @@ async function keepInUse(
     k++;
     input.sent++;
     if (activity === "keys") {
-      const ms = await session.keystroke(KEYS[k % 2]!, ECHO_TIMEOUT_MS);
+      // Each session's own count picks the key, so every line starts with `x`: a BackSpace on an
+      // empty line draws nothing and would count as a key not echoed.
+      const typed = typedBy.get(session) ?? 0;
+      typedBy.set(session, typed + 1);
+      const ms = await session.keystroke(KEYS[typed % 2]!, ECHO_TIMEOUT_MS);
       if (ms === undefined) input.missed++;
       input.samples.push(ms ?? ECHO_TIMEOUT_MS);
     } else {
@@ -268,6 +272,9 @@ async function keepInUse(
     await sleep(INPUT_GAP_MS * (0.75 + ((k * 37) % 50) / 100), signal);
   }
 }
+
+/** Keys each session has typed, across levels (a session stays open from level to level). */
+const typedBy = new WeakMap<GuacdSession, number>();
 
 /** Sleeps, cut short by `signal`. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
