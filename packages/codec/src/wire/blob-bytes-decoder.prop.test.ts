@@ -37,8 +37,9 @@ function decodeBlobChunks(chunks: readonly Uint8Array[]): InstructionOrBlob[] {
 
 /** The plain decoder's instructions, each blob's payload turned into bytes. */
 function expected(instructions: readonly Instruction[]): InstructionOrBlob[] {
+  const ascii = (text: string) => [...text].every((c) => c.charCodeAt(0) < 0x80);
   return instructions.map((i) =>
-    i.opcode === "blob" && i.args.length === 2 && !/[^\x00-\x7f]/.test(i.args.join(""))
+    i.opcode === "blob" && i.args.length === 2 && ascii(i.args.join(""))
       ? { opcode: "blob", args: [i.args[0] as string], bytes: base64Bytes(i.args[1] as string) }
       : i,
   );
