@@ -6,10 +6,11 @@
 //
 // Method: the broker runs in its own process (IPC for its event-loop delay histogram, 10 ms
 // resolution, and its RSS sampled every 20 ms, both reset at each phase). The simulator replays
-// the VNC desktop forever behind a counting proxy, in this process, with the clients. The honest
+// the VNC desktop forever behind a counting proxy, in a process of its own. The honest
 // session connects from 127.0.0.1; each attack phase from an address of its own (127.0.0.2 on),
 // so the per-client caps act on the attacker alone, as they would on the Internet. Phases of
-// `seconds` each (default 10): `alone` (one honest session, every sync echoed), then with it:
+// `seconds` each (default 10): `alone` (one honest session, every sync echoed, in a process of its
+// own so the attackers' work here never slows its reading), then with it:
 // `flood-size` (1 MiB messages of `3.nop;`, reconnecting when closed), `flood-rate` (messages of
 // 200 `3.nop;`, under the instruction cap, so the rate cap must act), `ping-echo` (tunnels that
 // read nothing and send `0.,4.ping,8000.…;` as fast as their socket takes them), `ws-ping`
@@ -24,7 +25,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { artifacts, root, startCountedGuacd } from "../test/_harness.ts";
+import { artifacts, root } from "../test/_harness.ts";
 
 /** The figures of one run. */
 export interface FloodFigures {
@@ -75,12 +76,6 @@ function ask<T>(child: ChildProcess, message: string, type: string): Promise<T> 
     child.on("message", listener);
     child.send(message);
   });
-}
-
-function echoSyncs(ws: WebSocket, data: Buffer): void {
-  for (const m of data.toString("latin1").matchAll(/4\.sync,(\d+)\.(\d+)/g)) {
-    if (ws.readyState === WebSocket.OPEN) ws.send(`4.sync,${m[1]}.${m[2]};`);
-  }
 }
 
 async function token(url: string, profile: "vnc" | "ssh"): Promise<string> {
@@ -262,7 +257,14 @@ export async function measureFlood(
   seconds: number,
   only?: readonly Phase[],
 ): Promise<FloodFigures> {
-  const guacd = await startCountedGuacd();
+  const guacdProcess = fork(join(root, "examples/broker-node/scripts/_guacd.ts"), [], {
+    cwd: root,
+    execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const guacd = await new Promise<{ host: string; port: number }>((resolve) =>
+    guacdProcess.once("message", (m) => resolve(m as { host: string; port: number })),
+  );
   const child = fork(join(root, "examples/broker-node/scripts/_flood-broker.ts"), [], {
     cwd: root,
     execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
@@ -274,23 +276,16 @@ export async function measureFlood(
       child.once("message", (m) => resolve(m as { url: string })),
     );
     const origin = new URL(url).origin;
-    let received = 0;
-    let honestOpen = true;
-    const honest = new WebSocket(
-      `${url.replace("http", "ws")}tunnel?token=${await token(url, "vnc")}`,
-      "guacamole",
-      { origin, localAddress: "127.0.0.1" },
+    const honest = fork(
+      join(root, "examples/broker-node/scripts/_honest.ts"),
+      [url, await token(url, "vnc")],
+      {
+        cwd: root,
+        execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
     );
-    honest.on("message", (data: Buffer) => {
-      received += data.length;
-      echoSyncs(honest, data);
-    });
-    honest.on("close", () => {
-      honestOpen = false;
-    });
-    const ping = setInterval(() => {
-      if (honest.readyState === WebSocket.OPEN) honest.send(`0.,4.ping,13.${Date.now()};`);
-    }, 500);
+    const count = () => ask<{ received: number; open: boolean }>(honest, "count", "count");
     await new Promise((resolve) => setTimeout(resolve, 5000)); // warm-up
     const phases: PhaseFigures[] = [];
     let aloneMBps = 0;
@@ -314,7 +309,7 @@ export async function measureFlood(
       if (only !== undefined && phase !== "alone" && !only.includes(phase)) continue;
       await ask(child, "reset", "reset");
       const start = performance.now();
-      const before = received;
+      const before = (await count()).received;
       const until = start + seconds * 1000;
       const attack = attacks[phase];
       const result =
@@ -325,7 +320,8 @@ export async function measureFlood(
           : await attack(until, `127.0.0.${index + 1}`);
       const elapsed = (performance.now() - start) / 1000;
       const report = await ask<Report>(child, "report", "report");
-      const mbps = (received - before) / 1e6 / elapsed;
+      const after = await count();
+      const mbps = (after.received - before) / 1e6 / elapsed;
       if (phase === "alone") {
         aloneMBps = mbps;
         idleRss = report.rss;
@@ -336,7 +332,7 @@ export async function measureFlood(
         phase,
         honestMBps: mbps,
         honestRatio: aloneMBps === 0 ? 0 : mbps / aloneMBps,
-        honestOpen,
+        honestOpen: after.open,
         eventLoopDelayMs: { p50: report.p50, p99: report.p99, max: report.max },
         floodTunnels: result?.tunnels ?? 0,
         floodCloseCodes: codes,
@@ -351,13 +347,13 @@ export async function measureFlood(
       // Let the broker settle (closes, GC) before the next phase's baseline.
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
-    clearInterval(ping);
-    honest.close();
+    honest.send("stop");
     return { seconds, phases };
   } finally {
     child.send("stop");
     await new Promise((resolve) => child.once("exit", resolve));
-    await guacd.close();
+    guacdProcess.send("stop");
+    await new Promise((resolve) => guacdProcess.once("exit", resolve));
   }
 }
 
