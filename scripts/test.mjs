@@ -83,6 +83,7 @@ async function denoTest(label, args, files = []) {
 
 /** The files of `dir` (recursively) that are modules with examples: not tests, helpers or programs. */
 function filesWithExamples(dir) {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
