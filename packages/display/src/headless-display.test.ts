@@ -182,6 +182,39 @@ describe("layers", () => {
   });
 });
 
+describe("buffers in a frame", () => {
+  it("a copy queued before the buffer's dispose still reads it; a later use gets a new buffer", () => {
+    const { display } = testDisplay();
+    feed(
+      display,
+      ["size", 0, 4, 4],
+      ...fill(-1, 0, 0, 2, 2, GREEN),
+      ["copy", -1, 0, 0, 2, 2, 0xe, 0, 0, 0],
+      ["dispose", -1],
+      ["copy", -1, 0, 0, 2, 2, 0xe, 0, 2, 2],
+      ["sync", 1],
+    );
+    const shot = display.screenshot();
+    expect(pixel(shot, 1, 1)).toEqual(GREEN);
+    expect(pixel(shot, 3, 3)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("transfer 0x3 puts the source's pixels, alpha included, ignoring the channel mask", () => {
+    const { display } = testDisplay();
+    feed(
+      display,
+      ["size", 0, 4, 4],
+      ...fill(0, 0, 0, 4, 4, BLUE),
+      ...fill(-1, 0, 0, 1, 1, [10, 20, 30, 128]),
+      ["transfer", -1, 0, 0, 2, 1, 0x3, 0, 0, 0],
+      ["sync", 1],
+    );
+    const shot = display.screenshot();
+    expect(pixel(shot, 0, 0)).toEqual([10, 20, 30, 128]);
+    expect(pixel(shot, 1, 0)).toEqual([0, 0, 0, 0]); // the buffer's transparent pixel, put as is
+  });
+});
+
 describe("the cursor", () => {
   it("is drawn into screenshots at the pointer minus its hotspot when asked", () => {
     const { display } = testDisplay();

@@ -211,3 +211,49 @@ describe("Layer copy", () => {
     expect(coverageSum(dst)).toBe(1);
   });
 });
+
+describe("Layer patterns, arcs and unbounded fills", () => {
+  it("lfill repeats the source canvas as a pattern from the origin", () => {
+    const budget = new PixelBudget();
+    const tile = new Layer(budget, 2, 2);
+    fillRect(tile, 0, 0, 1, 1, [255, 0, 0, 255]);
+    const layer = new Layer(budget, 128, 128);
+    layer.rect(0, 0, 128, 128);
+    layer.fillLayer(tile);
+    // The tile's canvas is 64×64 (only its top-left pixel red), so red repeats every 64 pixels.
+    expect(at(layer, 0, 0)).toEqual([255, 0, 0, 255]);
+    expect(at(layer, 64, 64)).toEqual([255, 0, 0, 255]);
+    expect(at(layer, 1, 0)).toEqual([0, 0, 0, 0]);
+    expect(coverageSum(layer)).toBe(4);
+  });
+
+  it("an anticlockwise arc takes the other way round", () => {
+    const clockwise = new Layer(new PixelBudget(), 64, 64);
+    clockwise.moveTo(32, 32);
+    clockwise.arc(32, 32, 20, 0, Math.PI / 2, false);
+    clockwise.close();
+    clockwise.fillColor(0, 0, 0, 255);
+    const anticlockwise = new Layer(new PixelBudget(), 64, 64);
+    anticlockwise.moveTo(32, 32);
+    anticlockwise.arc(32, 32, 20, 0, Math.PI / 2, true);
+    anticlockwise.close();
+    anticlockwise.fillColor(0, 0, 0, 255);
+    const quarter = (Math.PI * 400) / 4;
+    expect(Math.abs(coverageSum(clockwise) - quarter) / quarter).toBeLessThan(0.02);
+    expect(Math.abs(coverageSum(anticlockwise) - 3 * quarter) / (3 * quarter)).toBeLessThan(0.02);
+    expect(at(clockwise, 40, 40)[3]).toBe(255); // below right: y grows downwards
+    expect(at(anticlockwise, 40, 40)[3]).toBe(0);
+  });
+
+  it("an unbounded fill (source-in) clears outside the shape but only inside the clip", () => {
+    const layer = new Layer(new PixelBudget(), 64, 64);
+    fillRect(layer, 0, 0, 64, 64, [0, 0, 255, 255]);
+    layer.rect(0, 0, 32, 64);
+    layer.clip();
+    layer.setChannelMask(0x4); // source-in
+    fillRect(layer, 0, 0, 8, 8, [255, 0, 0, 255]);
+    expect(at(layer, 4, 4)).toEqual([255, 0, 0, 255]);
+    expect(at(layer, 20, 20)).toEqual([0, 0, 0, 0]); // inside the clip, outside the shape
+    expect(at(layer, 40, 40)).toEqual([0, 0, 255, 255]); // outside the clip: untouched
+  });
+});
