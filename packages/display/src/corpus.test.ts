@@ -64,6 +64,9 @@ describe.runIf(available)("the corpus", () => {
       const syncs = instructions.filter((i) => i.opcode === "sync").length;
       expect(display.frameCount).toBe(syncs);
       if (instructions.some((i) => i.opcode === "size" && i.args[0] === "0")) {
+        // Memory: at most three screens' worth of canvases (the layers and buffers guacd used).
+        const screen = Math.ceil(display.width / 64) * Math.ceil(display.height / 64) * 64 * 64 * 4;
+        expect(display.budget.peakBytes).toBeLessThanOrEqual(3 * screen);
         const shot = display.screenshot({ cursor: true });
         expect(shot.width * shot.height).toBeGreaterThan(0);
         expect(shot.data.some((v, i) => i % 4 === 3 && v > 0)).toBe(true);
