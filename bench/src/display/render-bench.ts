@@ -8,7 +8,8 @@
  * (ours: `settled()`; common-js: `display.flush`). Frames/s = syncs / pass wall time; CPU ms per
  * MB = CPU time of the pass (ours: the child's user+system; Chromium: its whole process tree from
  * /proc) / recording MB. Ratio = common-js wall / ours wall per round (> 1: ours faster), median
- * and range over rounds. Needs a quiet machine for stable figures.
+ * and range over rounds; the CPU ratio likewise with CPU time. Needs a quiet machine for stable
+ * wall-time figures.
  *
  * Run: npx tsx --conditions=@guacstream/source bench/src/display/render-bench.ts
  *        [--rounds 5] [--warmup 3] [--only vnc-desktop] [--no-pace] [--json out.json]
@@ -102,6 +103,7 @@ interface Row {
   ours: { fps: number; cpuMsPerMb: number; wallMs: number[] };
   commonJs: { fps: number; cpuMsPerMb: number; wallMs: number[] };
   ratio: { median: number; min: number; max: number };
+  cpuRatio: { median: number; min: number; max: number };
 }
 
 const rows: Row[] = [];
@@ -129,6 +131,8 @@ for (const name of files.filter((f) => values.only === undefined || f.includes(v
   child.close();
   await page.close();
   const ratios = ours.map((o, i) => (theirs[i]?.wallMs ?? 0) / o.wallMs);
+  // CPU time is steadier than wall time on a shared machine: its ratio is printed beside.
+  const cpuRatios = ours.map((o, i) => (theirs[i]?.cpuMs ?? 0) / o.cpuMs);
   const frames = ours[0]?.frames ?? 0;
   const row: Row = {
     recording: name,
@@ -145,10 +149,15 @@ for (const name of files.filter((f) => values.only === undefined || f.includes(v
       wallMs: theirs.map((t) => t.wallMs),
     },
     ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    cpuRatio: {
+      median: median(cpuRatios),
+      min: Math.min(...cpuRatios),
+      max: Math.max(...cpuRatios),
+    },
   };
   rows.push(row);
   console.log(
-    `${name.padEnd(26)} ${mb.toFixed(2).padStart(6)} MB ${String(frames).padStart(4)} frames | ours ${row.ours.fps.toFixed(0).padStart(5)} fps ${row.ours.cpuMsPerMb.toFixed(1).padStart(6)} CPU ms/MB | common-js ${row.commonJs.fps.toFixed(0).padStart(5)} fps ${row.commonJs.cpuMsPerMb.toFixed(1).padStart(6)} CPU ms/MB | ratio ${row.ratio.median.toFixed(2)}x [${row.ratio.min.toFixed(2)}..${row.ratio.max.toFixed(2)}]` +
+    `${name.padEnd(26)} ${mb.toFixed(2).padStart(6)} MB ${String(frames).padStart(4)} frames | ours ${row.ours.fps.toFixed(0).padStart(5)} fps ${row.ours.cpuMsPerMb.toFixed(1).padStart(6)} CPU ms/MB | common-js ${row.commonJs.fps.toFixed(0).padStart(5)} fps ${row.commonJs.cpuMsPerMb.toFixed(1).padStart(6)} CPU ms/MB | ratio ${row.ratio.median.toFixed(2)}x [${row.ratio.min.toFixed(2)}..${row.ratio.max.toFixed(2)}], CPU ${row.cpuRatio.median.toFixed(2)}x [${row.cpuRatio.min.toFixed(2)}..${row.cpuRatio.max.toFixed(2)}]` +
       (ours.some((o) => o.skipped > 0) ? ` (${ours[0]?.skipped} skipped)` : ""),
   );
 }
