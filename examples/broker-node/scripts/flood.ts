@@ -86,7 +86,7 @@ async function token(url: string, profile: "vnc" | "ssh"): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-type AttackResult = { tunnels: number; codes: Record<string, number>; closeMs: number[] };
+export type AttackResult = { tunnels: number; codes: Record<string, number>; closeMs: number[] };
 
 function attackSocket(url: string, origin: string, tokenText: string, from: string): WebSocket {
   return new WebSocket(`${url.replace("http", "ws")}tunnel?token=${tokenText}`, "guacamole", {
@@ -100,6 +100,7 @@ function attackSocket(url: string, origin: string, tokenText: string, from: stri
  * reconnecting each time the broker cuts one.
  */
 async function unread(
+  mint: () => Promise<string>,
   url: string,
   origin: string,
   from: string,
@@ -109,7 +110,7 @@ async function unread(
   const codes: Record<string, number> = {};
   let tunnels = 0;
   while (performance.now() < until) {
-    const ws = attackSocket(url, origin, await token(url, "ssh"), from);
+    const ws = attackSocket(url, origin, await mint(), from);
     tunnels++;
     const code = await new Promise<number>((resolve) => {
       ws.on("error", () => {});
@@ -179,6 +180,7 @@ async function fragments(url: string, from: string, until: number): Promise<Atta
 
 /** One client opening tunnels as fast as it can and holding every one it gets. */
 async function tunnels(
+  mint: () => Promise<string>,
   url: string,
   origin: string,
   from: string,
@@ -191,7 +193,7 @@ async function tunnels(
     const batch = await Promise.all(
       Array.from({ length: 10 }, async () => {
         count++;
-        const ws = attackSocket(url, origin, await token(url, "ssh"), from);
+        const ws = attackSocket(url, origin, await mint(), from);
         ws.on("error", () => {});
         return new Promise<void>((resolve) => {
           ws.once("close", (c) => {
@@ -215,6 +217,7 @@ async function tunnels(
 
 /** Floods until `until`, reconnecting each time the broker closes the tunnel. */
 async function flood(
+  mint: () => Promise<string>,
   url: string,
   origin: string,
   from: string,
@@ -225,7 +228,7 @@ async function flood(
   const closeMs: number[] = [];
   let tunnels = 0;
   while (performance.now() < until) {
-    const ws = attackSocket(url, origin, await token(url, "ssh"), from);
+    const ws = attackSocket(url, origin, await mint(), from);
     tunnels++;
     let first: number | undefined;
     const code = await new Promise<number>((resolve) => {
@@ -250,6 +253,29 @@ async function flood(
     codes[code] = (codes[code] ?? 0) + 1;
   }
   return { tunnels, codes, closeMs };
+}
+
+/** One attack: runs until `until` from the address `from`, and says how it ended. */
+export type Attack = (until: number, from: string) => Promise<AttackResult>;
+
+/** The attack of each phase against the broker at `url`, with tokens from `mint`. */
+export function attacksOn(
+  url: string,
+  mint: () => Promise<string>,
+): Record<Phase, Attack | undefined> {
+  const origin = new URL(url).origin;
+  const ping8000 = `0.,4.ping,8000.${"7".repeat(8000)};`;
+  return {
+    alone: undefined,
+    "flood-size": (until, from) =>
+      flood(mint, url, origin, from, "3.nop;".repeat(Math.floor((1 << 20) / 6)), until),
+    "flood-rate": (until, from) => flood(mint, url, origin, from, "3.nop;".repeat(200), until),
+    "ping-echo": (until, from) => unread(mint, url, origin, from, until, (ws) => ws.send(ping8000)),
+    "ws-ping": (until, from) =>
+      unread(mint, url, origin, from, until, (ws) => ws.ping(Buffer.alloc(125))),
+    fragments: (until, from) => fragments(url, from, until),
+    tunnels: (until, from) => tunnels(mint, url, origin, from, until),
+  };
 }
 
 /** Runs the phases and returns the figures. */
@@ -290,21 +316,7 @@ export async function measureFlood(
     const phases: PhaseFigures[] = [];
     let aloneMBps = 0;
     let idleRss = 0;
-    const ping8000 = `0.,4.ping,8000.${"7".repeat(8000)};`;
-    const attacks: Record<
-      Phase,
-      ((until: number, from: string) => Promise<AttackResult>) | undefined
-    > = {
-      alone: undefined,
-      "flood-size": (until, from) =>
-        flood(url, origin, from, "3.nop;".repeat(Math.floor((1 << 20) / 6)), until),
-      "flood-rate": (until, from) => flood(url, origin, from, "3.nop;".repeat(200), until),
-      "ping-echo": (until, from) => unread(url, origin, from, until, (ws) => ws.send(ping8000)),
-      "ws-ping": (until, from) =>
-        unread(url, origin, from, until, (ws) => ws.ping(Buffer.alloc(125))),
-      fragments: (until, from) => fragments(url, from, until),
-      tunnels: (until, from) => tunnels(url, origin, from, until),
-    };
+    const attacks = attacksOn(url, () => token(url, "ssh"));
     for (const [index, phase] of PHASES.entries()) {
       if (only !== undefined && phase !== "alone" && !only.includes(phase)) continue;
       await ask(child, "reset", "reset");

@@ -15,6 +15,8 @@ const closes: string[] = [];
 const ids: string[] = [];
 const broker = await startNodeBroker({
   port: 0,
+  admin: { port: 0 },
+  demoTokens: true,
   guacd: { host, port: Number(process.env.GUACD_PORT ?? 4822) },
   profiles: { vnc: { protocol: process.env.GUACD_PROTOCOL ?? "vnc", parameters } },
   onEvent: (event) => {
@@ -27,9 +29,11 @@ const broker = await startNodeBroker({
 const origin = new URL(broker.url).origin;
 
 async function open(): Promise<{ ws: WebSocket; received: () => number; closed: Promise<string> }> {
-  const { token } = (await (await fetch(`${broker.url}demo/token?profile=vnc`)).json()) as {
-    token: string;
-  };
+  const response = await fetch(`${broker.url}demo/token?profile=vnc`, {
+    method: "POST",
+    headers: { origin },
+  });
+  const { token } = (await response.json()) as { token: string };
   const ws = new WebSocket(
     `${broker.url.replace("http", "ws")}tunnel?token=${token}`,
     "guacamole",
