@@ -105,3 +105,34 @@ function wrap(value: number, size: number): number {
   const r = value % size;
   return r < 0 ? r + size : r;
 }
+
+/**
+ * Fills a whole-pixel rectangle (already clipped to the canvas) with an opaque colour, or any
+ * colour with `copy`, when there is no clip: whole rows at a time. Returns `false` for any other
+ * case, which {@link paintMask} handles.
+ */
+export function fillRectFast(
+  target: PaintTarget,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+  source: PaintSource,
+): boolean {
+  if (source.kind !== "color" || target.clip !== undefined) return false;
+  const copy = target.operation === "copy";
+  if (!copy && !(target.operation === "source-over" && source.a === 255)) return false;
+  const { pixels } = target;
+  if (pixels.byteOffset % 4 !== 0) return false;
+  const words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2);
+  // The colour as the platform lays four bytes out in one word.
+  // A transparent pixel is stored as transparent black, as compositing stores it.
+  const rgba = source.a === 0 ? [0, 0, 0, 0] : [source.r, source.g, source.b, source.a];
+  const value = new Uint32Array(new Uint8Array(rgba).buffer)[0] as number;
+  if (copy) words.fill(0);
+  for (let y = top; y < top + height; y++) {
+    const start = y * target.width + left;
+    words.fill(value, start, start + width);
+  }
+  return true;
+}

@@ -257,3 +257,32 @@ describe("Layer patterns, arcs and unbounded fills", () => {
     expect(at(layer, 40, 40)).toEqual([0, 0, 255, 255]); // outside the clip: untouched
   });
 });
+
+describe("whole-pixel rectangle fills", () => {
+  const rectArb = fc.record({
+    x: fc.integer({ min: -10, max: 70 }),
+    y: fc.integer({ min: -10, max: 70 }),
+    w: fc.integer({ min: 0, max: 80 }),
+    h: fc.integer({ min: 0, max: 80 }),
+  });
+  const byte = fc.integer({ min: 0, max: 255 });
+  test.prop([rectArb, fc.tuple(byte, byte, byte, byte), fc.constantFrom(0xe, 0xc)])(
+    "the row-at-a-time fill equals the general per-pixel one",
+    (r, [red, green, blue, alpha], mask) => {
+      const budget = new PixelBudget();
+      const fast = new Layer(budget, 64, 64);
+      const general = new Layer(budget, 64, 64);
+      for (const layer of [fast, general]) fillRect(layer, 5, 5, 30, 30, [9, 99, 199, 255]);
+      // A clip over the whole canvas sends the same fill down the general path.
+      general.rect(0, 0, 64, 64);
+      general.clip();
+      for (const layer of [fast, general]) {
+        layer.setChannelMask(mask);
+        fillRect(layer, r.x, r.y, r.w, r.h, [red, green, blue, alpha]);
+      }
+      const a = fast.surface.pixels as Uint8ClampedArray;
+      const b = general.surface.pixels as Uint8ClampedArray;
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    },
+  );
+});

@@ -5,7 +5,13 @@ import { canvasSizeFor } from "./_canvas-size.ts";
 import { type CanvasState, copyState, initialState } from "./_canvas-state.ts";
 import { CHANNEL_MASK_OPERATIONS } from "./_composite.ts";
 import { IDENTITY, type Matrix, multiply } from "./_matrix.ts";
-import { type PaintSource, type PaintTarget, paintMask, patternOf } from "./_paint.ts";
+import {
+  fillRectFast,
+  type PaintSource,
+  type PaintTarget,
+  paintMask,
+  patternOf,
+} from "./_paint.ts";
 import { Path } from "./_path.ts";
 import { type CoverageMask, rasterizePolygons } from "./_rasterize.ts";
 import { type LineCap, type LineJoin, strokePolygons } from "./_stroke.ts";
@@ -336,6 +342,14 @@ export class Layer {
     this.#pathClosed = true;
     const target = this.#target();
     if (target === undefined || source === undefined) return;
+    const rect = this.#path.pixelRect();
+    if (rect !== undefined) {
+      const left = Math.max(0, rect.x);
+      const top = Math.max(0, rect.y);
+      const width = Math.min(target.width, rect.x + rect.width) - left;
+      const height = Math.min(target.height, rect.y + rect.height) - top;
+      if (width > 0 && height > 0 && fillRectFast(target, left, top, width, height, source)) return;
+    }
     paintMask(target, this.#fillMask(), source);
   }
 
