@@ -14,6 +14,9 @@ export interface ImageStreamLimits {
   readonly maxOpenStreams: number;
 }
 
+/** How many ignored stream indices are remembered; guacd's stream indices are far fewer. */
+const MAX_IGNORED_STREAMS = 1024;
+
 /** Opcodes that open a stream for someone else (the client, an audio player): not the display's. */
 const FOREIGN_STREAM_OPENERS: Readonly<Record<string, number>> = {
   audio: 0,
@@ -51,16 +54,26 @@ export class ImageStreams {
     const index = Number.parseInt(args[at] ?? "", 10);
     if (Number.isSafeInteger(index)) {
       this.#open.delete(index);
-      this.#ignored.add(index);
+      this.#ignore(index);
     }
     return true;
+  }
+
+  /** Remembers a stream to ignore, forgetting the oldest past a bound (streams never ended). */
+  #ignore(index: number): void {
+    this.#ignored.delete(index);
+    this.#ignored.add(index);
+    if (this.#ignored.size > MAX_IGNORED_STREAMS) {
+      const oldest = this.#ignored.values().next().value;
+      if (oldest !== undefined) this.#ignored.delete(oldest);
+    }
   }
 
   /** Opens an image stream (replacing one on the same index, as guacamole-common-js does). */
   open(index: number, image: Omit<OpenImage, "chunks" | "bytes">): void {
     this.#ignored.delete(index);
     if (!this.#open.has(index) && this.#open.size >= this.#limits.maxOpenStreams) {
-      this.#ignored.add(index);
+      this.#ignore(index);
       throw new DisplayError(
         "TOO_MANY_STREAMS",
         `Cannot open image stream ${index}: ${this.#limits.maxOpenStreams} are open already`,
@@ -86,7 +99,7 @@ export class ImageStreams {
     image.bytes += bytes.length;
     if (image.bytes > this.#limits.maxStreamBytes) {
       this.#open.delete(index);
-      this.#ignored.add(index);
+      this.#ignore(index);
       throw new DisplayError(
         "STREAM_TOO_LARGE",
         `Cannot keep image stream ${index}: it passed ${this.#limits.maxStreamBytes} bytes`,

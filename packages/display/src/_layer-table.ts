@@ -1,3 +1,4 @@
+import { DisplayError } from "./display-error.ts";
 import { Layer } from "./model/layer.ts";
 import type { PixelBudget } from "./model/pixel-budget.ts";
 import { VisibleLayer } from "./model/visible-layer.ts";
@@ -11,10 +12,12 @@ export class LayerTable {
   /** Layer 0. */
   readonly root: VisibleLayer;
   readonly #budget: PixelBudget;
+  readonly #maxLayers: number;
   readonly #layers = new Map<number, Layer>();
 
-  constructor(budget: PixelBudget) {
+  constructor(budget: PixelBudget, maxLayers: number) {
     this.#budget = budget;
+    this.#maxLayers = maxLayers;
     this.root = new VisibleLayer(budget);
     this.#layers.set(0, this.root);
   }
@@ -28,6 +31,13 @@ export class LayerTable {
   get(index: number): Layer {
     let layer = this.#layers.get(index);
     if (layer === undefined) {
+      // Each layer costs an object even before it holds pixels: a bound keeps guacd from making millions.
+      if (this.#layers.size >= this.#maxLayers) {
+        throw new DisplayError(
+          "TOO_MANY_LAYERS",
+          `Cannot make layer ${index}: ${this.#maxLayers} layers and buffers exist already`,
+        );
+      }
       if (index > 0) {
         const visible = new VisibleLayer(this.#budget);
         visible.resize(this.root.width, this.root.height);

@@ -10,6 +10,8 @@ export type DisplayErrorCode =
   | "STREAM_TOO_LARGE"
   /** An `img` would open more than `maxOpenStreams` streams at once; it is refused. */
   | "TOO_MANY_STREAMS"
+  /** guacd named more than `maxLayers` layers and buffers; the instruction is skipped. */
+  | "TOO_MANY_LAYERS"
   /** The image decoder rejected an image (malformed bytes, an unsupported mimetype). */
   | "IMAGE_DECODE_FAILED"
   /** guacd sent more drawing without a `sync` than `maxPendingTasks`; a frame is forced. */

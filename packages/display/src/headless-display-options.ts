@@ -51,6 +51,8 @@ export interface HeadlessDisplayOptions {
   pixelBudget?: number;
   /** The most bytes one image stream may carry before it is dropped. @default {33554432} */
   maxStreamBytes?: number;
+  /** The most layers and buffers at once (guacd uses a few dozen). @default {4096} */
+  maxLayers?: number;
   /** The most image streams open at once. @default {64} */
   maxOpenStreams?: number;
   /** The most drawing operations kept without a `sync` before a frame is forced. @default {100000} */

@@ -349,6 +349,27 @@ describe("bad input is skipped and reported, never thrown", () => {
     expect(errors).toEqual(["TOO_MANY_STREAMS", "TOO_MANY_STREAMS"]);
   });
 
+  it("layers past maxLayers are refused; the ones made keep working", () => {
+    const { display, errors } = testDisplay({ maxLayers: 4 });
+    feed(display, ["size", 0, 4, 4]);
+    for (let i = 1; i <= 5; i++) feed(display, ...fill(-i, 0, 0, 1, 1, RED));
+    feed(display, ["copy", -3, 0, 0, 1, 1, 0xe, 0, 0, 0], ["sync", 1]);
+    expect(errors).toEqual([
+      "TOO_MANY_LAYERS",
+      "TOO_MANY_LAYERS",
+      "TOO_MANY_LAYERS",
+      "TOO_MANY_LAYERS",
+    ]);
+    expect(pixel(display.screenshot(), 0, 0)).toEqual(RED);
+  });
+
+  it("streams opened for others and never ended are forgotten past a bound", () => {
+    const { display, errors } = testDisplay();
+    for (let i = 0; i < 3000; i++) feed(display, ["audio", i, "audio/L16"]);
+    feed(display, ["blob", 2999, "AAAA"], ["blob", 0, "AAAA"]);
+    expect(errors).toEqual(["UNKNOWN_STREAM"]); // stream 0 was forgotten, 2999 is remembered
+  });
+
   it("a malformed image is skipped and the frame still shows", async () => {
     const { display, errors } = testDisplay();
     feed(

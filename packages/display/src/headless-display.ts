@@ -63,7 +63,7 @@ export class HeadlessDisplay {
     );
     this.#parts = {
       queue: new FrameQueue((frame) => this.#show(frame)),
-      layers: new LayerTable(this.budget),
+      layers: new LayerTable(this.budget, options.maxLayers ?? 4096),
       streams: new ImageStreams({
         maxStreamBytes: options.maxStreamBytes ?? 32 * 1024 * 1024,
         maxOpenStreams: options.maxOpenStreams ?? 64,
