@@ -183,10 +183,9 @@ async function main(): Promise<void> {
   print(
     `done in ${seconds.toFixed(1)} s` +
       (cli.mode === "full" ? "" : ` (${cli.mode}; --full for every case)`) +
-      `; every table: ${files.text}`,
+      `; report: ${files.html}`,
   );
-  print(`report: ${files.html}`);
-  print(`json:   ${files.json}  svg: ${files.svg}`);
+  print(`json: ${files.json}  svg: ${files.svg}  every table: ${files.text}`);
 }
 
 try {

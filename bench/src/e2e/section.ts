@@ -248,7 +248,6 @@ export const e2eSection: Section = {
           group: "handshake",
           value: clientLatency[q],
           unit: "ms",
-          headline: q === "p99",
         });
       }
     }

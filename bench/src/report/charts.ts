@@ -59,7 +59,8 @@ const Y = {
   sort: null,
   title: null,
   // Vega caps an axis at 200 px by default, which cuts a figure's name short.
-  axis: { labelLimit: 360, maxExtent: 380 },
+  // Without a canvas Vega estimates text widths generously; the limit allows for it.
+  axis: { labelLimit: 440, maxExtent: 460 },
 };
 
 const colorByVerdict = {
@@ -87,7 +88,7 @@ export function ratioChart(
   const x = {
     field: "value",
     type: "quantitative" as const,
-    scale: { type: "log" as const, domain: [lo, hi] },
+    scale: { type: "log" as const, domain: [lo, hi], nice: false },
     axis: {
       title: "ratio, x (log scale; right of the 1x line: better than the reference)",
       values: ticks,
@@ -166,7 +167,7 @@ export function absoluteChart(
     field: "value",
     type: "quantitative" as const,
     scale: log
-      ? { type: "log" as const, domain: [bottom, top] }
+      ? { type: "log" as const, domain: [bottom, top], nice: false }
       : { domain: [0, top], nice: false },
     axis: { title: log ? `${unit} (log scale)` : unit },
   };
@@ -271,7 +272,13 @@ export function curveChart(section: string, curve: Curve): Chart {
                         [2, 2],
                       ],
                     },
-                    legend: { title: null, orient: "bottom" as const },
+                    legend: {
+                      title: null,
+                      orient: "bottom" as const,
+                      symbolType: "stroke",
+                      symbolStrokeWidth: 2,
+                      symbolStrokeColor: "#444",
+                    },
                   },
                 }
               : {}),

@@ -58,7 +58,7 @@ describe.skipIf(process.env.BENCH_DEFAULT_RUN !== "1")("the default bench run", 
       const lines = run.stdout.trimEnd().split("\n");
       expect(lines.length).toBeLessThanOrEqual(MAX_LINES);
       const html = join(dir, "latest.html");
-      expect(lines.at(-2)).toBe(`report: ${html}`);
+      expect(lines.at(-2)).toMatch(new RegExp(`^done in [\\d.]+ s .*; report: ${html}$`));
       expect(existsSync(join(dir, "latest.svg"))).toBe(true);
 
       const json = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as RunRecord;
