@@ -1,7 +1,7 @@
 import { ImageError } from "./image-error.ts";
 
 /** The part of `node:zlib` used here. */
-interface ZlibModule {
+export interface ZlibModule {
   inflateSync(
     input: Uint8Array,
     options: { maxOutputLength: number; finishFlush: number },
@@ -53,19 +53,20 @@ export async function inflateExactly(
   size: number,
   mimetype: string,
   signal?: AbortSignal,
+  zlib: ZlibModule | undefined = ZLIB,
 ): Promise<Uint8Array> {
   if (signal?.aborted) {
     throw new ImageError("aborted", mimetype, "Cannot decode image: aborted", {
       cause: signal.reason,
     });
   }
-  if (ZLIB !== undefined) {
+  if (zlib !== undefined) {
     let out: Uint8Array | undefined;
     try {
       // Sync flush: data cut short yields what it holds (reported below), not an exception.
-      out = ZLIB.inflateSync(concat(parts), {
+      out = zlib.inflateSync(concat(parts), {
         maxOutputLength: size,
-        finishFlush: ZLIB.constants.Z_SYNC_FLUSH,
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
       });
     } catch (error) {
       // More data than announced: the stream below keeps the first `size` bytes, as browsers do.
