@@ -132,6 +132,9 @@ describe("the guacstream-display command", () => {
       const recording = join(CORPUS_DIR, "vnc-required.s2c.guac");
       expect(await main(["render", recording, "--at", "0,0.5", "--out", dir], quiet)).toBe(0);
       expect((await readdir(dir)).sort()).toEqual(["at-0.000s.png", "at-0.500s.png"]);
+      const frames = join(dir, "frames");
+      expect(await main(["render", recording, "--every-frame", "--out", frames], quiet)).toBe(0);
+      expect((await readdir(frames)).sort()).toEqual(["frame-000001.png", "frame-000002.png"]);
       const sheet = join(dir, "sheet.png");
       expect(
         await main(
