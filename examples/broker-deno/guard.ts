@@ -35,6 +35,8 @@ export interface GuardedConnection {
   destroy(why: string): void;
 }
 
+import { FrameBounds } from "../demo-page/frame-bounds.ts";
+
 const CRLFCRLF = [13, 10, 13, 10];
 const SWITCHING = new TextEncoder().encode("HTTP/1.1 101");
 
@@ -202,83 +204,6 @@ class Relay implements GuardedConnection {
       ? "headers too large"
       : undefined;
   }
-}
-
-/**
- * Reads the peer's WebSocket frame headers as they pass (payloads are only counted), and says
- * why to cut when a message grows past the limits.
- */
-class FrameBounds {
-  // The header being read (at most 14 bytes), then how much payload is left to skip.
-  readonly #head = new Uint8Array(14);
-  #headLength = 0;
-  #skip = 0;
-  #messageBytes = 0;
-  #fragments = 0;
-  #pingWindow = 0;
-  #pings = 0;
-
-  push(chunk: Uint8Array, maxBytes: number, maxFragments: number, maxPings: number) {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.#skip > 0) {
-        const take = Math.min(this.#skip, chunk.length - i);
-        this.#skip -= take;
-        i += take;
-        continue;
-      }
-      this.#head[this.#headLength++] = chunk[i++]!;
-      const need = headerLength(this.#head, this.#headLength);
-      if (need === undefined || this.#headLength < need) continue;
-      const opcode = this.#head[0]! & 0x0f;
-      const fin = (this.#head[0]! & 0x80) !== 0;
-      const length = payloadLength(this.#head);
-      this.#headLength = 0;
-      this.#skip = length;
-      if (opcode >= 8) {
-        if (length > 125) return "a control frame over 125 bytes";
-        if (opcode === 9) {
-          const now = Date.now();
-          if (now - this.#pingWindow >= 1000) {
-            this.#pingWindow = now;
-            this.#pings = 0;
-          }
-          if (++this.#pings > maxPings) return "too many pings";
-        }
-        continue;
-      }
-      if (opcode !== 0) {
-        this.#messageBytes = 0;
-        this.#fragments = 0;
-      }
-      this.#messageBytes += length;
-      if (++this.#fragments > maxFragments) return "too many fragments in one message";
-      if (this.#messageBytes > maxBytes) return "a message over the limit";
-      if (fin) {
-        this.#messageBytes = 0;
-        this.#fragments = 0;
-      }
-    }
-    return undefined;
-  }
-}
-
-/** The header's full length once its first bytes are known, else `undefined`. */
-function headerLength(head: Uint8Array, have: number): number | undefined {
-  if (have < 2) return undefined;
-  const mask = (head[1]! & 0x80) !== 0 ? 4 : 0;
-  const len = head[1]! & 0x7f;
-  return 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + mask;
-}
-
-function payloadLength(head: Uint8Array): number {
-  const len = head[1]! & 0x7f;
-  if (len < 126) return len;
-  if (len === 126) return (head[2]! << 8) | head[3]!;
-  // 64-bit: anything past 2^53 is over every limit anyway.
-  let value = 0;
-  for (let k = 2; k < 10; k++) value = value * 256 + head[k]!;
-  return value;
 }
 
 function startsWith(chunk: Uint8Array, prefix: Uint8Array): boolean {

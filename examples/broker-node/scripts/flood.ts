@@ -122,6 +122,8 @@ async function unread(
       ws.once("open", () => {
         (ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
         const pump = (): void => {
+          // The phase may end while our own buffer is full and the broker reads nothing.
+          if (performance.now() >= until) return void ws.terminate();
           while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
             send(ws);
             if (performance.now() >= until) return void ws.terminate();
@@ -158,6 +160,8 @@ async function fragments(url: string, from: string, until: number): Promise<Atta
       );
       socket.once("data", (d: Buffer) => {
         status = d.toString("latin1").split(" ")[1] ?? "";
+        const deadline = setTimeout(() => socket.destroy(), Math.max(0, until - performance.now()));
+        socket.once("close", () => clearTimeout(deadline));
         const pump = (): void => {
           while (!socket.destroyed && performance.now() < until && socket.write(chunk)) {}
           if (socket.destroyed || performance.now() >= until) socket.destroy();
@@ -236,6 +240,7 @@ async function flood(
       ws.on("close", (c) => resolve(c));
       ws.once("message", () => {
         const pump = (): void => {
+          if (performance.now() >= until) return void ws.terminate();
           while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
             first ??= performance.now();
             ws.send(message);

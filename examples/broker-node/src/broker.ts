@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { clientKeyOf, hasBearer } from "@guacstream/example-demo-page/config";
+import { FrameBounds } from "@guacstream/example-demo-page/frame-bounds";
 import {
   recordingFileName,
   requestPolicy,
@@ -308,6 +309,17 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     }
     (refusal === undefined ? wss : refusals).handleUpgrade(req, socket, head, (ws) => {
       active++;
+      // Ahead of ws's own reader: a message over 1024 fragments (ws keeps an object for each)
+      // or pings faster than a browser sends them cut the connection before ws buffers more.
+      const frames = new FrameBounds();
+      const maxBytes = refusal === undefined ? (options.maxMessageBytes ?? 65536) : 1024;
+      socket.prependListener("data", (chunk: Buffer) => {
+        const fault = frames.push(chunk, maxBytes, 1024, 10);
+        if (fault !== undefined && !socket.destroyed) {
+          onError("websocket frames", new Error(fault));
+          socket.destroy();
+        }
+      });
       ws.on("error", (error) => onError("websocket", error));
       limitPings(ws);
       void acceptTunnel(ws, url, {
