@@ -306,7 +306,6 @@ export async function measureFlood(
     const { url } = await new Promise<{ url: string }>((resolve) =>
       child.once("message", (m) => resolve(m as { url: string })),
     );
-    const origin = new URL(url).origin;
     const honest = fork(
       join(root, "examples/broker-node/scripts/_honest.ts"),
       [url, await token(url, "vnc")],
