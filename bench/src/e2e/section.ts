@@ -166,7 +166,7 @@ const perSession = (r: MemoryResult, key: keyof MemoryResult["after"]): number =
 
 /** How much the section measures per mode. */
 const PLANS = {
-  quick: { handshakes: 30, levels: [1, 100], runs: 3, roundBytes: 16e6, idle: 100 },
+  quick: { handshakes: 20, levels: [1, 100], runs: 3, roundBytes: 8e6, idle: 50 },
   default: { handshakes: 50, levels: [1, 10, 100], runs: 4, roundBytes: 32e6, idle: 100 },
   full: { handshakes: 500, levels: [1, 10, 100, 1000], runs: 9, roundBytes: 128e6, idle: 1000 },
 } as const;
