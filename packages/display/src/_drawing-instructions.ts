@@ -23,6 +23,11 @@ export interface DrawingTarget {
   drawImage(layer: Layer, x: number, y: number, mimetype: string, bytes: Uint8Array): void;
 }
 
+/** A colour channel as CSS reads `rgba()`: clamped to 0–255. */
+function channel(a: InstructionArgs, index: number): number {
+  return Math.max(0, Math.min(255, a.int(index)));
+}
+
 function matrixOf(a: InstructionArgs): Matrix {
   return [a.float(1), a.float(2), a.float(3), a.float(4), a.float(5), a.float(6)];
 }
@@ -62,7 +67,7 @@ export function applyDrawing(
     case "cfill": {
       const mask = a.int(0);
       const layer = layers.get(a.int(1));
-      const [r, g, b, alpha] = [a.int(2), a.int(3), a.int(4), a.int(5)];
+      const [r, g, b, alpha] = [channel(a, 2), channel(a, 3), channel(a, 4), channel(a, 5)];
       q.schedule(() => {
         layer.setChannelMask(mask);
         layer.fillColor(r, g, b, alpha);
@@ -75,7 +80,7 @@ export function applyDrawing(
       const cap = LINE_CAPS[a.int(2)] ?? "butt";
       const join = LINE_JOINS[a.int(3)] ?? "miter";
       const thickness = a.int(4);
-      const [r, g, b, alpha] = [a.int(5), a.int(6), a.int(7), a.int(8)];
+      const [r, g, b, alpha] = [channel(a, 5), channel(a, 6), channel(a, 7), channel(a, 8)];
       q.schedule(() => {
         layer.setChannelMask(mask);
         layer.strokeColor(cap, join, thickness, r, g, b, alpha);

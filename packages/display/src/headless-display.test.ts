@@ -349,6 +349,13 @@ describe("bad input is skipped and reported, never thrown", () => {
     expect(errors).toEqual(["TOO_MANY_STREAMS", "TOO_MANY_STREAMS"]);
   });
 
+  it("colour channels out of 0-255 are clamped, as CSS reads rgba()", () => {
+    const { display, errors } = testDisplay();
+    feed(display, ["size", 0, 1, 1], ...fill(0, 0, 0, 1, 1, [300, -5, 0, 999]), ["sync", 1]);
+    expect(errors).toEqual([]);
+    expect(pixel(display.screenshot(), 0, 0)).toEqual([255, 0, 0, 255]);
+  });
+
   it("layers past maxLayers are refused; the ones made keep working", () => {
     const { display, errors } = testDisplay({ maxLayers: 4 });
     feed(display, ["size", 0, 4, 4]);
