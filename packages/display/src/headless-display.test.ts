@@ -151,6 +151,28 @@ describe("layers", () => {
     expect(pixel(display.screenshot(), 0, 0)).toEqual(BLUE);
   });
 
+  it("applies a layer's opacity to it and its children as one group, as the browser does", () => {
+    const { display } = testDisplay();
+    feed(
+      display,
+      ["size", 0, 4, 4],
+      ...fill(0, 0, 0, 4, 4, BLUE),
+      ["size", 1, 4, 4],
+      ...fill(1, 0, 0, 4, 4, RED),
+      ["size", 2, 4, 4],
+      ...fill(2, 0, 0, 4, 4, GREEN),
+      ["move", 2, 1, 0, 0, 0],
+      ["shade", 1, 128],
+      ["sync", 1],
+    );
+    // The group is all green (its child covers the red), then half of it over blue: no red.
+    const [r, g, b, a] = pixel(display.screenshot(), 1, 1);
+    expect(r).toBe(0);
+    expect(Math.abs((g ?? 0) - 128)).toBeLessThanOrEqual(1);
+    expect(Math.abs((b ?? 0) - 127)).toBeLessThanOrEqual(1);
+    expect(a).toBe(255);
+  });
+
   it("draws buffers only through copy", () => {
     const { display } = testDisplay();
     feed(display, ["size", 0, 8, 8], ...fill(-1, 0, 0, 2, 2, GREEN), ["sync", 1]);
