@@ -9,7 +9,8 @@ import { codecSection } from "./codec/section.ts";
 import { denoSection } from "./deno/section.ts";
 import { e2eSection } from "./e2e/section.ts";
 import { guacdSection } from "./guacd/section.ts";
-import { parseCli, REAL_GUACD_BUDGET, USAGE } from "./harness/cli.ts";
+import { configuredTargets } from "./guacd/targets.ts";
+import { BenchUsageError, parseCli, REAL_GUACD_BUDGET, USAGE } from "./harness/cli.ts";
 import { environment } from "./harness/environment.ts";
 import { openSessions } from "./harness/open-sessions.ts";
 import { Progress } from "./harness/progress.ts";
@@ -47,11 +48,11 @@ function onInterrupt(controller: AbortController, progress: Progress): void {
   }
 }
 
-/** Where the run measured: the simulator, or the guacd connections named. */
+/** Where the run measured: the simulator, or each guacd connection as `name host:port`. */
 function targetOf(realGuacd: boolean, targetsFile: string | undefined): string {
   if (!realGuacd) return "simulator";
-  if (targetsFile !== undefined) return `targets in ${targetsFile}`;
-  return `${process.env.GUACD_HOST}:${process.env.GUACD_PORT ?? 4822} ${process.env.GUACD_PROTOCOL ?? "vnc"}`;
+  const targets = configuredTargets(targetsFile) ?? [];
+  return targets.map((t) => `${t.name} ${t.host}:${t.port}`).join(", ");
 }
 
 async function main(): Promise<void> {
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const names = cli.sections ?? (realGuacd ? ["guacd"] : SECTIONS.map((s) => s.name));
   const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
   if (unknown.length > 0) {
-    throw new Error(`Cannot run the bench: no section ${unknown.join(", ")} (--help lists them)`);
+    throw new BenchUsageError(`no section ${unknown.join(", ")} (--help lists them)`);
   }
   const chosen = SECTIONS.filter((s) => names.includes(s.name));
   const controller = new AbortController();
@@ -193,7 +194,12 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  // A usage or targets-file mistake is the user's to fix: its message is enough.
+  const known =
+    error instanceof BenchUsageError || (error as { name?: string }).name === "TargetsError";
+  console.error(
+    error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : error,
+  );
   await openSessions.closeAll();
-  process.exitCode = 1;
+  process.exitCode = known ? 2 : 1;
 }
