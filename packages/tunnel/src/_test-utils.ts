@@ -2,8 +2,8 @@
 // play the browser (messages, close, a send buffer that fills), and answers guacd's syncs if asked.
 
 import { setFlagsFromString } from "node:v8";
-import { CompactEncrypt } from "jose";
 import { runInNewContext } from "node:vm";
+import { CompactEncrypt } from "jose";
 import type { TokenKey } from "./token.ts";
 import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
 

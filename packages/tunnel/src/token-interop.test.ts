@@ -3,13 +3,14 @@
 // refused. CI installs python3-jwcrypto (.ci/run); a missing one fails here, it is never skipped.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, handshakeGuacd, until } from "./_test-utils.ts";
+import { FakeBrowser, handshakeGuacd, sealRawToken, until } from "./_test-utils.ts";
 import {
   acceptTunnel,
   generateTokenSecret,
   importTokenKey,
   openToken,
   ReplayGuard,
+  sealToken,
   type TunnelEvent,
 } from "./index.ts";
 
@@ -79,6 +80,26 @@ describe("tokens any language can issue", () => {
     await expect(openToken(key, pythonToken(generateTokenSecret()))).rejects.toMatchObject({
       code: "TOKEN_FORGED",
     });
+  });
+});
+
+describe("the user claim", () => {
+  it("is read back, and one with a control character (a forged log line) is refused", async () => {
+    const key = await importTokenKey(generateTokenSecret());
+    const token = await sealToken(key, { protocol: "vnc" }, { user: "alice@example.org" });
+    expect((await openToken(key, token)).user).toBe("alice@example.org");
+    await expect(sealToken(key, { protocol: "vnc" }, { user: "a\ntunnel closed" })).rejects.toThrow(
+      RangeError,
+    );
+    const now = Date.now() / 1000;
+    const raw = await sealRawToken(key, {
+      jti: "0123456789abcdefABCDEF",
+      iat: now,
+      exp: now + 60,
+      user: "mallory\u001b[2J",
+      settings: { protocol: "vnc" },
+    });
+    await expect(openToken(key, raw)).rejects.toMatchObject({ code: "TOKEN_MALFORMED" });
   });
 });
 
