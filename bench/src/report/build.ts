@@ -71,7 +71,9 @@ export function trendPoints(run: RunRecord, earlier: readonly RunRecord[]): Tren
       }
     }
   }
-  return points;
+  // The current run's order (its sections, then its figures); runs stay in date order per figure.
+  const order = new Map([...ids].map((id, k) => [id, k]));
+  return points.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
 export async function renderCharts(charts: readonly Chart[]): Promise<RenderedChart[]> {

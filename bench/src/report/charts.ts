@@ -340,13 +340,15 @@ export function trendChart(points: readonly TrendPoint[]): Chart {
       facet: {
         field: "panel",
         type: "nominal",
+        // In the sections' order, as the summary lists them.
+        sort: [...new Set(data.map((d) => d.panel))],
         title: null,
-        header: { labelFontSize: 10, labelLimit: 240 },
+        header: { labelFontSize: 10, labelLimit: 320 },
       },
       columns: 3,
       resolve: { scale: { y: "independent" } },
       spec: {
-        width: 200,
+        width: 230,
         height: 90,
         layer: [
           {
@@ -360,7 +362,7 @@ export function trendChart(points: readonly TrendPoint[]): Chart {
               y: {
                 field: "value",
                 type: "quantitative",
-                axis: { title: null },
+                axis: { title: null, format: ".3~r" },
                 scale: { zero: false },
               },
               description: { field: "description" },
