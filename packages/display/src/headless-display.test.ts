@@ -221,6 +221,20 @@ describe("buffers in a frame", () => {
     expect(pixel(shot, 3, 3)).toEqual([0, 0, 0, 0]);
   });
 
+  it("an image whose layer was disposed before its end draws nothing and holds no memory", async () => {
+    const { display } = testDisplay();
+    feed(
+      display,
+      ["size", 0, 4, 4],
+      ["img", 1, 0xe, 5, RAW_MIMETYPE, 0, 0],
+      ["blob", 1, base64(rawImageBytes(solid(64, 64, RED)))],
+    );
+    feed(display, ["dispose", 5], ["end", 1], ["sync", 1]);
+    await display.settled();
+    expect(display.frameCount).toBe(1);
+    expect(display.budget.bytes).toBe(0);
+  });
+
   it("transfer 0x3 puts the source's pixels, alpha included, ignoring the channel mask", () => {
     const { display } = testDisplay();
     feed(

@@ -466,6 +466,6 @@ export class Layer {
 
   /** Frees the pixels (a disposed layer). */
   release(): void {
-    this.surface.release();
+    this.surface.close();
   }
 }

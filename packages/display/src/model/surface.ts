@@ -23,6 +23,7 @@ export class Surface {
   #width = 0;
   #height = 0;
   #data: Uint8ClampedArray | undefined;
+  #closed = false;
 
   /** An empty 0×0 surface drawing from `budget`. */
   constructor(budget: PixelBudget) {
@@ -55,6 +56,7 @@ export class Surface {
    * caller skips the drawing).
    */
   writable(): Uint8ClampedArray | undefined {
+    if (this.#closed) return undefined;
     if (this.#data === undefined) {
       const pixels = this.#width * this.#height;
       if (pixels === 0 || !this.#budget.reserve(pixels)) return undefined;
@@ -83,6 +85,15 @@ export class Surface {
       const from = y * oldWidth * 4;
       data.set(old.subarray(from, from + w * 4), y * width * 4);
     }
+  }
+
+  /**
+   * Frees the pixels for good: drawing on a closed surface is skipped, so a disposed layer that an
+   * image drawn after its dispose still names takes nothing from the budget.
+   */
+  close(): void {
+    this.release();
+    this.#closed = true;
   }
 
   /** Frees the pixels (back to all transparent) and returns them to the budget. */
