@@ -40,7 +40,7 @@ export async function checkCodec(codec) {
  * whose errors must be the consumer's own `GuacamoleStatusError` (one codec instance shared by
  * the transport and the program), then a token round trip through the tunnel (WebCrypto).
  */
-export async function checkSession({ codec, transport, tunnel }, port) {
+export async function checkSession({ session, transport, tunnel }, port) {
   const client = await transport.connectGuacamole({
     host: "127.0.0.1",
     port,
@@ -70,7 +70,7 @@ export async function checkSession({ codec, transport, tunnel }, port) {
   });
   while (await refused.readInstruction());
   const { error } = await refused.closed;
-  check(error instanceof codec.GuacamoleStatusError, `refused upstream: ${error}`);
+  check(error instanceof session.GuacamoleStatusError, `refused upstream: ${error}`);
   check(error.status === 519, `upstream status ${error.status}`);
   await refused.close();
 
@@ -81,7 +81,7 @@ export async function checkSession({ codec, transport, tunnel }, port) {
   } catch (caught) {
     rejected = caught;
   }
-  check(rejected instanceof codec.GuacamoleStatusError, `join refused: ${rejected}`);
+  check(rejected instanceof session.GuacamoleStatusError, `join refused: ${rejected}`);
   check(rejected.status === 516, `join status ${rejected.status}`);
 
   const key = await tunnel.importTokenKey(tunnel.generateTokenSecret());
