@@ -35,6 +35,24 @@ describe("transfer functions", () => {
     },
   );
 
+  test.prop([pixelArb, pixelArb, fc.constantFrom(0x6, 0x9, 0xa, 0xc)])(
+    "XOR, XNOR and the inversions undo themselves when applied twice",
+    (s, d, fn) => {
+      const src = new Uint8ClampedArray(s);
+      const dst = new Uint8ClampedArray(d);
+      applyTransfer(fn, src, 0, dst, 0);
+      if (fn === 0xc) {
+        // NOT SRC writes the inverted source: inverting that again gives the source back.
+        const again = new Uint8ClampedArray(4);
+        applyTransfer(0xc, dst, 0, again, 0);
+        expect([...again]).toEqual(s);
+        return;
+      }
+      applyTransfer(fn, src, 0, dst, 0);
+      expect([...dst]).toEqual(d);
+    },
+  );
+
   it("names match guacd's: 0x1 AND, 0x6 XOR, 0x7 OR, 0xA NOT DEST, 0xC NOT SRC", () => {
     const run = (fn: number) => {
       const dst = new Uint8ClampedArray([0b1100, 0, 0, 255]);
