@@ -182,11 +182,10 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     const nopsBefore = guacd.sim.simulator.sessions.reduce((n, s) => n + s.input.nops, 0);
     flood.ws.send("3.nop;".repeat(Math.floor(MiB / 6)));
     const closed = await flood.closed;
-    expectCloseCode(kind, closed.code, 1009);
-    // Node refuses it at the WebSocket layer (`maxPayload`, 64 KiB) before a byte is buffered
-    // past it; Deno's runtime has no such bound, and the tunnel's own checks refuse it.
-    if (kind === "node") expect(closed.reason).toBe("");
-    else if (closed.code !== 1006) expect(closed.reason).toBe("781 Too many instructions");
+    // Both brokers cut it at the frame header (over MAX_MESSAGE_BYTES, 64 KiB), before their
+    // WebSocket layer buffers it: the connection is dropped (1006 at the client), or `ws` got to
+    // close first (1009).
+    expect([1006, 1009]).toContain(closed.code);
     await stillServes(broker);
     const nopsAfter = guacd.sim.simulator.sessions.reduce((n, s) => n + s.input.nops, 0);
     expect(nopsAfter - nopsBefore).toBeLessThan(10); // keep-alives at most, not 174,762
