@@ -4,7 +4,9 @@ import type { PixelRect } from "./model/_path.ts";
 
 /** What the display reads: an instruction as the codec decodes it. */
 export interface DisplayInstruction {
+  /** What the instruction does (`"rect"`, `"img"`, `"sync"`, …). */
   readonly opcode: string;
+  /** Its arguments, as guacd wrote them. */
   readonly args: readonly string[];
   /**
    * A `blob`'s payload already decoded from base64, as the codec's `BlobBytesDecoder` hands it
@@ -31,9 +33,11 @@ export interface DisplayFrame {
 export interface CursorState {
   /** Pointer position (from guacd's `mouse`, or {@link HeadlessDisplay.moveCursor}). */
   readonly x: number;
+  /** Pointer position, vertical. */
   readonly y: number;
-  /** The hotspot inside the cursor image. */
+  /** The hotspot inside the cursor image: the pixel drawn at the pointer position. */
   readonly hotspotX: number;
+  /** The hotspot, vertical. */
   readonly hotspotY: number;
   /** The cursor image (`cursor`), or `undefined` before guacd sent one. */
   readonly image: RgbaImage | undefined;
