@@ -12,6 +12,8 @@ export type DisplayErrorCode =
   | "TOO_MANY_STREAMS"
   /** guacd named more than `maxLayers` layers and buffers; the instruction is skipped. */
   | "TOO_MANY_LAYERS"
+  /** More encoded image bytes wait to be decoded than `maxDecodeBacklogBytes`; the image is skipped. */
+  | "DECODE_BACKLOG"
   /** The image decoder rejected an image (malformed bytes, an unsupported mimetype). */
   | "IMAGE_DECODE_FAILED"
   /** guacd sent more drawing without a `sync` than `maxPendingTasks`; a frame is forced. */

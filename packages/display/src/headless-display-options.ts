@@ -63,6 +63,12 @@ export interface HeadlessDisplayOptions {
   maxPendingTasks?: number;
   /** The most images decoded at the same time. @default {4} */
   maxConcurrentDecodes?: number;
+  /**
+   * The most encoded image bytes waiting for their turn to decode; past it an image is skipped
+   * with `DECODE_BACKLOG`. `DisplayStream` waits instead, long before this.
+   * @default {67108864}
+   */
+  maxDecodeBacklogBytes?: number;
   /** Called for every instruction skipped and image dropped; never thrown. */
   onError?: (error: DisplayError) => void;
   /** Called after each frame is shown. */

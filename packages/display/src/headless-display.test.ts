@@ -413,6 +413,26 @@ describe("bad input is skipped and reported, never thrown", () => {
     expect(errors).toEqual(["UNKNOWN_STREAM"]); // stream 0 was forgotten, 2999 is remembered
   });
 
+  it("images past the decode backlog are skipped, not queued without end", async () => {
+    const { display, decoder, errors } = testDisplay({
+      maxConcurrentDecodes: 1,
+      maxDecodeBacklogBytes: 100,
+    });
+    decoder.hold = true;
+    feed(display, ["size", 0, 4, 4]);
+    sendImage(display, 1, 0, 0, 0, RED, 4); // 66 bytes: decoding
+    sendImage(display, 2, 0, 0, 0, GREEN, 4); // waits: 66 bytes in the backlog
+    sendImage(display, 3, 0, 0, 0, BLUE, 4); // 132 would pass 100: skipped
+    feed(display, ["sync", 1]);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(errors).toEqual(["DECODE_BACKLOG"]);
+    decoder.held[0]?.release();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    decoder.held[1]?.release();
+    await display.settled();
+    expect(pixel(display.screenshot(), 0, 0)).toEqual(GREEN);
+  });
+
   it("a malformed image is skipped and the frame still shows", async () => {
     const { display, errors } = testDisplay();
     feed(

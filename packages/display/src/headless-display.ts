@@ -60,6 +60,7 @@ export class HeadlessDisplay {
     this.#decodes = new DecodeQueue(
       options.decoder === null ? undefined : (options.decoder ?? createImageDecoder()),
       options.maxConcurrentDecodes ?? 4,
+      options.maxDecodeBacklogBytes ?? 64 * 1024 * 1024,
     );
     this.#parts = {
       queue: new FrameQueue((frame) => this.#show(frame)),
@@ -242,14 +243,16 @@ export class HeadlessDisplay {
       },
       (error: unknown) => {
         this.#report(
-          new DisplayError(
-            "IMAGE_DECODE_FAILED",
-            `Cannot draw a ${mimetype} image: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              opcode: "img",
-              cause: error,
-            },
-          ),
+          error instanceof DisplayError
+            ? error
+            : new DisplayError(
+                "IMAGE_DECODE_FAILED",
+                `Cannot draw a ${mimetype} image: ${error instanceof Error ? error.message : String(error)}`,
+                {
+                  opcode: "img",
+                  cause: error,
+                },
+              ),
           "img",
         );
         queue.unblock(task);
