@@ -171,6 +171,33 @@ describe("Layer copy", () => {
     },
   );
 
+  test.prop([
+    fc.integer({ min: -20, max: 80 }),
+    fc.integer({ min: -20, max: 80 }),
+    fc.integer({ min: 0, max: 63 }),
+    fc.integer({ min: 0, max: 63 }),
+    fc.integer({ min: 1, max: 70 }),
+    fc.integer({ min: 1, max: 70 }),
+  ])(
+    "scrolling in place equals the copy through a snapshot, edges included",
+    (x, y, sx, sy, w, h) => {
+      const budget = new PixelBudget();
+      const [inPlace, general] = [new Layer(budget, 64, 64), new Layer(budget, 64, 64)];
+      for (const layer of [inPlace, general]) {
+        const data = layer.surface.writable() as Uint8ClampedArray;
+        for (let i = 0; i < data.length; i += 4)
+          data.set([(i * 5) & 255, (i >> 6) & 255, 3, 255], i);
+      }
+      // A clip over the whole canvas sends the same copy through the snapshot.
+      general.rect(0, 0, 64, 64);
+      general.clip();
+      for (const layer of [inPlace, general]) layer.copy(layer, sx, sy, w, h, x, y);
+      const a = inPlace.surface.pixels as Uint8ClampedArray;
+      const b = general.surface.pixels as Uint8ClampedArray;
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    },
+  );
+
   test.prop([fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })])(
     "copying to a buffer and back restores the pixels",
     (x, y) => {

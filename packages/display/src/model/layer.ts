@@ -4,7 +4,7 @@ import { drawPixels } from "./_blit.ts";
 import { canvasSizeFor } from "./_canvas-size.ts";
 import { type CanvasState, copyState, initialState } from "./_canvas-state.ts";
 import { CHANNEL_MASK_OPERATIONS } from "./_composite.ts";
-import { IDENTITY, type Matrix, multiply } from "./_matrix.ts";
+import { IDENTITY, isIntegerTranslation, type Matrix, multiply } from "./_matrix.ts";
 import {
   fillRectFast,
   type PaintSource,
@@ -203,6 +203,13 @@ export class Layer {
       width: src.surface.width,
       height: src.surface.height,
     };
+    if (
+      src === this &&
+      source.pixels !== undefined &&
+      this.#scrollInPlace(sx, sy, width, height, dx, dy)
+    ) {
+      return;
+    }
     if (src === this && source.pixels !== undefined) {
       // A canvas drawn onto itself reads the pixels as they were before the draw.
       const snapshot = new Uint8ClampedArray(width * height * 4);
@@ -215,6 +222,55 @@ export class Layer {
       sy = 0;
     }
     drawPixels(target, source, sx, sy, width, height, dx, dy, this.#state.matrix);
+  }
+
+  /**
+   * A self-copy of opaque pixels over, with no clip and a whole-pixel transform (scrolling): rows
+   * moved in place, in the order that reads each before it is overwritten, instead of through a
+   * snapshot. `false` when the copy is not of that kind.
+   */
+  #scrollInPlace(
+    sx: number,
+    sy: number,
+    width: number,
+    height: number,
+    x: number,
+    y: number,
+  ): boolean {
+    const { matrix, clip, operation } = this.#state;
+    const pixels = this.surface.pixels;
+    if (
+      pixels === undefined ||
+      clip !== undefined ||
+      operation !== "source-over" ||
+      !isIntegerTranslation(matrix)
+    ) {
+      return false;
+    }
+    const stride = this.surface.width;
+    for (let row = 0; row < height; row++) {
+      const from = ((sy + row) * stride + sx) * 4;
+      for (let i = from + 3, end = from + width * 4; i < end; i += 4) {
+        if (pixels[i] !== 255) return false;
+      }
+    }
+    // The destination rectangle on the canvas, and the source rows and columns that land on it.
+    const ox = x + matrix[4];
+    const oy = y + matrix[5];
+    const x0 = Math.max(0, ox);
+    const y0 = Math.max(0, oy);
+    const x1 = Math.min(stride, ox + width);
+    const y1 = Math.min(this.surface.height, oy + height);
+    if (x1 <= x0 || y1 <= y0) return true;
+    const bytes = (x1 - x0) * 4;
+    const copyRow = (yy: number): void => {
+      const from = ((sy + yy - oy) * stride + sx + x0 - ox) * 4;
+      pixels.copyWithin((yy * stride + x0) * 4, from, from + bytes);
+    };
+    // Moving down, copy the bottom row first; moving up (or sideways), the top row first.
+    if (oy > sy) for (let yy = y1 - 1; yy >= y0; yy--) copyRow(yy);
+    else for (let yy = y0; yy < y1; yy++) copyRow(yy);
+    return true;
   }
 
   /**
