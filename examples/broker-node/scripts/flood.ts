@@ -249,7 +249,7 @@ async function flood(
               return;
             }
           }
-          if (ws.readyState === WebSocket.OPEN) setImmediate(pump);
+          if (ws.readyState === WebSocket.OPEN) setTimeout(pump, 1);
         };
         pump();
       });
