@@ -56,7 +56,9 @@ export function verdict(figure: Figure): Verdict {
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return "-";
   if (unit === RATIO) return `${value.toFixed(2)}x`;
-  if (Number.isInteger(value) && Math.abs(value) < 1e6) return `${value} ${unit}`;
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) {
+    return `${value} ${value === 1 && unit === "sessions" ? "session" : unit}`;
+  }
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
   return `${value.toFixed(digits)} ${unit}`;

@@ -1,0 +1,99 @@
+/**
+ * What a person sees of a target at one session, alone: the first complete screen, then inputs
+ * (keys on a terminal, pointer moves on a desktop), each timed to the first frame whose pixels
+ * change where it lands and to the next `sync`; frames that change pixels, bytes per changed
+ * pixel and the lossy share of image bytes while the inputs run.
+ */
+import type { RunContext, SectionContext } from "../harness/section.ts";
+import { type Activity, ECHO_TIMEOUT_MS, KEYS, percentiles, sleep } from "./ramp.ts";
+import { STABLE_MS, type TargetResult } from "./result.ts";
+import { GuacdSession, troubleOf } from "./session.ts";
+import type { GuacdTarget } from "./targets.ts";
+
+const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : "-");
+const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+
+/** Runs until `end` at most; logs a line or two of what it saw. */
+export async function seenAtOneSession(
+  target: GuacdTarget,
+  activity: Activity,
+  end: number,
+  ctx: SectionContext,
+  run: RunContext,
+  open: { readonly timeoutMs: number; readonly onBytes: (bytes: number) => void },
+): Promise<Pick<TargetResult, "input" | "pixels">> {
+  const { timeoutMs, onBytes } = open;
+  let input: TargetResult["input"];
+  let pixels: TargetResult["pixels"];
+  if (!run.signal.aborted && performance.now() < end - 1000) {
+    run.phase(`${target.name}: input-to-photon at 1 session`);
+    const photons: number[] = [];
+    const echoes: number[] = [];
+    let sent = 0;
+    try {
+      const s = await GuacdSession.open(target, {
+        timeoutMs,
+        signal: run.signal,
+        onBytes,
+        pixels: true,
+      });
+      try {
+        const watch = s.pixels!;
+        // A screen that never stays still (a video, a busy recording) has no complete first screen:
+        // the wait is bounded by a share of what is left, so the inputs still run.
+        const wait = Math.max(STABLE_MS * 2, Math.min(8000, (end - performance.now()) * 0.4));
+        const firstScreenMs = await watch.settledScreen(s.started, STABLE_MS, wait);
+        watch.resetCounts();
+        const bytesBefore = s.bytes;
+        const from = performance.now();
+        const inputs = ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10;
+        for (let k = 0; k < inputs && performance.now() < end - 500 && !run.signal.aborted; k++) {
+          sent++;
+          const x = 100 + (k % 8) * 40;
+          const y = 100 + (k % 5) * 40;
+          const timed =
+            activity === "keys"
+              ? await s.photon({ keysym: KEYS[k % 2]! }, undefined, ECHO_TIMEOUT_MS)
+              : await s.photon(
+                  { x, y },
+                  { x: Math.max(0, x - 32), y: Math.max(0, y - 32), width: 64, height: 64 },
+                  ECHO_TIMEOUT_MS / 4,
+                );
+          if (timed.pixelsMs !== undefined) photons.push(timed.pixelsMs);
+          if (timed.syncMs !== undefined) echoes.push(timed.syncMs);
+          // Let the input's trailing frames (cursor, scroll) pass, so they are not timed for the next.
+          await sleep(250, run.signal);
+        }
+        const seconds = (performance.now() - from) / 1000;
+        pixels = {
+          firstScreenMs: firstScreenMs ?? Number.NaN,
+          photonMs: { ...percentiles(photons), sent, unchanged: sent - photons.length },
+          changingFps: watch.changedFrames / seconds,
+          allFps: watch.frames / seconds,
+          bytesPerChangedPixel:
+            watch.changedPixels > 0 ? (s.bytes - bytesBefore) / watch.changedPixels : Number.NaN,
+          lossyShare: watch.imageBytes > 0 ? watch.lossyBytes / watch.imageBytes : Number.NaN,
+          imageBytes: watch.imageBytes,
+        };
+      } finally {
+        await s.close();
+      }
+    } catch (error) {
+      ctx.log(`input-to-photon: could not run (${troubleOf(error).message})`);
+    }
+    input = { ...percentiles(echoes), activity, sent, missed: sent - echoes.length };
+    ctx.log(
+      `input (${activity}) at 1 session, ${sent} sent: to changed pixels p50 ${ms(pixels?.photonMs.p50 ?? Number.NaN)}, ` +
+        `p95 ${ms(pixels?.photonMs.p95 ?? Number.NaN)}, p99 ${ms(pixels?.photonMs.p99 ?? Number.NaN)} ms` +
+        ` (${pixels?.photonMs.unchanged ?? sent} changed nothing); to the next sync p50 ${ms(input.p50)}, p99 ${ms(input.p99)} ms`,
+    );
+    if (pixels !== undefined) {
+      ctx.log(
+        `pixels at 1 session: first screen complete at ${ms(pixels.firstScreenMs)} ms (no change for ${STABLE_MS} ms); ` +
+          `${num(pixels.changingFps)} frames/s change pixels of ${num(pixels.allFps)}; ` +
+          `${num(pixels.bytesPerChangedPixel, 2)} B per changed pixel; lossy ${num(pixels.lossyShare * 100, 0)}% of ${pixels.imageBytes} image bytes`,
+      );
+    }
+  }
+  return { input, pixels };
+}
