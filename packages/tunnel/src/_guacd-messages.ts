@@ -30,7 +30,7 @@ function borrowScratch(size: number): Uint8Array {
     freeScratch = undefined;
     return free.subarray(0, size);
   }
-  return new Uint8Array(size <= SCRATCH_BYTES ? SCRATCH_BYTES : size).subarray(0, size);
+  return new Uint8Array(Math.max(size, SCRATCH_BYTES)).subarray(0, size);
 }
 
 /**
