@@ -195,12 +195,15 @@ async function openSessions(
     );
     if (stagger > 0) await sleep(stagger);
   }
-  const timeout = sleep(15_000).then(() => "timeout" as const);
+  // Cleared once every session is ready: a pending 15 s timer kept the bench alive after its report.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), 15_000);
+  });
   const results = await Promise.all(
-    sessions.map((s) =>
-      Promise.race([s.ready.then(() => true), timeout.then(() => false)]).catch(() => false),
-    ),
+    sessions.map((s) => Promise.race([s.ready.then(() => true), timeout]).catch(() => false)),
   );
+  clearTimeout(timer);
   for (const s of sessions) s.resume();
   return { sessions, opened: results.filter(Boolean).length };
 }
@@ -303,7 +306,14 @@ export async function startSimulator(): Promise<{ port: number; close(): Promise
     port,
     async close() {
       child.stdin!.end();
-      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(2000)]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise((r) => child.once("exit", r)),
+        new Promise((r) => {
+          timer = setTimeout(r, 2000);
+        }),
+      ]);
+      clearTimeout(timer);
       await stop(child);
     },
   };
