@@ -222,6 +222,7 @@ export function curveChart(section: string, curve: Curve): Chart {
     .filter((p) => Number.isFinite(p.y))
     .map((p) => ({
       ...p,
+      line: `${p.series} ${p.stat}`.trim(),
       description: `${`${p.series} ${p.stat}`.trim()} at ${p.x}: ${p.y}`,
     }));
   const stats = [...new Set(points.map((p) => p.stat))];
@@ -258,7 +259,8 @@ export function curveChart(section: string, curve: Curve): Chart {
           encoding: {
             x,
             y: { field: "y", type: "quantitative", axis: { title: curve.unit } },
-            color: { field: "series", type: "nominal", legend: { title: null, orient: "bottom" } },
+            // One colour per line (target and percentile), named in the legend; p99 also dashed.
+            color: { field: "line", type: "nominal", legend: { title: null, orient: "bottom" } },
             ...(stats.length > 1
               ? {
                   strokeDash: {
@@ -272,13 +274,7 @@ export function curveChart(section: string, curve: Curve): Chart {
                         [2, 2],
                       ],
                     },
-                    legend: {
-                      title: null,
-                      orient: "bottom" as const,
-                      symbolType: "stroke",
-                      symbolStrokeWidth: 2,
-                      symbolStrokeColor: "#444",
-                    },
+                    legend: null,
                   },
                 }
               : {}),
