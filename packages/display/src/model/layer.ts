@@ -48,7 +48,9 @@ export const MAX_CANVAS_DIMENSION = 32767;
  * const layer = new Layer(new PixelBudget(), 64, 64);
  * layer.rect(0, 0, 2, 2);
  * layer.fillColor(255, 0, 0, 255);
- * assert.deepEqual([...(layer.surface.pixels ?? []).subarray(0, 4)], [255, 0, 0, 255]);
+ * const pixels = layer.surface.pixels;
+ * assert.ok(pixels !== undefined);
+ * assert.deepEqual([...pixels.subarray(0, 4)], [255, 0, 0, 255]);
  * ```
  */
 export class Layer {
