@@ -45,6 +45,7 @@ export interface TunnelLimiterOptions {
  * ```
  */
 export interface TunnelLease {
+  /** Gives the tunnel's place back; calling it again does nothing. */
   release(): void;
 }
 
@@ -88,6 +89,7 @@ export class TunnelLimiter {
   #draining = false;
   #drained: (() => void)[] = [];
 
+  /** A limiter with the given caps; each is checked to be a positive whole number. */
   constructor(options: TunnelLimiterOptions = {}) {
     this.#maxTunnels = positive(options.maxTunnels ?? 1000, "maxTunnels");
     this.#perClient = positive(options.maxTunnelsPerClient ?? 16, "maxTunnelsPerClient");

@@ -9,8 +9,11 @@ import { resolveLimits } from "./limits.ts";
  * holds only the stream index, `bytes` the payload. No string of the payload was ever made.
  */
 export interface BlobInstruction {
+  /** Always `"blob"`. */
   readonly opcode: "blob";
+  /** The stream index, as sent. */
   readonly args: [stream: string];
+  /** The payload, decoded from base64. */
   readonly bytes: Uint8Array;
 }
 
