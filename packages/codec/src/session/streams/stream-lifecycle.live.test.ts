@@ -49,8 +49,8 @@ describe.skipIf(host === undefined || sshParams === undefined)(
         expect((refused as { status: number }).status).not.toBe(0x0200);
 
         // A clipboard stream (no acks awaited) on the index in between: it must not shift them.
-      await client.sendClipboard("guacstream clipboard");
-      const data = new Uint8Array(randomBytes(3 * 6048 + 1234));
+        await client.sendClipboard("guacstream clipboard");
+        const data = new Uint8Array(randomBytes(3 * 6048 + 1234));
         await sftp.upload(path, data);
         // Resolved means guacd acked the end, that is, closed the file: it is whole now.
         if (onThisMachine) expect(new Uint8Array(readFileSync(path))).toEqual(data);
