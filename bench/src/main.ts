@@ -7,6 +7,7 @@ import { setMaxListeners } from "node:events";
 import { brokerSection } from "./broker/section.ts";
 import { codecSection } from "./codec/section.ts";
 import { denoSection } from "./deno/section.ts";
+import { displaySection } from "./display/section.ts";
 import { e2eSection } from "./e2e/section.ts";
 import { guacdSection } from "./guacd/section.ts";
 import { configuredTargets } from "./guacd/targets.ts";
@@ -26,7 +27,14 @@ export const SECTIONS: readonly Section[] = [
   denoSection,
   guacdSection,
   brokerSection,
+  displaySection,
 ];
+
+/**
+ * Sections that run only when named (`--section`) or in `--full`: the default and quick runs'
+ * stdout and time limits leave no room for them.
+ */
+export const OPT_IN_SECTIONS: ReadonlySet<string> = new Set(["display"]);
 
 /** Ends every open session on Ctrl-C and SIGTERM, then exits (130 / 143). */
 function onInterrupt(controller: AbortController, progress: Progress): void {
@@ -69,7 +77,11 @@ async function main(): Promise<void> {
   const budgetSeconds = cli.budgetSeconds ?? (realGuacd ? REAL_GUACD_BUDGET[cli.mode] : undefined);
   const deadline =
     budgetSeconds === undefined ? Number.POSITIVE_INFINITY : started + budgetSeconds * 1000;
-  const names = cli.sections ?? (realGuacd ? ["guacd"] : SECTIONS.map((s) => s.name));
+  const names =
+    cli.sections ??
+    (realGuacd
+      ? ["guacd"]
+      : SECTIONS.map((s) => s.name).filter((n) => cli.mode === "full" || !OPT_IN_SECTIONS.has(n)));
   const unknown = names.filter((n) => !SECTIONS.some((s) => s.name === n));
   if (unknown.length > 0) {
     throw new BenchUsageError(`no section ${unknown.join(", ")} (--help lists them)`);

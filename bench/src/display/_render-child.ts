@@ -2,8 +2,10 @@
  * One recording rendered by our HeadlessDisplay, alone in a process, on command over IPC:
  * - `{ kind: "render" }`: one pass as fast as possible (decode the wire, apply every instruction,
  *   wait until every frame is shown); answers wall ms, CPU ms (user + system) and frames;
- * - `{ kind: "pace" }`: one pass at the recording's own pace (each frame's instructions applied
- *   when its `sync` time comes, by the wall clock); answers wall ms and CPU ms.
+ * - `{ kind: "pace", seconds? }`: one pass at the recording's own pace (each frame's instructions
+ *   applied when its `sync` time comes, by the wall clock), the first `seconds` of it if given;
+ *   answers wall ms and CPU ms.
+ * Each answer also carries the peak bytes the display's layers held and its final size.
  *
  * Blob payloads reach the display as bytes (BlobBytesDecoder) unless the third argument is
  * "strings" (the plain decoder; the display base64-decodes each payload string).
@@ -15,12 +17,19 @@ import { BlobBytesDecoder, InstructionDecoder, type InstructionOrBlob } from "@g
 import { createImageDecoder, HeadlessDisplay } from "@guacstream/display";
 import { chunk } from "../harness/corpus.ts";
 
-export type ToRenderChild = { kind: "render" } | { kind: "pace" } | { kind: "exit" };
+export type ToRenderChild =
+  | { kind: "render" }
+  | { kind: "pace"; seconds?: number }
+  | { kind: "exit" };
 export interface RenderResult {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly frames: number;
   readonly skipped: number;
+  /** The most bytes the display's layers held at once. */
+  readonly peakBytes: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 const file = process.argv[2] as string;
@@ -50,6 +59,9 @@ async function render(): Promise<RenderResult> {
     cpuMs: cpuMs(cpu),
     frames: display.frameCount,
     skipped,
+    peakBytes: display.budget.peakBytes,
+    width: display.width,
+    height: display.height,
   };
 }
 
@@ -71,9 +83,10 @@ function framesOf(): { time: number; instructions: InstructionOrBlob[] }[] {
   return frames;
 }
 
-async function pace(): Promise<RenderResult> {
-  const frames = framesOf();
-  const first = frames[0]?.time ?? 0;
+async function pace(seconds: number): Promise<RenderResult> {
+  const all = framesOf();
+  const first = all[0]?.time ?? 0;
+  const frames = all.filter((f) => f.time - first <= seconds * 1000);
   let skipped = 0;
   const display = new HeadlessDisplay({ decoder, onError: () => void skipped++ });
   const cpu = process.cpuUsage();
@@ -89,12 +102,18 @@ async function pace(): Promise<RenderResult> {
     cpuMs: cpuMs(cpu),
     frames: display.frameCount,
     skipped,
+    peakBytes: display.budget.peakBytes,
+    width: display.width,
+    height: display.height,
   };
 }
 
 process.on("message", async (message: ToRenderChild) => {
   if (message.kind === "exit") process.exit(0);
-  const result = message.kind === "render" ? await render() : await pace();
+  const result =
+    message.kind === "render"
+      ? await render()
+      : await pace(message.seconds ?? Number.POSITIVE_INFINITY);
   process.send?.(result);
 });
 process.send?.({ ready: true });

@@ -41,12 +41,13 @@ export interface Cli {
 export const RESULTS_DIR: string = fileURLToPath(new URL("../../results/", import.meta.url));
 
 export const USAGE: string =
-  "usage: npm run bench -- [--quick | --full] [--section codec,e2e,deno,guacd,broker]\n" +
+  "usage: npm run bench -- [--quick | --full] [--section codec,e2e,deno,guacd,broker,display]\n" +
   "                        [--filter <substring>] [--chunk-bytes 65536]\n" +
   "                        [--json <path>] [--svg <path>]\n" +
   "                        [--budget <seconds>] [--max-sessions 16] [--targets <file.json>]\n" +
   "                        [--sim-cap 12] [--verbose]\n" +
   "Prints one summary table per section; every table is in the report (--json path, .txt/.html).\n" +
+  "The display section runs when named (--section display) or with --full.\n" +
   "Against a real guacd (GUACD_HOST or --targets) only the guacd section runs by default,\n" +
   `within ${REAL_GUACD_BUDGET.default} s (--quick: ${REAL_GUACD_BUDGET.quick} s, --full: ` +
   `${REAL_GUACD_BUDGET.full} s) and ${DEFAULT_MAX_SESSIONS} sessions at once.`;
