@@ -125,9 +125,13 @@ export const displaySection: Section = {
   async run(ctx: SectionContext): Promise<SectionResult> {
     const plan = PLAN[ctx.mode];
     const all = displayRecordings(listCorpusFiles());
-    const recordings = (plan.all ? all : all.filter((f) => f === SHORT_RECORDING)).filter(
-      (f) => ctx.filter === undefined || f.includes(ctx.filter),
-    );
+    // `--filter` picks among every recording in any mode; without it the short modes take one.
+    const recordings =
+      ctx.filter !== undefined
+        ? all.filter((f) => f.includes(ctx.filter as string))
+        : plan.all
+          ? all
+          : all.filter((f) => f === SHORT_RECORDING);
     ctx.progress.plan(recordings.length + 1);
     const measured = await measureDisplay({
       recordings,
