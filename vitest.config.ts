@@ -38,6 +38,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "test-support", include: ["packages/test-support/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
         test: { name: "tunnel", include: ["packages/tunnel/src/**/*.test.ts"] },
       },
       {

@@ -10,6 +10,8 @@ import { publishedPackages, root } from "./packages.mjs";
 
 const results = join(root, ".test-results");
 mkdirSync(results, { recursive: true });
+const sleepTally = join(results, "real-sleeps.jsonl");
+rmSync(sleepTally, { force: true });
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const extra = process.argv.slice(2);
 
@@ -158,7 +160,23 @@ for (const [label, runner] of runners) {
   if (outcome.code !== 0 && outcome.failed === 0) broken.push(label);
 }
 
+/** The real time the tests spent in `sleepReal`, summed over every test file's tally. */
+function realSleeps() {
+  if (!existsSync(sleepTally)) return { ms: 0, files: 0 };
+  const lines = readFileSync(sleepTally, "utf8").split("\n").filter(Boolean);
+  const files = new Set();
+  let ms = 0;
+  for (const line of lines) {
+    const entry = JSON.parse(line);
+    ms += entry.ms;
+    files.add(entry.file);
+  }
+  return { ms, files: files.size };
+}
+
 console.log("");
+const slept = realSleeps();
+console.log(`real sleeps in tests: ${(slept.ms / 1000).toFixed(1)} s in ${slept.files} file(s)`);
 for (const label of broken) console.log(`${label} failed without a failing test (see above).`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || broken.length > 0 ? 1 : 0);

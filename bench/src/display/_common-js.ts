@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 
 const ORIGIN = "http://common-js.bench";
 
@@ -88,25 +88,6 @@ export function treeCpuMs(pid: number): number {
     stack.push(...(children.get(next) ?? []));
   }
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-/** The Chromium the bench drives: `CHROMIUM_PATH`, else Debian's. */
-export const CHROMIUM_PATH: string = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--force-color-profile=srgb",
-    ],
-  });
 }
 
 export async function openPage(browser: Browser, recording: Uint8Array): Promise<Page> {

@@ -8,9 +8,10 @@ import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM_PATH, launchChromium } from "@guacstream/test-support";
 import type { Browser } from "playwright-core";
 import { corpusDir } from "../harness/corpus.ts";
-import { CHROMIUM_PATH, launch, openPage, treeCpuMs } from "./_common-js.ts";
+import { openPage, treeCpuMs } from "./_common-js.ts";
 import type { RenderResult, ToRenderChild } from "./_render-child.ts";
 
 /** The 1280×800 desktop whose recorded pace the CPU-share bound is about. */
@@ -152,7 +153,7 @@ function chromiumCpuMs(): number {
 async function openBrowser(): Promise<Browser | string> {
   if (!existsSync(CHROMIUM_PATH)) return `no Chromium at ${CHROMIUM_PATH}`;
   try {
-    return await launch();
+    return await launchChromium();
   } catch (error) {
     return `Chromium did not start: ${(error as Error).message.split("\n")[0]}`;
   }

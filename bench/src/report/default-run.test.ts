@@ -8,13 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "@guacstream/test-support";
 import { afterAll, describe, expect, test } from "vitest";
 import { REPO_ROOT, TSX_FLAGS } from "../e2e/target.ts";
 import type { Curve } from "../harness/curve.ts";
 import type { RunRecord } from "./result.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const LIMIT_MS = 120_000;
 const MAX_LINES = 40;
 const main = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -63,11 +62,7 @@ describe.skipIf(process.env.BENCH_DEFAULT_RUN !== "1")("the default bench run", 
 
       const json = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as RunRecord;
       expect(Object.keys(json.sections)).toEqual(["codec", "e2e", "deno", "guacd", "broker"]);
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const errors: string[] = [];

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GuacamoleClient } from "@guacstream/codec/client";
 import { socketToDuplex } from "@guacstream/guacd-sim/node";
-import { chromium } from "playwright-core";
+import { launchChromium } from "@guacstream/test-support";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, mib: { type: "string", default: "8" } },
@@ -132,22 +132,7 @@ interface Gcj {
 }
 
 const { url, child } = await startBroker();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  headless: true,
-  timeout: 60_000,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-  ],
-});
+const browser = await launchChromium({ extraArgs: ["--disable-dev-shm-usage"] });
 const results: Record<string, number[]> = {
   gcjUp: [],
   gcjDown: [],

@@ -11,8 +11,8 @@
 // The attackers hold real VNC sessions on that guacd (at most MAX_TUNNELS_PER_CLIENT, 4, each).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { launchChromium } from "@guacstream/test-support";
 import { generateTokenSecret, importTokenKey, sealToken } from "@guacstream/tunnel";
-import { chromium } from "playwright-core";
 import { artifacts, startBroker } from "../test/_harness.ts";
 import { attacksOn, PHASES } from "./flood.ts";
 
@@ -37,11 +37,7 @@ function groupRss(pgid: number): number {
   return largest;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const browser = await launchChromium();
 const results: Record<string, unknown>[] = [];
 try {
   for (const kind of ["node", "deno"] as const) {

@@ -7,7 +7,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCorpusDir } from "@guacstream/guacd-sim/node";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { launchChromium } from "@guacstream/test-support";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   artifacts,
@@ -19,7 +20,6 @@ import {
   waitFor,
 } from "./_harness.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TITLE = "Привет 世界 🌍 ünïcødé"; // the first `name` of the ssh-text recording
 const TO_REMOTE = "Grüße 👋 from the browser 🧪 ∑";
 const FROM_REMOTE = "Remote says 🚀 héllo — 𝄞";
@@ -73,21 +73,7 @@ let reference: { body: Buffer; syncs: number };
 beforeAll(async () => {
   reference = await referenceStream();
   guacd = await startCountedGuacd();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

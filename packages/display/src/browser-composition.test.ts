@@ -2,10 +2,12 @@
 // curves, strokes, clip, transforms, nested, shaded and distorted layers), drawn by this display and
 // by guacamole-common-js 1.6 in headless Chromium, compared as the browser shows them: a screenshot
 // of common-js's display element (the DOM composition, not its flatten()), both over white.
+
+import { launchChromium } from "@guacstream/test-support";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { feedText } from "./_test-utils.ts";
-import { launchChromium, openCommonJsPage } from "./compat/_common-js-page.ts";
+import { openCommonJsPage } from "./compat/_common-js-page.ts";
 import { HeadlessDisplay } from "./headless-display.ts";
 import { decodePng } from "./image/png-decoder.ts";
 import type { RgbaImage } from "./image/rgba-image.ts";

@@ -3,33 +3,9 @@
 // a tunnel object the test controls, then flattens the display to PNG at the frames asked for.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { type Browser, chromium, type Page } from "playwright-core";
-
-/** Debian's Chromium, as the browser tests use it. */
-export const CHROMIUM: string = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import type { Browser, Page } from "playwright-core";
 
 const ORIGIN = "http://common-js.test";
-
-/** Launches the one headless Chromium a test file shares. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // Pixels as decoded, with no colour conversion to a display profile.
-      "--force-color-profile=srgb",
-    ],
-  });
-}
 
 declare global {
   interface Window {

@@ -4,13 +4,14 @@
 // those recordings get a tolerance (see TOLERANCE).
 import { readFile } from "node:fs/promises";
 import { encodeInstruction } from "@guacstream/codec";
+import { launchChromium } from "@guacstream/test-support";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { corpusFile, RECORDINGS } from "../image/_test-utils.ts";
 import { decodePng } from "../image/png-decoder.ts";
 import type { RgbaImage } from "../image/rgba-image.ts";
 import { type RecordingFrame, renderRecording } from "../recording/render-recording.ts";
-import { launchChromium, openCommonJsPage, recordingUrl } from "./_common-js-page.ts";
+import { openCommonJsPage, recordingUrl } from "./_common-js-page.ts";
 
 /** Largest mean absolute difference per channel allowed (0..255 scale). */
 const TOLERANCE = { meanAbsolute: 1, maxShareDifferent: 0.05 } as const;
