@@ -158,7 +158,8 @@ export function absoluteChart(
   const data = rows(figures.filter((f) => f.unit === unit));
   const y = Y;
   const values = data.flatMap((d) => [d.value, d.max ?? d.value, d.target ?? d.value]);
-  const top = Math.max(...values, 1e-9) * 1.25;
+  // A share cannot pass 100%: its axis ends there unless a figure does (a CPU share of cores).
+  const top = unit === "%" && Math.max(...values) <= 100 ? 100 : Math.max(...values, 1e-9) * 1.25;
   const positive = values.filter((v) => v > 0);
   // Figures three orders of magnitude apart (a p99 of 24 ms beside one of 24 s) need a log axis.
   const bottom = Math.min(...positive) / 1.5;
