@@ -27,7 +27,6 @@ import {
   generateTokenSecret,
   importTokenKey,
   MemorySessionRegistry,
-  MetricsRegistry,
   type OpenedToken,
   openTunnelToken,
   ReplayGuard,
@@ -39,6 +38,7 @@ import {
   TunnelLimiter,
   TunnelMetrics,
 } from "@guacstream/tunnel";
+import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { brokerConfig, clientKeyOf, hasBearer } from "../demo-page/config.ts";
 import { parseEndpoints } from "../demo-page/endpoints.ts";
 import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";

@@ -32,7 +32,6 @@ import {
   generateTokenSecret,
   type HealthCheckOptions,
   importTokenKey,
-  MetricsRegistry,
   type OpenedToken,
   openTunnelToken,
   TunnelError,
@@ -41,6 +40,7 @@ import {
   TunnelLimiter,
   type TunnelLimiterOptions,
 } from "@guacstream/tunnel";
+import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { WebSocketServer } from "ws";
 import { type ScaleOut, setUpScaleOut } from "./scale.ts";
 

@@ -4,8 +4,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CompactEncrypt } from "jose";
-import type { TokenKey } from "./token.ts";
-import type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
+import type { WebSocketEventLike, WebSocketLike } from "./base/websocket.ts";
+import type { TokenKey } from "./broker/token.ts";
 
 type Listener = (event: WebSocketEventLike) => void;
 

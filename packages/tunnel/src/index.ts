@@ -1,24 +1,57 @@
+/**
+ * The broker between guacd and guacamole-common-js's `WebSocketTunnel`, by layer: the bridge
+ * ({@linkcode bridgeTunnel}: one browser relayed to one guacd connection), the broker
+ * ({@linkcode acceptTunnel}: tokens, settings, caps, replay guard, recorder, then the bridge),
+ * scale-out ({@linkcode GuacdPool}, {@linkcode SessionDirectory}: several guacd, several brokers)
+ * and {@linkcode TunnelMetrics}. The Prometheus building blocks are in `@guacstream/tunnel/metrics`.
+ *
+ * @module
+ */
 // The codec's types that this package's API names, so its documentation links resolve.
 export type { GuacamoleLimits, Instruction } from "@guacstream/codec";
 export type { GuacdDuplex, HandshakeOptions } from "@guacstream/codec/client";
-export type { BridgeOptions, BridgeResult } from "./bridge.ts";
-export { bridgeTunnel } from "./bridge.ts";
+export { closeCodeFor } from "./base/close.ts";
+export type { TunnelErrorCode } from "./base/errors.ts";
+export { TunnelError } from "./base/errors.ts";
+export type { WebSocketEventLike, WebSocketLike } from "./base/websocket.ts";
+export { GUACAMOLE_SUBPROTOCOL } from "./base/websocket.ts";
+export { bridgeTunnel } from "./bridge/bridge.ts";
+export type { FilterResult, ReadOnlyFilterOptions } from "./bridge/filters.ts";
+export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./bridge/filters.ts";
+export type { BridgeOptions } from "./bridge/options.ts";
+export type { BridgeResult, TunnelTraffic } from "./bridge/result.ts";
 export type {
   AcceptTunnelOptions,
   TunnelEvent,
   TunnelInfo,
   TunnelTokenOptions,
-} from "./broker.ts";
-export { acceptTunnel, openTunnelToken } from "./broker.ts";
-export { closeCodeFor } from "./close.ts";
-export type { TunnelErrorCode } from "./errors.ts";
-export { TunnelError } from "./errors.ts";
-export type { FilterResult, ReadOnlyFilterOptions } from "./filters.ts";
-export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./filters.ts";
-export type { MemoryReplayStoreOptions } from "./memory-replay-store.ts";
-export { MemoryReplayStore } from "./memory-replay-store.ts";
-export type { TunnelMetricsOptions, TunnelTraffic } from "./metrics.ts";
-export { TunnelMetrics } from "./metrics.ts";
+} from "./broker/accept-tunnel.ts";
+export { acceptTunnel, openTunnelToken } from "./broker/accept-tunnel.ts";
+export type { MemoryReplayStoreOptions } from "./broker/memory-replay-store.ts";
+export { MemoryReplayStore } from "./broker/memory-replay-store.ts";
+export type {
+  RecordingTruncation,
+  SessionRecorderOptions,
+  SessionRecordingMetadata,
+} from "./broker/recorder.ts";
+export { SessionRecorderStream } from "./broker/recorder.ts";
+export type { ReplayGuardOptions } from "./broker/replay-guard.ts";
+export { ReplayGuard } from "./broker/replay-guard.ts";
+export type { ReplayClaim, ReplayStore } from "./broker/replay-store.ts";
+export type { BrowserSetting, ConnectionSettings } from "./broker/settings.ts";
+export {
+  applyBrowserSettings,
+  BROWSER_SETTINGS,
+  parseConnectionSettings,
+} from "./broker/settings.ts";
+export type { OpenedToken, OpenTokenOptions, SealTokenOptions, TokenKey } from "./broker/token.ts";
+export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./broker/token.ts";
+export type { TunnelLease, TunnelLimiterOptions } from "./broker/tunnel-limiter.ts";
+export { TunnelLimiter } from "./broker/tunnel-limiter.ts";
+export type { Metric, MetricLabels } from "./metrics/prometheus.ts";
+export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics/prometheus.ts";
+export type { TunnelMetricsOptions } from "./metrics/tunnel-metrics.ts";
+export { TunnelMetrics } from "./metrics/tunnel-metrics.ts";
 export type {
   EndpointConstraints,
   EndpointState,
@@ -31,35 +64,16 @@ export type {
   HealthCheckOptions,
   PoolStrategy,
   ResolvedEndpoint,
-} from "./pool.ts";
-export { GuacdPool } from "./pool.ts";
-export type { PoolErrorCode } from "./pool-error.ts";
-export { PoolError } from "./pool-error.ts";
-export { selectProbe } from "./probe.ts";
-export type { Metric, MetricLabels } from "./prometheus.ts";
-export { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
-export type {
-  RecordingTruncation,
-  SessionRecorderOptions,
-  SessionRecordingMetadata,
-} from "./recorder.ts";
-export { SessionRecorderStream } from "./recorder.ts";
+} from "./scale/pool.ts";
+export { GuacdPool } from "./scale/pool.ts";
+export type { PoolErrorCode } from "./scale/pool-error.ts";
+export { PoolError } from "./scale/pool-error.ts";
+export { selectProbe } from "./scale/probe.ts";
 export type {
   MemorySessionRegistryOptions,
   SessionRecord,
   SessionRegistry,
-} from "./registry.ts";
-export { MemorySessionRegistry } from "./registry.ts";
-export type { ReplayGuardOptions } from "./replay-guard.ts";
-export { ReplayGuard } from "./replay-guard.ts";
-export type { ReplayClaim, ReplayStore } from "./replay-store.ts";
-export type { OwnSession, SessionDirectoryOptions } from "./session-directory.ts";
-export { SessionDirectory } from "./session-directory.ts";
-export type { BrowserSetting, ConnectionSettings } from "./settings.ts";
-export { applyBrowserSettings, BROWSER_SETTINGS, parseConnectionSettings } from "./settings.ts";
-export type { OpenedToken, OpenTokenOptions, SealTokenOptions, TokenKey } from "./token.ts";
-export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./token.ts";
-export type { TunnelLease, TunnelLimiterOptions } from "./tunnel-limiter.ts";
-export { TunnelLimiter } from "./tunnel-limiter.ts";
-export type { WebSocketEventLike, WebSocketLike } from "./websocket.ts";
-export { GUACAMOLE_SUBPROTOCOL } from "./websocket.ts";
+} from "./scale/registry.ts";
+export { MemorySessionRegistry } from "./scale/registry.ts";
+export type { OwnSession, SessionDirectoryOptions } from "./scale/session-directory.ts";
+export { SessionDirectory } from "./scale/session-directory.ts";

@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { MetricLabels } from "@guacstream/tunnel";
+ * import type { MetricLabels } from "@guacstream/tunnel/metrics";
  *
  * const labels: MetricLabels = { endpoint: "g1", state: "up" };
  * assert.equal(labels.state, "up");
@@ -18,7 +18,7 @@ export type MetricLabels = Readonly<Record<string, string>>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Metric } from "@guacstream/tunnel";
+ * import type { Metric } from "@guacstream/tunnel/metrics";
  *
  * const uptime: Metric = { name: "uptime_seconds", render: (out) => void out.push("# TYPE uptime_seconds gauge", "uptime_seconds 42") };
  * const lines: string[] = [];
@@ -96,7 +96,7 @@ class SeriesMap<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Counter } from "@guacstream/tunnel";
+ * import { Counter } from "@guacstream/tunnel/metrics";
  *
  * const refused = new Counter("tunnels_refused_total", "Tunnels refused", ["status"]);
  * refused.inc({ status: "769" });
@@ -162,7 +162,7 @@ export class Counter implements Metric {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gauge } from "@guacstream/tunnel";
+ * import { Gauge } from "@guacstream/tunnel/metrics";
  *
  * const active = new Gauge("tunnels_active", "Open tunnels", ["endpoint"]);
  * active.set({ endpoint: "g1" }, 3);
@@ -224,7 +224,7 @@ interface HistogramSeries {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Histogram } from "@guacstream/tunnel";
+ * import { Histogram } from "@guacstream/tunnel/metrics";
  *
  * const latency = new Histogram("handshake_seconds", "guacd handshake time", [0.1, 1]);
  * latency.observe(undefined, 0.05);
@@ -312,7 +312,7 @@ export class Histogram implements Metric {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gauge, MetricsRegistry } from "@guacstream/tunnel";
+ * import { Gauge, MetricsRegistry } from "@guacstream/tunnel/metrics";
  *
  * const registry = new MetricsRegistry();
  * const queue = registry.add(new Gauge("queue_length", "Items waiting"));

@@ -1,8 +1,8 @@
 import type { GuacdDuplex } from "@guacstream/codec/client";
 import { describe, expect, it } from "vitest";
+import { GuacdPool } from "../scale/pool.ts";
 import { parsePrometheus } from "./_test-prometheus.ts";
-import { TunnelMetrics } from "./metrics.ts";
-import { GuacdPool } from "./pool.ts";
+import { TunnelMetrics } from "./tunnel-metrics.ts";
 
 const pipe = (): GuacdDuplex => {
   const t = new TransformStream<Uint8Array, Uint8Array>();

@@ -1,4 +1,4 @@
-import { TunnelError } from "./errors.ts";
+import { TunnelError } from "../base/errors.ts";
 
 /**
  * Options of {@link TunnelLimiter}.

@@ -2,14 +2,14 @@ import type { Instruction } from "@guacstream/codec";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, until } from "./_test-utils.ts";
+import { FakeBrowser, until } from "../_test-utils.ts";
 import {
   acceptTunnel,
   generateTokenSecret,
   importTokenKey,
   SessionRecorderStream,
   sealToken,
-} from "./index.ts";
+} from "../index.ts";
 import type { SessionRecordingMetadata } from "./recorder.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);

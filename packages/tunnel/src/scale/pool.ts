@@ -1,4 +1,5 @@
 import type { GuacdDuplex } from "@guacstream/codec/client";
+import { closeQuietly } from "../base/_close-quietly.ts";
 import { PoolError } from "./pool-error.ts";
 
 /**
@@ -615,8 +616,4 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-async function closeQuietly(duplex: GuacdDuplex): Promise<void> {
-  await Promise.allSettled([duplex.readable.cancel(), duplex.writable.abort()]);
 }

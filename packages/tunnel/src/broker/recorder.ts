@@ -1,5 +1,5 @@
 import type { Instruction } from "@guacstream/codec";
-import { TunnelError } from "./errors.ts";
+import { TunnelError } from "../base/errors.ts";
 
 /**
  * Why a recording stopped before its session did.

@@ -1,8 +1,8 @@
 import type { GuacdDuplex } from "@guacstream/codec/client";
-import { TunnelError } from "./errors.ts";
-import type { EndpointConstraints, GuacdPool } from "./pool.ts";
-import type { SessionRecord } from "./registry.ts";
-import type { SessionDirectory } from "./session-directory.ts";
+import { TunnelError } from "../base/errors.ts";
+import type { EndpointConstraints, GuacdPool } from "../scale/pool.ts";
+import type { SessionRecord } from "../scale/registry.ts";
+import type { SessionDirectory } from "../scale/session-directory.ts";
 import type { ConnectionSettings } from "./settings.ts";
 
 /** Where a tunnel's guacd connection came from, and how to give it back. */

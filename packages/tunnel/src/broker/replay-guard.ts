@@ -1,4 +1,4 @@
-import { TunnelError } from "./errors.ts";
+import { TunnelError } from "../base/errors.ts";
 import { MemoryReplayStore } from "./memory-replay-store.ts";
 import type { ReplayClaim, ReplayStore } from "./replay-store.ts";
 

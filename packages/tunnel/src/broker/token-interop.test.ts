@@ -3,7 +3,7 @@
 // refused. CI installs python3-jwcrypto (.ci/run); a missing one fails here, it is never skipped.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, handshakeGuacd, sealRawToken, until } from "./_test-utils.ts";
+import { FakeBrowser, handshakeGuacd, sealRawToken, until } from "../_test-utils.ts";
 import {
   acceptTunnel,
   generateTokenSecret,
@@ -12,7 +12,7 @@ import {
   ReplayGuard,
   sealToken,
   type TunnelEvent,
-} from "./index.ts";
+} from "../index.ts";
 
 // The README's Python issuer, word for word but for reading the secret from argv.
 const PYTHON_ISSUER = `

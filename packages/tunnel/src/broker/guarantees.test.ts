@@ -2,7 +2,7 @@
 // played against bridgeTunnel / acceptTunnel with an in-memory browser and guacd, and fails
 // without the code that keeps it.
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, handshakeGuacd, memoryGuacd, until } from "./_test-utils.ts";
+import { FakeBrowser, handshakeGuacd, memoryGuacd, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -16,7 +16,7 @@ import {
   sealToken,
   type TunnelEvent,
   TunnelMetrics,
-} from "./index.ts";
+} from "../index.ts";
 
 const VNC: ConnectionSettings = { protocol: "vnc", parameters: { hostname: "desktop" } };
 const KiB = 1024;

@@ -1,5 +1,5 @@
 import type { HandshakeOptions } from "@guacstream/codec/client";
-import { TunnelError } from "./errors.ts";
+import { TunnelError } from "../base/errors.ts";
 
 /**
  * Where and how to connect: what a token carries, and what the bridge hands to the guacd handshake

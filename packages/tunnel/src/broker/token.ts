@@ -1,6 +1,6 @@
 import { CompactEncrypt, compactDecrypt, errors as joseErrors } from "jose";
+import { TunnelError } from "../base/errors.ts";
 import { fromBase64Url, toBase64Url } from "./_base64url.ts";
-import { TunnelError } from "./errors.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
 import { type ConnectionSettings, parseConnectionSettings } from "./settings.ts";
 

@@ -1,5 +1,5 @@
 import { decodeInstruction, type GuacamoleLimits, InstructionFramer } from "@guacstream/codec";
-import { TunnelError } from "./errors.ts";
+import { TunnelError } from "../base/errors.ts";
 import { VIEWER_OPCODES } from "./filters.ts";
 
 const DOT = 0x2e;

@@ -5,20 +5,21 @@ import {
   GuacamoleStatusError,
   type GuacdDuplex,
 } from "@guacstream/codec/client";
-import { Bridge, socketLimits } from "./_bridge.ts";
+import { closeQuietly } from "../base/_close-quietly.ts";
+import { closeCodeFor } from "../base/close.ts";
+import { TunnelError } from "../base/errors.ts";
+import type { WebSocketLike } from "../base/websocket.ts";
+import { Bridge, socketLimits } from "../bridge/_bridge.ts";
+import { SocketAdapter } from "../bridge/_socket.ts";
+import type { BridgeOptions } from "../bridge/options.ts";
+import type { BridgeResult, TunnelTraffic } from "../bridge/result.ts";
+import type { GuacdPool } from "../scale/pool.ts";
+import type { SessionDirectory } from "../scale/session-directory.ts";
 import { type GuacdRoute, routeToGuacd } from "./_guacd-route.ts";
-import { SocketAdapter } from "./_socket.ts";
-import type { BridgeOptions, BridgeResult } from "./bridge.ts";
-import { closeCodeFor } from "./close.ts";
-import { TunnelError } from "./errors.ts";
-import type { TunnelTraffic } from "./metrics.ts";
-import type { GuacdPool } from "./pool.ts";
 import { SessionRecorderStream } from "./recorder.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
-import type { SessionDirectory } from "./session-directory.ts";
 import { applyBrowserSettings, type BrowserSetting, type ConnectionSettings } from "./settings.ts";
 import { type OpenedToken, openToken, type TokenKey } from "./token.ts";
-import type { WebSocketLike } from "./websocket.ts";
 
 /**
  * What the broker knows about a tunnel it is setting up, for {@link AcceptTunnelOptions.record}
@@ -512,8 +513,4 @@ function statusOfFailure(cause: unknown): number {
     }
   }
   return GUACAMOLE_STATUS.UPSTREAM_ERROR;
-}
-
-async function closeQuietly(guacd: GuacdDuplex): Promise<void> {
-  await Promise.allSettled([guacd.readable.cancel(), guacd.writable.abort()]);
 }

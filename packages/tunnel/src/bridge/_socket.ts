@@ -1,6 +1,6 @@
 import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
-import { TunnelError } from "./errors.ts";
-import type { WebSocketLike } from "./websocket.ts";
+import { TunnelError } from "../base/errors.ts";
+import type { WebSocketLike } from "../base/websocket.ts";
 
 const CONNECTING = 0;
 // One options object for every send (`ws` spreads it into its own).

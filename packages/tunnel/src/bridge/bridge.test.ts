@@ -4,7 +4,7 @@ import { InstructionDecoder } from "@guacstream/codec";
 import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { describe, expect, it } from "vitest";
-import { collectGarbage, FakeBrowser, memoryGuacd, until } from "./_test-utils.ts";
+import { collectGarbage, FakeBrowser, memoryGuacd, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -14,7 +14,7 @@ import {
   importTokenKey,
   ReplayGuard,
   sealToken,
-} from "./index.ts";
+} from "../index.ts";
 
 const corpus = defaultCorpusDir();
 const VNC: ConnectionSettings = {

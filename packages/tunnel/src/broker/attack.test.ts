@@ -2,7 +2,7 @@
 // bridgeTunnel with an in-memory browser, and what reaches guacd counted by an in-memory guacd
 // (or the simulator). The example brokers' own attack suite is examples/broker-node/test/attack.
 import { describe, expect, it } from "vitest";
-import { FakeBrowser, handshakeGuacd, memoryGuacd, sealRawToken, until } from "./_test-utils.ts";
+import { FakeBrowser, handshakeGuacd, memoryGuacd, sealRawToken, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -17,7 +17,7 @@ import {
   sealToken,
   TunnelError,
   type TunnelEvent,
-} from "./index.ts";
+} from "../index.ts";
 
 const VNC: ConnectionSettings = {
   protocol: "vnc",

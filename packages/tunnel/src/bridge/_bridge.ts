@@ -5,13 +5,14 @@ import {
   InstructionEncoderStream,
 } from "@guacstream/codec";
 import { GUACAMOLE_STATUS, type GuacdDuplex } from "@guacstream/codec/client";
+import { closeQuietly } from "../base/_close-quietly.ts";
+import { closeCodeFor } from "../base/close.ts";
+import { TunnelError } from "../base/errors.ts";
 import { BrowserInput, decodeInternal } from "./_browser-input.ts";
 import { GuacdOutput } from "./_guacd-output.ts";
 import type { SocketAdapter, SocketLimits } from "./_socket.ts";
-import type { BridgeOptions, BridgeResult } from "./bridge.ts";
-import { closeCodeFor } from "./close.ts";
-import { TunnelError } from "./errors.ts";
-import type { TunnelTraffic } from "./metrics.ts";
+import type { BridgeOptions } from "./options.ts";
+import type { BridgeResult, TunnelTraffic } from "./result.ts";
 
 const SUCCESS: number = GUACAMOLE_STATUS.SUCCESS;
 const UPSTREAM_ERROR: number = GUACAMOLE_STATUS.UPSTREAM_ERROR;
@@ -102,7 +103,7 @@ export class Bridge {
   async run(): Promise<BridgeResult> {
     const socket = this.#socket;
     if (!(await socket.opened)) {
-      await Promise.allSettled([this.#guacd.readable.cancel(), this.#guacd.writable.abort()]);
+      await closeQuietly(this.#guacd);
       return this.#result("browser", SUCCESS, (await socket.closed).code, undefined);
     }
     socket.send(

@@ -4,8 +4,7 @@
 import { type RunningGuacdSimulator, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parsePrometheus } from "./_test-prometheus.ts";
-import { FakeBrowser, memoryGuacd, until } from "./_test-utils.ts";
+import { FakeBrowser, memoryGuacd, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -22,7 +21,8 @@ import {
   type SessionRegistry,
   sealToken,
   TunnelMetrics,
-} from "./index.ts";
+} from "../index.ts";
+import { parsePrometheus } from "../metrics/_test-prometheus.ts";
 
 const RDP: ConnectionSettings = { protocol: "rdp", parameters: { hostname: "desktop.sim" } };
 
