@@ -3,8 +3,8 @@
 
 import { concat, fromBase64, toBase64 } from "./_bytes.ts";
 import type { InputStreams } from "./_input-streams.ts";
+import { encodeInstruction } from "./_wire.ts";
 import type { SessionReport } from "./report.ts";
-import { encodeInstruction } from "./wire.ts";
 
 /** The stream index the simulator sends its own `argv` streams on. */
 const ARGV_STREAM = "62";

@@ -1,7 +1,7 @@
 import { fromBase64, toBase64 } from "./_bytes.ts";
 import type { InputStreams } from "./_input-streams.ts";
+import { encodeInstruction, type WireInstruction } from "./_wire.ts";
 import { type SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts";
-import { encodeInstruction, type WireInstruction } from "./wire.ts";
 
 /** guacd reads SFTP files, and fills directory-listing blobs, 4096 bytes at a time. */
 const READ_BYTES = 4096;

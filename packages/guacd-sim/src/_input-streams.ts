@@ -3,7 +3,7 @@
 // the client's `end`. A refusal does not free it; the refused stream's end handler runs when the
 // client ends it, or when the client opens another stream on the index.
 
-import { encodeInstruction } from "./wire.ts";
+import { encodeInstruction } from "./_wire.ts";
 
 /** What guacd's protocol handler set on a stream: how it takes blobs and the end. */
 export interface InputStreamHandlers {

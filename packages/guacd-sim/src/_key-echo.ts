@@ -3,7 +3,7 @@
 // so a client can time keystroke echo as it would against guacd's SSH or telnet support.
 
 import { concat } from "./_bytes.ts";
-import { encodeInstruction } from "./wire.ts";
+import { encodeInstruction } from "./_wire.ts";
 
 const CELL_WIDTH = 9;
 const CELL_HEIGHT = 18;

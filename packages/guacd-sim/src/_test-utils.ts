@@ -1,8 +1,8 @@
 // Test helpers: a scripted Guacamole client over an in-memory pipe or a raw TCP socket.
 
 import { connect as netConnect } from "node:net";
+import { encodeInstruction, parseAll, type WireInstruction, WireParser } from "./_wire.ts";
 import type { ByteDuplex } from "./simulator.ts";
-import { encodeInstruction, parseAll, type WireInstruction, WireParser } from "./wire.ts";
 
 const encoder = new TextEncoder();
 

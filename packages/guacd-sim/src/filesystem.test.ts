@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FilesystemObject } from "./_filesystem-object.ts";
 import { InputStreams } from "./_input-streams.ts";
+import { encodeInstruction, parseAll, type WireInstruction } from "./_wire.ts";
 import { SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts";
-import { encodeInstruction, parseAll, type WireInstruction } from "./wire.ts";
 
 const ins = (opcode: string, ...args: string[]): WireInstruction =>
   parseAll(encodeInstruction(opcode, ...args)).instructions[0]!;

@@ -1,10 +1,10 @@
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { memoryPair, sleep, tcpClient } from "./_test-utils.ts";
+import { encodeInstruction } from "./_wire.ts";
 import { guacdLikeOptions, guacdLikeResolveSession } from "./guacd-like.ts";
 import { startGuacdSimulator } from "./node.ts";
 import { GuacdSimulator } from "./simulator.ts";
-import { encodeInstruction } from "./wire.ts";
 
 const tinyCorpus = (text: string) => ({
   args: {

@@ -1,10 +1,6 @@
+export { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 export { CORPUS_ENV, corpusMayBeMissing, corpusPath, corpusUrl } from "./corpus-path.ts";
-export {
-  SimulatorError,
-  type SimulatorErrorCode,
-  WireError,
-  type WireErrorCode,
-} from "./errors.ts";
+export { SimulatorError, type SimulatorErrorCode } from "./errors.ts";
 export {
   SimulatedFilesystem,
   type SimulatedFilesystemOptions,
@@ -33,12 +29,3 @@ export {
   type ServeOptions,
   type SimulatorCorpus,
 } from "./simulator.ts";
-export {
-  encodeInstruction,
-  guacLength,
-  parseAll,
-  WIRE_LIMITS,
-  type WireInstruction,
-  WireParser,
-  WireScanner,
-} from "./wire.ts";

@@ -4,8 +4,8 @@ import { createServer, connect as netConnect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { sleep, tcpClient } from "./_test-utils.ts";
+import { encodeInstruction, parseAll } from "./_wire.ts";
 import { defaultCorpusDir, loadCorpus, socketToDuplex, startGuacdSimulator } from "./node.ts";
-import { encodeInstruction, parseAll } from "./wire.ts";
 
 const corpus = await loadCorpus();
 

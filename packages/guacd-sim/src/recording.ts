@@ -1,5 +1,6 @@
-import { SimulatorError, WireError } from "./errors.ts";
-import { WireScanner } from "./wire.ts";
+import { WireScanner } from "./_wire.ts";
+import { WireError } from "./_wire-error.ts";
+import { SimulatorError } from "./errors.ts";
 
 const decoder = new TextDecoder();
 const cache = new WeakMap<Uint8Array, Recording>();

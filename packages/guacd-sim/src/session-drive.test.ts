@@ -2,9 +2,9 @@
 // filesystem object for enable-sftp, checked on the wire (the simulator never uses the codec).
 import { describe, expect, it } from "vitest";
 import { memoryPair } from "./_test-utils.ts";
+import { encodeInstruction } from "./_wire.ts";
 import { SimulatedFilesystem } from "./filesystem.ts";
 import { GuacdSimulator } from "./simulator.ts";
-import { encodeInstruction } from "./wire.ts";
 
 const corpus = {
   args: { ssh: encodeInstruction("args", "VERSION_1_5_0", "hostname", "enable-sftp") },

@@ -10,11 +10,11 @@ import {
   type TestClient,
   tcpClient,
 } from "./_test-utils.ts";
+import { encodeInstruction, parseAll } from "./_wire.ts";
 import { type LoadedCorpus, loadCorpus, startGuacdSimulator } from "./node.ts";
 import type { SessionPlan } from "./plan.ts";
 import type { SessionReport } from "./report.ts";
 import { GuacdSimulator, type GuacdSimulatorOptions } from "./simulator.ts";
-import { encodeInstruction, parseAll } from "./wire.ts";
 
 type Options = Partial<GuacdSimulatorOptions>;
 

@@ -4,26 +4,17 @@ import {
   type SessionHost,
   type SessionSettings,
 } from "./_session.ts";
+import { parseAll } from "./_wire.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { SimulatorError } from "./errors.ts";
 import type { SimulatedFilesystem } from "./filesystem.ts";
 import { defaultResolveSession, type Pace, type SessionContext, type SessionPlan } from "./plan.ts";
 import { Recording } from "./recording.ts";
 import { createReport, type SessionReport } from "./report.ts";
-import { parseAll } from "./wire.ts";
 
 /**
  * Any byte duplex: a TCP socket adapted to web streams, one end of an in-memory pipe, a WebSocket
  * stream…
- *
- * @example An in-memory pair
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ByteDuplex } from "@guacstream/guacd-sim";
- * const toServer = new TransformStream<Uint8Array, Uint8Array>();
- * const toClient = new TransformStream<Uint8Array, Uint8Array>();
- * const server: ByteDuplex = { readable: toServer.readable, writable: toClient.writable };
- * assert.ok(server.readable instanceof ReadableStream);
- * ```
  */
 export interface ByteDuplex {
   readonly readable: ReadableStream<Uint8Array>;
@@ -33,14 +24,6 @@ export interface ByteDuplex {
 /**
  * The recordings a simulator serves, as bytes (the core reads no files; `loadCorpus` in
  * `@guacstream/guacd-sim/node` reads them).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SimulatorCorpus } from "@guacstream/guacd-sim";
- * const corpus: SimulatorCorpus = { args: {}, recordings: {} };
- * assert.deepEqual(Object.keys(corpus.args), []);
- * ```
  */
 export interface SimulatorCorpus {
   /** The `args` instruction guacd sends for each protocol (`handshake-args/<protocol>.args.guac`). */
@@ -49,21 +32,7 @@ export interface SimulatorCorpus {
   readonly recordings: Readonly<Record<string, Uint8Array>>;
 }
 
-/**
- * Options of {@linkcode GuacdSimulator}.
- *
- * @example Test-sized timeouts
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdSimulatorOptions } from "@guacstream/guacd-sim";
- * const options: GuacdSimulatorOptions = {
- *   corpus: { args: {}, recordings: {} },
- *   syncTimeoutMs: 2000,
- *   resolveSession: () => ({ recording: "vnc-desktop", pace: "realtime", end: "loop" }),
- * };
- * assert.equal(options.syncTimeoutMs, 2000);
- * ```
- */
+/** Options of {@linkcode GuacdSimulator}. */
 export interface GuacdSimulatorOptions {
   /** The `args` and recordings to serve. */
   readonly corpus: SimulatorCorpus;
@@ -111,6 +80,12 @@ export interface GuacdSimulatorOptions {
    * guacd exposes them: a `filesystem` object right after `ready`. Shared by every session.
    */
   readonly filesystem?: SimulatedFilesystem;
+  /**
+   * Where every timeout, interval and timestamp of the simulator comes from; a test passes its own
+   * (or uses vitest's fake timers, which the default reaches) to run the timeouts without waiting.
+   * @default {@linkcode systemClock}
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -141,8 +116,8 @@ export interface ServeOptions {
  * @example Serve one in-memory session
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacdSimulator, encodeInstruction } from "@guacstream/guacd-sim";
- * const args = encodeInstruction("args", "VERSION_1_5_0", "hostname");
+ * import { GuacdSimulator } from "@guacstream/guacd-sim";
+ * const args = new TextEncoder().encode("4.args,13.VERSION_1_5_0,8.hostname;");
  * const recording = new TextEncoder().encode("4.sync,2.10,1.0;10.disconnect;");
  * const sim = new GuacdSimulator({
  *   corpus: { args: { demo: args }, recordings: { hello: recording } },
@@ -190,6 +165,7 @@ export class GuacdSimulator {
       clipboardStream: String(options.clipboardStream ?? 63),
       throttleLagMs: atLeastZero("throttleLagMs", options.throttleLagMs ?? Infinity),
       filesystem: options.filesystem,
+      clock: options.clock ?? systemClock,
     };
     this.#maxSessions = atLeastZero("maxSessions", options.maxSessions ?? Infinity);
     this.#overCapacity = options.overCapacity ?? "reset";

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { WireError } from "./errors.ts";
+import { encodeInstruction, guacLength, parseAll, WireParser } from "./_wire.ts";
+import { WireError } from "./_wire-error.ts";
 import { defaultCorpusDir } from "./node.ts";
-import { encodeInstruction, guacLength, parseAll, WireParser } from "./wire.ts";
 
 const dir = defaultCorpusDir();
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));

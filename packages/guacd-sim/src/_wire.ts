@@ -2,17 +2,10 @@
 // the simulator checks the codec, so the two must not share a bug.
 
 import { concat } from "./_bytes.ts";
-import { WireError } from "./errors.ts";
+import { WireError } from "./_wire-error.ts";
 
 /**
  * guacd's parser limits (libguac `GUAC_INSTRUCTION_MAX_*`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { WIRE_LIMITS } from "@guacstream/guacd-sim";
- * assert.equal(WIRE_LIMITS.maxElements, 128);
- * ```
  */
 export const WIRE_LIMITS: {
   readonly maxDigits: 5;
@@ -48,14 +41,6 @@ function charSize(b: number): number {
  * Resumable scanner over one growing buffer: finds instruction and element boundaries with guacd's
  * character counting. Positions are indexes into the buffer passed to {@linkcode WireScanner.scan};
  * `base` is the stream offset of index 0, for error offsets.
- *
- * @example Frame one instruction
- * ```ts
- * import assert from "node:assert/strict";
- * import { WireScanner } from "@guacstream/guacd-sim";
- * const bytes = new TextEncoder().encode("3.nop;");
- * assert.equal(new WireScanner().scan(bytes, bytes.length), 6);
- * ```
  */
 export class WireScanner {
   /** Start index of each element's value in the current instruction. */
@@ -77,16 +62,6 @@ export class WireScanner {
   /**
    * Scans `buffer[position, end)`. Returns the index just past the `;` of a complete instruction, or
    * -1 when it needs more bytes (its state is kept). Throws {@linkcode WireError} on malformed input.
-   *
-   * @example Frame one instruction
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { WireScanner } from "@guacstream/guacd-sim";
-   * const bytes = new TextEncoder().encode("4.sync,3.123;");
-   * const scanner = new WireScanner();
-   * assert.equal(scanner.scan(bytes, bytes.length), bytes.length);
-   * assert.deepEqual(scanner.starts, [2, 9]);
-   * ```
    */
   scan(buffer: Uint8Array, end: number): number {
     let i = this.position;
@@ -202,15 +177,6 @@ export class WireScanner {
 
 /**
  * One complete instruction as the simulator's parser read it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { WireParser } from "@guacstream/guacd-sim";
- * const [sync] = new WireParser().push(new TextEncoder().encode("4.sync,3.123;"));
- * assert.equal(sync?.byteLength, 13);
- * assert.deepEqual([...(sync?.rawArgs[0] ?? [])], [49, 50, 51]);
- * ```
  */
 export interface WireInstruction {
   /** The first element, decoded. */
@@ -228,17 +194,6 @@ const decoder = new TextDecoder();
 /**
  * Incremental instruction parser over byte chunks, with guacd's counting rule and limits. After it
  * throws, the stream is lost: make a new parser.
- *
- * @example Parse chunks cut anywhere
- * ```ts
- * import assert from "node:assert/strict";
- * import { WireParser } from "@guacstream/guacd-sim";
- * const parser = new WireParser();
- * const bytes = new TextEncoder().encode("6.select,3.vnc;4.size,4.1024,3.768;");
- * assert.deepEqual(parser.push(bytes.subarray(0, 10)), []);
- * const out = parser.push(bytes.subarray(10));
- * assert.deepEqual(out.map((i) => [i.opcode, ...i.args]), [["select", "vnc"], ["size", "1024", "768"]]);
- * ```
  */
 export class WireParser {
   #buffer = new Uint8Array(1024);
@@ -304,15 +259,6 @@ function build(buffer: Uint8Array, scanner: WireScanner, end: number, copy: bool
  * Parses a complete buffer of instructions without copying (elements are views into `bytes`).
  * Returns the instructions and the count of trailing bytes that do not finish an instruction.
  * Throws {@linkcode WireError} on malformed input.
- *
- * @example Count a recording's instructions
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseAll } from "@guacstream/guacd-sim";
- * const { instructions, trailing } = parseAll(new TextEncoder().encode("3.nop;3.nop;3.n"));
- * assert.equal(instructions.length, 2);
- * assert.equal(trailing, 3);
- * ```
  */
 export function parseAll(bytes: Uint8Array): {
   instructions: WireInstruction[];
@@ -333,14 +279,6 @@ const encoder = new TextEncoder();
 
 /**
  * Characters in UTF-8 bytes as guacd counts them (`guac_utf8_strlen`).
- *
- * @example A stray lead byte counts as one character
- * ```ts
- * import assert from "node:assert/strict";
- * import { guacLength } from "@guacstream/guacd-sim";
- * assert.equal(guacLength(Uint8Array.of(0x64, 0xe2)), 2);
- * assert.equal(guacLength(new TextEncoder().encode("🌍")), 1);
- * ```
  */
 export function guacLength(bytes: Uint8Array): number {
   let count = 0;
@@ -358,14 +296,6 @@ export function guacLength(bytes: Uint8Array): number {
 
 /**
  * Encodes one instruction, each element's length counted as guacd counts it.
- *
- * @example Write an error instruction
- * ```ts
- * import assert from "node:assert/strict";
- * import { encodeInstruction } from "@guacstream/guacd-sim";
- * const bytes = encodeInstruction("error", "No such connection.", "516");
- * assert.equal(new TextDecoder().decode(bytes), "5.error,19.No such connection.,3.516;");
- * ```
  */
 export function encodeInstruction(
   opcode: string,
