@@ -26,6 +26,8 @@ const harness: TransportHarness = {
           ...(name === undefined ? {} : { hostname: name }),
           ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
         },
+  // deno test has no tally of real sleeps: a plain timer.
+  sleepReal: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   GuacdConnectionError,
   packageDir: new URL("..", import.meta.url).pathname,
   runtime: {

@@ -5,10 +5,12 @@ import { readFile } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sleepReal } from "@guacstream/test-support";
 import {
   defineTransportSuites,
   listenFlood,
   MAX_SOCKET_READ,
+  readSlowly,
   type SuiteGuacamoleOptions,
   type TransportHarness,
 } from "@guacstream/transport-suite";
@@ -38,6 +40,7 @@ const harness: TransportHarness = {
           ...(name === undefined ? {} : { servername: name }),
           ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
         },
+  sleepReal,
   GuacdConnectionError,
   packageDir,
   // On the sources, like every other test (the codec's dist/ may be stale or missing).
@@ -63,16 +66,9 @@ test("a slow reader: the whole process holds at most highWaterMark + 2 socket re
     const highWaterMark = 32 * 1024;
     const connection = await connect({ port: server.port, highWaterMark });
     const socket = sockets.at(-1)!;
-    const reader = connection.readable.getReader({ mode: "byob" });
-    let consumed = 0;
-    let maxHeld = 0;
-    const until = Date.now() + 1000;
-    while (Date.now() < until) {
-      const { value } = await reader.read(new Uint8Array(16 * 1024));
-      consumed += value?.byteLength ?? 0;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      maxHeld = Math.max(maxHeld, socket.bytesRead - consumed);
-    }
+    const { maxHeld } = await readSlowly(connection, (consumed) => socket.bytesRead - consumed, {
+      highWaterMark,
+    });
     const bound = highWaterMark + 2 * MAX_SOCKET_READ;
     expect(maxHeld).toBeLessThanOrEqual(bound);
     expect(server.stats().sawBackpressure).toBe(true);

@@ -33,6 +33,8 @@ export interface TestServer {
   readonly port: number;
   /** Connections accepted so far (TCP level). */
   accepted(): number;
+  /** Resolves once `count` connections have been accepted. */
+  whenAccepted(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,11 @@ export interface TransportHarness {
    * presenting `client` as the client certificate.
    */
   tlsOptions(ca?: string, name?: string, client?: { cert: string; key: string }): unknown;
+  /**
+   * Waits `ms` of wall-clock time, for the few waits on a real socket that nothing announces; the
+   * Node harness passes test-support's tallied `sleepReal`.
+   */
+  sleepReal(ms: number): Promise<void>;
   /** The package's `GuacdConnectionError` export: it must be the codec's. */
   readonly GuacdConnectionError: unknown;
   /** The transport package's folder: `src/index.ts` and `examples/hello.ts` are in it. */

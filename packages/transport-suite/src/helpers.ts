@@ -1,6 +1,7 @@
 // Helpers every suite file shares: one way to run a test against a server that is always closed,
 // one way to expect a typed rejection, and deterministic data.
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import type { Instruction } from "@guacstream/codec";
 import type { GuacamoleClient } from "@guacstream/codec/client";
 import type { ServerConnection, SuiteSimulator } from "./harness.ts";
@@ -8,8 +9,34 @@ import type { ServerConnection, SuiteSimulator } from "./harness.ts";
 export const KiB = 1024;
 export const MiB: number = 1024 * KiB;
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Yields to the event loop (sockets' I/O runs in between) until `done()` holds or `maxTurns` turns
+ * have passed; whether it held. Waits on I/O that has no event to await, without a timer.
+ */
+export async function untilTurns(done: () => boolean, maxTurns = 1000): Promise<boolean> {
+  for (let turn = 0; turn < maxTurns && !done(); turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return done();
+}
+
+/**
+ * Whether `promise` settles soon: within a few hundred turns of the event loop, or else within
+ * 100 ms of real time (a slow machine), so a write that stays pending is known to be stuck.
+ */
+export async function settlesSoon(
+  promise: Promise<unknown>,
+  sleepReal: (ms: number) => Promise<void>,
+): Promise<boolean> {
+  let settled = false;
+  const settle = (): void => {
+    settled = true;
+  };
+  promise.then(settle, settle);
+  if (await untilTurns(() => settled, 300)) return true;
+  await sleepReal(100);
+  return settled;
+}
 
 /** Deterministic bytes (xorshift32), so a failure replays. */
 export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
@@ -46,6 +73,31 @@ export async function readAll(readable: ReadableStream<Uint8Array>, sum: Checksu
     if (done) return;
     sum.update(value);
   }
+}
+
+/**
+ * Reads `connection` 16 KiB at a time, letting the socket refill the readable's queue (up to
+ * `highWaterMark`) between reads, `rounds` times. `held(consumed)` is what the process holds beyond
+ * what was read; returns its maximum and the bytes read.
+ */
+export async function readSlowly(
+  connection: { readonly readable: ReadableStream<Uint8Array>; readonly bytesRead: number },
+  held: (consumed: number) => number,
+  { rounds = 60, highWaterMark = 64 * KiB }: { rounds?: number; highWaterMark?: number } = {},
+): Promise<{ consumed: number; maxHeld: number }> {
+  const reader = connection.readable.getReader({ mode: "byob" });
+  let consumed = 0;
+  let maxHeld = 0;
+  for (let round = 0; round < rounds; round++) {
+    const { value } = await reader.read(new Uint8Array(16 * KiB));
+    consumed += value?.byteLength ?? 0;
+    await untilTurns(() => connection.bytesRead - consumed >= highWaterMark);
+    // A few more turns: anything beyond the queue would arrive now.
+    await untilTurns(() => false, 20);
+    maxHeld = Math.max(maxHeld, held(consumed));
+  }
+  reader.releaseLock();
+  return { consumed, maxHeld };
 }
 
 /** Echoes every byte back. */

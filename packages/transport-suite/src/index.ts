@@ -22,7 +22,7 @@ export type {
   TransportHarness,
 } from "./harness.ts";
 export { DEFAULT_HIGH_WATER_MARK, MAX_SOCKET_READ, VNC_DESKTOP_INSTRUCTIONS } from "./harness.ts";
-export { rejectsWithCode, withServer } from "./helpers.ts";
+export { readSlowly, rejectsWithCode, withServer } from "./helpers.ts";
 export { type ProgramOutcome, runProgram } from "./processes.ts";
 export { type Certificate, listen, listenFlood, makeCertificate } from "./servers.ts";
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import type { TransportHarness } from "./harness.ts";
-import { sleep, withTimeout } from "./helpers.ts";
+import { withTimeout } from "./helpers.ts";
 
 /**
  * Registers the live-guacd tests: they run only when `GUACD_HOST` is set (`GUACD_PORT`, default
@@ -29,7 +29,7 @@ export function defineLiveGuacdSuite(h: TransportHarness): void {
         assert.equal(next?.opcode, "sync", "the session ended before the first sync");
         const echo = `4.sync,${next.args[0]!.length}.${next.args[0]};`;
         for (let i = 0; i < 50 && client.connection.bytesWritten < written + echo.length; i++) {
-          await sleep(10);
+          await h.sleepReal(10);
         }
         assert.ok(client.connection.bytesWritten >= written + echo.length, "no echo was sent");
       } finally {

@@ -76,8 +76,15 @@ function serverConnection(socket: Socket): ServerConnection {
 async function start(server: Server, host = "127.0.0.1", port = 0): Promise<TestServer> {
   const sockets = new Set<Socket>();
   let accepted = 0;
+  const waiters = new Set<{ count: number; resolve: () => void }>();
   server.on("connection", (socket: Socket) => {
     accepted++;
+    for (const waiter of waiters) {
+      if (accepted >= waiter.count) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
     sockets.add(socket);
     socket.on("error", () => {});
     socket.once("close", () => sockets.delete(socket));
@@ -93,6 +100,10 @@ async function start(server: Server, host = "127.0.0.1", port = 0): Promise<Test
     host,
     port: (server.address() as { port: number }).port,
     accepted: () => accepted,
+    whenAccepted: (count) =>
+      accepted >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.add({ count, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

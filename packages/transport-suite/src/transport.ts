@@ -10,9 +10,11 @@ import {
   KiB,
   pseudoRandomBytes,
   readAll,
+  readSlowly,
   rejectsWithCode,
-  sleep,
+  settlesSoon,
   withServer,
+  withTimeout,
 } from "./helpers.ts";
 import { runClientProcess } from "./processes.ts";
 import {
@@ -118,16 +120,11 @@ export function defineTransportSuite(h: TransportHarness): void {
       await withServer(listenFlood(), async (server) => {
         const highWaterMark = DEFAULT_HIGH_WATER_MARK;
         const connection = await h.connect({ port: server.port, highWaterMark });
-        const reader = connection.readable.getReader({ mode: "byob" });
-        let consumed = 0;
-        let maxHeld = 0;
-        const until = Date.now() + 1000;
-        while (Date.now() < until) {
-          const { value } = await reader.read(new Uint8Array(16 * KiB));
-          consumed += value?.byteLength ?? 0;
-          await sleep(10);
-          maxHeld = Math.max(maxHeld, connection.bytesRead - consumed);
-        }
+        const { consumed, maxHeld } = await readSlowly(
+          connection,
+          (consumed) => connection.bytesRead - consumed,
+          { highWaterMark },
+        );
         // The bound this transport promises for its own queue: highWaterMark + one socket read.
         assert.ok(
           maxHeld <= highWaterMark + MAX_SOCKET_READ,
@@ -160,11 +157,7 @@ export function defineTransportSuite(h: TransportHarness): void {
       let pending: Promise<void> | undefined;
       for (let i = 0; i < 2048; i++) {
         const write = writer.write(chunk.slice());
-        const outcome = await Promise.race([
-          write.then(() => "done"),
-          sleep(250).then(() => "stuck"),
-        ]);
-        if (outcome === "stuck") {
+        if (!(await settlesSoon(write, h.sleepReal))) {
           pending = write;
           break;
         }
@@ -196,11 +189,7 @@ export function defineTransportSuite(h: TransportHarness): void {
         let stuck: Promise<void> | undefined;
         for (let i = 0; i < 2048 && stuck === undefined; i++) {
           const write = writer.write(new Uint8Array(64 * KiB));
-          const outcome = await Promise.race([
-            write.then(() => "done"),
-            sleep(250).then(() => "stuck"),
-          ]);
-          if (outcome === "stuck") stuck = write;
+          if (!(await settlesSoon(write, h.sleepReal))) stuck = write;
         }
         assert.ok(stuck !== undefined, "writes never stalled against a non-reading peer");
         const settled = stuck.then(
@@ -208,8 +197,7 @@ export function defineTransportSuite(h: TransportHarness): void {
           (error: { code?: string }) => error.code ?? "other",
         );
         await connection.close();
-        const outcome = await Promise.race([settled, sleep(2000).then(() => "hanging")]);
-        assert.equal(outcome, "CLOSED");
+        assert.equal(await withTimeout(settled, 2000, "the stuck write"), "CLOSED");
         assert.equal(await connection.closed, undefined);
       } finally {
         await server.close();
@@ -265,15 +253,19 @@ export function defineTransportSuite(h: TransportHarness): void {
         "ABORTED",
       );
       assert.equal(error.cause, reason);
-      await sleep(50);
-      assert.equal(server.accepted(), 0);
+      // Connections are accepted in order: had the aborted connect opened one, it would count too.
+      const next = await h.connect({ port: server.port });
+      await server.whenAccepted(1);
+      assert.equal(server.accepted(), 1);
+      await next.close();
     });
   });
 
   h.test("aborting during the connect rejects with ABORTED promptly", async () => {
     await withServer(listenSilent(), async (server) => {
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 100);
+      // Once the server has the TCP connection, the client is in the TLS handshake.
+      void server.whenAccepted(1).then(() => controller.abort());
       const started = Date.now();
       const error = await rejectsWithCode(
         h.connect({ port: server.port, tls: h.tlsOptions(), signal: controller.signal }),
@@ -425,7 +417,7 @@ export function defineTransportSuite(h: TransportHarness): void {
         await Promise.all([first, second, connection.close()]);
         assert.equal(await connection.closed, undefined);
         await connection.close();
-        await sleep(10);
+        await connection.closed;
         assert.equal(settled, 1);
         const reader = connection.readable.getReader();
         assert.equal((await reader.read()).done, true);
