@@ -20,15 +20,12 @@ export type { FilterResult, ReadOnlyFilterOptions } from "./bridge/filters.ts";
 export { InstructionFilterStream, readOnlyFilter, VIEWER_OPCODES } from "./bridge/filters.ts";
 export type { BridgeOptions } from "./bridge/options.ts";
 export type { BridgeResult, TunnelTraffic } from "./bridge/result.ts";
-export type {
-  AcceptTunnelOptions,
-  TunnelEvent,
-  TunnelInfo,
-  TunnelTokenOptions,
-} from "./broker/accept-tunnel.ts";
-export { acceptTunnel, openTunnelToken } from "./broker/accept-tunnel.ts";
+export { acceptTunnel } from "./broker/accept-tunnel.ts";
+export type { AcceptTunnelOptions } from "./broker/accept-tunnel-options.ts";
 export type { MemoryReplayStoreOptions } from "./broker/memory-replay-store.ts";
 export { MemoryReplayStore } from "./broker/memory-replay-store.ts";
+export type { TunnelTokenOptions } from "./broker/open-tunnel-token.ts";
+export { openTunnelToken } from "./broker/open-tunnel-token.ts";
 export type {
   RecordingTruncation,
   SessionRecorderOptions,
@@ -46,6 +43,7 @@ export {
 } from "./broker/settings.ts";
 export type { OpenedToken, OpenTokenOptions, SealTokenOptions, TokenKey } from "./broker/token.ts";
 export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./broker/token.ts";
+export type { TunnelEvent, TunnelInfo } from "./broker/tunnel-event.ts";
 export type { TunnelLease, TunnelLimiterOptions } from "./broker/tunnel-limiter.ts";
 export { TunnelLimiter } from "./broker/tunnel-limiter.ts";
 export type { Metric, MetricLabels } from "./metrics/prometheus.ts";

@@ -8,9 +8,10 @@ import { GUACAMOLE_STATUS, type GuacdDuplex } from "@guacstream/codec/client";
 import { closeQuietly } from "../base/_close-quietly.ts";
 import { closeCodeFor } from "../base/close.ts";
 import { TunnelError } from "../base/errors.ts";
+import type { WebSocketLike } from "../base/websocket.ts";
 import { BrowserInput, decodeInternal } from "./_browser-input.ts";
 import { GuacdOutput } from "./_guacd-output.ts";
-import type { SocketAdapter, SocketLimits } from "./_socket.ts";
+import { SocketAdapter, type SocketLimits } from "./_socket.ts";
 import type { BridgeOptions } from "./options.ts";
 import type { BridgeResult, TunnelTraffic } from "./result.ts";
 
@@ -26,8 +27,8 @@ const BROWSER_FAULTS: ReadonlySet<string> = new Set([
   "RATE_LIMITED",
 ]);
 
-/** The defaults of the bridge's bounds, shared with the broker (which builds the socket adapter). */
-export const BRIDGE_DEFAULTS: {
+/** The defaults of the bridge's bounds. */
+const BRIDGE_DEFAULTS: {
   readonly highWaterMark: number;
   readonly maxInputBytes: number;
   readonly maxInstructionsPerMessage: number;
@@ -44,12 +45,12 @@ export const BRIDGE_DEFAULTS: {
 };
 
 /** The byte budget of a tunnel's browser input (held before the handshake or queued after). */
-export function inputBudget(options: BridgeOptions): number {
+function inputBudget(options: BridgeOptions): number {
   return 2 * (options.maxInputBytes ?? BRIDGE_DEFAULTS.maxInputBytes);
 }
 
 /** The bounds a tunnel's socket adapter applies, from the bridge's options. */
-export function socketLimits(options: BridgeOptions): SocketLimits {
+function socketLimits(options: BridgeOptions): SocketLimits {
   return {
     budget: inputBudget(options),
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? BRIDGE_DEFAULTS.maxMessagesPerSecond,
@@ -60,15 +61,21 @@ export function socketLimits(options: BridgeOptions): SocketLimits {
 
 type Initiator = BridgeResult["initiator"];
 
+/** What the broker settles per tunnel once its token is open (the rest is fixed at accept). */
+export type TunnelBridgeOptions = Pick<
+  BridgeOptions,
+  "uuid" | "readOnly" | "fromBrowser" | "fromGuacd"
+>;
+
 /**
- * One tunnel: the browser → guacd pipeline ({@link Bridge.#browserToGuacd}), the guacd → browser
- * pipeline ({@link Bridge.#guacdToBrowser}), and the settle step that decides, once, who ended it
- * and what the browser is told.
+ * One tunnel: the browser's socket, taken at once so no early message is lost, then, given guacd,
+ * the browser → guacd pipeline ({@link Bridge.#browserToGuacd}), the guacd → browser pipeline
+ * ({@link Bridge.#guacdToBrowser}), and the settle step that decides, once, who ended it and what
+ * the browser is told.
  */
 export class Bridge {
   readonly #socket: SocketAdapter;
-  readonly #guacd: GuacdDuplex;
-  readonly #options: BridgeOptions;
+  #options: BridgeOptions;
   readonly #stop = new AbortController();
   readonly #output = new GuacdOutput();
   #input: BrowserInput | undefined;
@@ -80,10 +87,19 @@ export class Bridge {
   // Why writing to guacd failed, if it did: the browser's input is dropped from then on.
   #inputFailure: Error | undefined;
 
-  constructor(socket: SocketAdapter, guacd: GuacdDuplex, options: BridgeOptions) {
-    this.#socket = socket;
-    this.#guacd = guacd;
+  constructor(ws: WebSocketLike, options: BridgeOptions) {
+    this.#socket = new SocketAdapter(ws, socketLimits(options));
     this.#options = options;
+  }
+
+  /** Settles when the browser leaves or breaks a bound (a handshake under way stops then). */
+  get browserGone(): Promise<void> {
+    return this.#socket.ended;
+  }
+
+  /** The bound the browser broke (too much input, too fast), if it broke one. */
+  get browserFault(): TunnelError | undefined {
+    return this.#socket.fault;
   }
 
   /** The tunnel's byte counts so far, read live (metrics scrape them while it runs). */
@@ -100,17 +116,19 @@ export class Bridge {
     };
   }
 
-  async run(): Promise<BridgeResult> {
+  /** Relays the browser and `guacd` (handshake done) until either ends; closes both. */
+  async run(guacd: GuacdDuplex, tunnel: TunnelBridgeOptions = {}): Promise<BridgeResult> {
+    this.#options = { ...this.#options, ...tunnel };
     const socket = this.#socket;
     if (!(await socket.opened)) {
-      await closeQuietly(this.#guacd);
+      await closeQuietly(guacd);
       return this.#result("browser", SUCCESS, (await socket.closed).code, undefined);
     }
     socket.send(
       encodeInstruction({ opcode: "", args: [this.#options.uuid ?? crypto.randomUUID()] }),
     );
-    const inbound = this.#browserToGuacd();
-    const outbound = this.#guacdToBrowser();
+    const inbound = this.#browserToGuacd(guacd.writable);
+    const outbound = this.#guacdToBrowser(guacd.readable);
     const stopWatching = this.#watch();
     if (!this.#stop.signal.aborted) {
       await new Promise((resolve) => this.#stop.signal.addEventListener("abort", resolve));
@@ -127,8 +145,25 @@ export class Bridge {
     return this.#settle();
   }
 
+  /**
+   * Refuses the tunnel before any guacd: closes the browser with `status` (its close code) and
+   * `reason`, reads it no further, and drops it after the close grace.
+   */
+  async refuse(status: number, reason: string, error: Error): Promise<BridgeResult> {
+    const closeCode = closeCodeFor(status);
+    if (await this.#socket.opened) this.#socket.closeAbruptly(closeCode, reason);
+    return {
+      initiator: "error",
+      status,
+      closeCode,
+      error,
+      bytesToBrowser: 0,
+      instructionsToGuacd: 0,
+    };
+  }
+
   /** Browser → guacd: validated bytes, through the object filters only if there are any. */
-  #browserToGuacd(): Promise<void> {
+  #browserToGuacd(guacd: WritableStream<Uint8Array>): Promise<void> {
     const options = this.#options;
     const limits = options.limits ?? {};
     const socket = this.#socket;
@@ -178,7 +213,7 @@ export class Bridge {
         .pipeThrough(counted)
         .pipeThrough(new InstructionEncoderStream({ limits }));
     }
-    return toGuacd.pipeTo(this.#guacd.writable, { signal: this.#stop.signal }).then(
+    return toGuacd.pipeTo(guacd, { signal: this.#stop.signal }).then(
       () => this.#end("browser"),
       (error: unknown) => {
         // A write that fails because guacd just closed (a late `sync` echo) is no verdict: the
@@ -193,10 +228,10 @@ export class Bridge {
   }
 
   /** guacd → browser: framed, recorded and filtered by the stages, sent with back-pressure. */
-  #guacdToBrowser(): Promise<void> {
+  #guacdToBrowser(guacd: ReadableStream<Uint8Array>): Promise<void> {
     const options = this.#options;
     return this.#output
-      .pipe(this.#socket, this.#guacd.readable, options.fromGuacd ?? [], {
+      .pipe(this.#socket, guacd, options.fromGuacd ?? [], {
         limits: options.limits ?? {},
         highWaterMark: options.highWaterMark ?? BRIDGE_DEFAULTS.highWaterMark,
         bytesAsText: options.bytesAsText === true,

@@ -1,7 +1,6 @@
 import type { GuacdDuplex } from "@guacstream/codec/client";
 import type { WebSocketLike } from "../base/websocket.ts";
-import { Bridge, socketLimits } from "./_bridge.ts";
-import { SocketAdapter } from "./_socket.ts";
+import { Bridge } from "./_bridge.ts";
 import type { BridgeOptions } from "./options.ts";
 import type { BridgeResult } from "./result.ts";
 
@@ -55,6 +54,5 @@ export function bridgeTunnel(
   guacd: GuacdDuplex,
   options: BridgeOptions = {},
 ): Promise<BridgeResult> {
-  const socket = new SocketAdapter(ws, socketLimits(options));
-  return new Bridge(socket, guacd, options).run();
+  return new Bridge(ws, options).run(guacd);
 }

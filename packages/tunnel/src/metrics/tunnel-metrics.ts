@@ -1,6 +1,6 @@
 import { GUACAMOLE_STATUSES } from "@guacstream/codec/client";
 import type { TunnelTraffic } from "../bridge/result.ts";
-import type { TunnelEvent } from "../broker/accept-tunnel.ts";
+import type { TunnelEvent } from "../broker/tunnel-event.ts";
 import type { GuacdPool } from "../scale/pool.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 
