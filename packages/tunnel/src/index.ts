@@ -50,6 +50,9 @@ export type { Metric, MetricLabels } from "./metrics/prometheus.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics/prometheus.ts";
 export type { TunnelMetricsOptions } from "./metrics/tunnel-metrics.ts";
 export { TunnelMetrics } from "./metrics/tunnel-metrics.ts";
+export { GuacdPool } from "./scale/pool.ts";
+export type { PoolErrorCode } from "./scale/pool-error.ts";
+export { PoolError } from "./scale/pool-error.ts";
 export type {
   EndpointConstraints,
   EndpointState,
@@ -62,10 +65,7 @@ export type {
   HealthCheckOptions,
   PoolStrategy,
   ResolvedEndpoint,
-} from "./scale/pool.ts";
-export { GuacdPool } from "./scale/pool.ts";
-export type { PoolErrorCode } from "./scale/pool-error.ts";
-export { PoolError } from "./scale/pool-error.ts";
+} from "./scale/pool-options.ts";
 export { selectProbe } from "./scale/probe.ts";
 export type {
   MemorySessionRegistryOptions,

@@ -1,6 +1,7 @@
 import type { GuacdDuplex } from "@guacstream/codec/client";
 import { TunnelError } from "../base/errors.ts";
-import type { EndpointConstraints, GuacdPool } from "../scale/pool.ts";
+import type { GuacdPool } from "../scale/pool.ts";
+import type { EndpointConstraints } from "../scale/pool-options.ts";
 import type { SessionRecord } from "../scale/registry.ts";
 import type { SessionDirectory } from "../scale/session-directory.ts";
 import type { ConnectionSettings } from "./settings.ts";

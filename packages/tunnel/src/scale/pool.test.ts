@@ -3,14 +3,14 @@ import type { GuacdDuplex } from "@guacstream/codec/client";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-node";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type EndpointStateChange,
-  type GuacdEndpoint,
-  GuacdPool,
-  type GuacdPoolOptions,
-  type ResolvedEndpoint,
-} from "./pool.ts";
+import { GuacdPool } from "./pool.ts";
 import { PoolError } from "./pool-error.ts";
+import type {
+  EndpointStateChange,
+  GuacdEndpoint,
+  GuacdPoolOptions,
+  ResolvedEndpoint,
+} from "./pool-options.ts";
 import { selectProbe } from "./probe.ts";
 
 const pipe = (): GuacdDuplex => {

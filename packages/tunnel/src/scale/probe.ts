@@ -1,5 +1,5 @@
-import type { GuacdProbe } from "./pool.ts";
 import { PoolError } from "./pool-error.ts";
+import type { GuacdProbe } from "./pool-options.ts";
 
 const ARGS = new TextEncoder().encode("4.args,");
 
