@@ -2,6 +2,7 @@ import { GUACAMOLE_STATUSES } from "@guacstream/codec/client";
 import type { TunnelTraffic } from "../bridge/result.ts";
 import type { TunnelEvent } from "../broker/tunnel-event.ts";
 import type { GuacdPool } from "../scale/pool.ts";
+import { TrafficTotals } from "./_traffic-totals.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 
 /**
@@ -79,9 +80,7 @@ export class TunnelMetrics {
   readonly #registryErrors: Counter;
   readonly #registryLatency: Histogram;
   readonly #open = new Map<string, number>();
-  readonly #live = new Set<TunnelTraffic>();
-  readonly #ended = { toBrowser: 0, toGuacd: 0 };
-  readonly #untrack = new Map<string, () => void>();
+  readonly #traffic = new TrafficTotals();
 
   /** Registers the broker's metrics (in `options.registry`, or a new one). */
   constructor(options: TunnelMetricsOptions = {}) {
@@ -166,11 +165,10 @@ export class TunnelMetrics {
         break;
       case "open":
         this.opened(event.info.endpoint ?? "default", event.handshakeMs / 1000);
-        this.#untrack.set(event.info.uuid, this.track(event.traffic));
+        this.#traffic.start(event.info.uuid, event.traffic);
         break;
       case "closed":
-        this.#untrack.get(event.info.uuid)?.();
-        this.#untrack.delete(event.info.uuid);
+        this.#traffic.end(event.info.uuid);
         this.closed(event.info.endpoint ?? "default", event.result.status);
         break;
     }
@@ -215,12 +213,7 @@ export class TunnelMetrics {
    * ends) adds its final counts to the totals.
    */
   track(traffic: TunnelTraffic): () => void {
-    this.#live.add(traffic);
-    return () => {
-      if (!this.#live.delete(traffic)) return;
-      this.#ended.toBrowser += traffic.bytesToBrowser;
-      this.#ended.toGuacd += traffic.bytesToGuacd;
-    };
+    return this.#traffic.track(traffic);
   }
 
   /** The page to serve at `/metrics` (content type {@link MetricsRegistry.contentType}). */
@@ -229,12 +222,7 @@ export class TunnelMetrics {
   }
 
   #collect(pool: GuacdPool | undefined): void {
-    let toBrowser = this.#ended.toBrowser;
-    let toGuacd = this.#ended.toGuacd;
-    for (const t of this.#live) {
-      toBrowser += t.bytesToBrowser;
-      toGuacd += t.bytesToGuacd;
-    }
+    const { toBrowser, toGuacd } = this.#traffic.sum();
     this.#bytes.set({ direction: "to_browser" }, toBrowser);
     this.#bytes.set({ direction: "to_guacd" }, toGuacd);
     this.#active.clear();
