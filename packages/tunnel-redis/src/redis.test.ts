@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sleepReal } from "@guacstream/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, type RedisConnection } from "./connection.ts";
 import { RedisStoreError } from "./errors.ts";
@@ -15,8 +16,9 @@ let server: RunningRedisServer;
 let a: RedisConnection;
 let b: RedisConnection;
 
+// The client connects to another process in the background and tells no one: poll it.
 async function ready(redis: RedisConnection): Promise<void> {
-  for (let i = 0; i < 200 && !redis.ready; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !redis.ready; i++) await sleepReal(25);
   expect(redis.ready).toBe(true);
 }
 
@@ -68,8 +70,9 @@ describe("RedisReplayStore", () => {
   it("a claim past its lifetime is forgotten by Redis itself", async () => {
     const now = Date.now();
     const store = new RedisReplayStore(a, { prefix: "short:" });
-    expect(await store.claim("t2", now + 50, now)).toBe("claimed");
-    await new Promise((r) => setTimeout(r, 120));
+    expect(await store.claim("t2", now + 20, now)).toBe("claimed");
+    await sleepReal(45); // Redis's own clock expires the key
+
     expect(await store.claim("t2", Date.now() + 50, Date.now())).toBe("claimed");
   });
 
@@ -113,8 +116,8 @@ describe("RedisSessionRegistry", () => {
     expect(await regB.get("$c1")).toBeDefined();
     await regA.delete("$c1", "broker-a");
     expect(await regB.get("$c1")).toBeUndefined();
-    await regA.put(record("$c2"), 60);
-    await new Promise((r) => setTimeout(r, 150));
+    await regA.put(record("$c2"), 20);
+    await sleepReal(45); // Redis's own clock expires the entry
     expect(await regB.get("$c2")).toBeUndefined();
   });
 
@@ -132,7 +135,7 @@ describe("a Redis outage", () => {
     const registry = new RedisSessionRegistry(a);
     await server.stop();
     try {
-      for (let i = 0; i < 100 && a.ready; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && a.ready; i++) await sleepReal(10);
       const started = Date.now();
       const claim = await store.claim("t4", Date.now() + 10_000, Date.now()).catch((e) => e);
       expect(claim).toBeInstanceOf(RedisStoreError);

@@ -143,15 +143,23 @@ const gc: () => void = (() => {
   return runInNewContext("gc") as () => void;
 })();
 
+/** One turn of the event loop: the I/O, timers and promise jobs pending now run first. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Collects garbage for real, after the current job (a `WeakRef` target lives until then). */
 export async function collectGarbage(): Promise<void> {
   for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTurn();
     gc();
   }
 }
 
-/** Resolves once `check()` is true, polling; rejects after `timeout` ms. */
+/**
+ * Resolves once `check()` is true, checking after each turn of the event loop (what it waits for
+ * comes as I/O, a timer or a promise job, never as time alone); rejects after `timeout` ms.
+ */
 export async function until(
   check: () => boolean,
   timeout = 10_000,
@@ -160,7 +168,7 @@ export async function until(
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeout) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await nextTurn();
   }
 }
 
@@ -172,6 +180,8 @@ export function memoryGuacd(): {
   pushBytes(bytes: Uint8Array): void;
   end(): void;
   received(): string;
+  /** Whether the bridge cancelled guacd's output (it ended the tunnel). */
+  readonly cancelled: boolean;
   /** While true, writes from the bridge are not accepted (a slow guacd). */
   hold: boolean;
   release(): void;
@@ -181,10 +191,14 @@ export function memoryGuacd(): {
     start(c) {
       controller = c;
     },
+    cancel() {
+      state.cancelled = true;
+    },
   });
   const chunks: Uint8Array[] = [];
   let releaseHold: (() => void) | undefined;
   const state = {
+    cancelled: false,
     hold: false,
     release() {
       state.hold = false;

@@ -2,9 +2,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InstructionDecoder } from "@guacstream/codec";
 import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/node";
+import { sleepReal } from "@guacstream/test-support";
 import { connect } from "@guacstream/transport-node";
 import { describe, expect, it } from "vitest";
-import { collectGarbage, FakeBrowser, memoryGuacd, until } from "../_test-utils.ts";
+import { collectGarbage, FakeBrowser, memoryGuacd, nextTurn, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
   acceptTunnel,
@@ -136,8 +137,10 @@ describe("the WebSocketTunnel protocol", () => {
         guacdOut = c;
       },
     });
+    let writes = 0;
     const writable = new WritableStream<Uint8Array>({
       write() {
+        writes++;
         throw new Error("EPIPE");
       },
     });
@@ -145,7 +148,8 @@ describe("the WebSocketTunnel protocol", () => {
     const done = bridgeTunnel(browser, { readable, writable });
     await until(() => browser.sent.length === 1);
     browser.receive("4.sync,1.1;");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => writes === 1, 2000, "the failed write");
+    await nextTurn(); // the pipe to guacd rejects
     for (let i = 0; i < 5; i++) browser.receive("4.sync,1.2;"); // dropped, never thrown
     guacdOut.enqueue(new TextEncoder().encode("5.error,5.Oops!,3.519;10.disconnect;"));
     guacdOut.close();
@@ -357,7 +361,8 @@ describe("back-pressure", () => {
       const token = await sealToken(options.key, VNC);
       const done = acceptTunnel(browser, `/tunnel?token=${token}`, options);
       await until(() => browser.sentBytes > 256 * 1024, 10_000, "the WebSocket to fill");
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A real socket to the simulator: only time shows that the tunnel stopped reading it.
+      await sleepReal(300);
       const sent = browser.sentBytes;
       const guacdSent = sim.simulator.sessions[0]?.output.bytes ?? 0;
       // One over-the-mark message at most (a guacd batch is ≤ 64 KiB) …

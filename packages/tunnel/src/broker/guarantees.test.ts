@@ -78,7 +78,8 @@ describe("closes are counted right", () => {
     await until(() => browser.sent.length === 2, 2000, "guacd's first frame");
     browser.startClosing();
     guacd.push("4.sync,1.2;");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The send to the closing browser fails, and the bridge ends the tunnel (cancelling guacd).
+    await until(() => guacd.cancelled, 2000, "the bridge to end");
     browser.finishClosing(1000);
     const result = await done;
     expect(result).toMatchObject({ initiator: "browser", status: 0 });
