@@ -1,10 +1,9 @@
 /**
  * guacamole-common-js 1.6 rendering a recording in headless Chromium, timed in the page: parse the
  * recording text with Guacamole.Parser, feed a Guacamole.Client through a tunnel object, wait for
- * its display to flush every frame. CPU is read from /proc for the browser's whole process tree
- * (renderer, GPU and utility processes decode and draw too).
+ * its display to flush every frame.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 
@@ -62,32 +61,6 @@ function pageScript(): void {
     await new Promise<void>((resolve) => client.getDisplay().flush(resolve));
     return { wallMs: performance.now() - started, frames };
   };
-}
-
-/** CPU ms (user + system) used so far by `pid` and all its descendants. */
-export function treeCpuMs(pid: number): number {
-  const children = new Map<number, number[]>();
-  const cpu = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const parent = Number(fields[1]);
-      cpu.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // a process that ended meanwhile
-    }
-  }
-  let ticks = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const next = stack.pop() as number;
-    ticks += cpu.get(next) ?? 0;
-    stack.push(...(children.get(next) ?? []));
-  }
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 export async function openPage(browser: Browser, recording: Uint8Array): Promise<Page> {

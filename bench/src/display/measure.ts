@@ -5,13 +5,14 @@
  * `render-bench.ts` (the standalone script) and `section.ts` (the bench's `display` section) use it.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM_PATH, launchChromium } from "@guacstream/test-support";
 import type { Browser } from "playwright-core";
 import { corpusDir } from "../harness/corpus.ts";
-import { openPage, treeCpuMs } from "./_common-js.ts";
+import { chromiumCpuMs } from "../harness/process-cpu.ts";
+import { openPage } from "./_common-js.ts";
 import type { RenderResult, ToRenderChild } from "./_render-child.ts";
 
 /** The 1280×800 desktop whose recorded pace the CPU-share bound is about. */
@@ -130,23 +131,6 @@ class RenderChild {
     if (this.#child.connected) this.#child.send({ kind: "exit" } satisfies ToRenderChild);
     else this.#child.kill();
   }
-}
-
-/** CPU ms of our Chromium children and their whole process trees. */
-function chromiumCpuMs(): number {
-  let total = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === process.pid && comm.startsWith("chrom")) total += treeCpuMs(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return total;
 }
 
 /** Opens Chromium, or says why not (then common-js is not measured, the rest still is). */

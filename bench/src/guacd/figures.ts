@@ -1,8 +1,12 @@
 /** The guacd section's results as report figures and as curves over the ramp's sessions. */
 import type { Curve } from "../harness/curve.ts";
-import type { Figure } from "../harness/figure.ts";
+import { type Figure, type FigureView, formatValue } from "../harness/figure.ts";
+import type { ClientFigures } from "./browser-client.ts";
 import type { LevelFigures } from "./ramp.ts";
 import { STABLE_MS, SYNC, type TargetResult } from "./result.ts";
+
+/** How the report names the browser's client. */
+const COMMON_JS = "guacamole-common-js";
 
 /** Per target: handshake, input echo, first frame, fps at one session, capacity (headline: p99s and capacity). */
 export function figuresOf(results: readonly TargetResult[]): Figure[] {
@@ -23,16 +27,45 @@ export function figuresOf(results: readonly TargetResult[]): Figure[] {
     add("handshake p99", r.handshakes.p99, "ms", { headline: true });
     const kind = r.input?.activity === "keys" ? "key" : "pointer";
     const p = r.pixels;
+    const gcj = r.browser !== undefined && "photonMs" in r.browser ? r.browser : undefined;
     if (p !== undefined) {
-      const none =
-        p.photonMs.count === 0
-          ? { note: "no pixel changed where it landed" }
-          : p.photonMs.unchanged > 0
-            ? { note: `${p.photonMs.unchanged} of ${p.photonMs.sent} changed nothing` }
-            : {};
+      // Both clients' percentiles and CPU in the headline's note: side by side in two lines.
+      const brief = (f: ClientFigures): string =>
+        `p50 ${formatValue(f.photonMs.p50, "ms")}, p95 ${formatValue(f.photonMs.p95, "ms")}; ` +
+        `CPU ${formatValue(f.cpuMsPerSecond, "ms/s")}`;
+      const unchanged = (f: ClientFigures): string | undefined =>
+        f.photonMs.count === 0
+          ? "no pixel changed where it landed"
+          : f.photonMs.unchanged > 0
+            ? `${f.photonMs.unchanged} of ${f.photonMs.sent} changed nothing`
+            : undefined;
+      const note = (f: ClientFigures, extra?: string): { note?: string } => {
+        const parts = [unchanged(f), r.browser === undefined ? undefined : brief(f), extra];
+        const text = parts.filter((x) => x !== undefined).join("; ");
+        return text === "" ? {} : { note: text };
+      };
       add(`${kind} to photon p50`, p.photonMs.p50, "ms");
+      if (gcj !== undefined) add(`${kind} to photon p50, ${COMMON_JS}`, gcj.photonMs.p50, "ms");
       add(`${kind} to photon p95`, p.photonMs.p95, "ms");
-      add(`${kind} to photon p99`, p.photonMs.p99, "ms", { headline: true, ...none });
+      if (gcj !== undefined) add(`${kind} to photon p95, ${COMMON_JS}`, gcj.photonMs.p95, "ms");
+      add(`${kind} to photon p99`, p.photonMs.p99, "ms", { headline: true, ...note(p) });
+      if (gcj !== undefined) {
+        const broker = `broker ${formatValue(gcj.brokerCpuMsPerSecond ?? Number.NaN, "ms/s")}`;
+        add(`${kind} to photon p99, ${COMMON_JS}`, gcj.photonMs.p99, "ms", {
+          headline: true,
+          ...note(gcj, broker),
+        });
+      } else if (r.browser !== undefined && "skipped" in r.browser) {
+        add(`${kind} to photon p99, ${COMMON_JS}`, Number.NaN, "ms", {
+          headline: true,
+          note: `not run: ${r.browser.skipped}`,
+        });
+      }
+      add("client CPU at 1 session", p.cpuMsPerSecond, "ms/s");
+      if (gcj !== undefined) {
+        add(`client CPU at 1 session, ${COMMON_JS} (Chromium)`, gcj.cpuMsPerSecond, "ms/s");
+        add(`broker CPU for ${COMMON_JS}`, gcj.brokerCpuMsPerSecond ?? Number.NaN, "ms/s");
+      }
       add("first screen complete", p.firstScreenMs, "ms", {
         ...(Number.isNaN(p.firstScreenMs) ? { note: `never still for ${STABLE_MS} ms` } : {}),
       });
@@ -58,6 +91,31 @@ export function figuresOf(results: readonly TargetResult[]): Figure[] {
     }
   }
   return figures;
+}
+
+/** Both clients' input-to-photon on a chart of its own, side by side (their CPU is the ms/s chart). */
+export function viewsOf(figures: readonly Figure[]): FigureView[] {
+  const compared = figures.filter((f) => f.label.includes(COMMON_JS) && Number.isFinite(f.value));
+  if (compared.length === 0) return [];
+  const photon = figures.filter(
+    (f) => f.id.startsWith("guacd/") && / to photon p\d\d/.test(f.label),
+  );
+  return [
+    {
+      id: "clients-photon",
+      title: `input to photon at 1 session, ours and ${COMMON_JS} (ms)`,
+      unit: "ms",
+      ids: photon.map((f) => f.id),
+      series: Object.fromEntries(
+        photon.map((f) => [
+          f.id,
+          f.label.includes(COMMON_JS)
+            ? `${COMMON_JS} in Chromium`
+            : "guacstream + headless display",
+        ]),
+      ),
+    },
+  ];
 }
 
 /** The ramp as curves over sessions, one line per target (and percentile), capacity marked. */

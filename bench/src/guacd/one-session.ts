@@ -5,6 +5,8 @@
  * pixel and the lossy share of image bytes while the inputs run.
  */
 import type { RunContext, SectionContext } from "../harness/section.ts";
+import type { PhotonInput } from "./browser-client.ts";
+import type { Rect } from "./pixels.ts";
 import { type Activity, ECHO_TIMEOUT_MS, KEYS, percentiles, sleep } from "./ramp.ts";
 import { STABLE_MS, type TargetResult } from "./result.ts";
 import { GuacdSession, troubleOf } from "./session.ts";
@@ -12,6 +14,30 @@ import type { GuacdTarget } from "./targets.ts";
 
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : "-");
 const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : "-");
+
+/** Between two inputs, so an input's trailing frames (cursor, scroll) are not timed for the next. */
+export const PHOTON_GAP_MS = 250;
+
+/** The `count` inputs every client gets: keys on a terminal, pointer moves on a desktop. */
+export function photonInputs(activity: Activity, count: number): PhotonInput[] {
+  return Array.from({ length: count }, (_, k) =>
+    activity === "keys"
+      ? { keysym: KEYS[k % 2]! }
+      : { x: 100 + (k % 8) * 40, y: 100 + (k % 5) * 40 },
+  );
+}
+
+/** Where an input lands: a terminal's key anywhere on screen, a pointer 64 × 64 px around it. */
+export function photonRect(input: PhotonInput): Rect | undefined {
+  return "keysym" in input
+    ? undefined
+    : { x: Math.max(0, input.x - 32), y: Math.max(0, input.y - 32), width: 64, height: 64 };
+}
+
+/** How long an input may take to change pixels: a key on a terminal, a pointer move. */
+export function photonTimeoutMs(input: PhotonInput): number {
+  return "keysym" in input ? ECHO_TIMEOUT_MS : ECHO_TIMEOUT_MS / 4;
+}
 
 /** Runs until `end` at most; logs a line or two of what it saw. */
 export async function seenAtOneSession(
@@ -46,24 +72,20 @@ export async function seenAtOneSession(
         watch.resetCounts();
         const bytesBefore = s.bytes;
         const from = performance.now();
-        const inputs = ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10;
-        for (let k = 0; k < inputs && performance.now() < end - 500 && !run.signal.aborted; k++) {
+        const inputs = photonInputs(
+          activity,
+          ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10,
+        );
+        const cpu = process.cpuUsage();
+        for (const next of inputs) {
+          if (performance.now() >= end - 500 || run.signal.aborted) break;
           sent++;
-          const x = 100 + (k % 8) * 40;
-          const y = 100 + (k % 5) * 40;
-          const timed =
-            activity === "keys"
-              ? await s.photon({ keysym: KEYS[k % 2]! }, undefined, ECHO_TIMEOUT_MS)
-              : await s.photon(
-                  { x, y },
-                  { x: Math.max(0, x - 32), y: Math.max(0, y - 32), width: 64, height: 64 },
-                  ECHO_TIMEOUT_MS / 4,
-                );
+          const timed = await s.photon(next, photonRect(next), photonTimeoutMs(next));
           if (timed.pixelsMs !== undefined) photons.push(timed.pixelsMs);
           if (timed.syncMs !== undefined) echoes.push(timed.syncMs);
-          // Let the input's trailing frames (cursor, scroll) pass, so they are not timed for the next.
-          await sleep(250, run.signal);
+          await sleep(PHOTON_GAP_MS, run.signal);
         }
+        const used = process.cpuUsage(cpu);
         const seconds = (performance.now() - from) / 1000;
         pixels = {
           firstScreenMs: firstScreenMs ?? Number.NaN,
@@ -74,6 +96,7 @@ export async function seenAtOneSession(
             watch.changedPixels > 0 ? (s.bytes - bytesBefore) / watch.changedPixels : Number.NaN,
           lossyShare: watch.imageBytes > 0 ? watch.lossyBytes / watch.imageBytes : Number.NaN,
           imageBytes: watch.imageBytes,
+          cpuMsPerSecond: sent > 0 ? (used.user + used.system) / 1e3 / seconds : Number.NaN,
         };
       } finally {
         await s.close();

@@ -1,4 +1,5 @@
 /** What the guacd section records per target, and how its sync-based figures are measured. */
+import type { ClientFigures } from "./browser-client.ts";
 import type { Percentiles, RampResult } from "./ramp.ts";
 import type { SessionTrouble } from "./session.ts";
 
@@ -36,8 +37,15 @@ export interface TargetResult {
         /** JPEG and WebP bytes over all image bytes. */
         readonly lossyShare: number;
         readonly imageBytes: number;
+        /** This process's CPU ms per second while the inputs ran (display and pixel checks included). */
+        readonly cpuMsPerSecond: number;
       }
     | undefined;
+  /**
+   * guacamole-common-js in headless Chromium through the example broker, given the same inputs
+   * right after ours (see `browser-client.ts`); `skipped` says why it did not run.
+   */
+  readonly browser?: ClientFigures | { readonly skipped: string };
   /** How the sync-based figures were measured. */
   readonly measuredBy: string;
   readonly skipped?: string;

@@ -12,13 +12,22 @@
  *
  * Targets: `--targets FILE`, `GUACD_HOST`…, or the bench's simulator in its guacd-like mode.
  */
+import { existsSync } from "node:fs";
+import { CHROMIUM_PATH } from "@guacstream/test-support";
 import { startSimulatorProcess } from "../e2e/target.ts";
 import { table } from "../harness/format.ts";
 import type { RunContext, Section, SectionContext, SectionResult } from "../harness/section.ts";
-import { curvesOf, figuresOf } from "./figures.ts";
-import { seenAtOneSession } from "./one-session.ts";
+import { BrowserClient, type ClientFigures } from "./browser-client.ts";
+import { curvesOf, figuresOf, viewsOf } from "./figures.ts";
+import {
+  PHOTON_GAP_MS,
+  photonInputs,
+  photonRect,
+  photonTimeoutMs,
+  seenAtOneSession,
+} from "./one-session.ts";
 import { activityOf, type LevelFigures, percentiles, ramp, rampLevels } from "./ramp.ts";
-import { SYNC_BASIS, type TargetResult } from "./result.ts";
+import { STABLE_MS, SYNC_BASIS, type TargetResult } from "./result.ts";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
 import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets.ts";
 
@@ -26,6 +35,8 @@ import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets
 const RESERVE_MS = 3000;
 /** Time a ramp level needs beyond its hold: opening, first frames, closing. */
 const LEVEL_OVERHEAD_MS = 1500;
+/** The browser's client is compared only when each target gets at least this long. */
+const MIN_BROWSER_SLICE_MS = 15_000;
 const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : "-");
 const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : "-");
 
@@ -85,11 +96,21 @@ const LEVEL_HEADERS = [
   "verdict",
 ];
 
+/**
+ * Whether the browser's client is compared: against a real guacd only. The simulator's terminal
+ * replays a recorded session (several frames a second whatever is typed) and its desktop ignores
+ * the pointer, so no pixel change there answers an input.
+ */
+function comparesBrowser(run: RunContext): boolean {
+  return run.realGuacd;
+}
+
 async function benchTarget(
   target: GuacdTarget,
   end: number,
   ctx: SectionContext,
   run: RunContext,
+  browser: BrowserClient | string | undefined,
 ): Promise<TargetResult> {
   const started = performance.now();
   const slice = end - started;
@@ -143,8 +164,11 @@ async function benchTarget(
     };
   }
 
-  // 2. The ramp, leaving a quarter of the slice for what a person sees at one session.
-  const rampEnd = end - slice * 0.25;
+  // 2. The ramp, leaving a quarter of the slice for what a person sees at one session (and as
+  // much again for the browser's client beside ours).
+  const compared = browser !== undefined && comparesBrowser(run);
+  const withBrowser = compared && typeof browser === "object";
+  const rampEnd = end - slice * (withBrowser ? 0.45 : 0.25);
   const levels = rampLevels(run.maxSessions).length;
   const perLevel = (rampEnd - performance.now()) / levels;
   const holdMs = Math.max(
@@ -177,11 +201,22 @@ async function benchTarget(
     `capacity: ${rampResult.capacity} concurrent session(s); stopped ${rampResult.stopReason}`,
   );
 
-  // 3. What a person sees, at one session.
-  const { input, pixels } = await seenAtOneSession(target, activity, end, ctx, run, {
+  // 3. What a person sees, at one session, with our client and then the browser's.
+  const oursEnd = withBrowser ? end - (end - performance.now()) / 2 : end;
+  const { input, pixels } = await seenAtOneSession(target, activity, oursEnd, ctx, run, {
     timeoutMs,
     onBytes,
   });
+  let browserFigures: TargetResult["browser"];
+  if (compared) {
+    browserFigures =
+      typeof browser === "string"
+        ? { skipped: browser }
+        : pixels === undefined || pixels.photonMs.sent === 0
+          ? { skipped: "our client's inputs did not run" }
+          : await browserBeside(browser, target, pixels.photonMs.sent, end, ctx, run);
+    logClients(ctx, pixels, browserFigures);
+  }
   return {
     target: target.name,
     protocol: target.protocol,
@@ -189,8 +224,92 @@ async function benchTarget(
     ramp: rampResult,
     input,
     pixels,
+    ...(browserFigures === undefined ? {} : { browser: browserFigures }),
     measuredBy: SYNC_BASIS,
   };
+}
+
+/** The browser's client on `target`, given the `count` inputs ours got; never throws. */
+async function browserBeside(
+  browser: BrowserClient,
+  target: GuacdTarget,
+  count: number,
+  end: number,
+  ctx: SectionContext,
+  run: RunContext,
+): Promise<ClientFigures | { skipped: string }> {
+  if (run.signal.aborted) return { skipped: "interrupted" };
+  run.phase(`${target.name}: input-to-photon at 1 session, guacamole-common-js in Chromium`);
+  try {
+    return await browser.measure(target, photonInputs(activityOf(target.protocol), count), {
+      rectOf: photonRect,
+      timeoutOf: photonTimeoutMs,
+      timeoutMs: 10_000,
+      gapMs: PHOTON_GAP_MS,
+      stableMs: STABLE_MS,
+      settleMs: Math.max(STABLE_MS * 2, Math.min(8000, (end - performance.now()) * 0.3)),
+      until: end - 500,
+      signal: run.signal,
+    });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    ctx.log(`guacamole-common-js: could not run (${why})`);
+    return { skipped: why };
+  }
+}
+
+function logClients(
+  ctx: SectionContext,
+  pixels: TargetResult["pixels"],
+  browser: TargetResult["browser"],
+): void {
+  const row = (name: string, f: ClientFigures | undefined, skipped?: string): string[] =>
+    f === undefined
+      ? [name, skipped ?? "-", "", "", "", "", ""]
+      : [
+          name,
+          `${f.photonMs.sent}`,
+          ms(f.photonMs.p50),
+          ms(f.photonMs.p95),
+          ms(f.photonMs.p99),
+          num(f.cpuMsPerSecond, 0),
+          f.brokerCpuMsPerSecond === undefined ? "-" : num(f.brokerCpuMsPerSecond, 0),
+        ];
+  const ours = pixels === undefined ? undefined : { ...pixels, photonMs: pixels.photonMs };
+  ctx.log("input-to-photon at 1 session, both clients (CPU ms per second of session):");
+  ctx.log(
+    table(
+      ["client", "inputs", "p50 ms", "p95 ms", "p99 ms", "CPU ms/s", "broker CPU ms/s"],
+      [
+        row("guacstream + headless display", ours),
+        row(
+          "guacamole-common-js in Chromium",
+          browser !== undefined && "photonMs" in browser ? browser : undefined,
+          browser !== undefined && "skipped" in browser ? `skipped: ${browser.skipped}` : undefined,
+        ),
+      ],
+    ),
+  );
+}
+
+/**
+ * Chromium and the example broker, started before any session is timed so their start-up loads
+ * no measurement; a string says why the browser's client does not run.
+ */
+async function startBrowser(
+  targets: readonly GuacdTarget[],
+  ctx: SectionContext,
+  run: RunContext,
+): Promise<BrowserClient | string> {
+  if (!existsSync(CHROMIUM_PATH)) return `no Chromium at ${CHROMIUM_PATH}`;
+  run.phase("starting Chromium and the example broker");
+  try {
+    return await BrowserClient.start(targets, 30_000);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    ctx.log(`guacamole-common-js: not compared (${why})`);
+    return why;
+  }
 }
 
 export const guacdSection: Section = {
@@ -223,6 +342,12 @@ export const guacdSection: Section = {
     const own = performance.now() + perTarget * targets.length;
     const deadline = Number.isFinite(run.deadline) ? run.deadline : own;
     ctx.progress.endsBy(deadline);
+    const perTargetMs = (deadline - RESERVE_MS - performance.now()) / targets.length;
+    const browser = !comparesBrowser(run)
+      ? undefined
+      : perTargetMs < MIN_BROWSER_SLICE_MS
+        ? `${(perTargetMs / 1000).toFixed(0)} s per target is too little (it needs ${MIN_BROWSER_SLICE_MS / 1000} s)`
+        : await startBrowser(targets, ctx, run);
     const results: TargetResult[] = [];
     try {
       for (let k = 0; k < targets.length && !run.signal.aborted; k++) {
@@ -232,9 +357,10 @@ export const guacdSection: Section = {
           ctx.log(`## ${targets[k]!.name}: skipped, the time budget is spent`);
           continue;
         }
-        results.push(await benchTarget(targets[k]!, end, ctx, run));
+        results.push(await benchTarget(targets[k]!, end, ctx, run, browser));
       }
     } finally {
+      if (typeof browser === "object") await browser.close();
       await stop();
     }
     const capacity = results.map(
@@ -242,12 +368,19 @@ export const guacdSection: Section = {
     );
     ctx.log();
     ctx.log(`capacity: ${capacity.join("; ")}`);
+    const figures = figuresOf(results);
     return {
-      data: { measuredBy: SYNC_BASIS, targets: results, curves: curvesOf(results) },
-      figures: figuresOf(results),
+      data: {
+        measuredBy: SYNC_BASIS,
+        targets: results,
+        curves: curvesOf(results),
+        views: viewsOf(figures),
+      },
+      figures,
       method:
         `${targets.map((t) => t.name).join(", ")}; handshakes one after another; input to changed ` +
-        `pixels at 1 session; capacity = the last ramp level without distress users feel`,
+        `pixels at 1 session (ours, then guacamole-common-js in Chromium through the example ` +
+        `broker where compared); capacity = the last ramp level without distress users feel`,
     };
   },
 };

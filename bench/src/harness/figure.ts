@@ -34,6 +34,17 @@ export interface Figure {
   readonly note?: string;
 }
 
+/** Figures of one unit a section shows on a chart of their own, in this order (`data.views`). */
+export interface FigureView {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: string;
+  /** The figures' ids. */
+  readonly ids: readonly string[];
+  /** Each figure's series (by id), which colours its bar, with a legend. */
+  readonly series?: Readonly<Record<string, string>>;
+}
+
 export type Verdict = "met" | "MISSED" | "";
 
 /**

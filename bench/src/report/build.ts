@@ -4,7 +4,14 @@
  * HTML page and the SVG for READMEs.
  */
 import type { Curve } from "../harness/curve.ts";
-import { type Figure, formatTarget, formatValue, RATIO, verdict } from "../harness/figure.ts";
+import {
+  type Figure,
+  type FigureView,
+  formatTarget,
+  formatValue,
+  RATIO,
+  verdict,
+} from "../harness/figure.ts";
 import {
   absoluteChart,
   type Chart,
@@ -21,7 +28,10 @@ export interface RenderedChart extends Chart {
   readonly svg: string;
 }
 
-/** Every chart of a run, in page order: per section its ratios, its units, its curves; the trend. */
+/**
+ * Every chart of a run, in page order: per section its ratios, its units, its views, its curves;
+ * the trend.
+ */
 export function chartsOf(run: RunRecord, earlier: readonly RunRecord[]): Chart[] {
   const charts: Chart[] = [];
   for (const [name, section] of Object.entries(run.sections)) {
@@ -36,6 +46,23 @@ export function chartsOf(run: RunRecord, earlier: readonly RunRecord[]): Chart[]
     ];
     for (const unit of units) {
       charts.push(absoluteChart(`${name}/${unit}`, name, `${name}: ${unit}`, unit, figures));
+    }
+    // Figures a section wants on a chart of their own (e.g. two clients side by side).
+    const views = (section.data as { views?: FigureView[] } | null)?.views ?? [];
+    for (const view of views) {
+      const picked = view.ids.flatMap((id) => figures.filter((f) => f.id === id));
+      if (picked.some((f) => Number.isFinite(f.value))) {
+        charts.push(
+          absoluteChart(
+            `${name}/${view.id}`,
+            name,
+            `${name}: ${view.title}`,
+            view.unit,
+            picked,
+            view.series === undefined ? undefined : (f) => view.series?.[f.id] ?? "",
+          ),
+        );
+      }
     }
     const curves = (section.data as { curves?: Curve[] } | null)?.curves ?? [];
     for (const curve of curves) charts.push(curveChart(name, curve));

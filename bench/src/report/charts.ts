@@ -147,15 +147,31 @@ export function ratioChart(
   };
 }
 
-/** Figures of one unit as bars from zero on their own axis, with their targets as ticks. */
+/**
+ * Figures of one unit as bars from zero on their own axis, with their targets as ticks; coloured
+ * by `seriesOf` (e.g. the client) with a legend when given, else by verdict.
+ */
 export function absoluteChart(
   id: string,
   section: string,
   title: string,
   unit: string,
   figures: readonly Figure[],
+  seriesOf?: (figure: Figure) => string,
 ): Chart {
-  const data = rows(figures.filter((f) => f.unit === unit));
+  const shown = figures.filter((f) => f.unit === unit && Number.isFinite(f.value));
+  const data = rows(shown).map((r, k) =>
+    seriesOf === undefined ? r : { ...r, series: seriesOf(shown[k]!) },
+  );
+  const color =
+    seriesOf === undefined
+      ? colorByVerdict
+      : {
+          field: "series",
+          type: "nominal" as const,
+          sort: null,
+          legend: { title: null, orient: "bottom" as const, labelLimit: 320 },
+        };
   const y = Y;
   const values = data.flatMap((d) => [d.value, d.max ?? d.value, d.target ?? d.value]);
   // A share cannot pass 100%: its axis ends there unless a figure does (a CPU share of cores).
@@ -190,7 +206,7 @@ export function absoluteChart(
             y,
             x,
             ...(log ? { x2: { datum: bottom } } : {}),
-            color: colorByVerdict,
+            color,
             description: { field: "description" },
           },
         },

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "vitest";
+import { figuresOf, viewsOf } from "./figures.ts";
+import type { TargetResult } from "./result.ts";
+
+const photon = (p50: number, p95: number, p99: number) => ({
+  count: 10,
+  p50,
+  p95,
+  p99,
+  sent: 10,
+  unchanged: 0,
+});
+
+const result: TargetResult = {
+  target: "shell",
+  protocol: "ssh",
+  handshakes: { count: 10, p50: 20, p95: 30, p99: 40, failures: [] },
+  ramp: undefined,
+  input: { count: 10, p50: 30, p95: 40, p99: 50, activity: "keys", sent: 10, missed: 0 },
+  pixels: {
+    firstScreenMs: 800,
+    photonMs: photon(31, 42, 53),
+    changingFps: 2,
+    allFps: 2,
+    bytesPerChangedPixel: 0.5,
+    lossyShare: 0,
+    imageBytes: 1000,
+    cpuMsPerSecond: 120,
+  },
+  browser: { photonMs: photon(36, 47, 58), cpuMsPerSecond: 104, brokerCpuMsPerSecond: 8 },
+  measuredBy: "sync-based",
+};
+
+describe("the guacd figures of two clients", () => {
+  test("each client's p99 is a headline whose note holds its p50, p95 and CPU", () => {
+    const headlines = figuresOf([result]).filter((f) => f.headline && f.unit === "ms");
+    expect(headlines.map((f) => [f.label, f.value, f.note])).toEqual([
+      ["shell handshake p99", 40, undefined],
+      ["shell key to photon p99", 53, "p50 31 ms, p95 42 ms; CPU 120 ms/s"],
+      [
+        "shell key to photon p99, guacamole-common-js",
+        58,
+        "p50 36 ms, p95 47 ms; CPU 104 ms/s; broker 8 ms/s",
+      ],
+    ]);
+  });
+
+  test("the clients' chart holds both clients' percentiles, side by side, by series", () => {
+    const figures = figuresOf([result]);
+    const [view] = viewsOf(figures);
+    const byId = new Map(figures.map((f) => [f.id, f]));
+    expect(view!.ids.map((id) => [byId.get(id)!.value, view!.series![id]])).toEqual([
+      [31, "guacstream + headless display"],
+      [36, "guacamole-common-js in Chromium"],
+      [42, "guacstream + headless display"],
+      [47, "guacamole-common-js in Chromium"],
+      [53, "guacstream + headless display"],
+      [58, "guacamole-common-js in Chromium"],
+    ]);
+  });
+
+  test("a browser that did not run says why, and no chart compares", () => {
+    const skipped = { ...result, browser: { skipped: "no Chromium" } };
+    const figures = figuresOf([skipped]);
+    expect(figures.find((f) => f.label.endsWith("p99, guacamole-common-js"))?.note).toBe(
+      "not run: no Chromium",
+    );
+    expect(viewsOf(figures)).toEqual([]);
+  });
+});
