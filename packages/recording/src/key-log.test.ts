@@ -80,7 +80,7 @@ describe("KeyLog", () => {
     const text = `${encode("key", "97", "1")}${encode("key", "98", "1")}3.ke`;
     const result = await keyLogOf(new TextEncoder().encode(`${text}y,x;`));
     expect(result.text).toBe("ab");
-    expect(result.error).toBeDefined();
+    expect(result.error).toMatchObject({ name: "GuacamoleProtocolError", code: "INVALID_LENGTH" });
   });
 
   it("atoi reads as glibc does", () => {

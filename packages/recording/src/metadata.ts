@@ -12,19 +12,7 @@ export const RECORDING_METADATA_SUFFIX = ".meta.json";
 
 /**
  * The sidecar a broker writes beside each recording when it closes, so a site can list and
- * search recordings without reading them.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RecordingMetadata } from "@guacstream/recording";
- *
- * const meta: RecordingMetadata = {
- *   connection: "lab", protocol: "vnc", start: "2026-01-01T00:00:00.000Z",
- *   end: "2026-01-01T00:01:00.000Z", bytes: 52_000, keysRecorded: true,
- * };
- * assert.equal(Date.parse(meta.end) - Date.parse(meta.start), 60_000);
- * ```
+ * search recordings without reading them ({@link parseRecordingMetadata} reads one).
  */
 export interface RecordingMetadata {
   /** The connection's name or id (what the broker's token named). */
