@@ -33,12 +33,36 @@ export interface BrokerConfig {
   readonly headersTimeout: number;
   /** Milliseconds an HTTP connection may sit idle between requests. */
   readonly keepAliveTimeout: number;
+  /** Session recording (`RECORDING_DIR` and its settings); `undefined` records nothing. */
+  readonly recording: RecordingConfig | undefined;
+}
+
+/** How sessions are recorded, and whether the recordings are served to the player. */
+export interface RecordingConfig {
+  /** The folder each session's `.guac` (and its sidecar) is written to. */
+  readonly dir: string;
+  /** Record joiners too, each into its own file. */
+  readonly joins: boolean;
+  /** Record the browser's key events (`RECORD_KEYS=1`): they can hold passwords. */
+  readonly includeKeys: boolean;
+  /** Most bytes one recording may hold; reaching it ends the session. */
+  readonly maxBytes: number;
+  /** Free bytes to leave in the folder; below it a recorded session ends. */
+  readonly minFreeBytes: number;
+  /** Write `<recording>.meta.json` when a recording closes. */
+  readonly metadata: boolean;
+  /** Bearer token for `/recordings` (the player); `undefined` means not served at all. */
+  readonly serveToken: string | undefined;
 }
 
 /** A configuration the broker refuses to start with. */
 export class BrokerConfigError extends Error {
   override readonly name = "BrokerConfigError";
-  readonly code: "DEMO_TOKENS_WITH_REAL_GUACD" | "WILDCARD_WITHOUT_HOSTS" | "BAD_VALUE";
+  readonly code:
+    | "DEMO_TOKENS_WITH_REAL_GUACD"
+    | "WILDCARD_WITHOUT_HOSTS"
+    | "RECORDINGS_UNSAFE"
+    | "BAD_VALUE";
   constructor(code: BrokerConfigError["code"], message: string) {
     super(message);
     this.code = code;
@@ -55,8 +79,9 @@ export function isWildcard(host: string): boolean {
 /**
  * Reads the configuration, and refuses (throws {@link BrokerConfigError}) what would leave the
  * broker open: demo tokens with a real guacd and a real secret (unless
- * `DEMO_TOKENS_WITH_REAL_GUACD=1` says so too), a wildcard bind without `ALLOWED_HOSTS`, and
- * `/metrics` off loopback without `METRICS_TOKEN`.
+ * `DEMO_TOKENS_WITH_REAL_GUACD=1` says so too), a wildcard bind without `ALLOWED_HOSTS`,
+ * `/metrics` off loopback without `METRICS_TOKEN`, and recordings served without a folder, a
+ * sidecar or a strong `RECORDINGS_TOKEN`. A value that is not what its name takes is refused too.
  */
 export function brokerConfig(env: Readonly<Record<string, string | undefined>>): BrokerConfig {
   const host = env.HOST ?? "127.0.0.1";
@@ -110,7 +135,80 @@ export function brokerConfig(env: Readonly<Record<string, string | undefined>>):
     closeGrace: integer(env, "CLOSE_GRACE_MS", 1000),
     headersTimeout: integer(env, "HEADERS_TIMEOUT_MS", 10_000),
     keepAliveTimeout: integer(env, "KEEP_ALIVE_TIMEOUT_MS", 5000),
+    recording: recordingConfig(env),
   };
+}
+
+/** Settings that only mean something with `RECORDING_DIR`. */
+const RECORDING_SETTINGS = [
+  "RECORD_JOINS",
+  "RECORD_KEYS",
+  "RECORDING_MAX_BYTES",
+  "RECORDING_MIN_FREE_BYTES",
+  "RECORDING_METADATA",
+  "SERVE_RECORDINGS",
+  "RECORDINGS_TOKEN",
+] as const;
+
+/** Shortest `RECORDINGS_TOKEN`: the recordings can hold everything a session showed, keys too. */
+export const MIN_RECORDINGS_TOKEN_LENGTH = 32;
+
+function recordingConfig(env: Readonly<Record<string, string | undefined>>) {
+  const dir = env.RECORDING_DIR;
+  if (dir === undefined || dir === "") {
+    const stray = RECORDING_SETTINGS.find((name) => env[name] !== undefined && env[name] !== "");
+    if (stray !== undefined) {
+      throw new BrokerConfigError(
+        "BAD_VALUE",
+        `Cannot start: ${stray} is set but RECORDING_DIR is not, so nothing would be recorded`,
+      );
+    }
+    return undefined;
+  }
+  const metadata = flag(env, "RECORDING_METADATA", true);
+  const serve = flag(env, "SERVE_RECORDINGS", false);
+  const token = env.RECORDINGS_TOKEN === "" ? undefined : env.RECORDINGS_TOKEN;
+  if (serve) {
+    if (token === undefined || token.length < MIN_RECORDINGS_TOKEN_LENGTH) {
+      throw new BrokerConfigError(
+        "RECORDINGS_UNSAFE",
+        `Cannot start: SERVE_RECORDINGS=1 needs RECORDINGS_TOKEN of at least ${MIN_RECORDINGS_TOKEN_LENGTH} characters (openssl rand -hex 32)`,
+      );
+    }
+    if (!metadata) {
+      throw new BrokerConfigError(
+        "RECORDINGS_UNSAFE",
+        "Cannot start: SERVE_RECORDINGS=1 lists recordings by their sidecars; RECORDING_METADATA=0 turns them off",
+      );
+    }
+  } else if (token !== undefined) {
+    throw new BrokerConfigError(
+      "BAD_VALUE",
+      "Cannot start: RECORDINGS_TOKEN is set but SERVE_RECORDINGS=1 is not",
+    );
+  }
+  const maxBytes = integer(env, "RECORDING_MAX_BYTES", 1024 * 1024 * 1024);
+  if (maxBytes === 0) {
+    throw new BrokerConfigError("BAD_VALUE", "Cannot start: RECORDING_MAX_BYTES=0 records nothing");
+  }
+  return {
+    dir,
+    joins: flag(env, "RECORD_JOINS", false),
+    includeKeys: flag(env, "RECORD_KEYS", false),
+    maxBytes,
+    minFreeBytes: integer(env, "RECORDING_MIN_FREE_BYTES", 512 * 1024 * 1024),
+    metadata,
+    serveToken: serve ? token : undefined,
+  } satisfies RecordingConfig;
+}
+
+/** `1` or `0`; anything else (`yes`, `true`) is refused rather than guessed. */
+function flag(env: Readonly<Record<string, string | undefined>>, name: string, fallback: boolean) {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  if (text === "1") return true;
+  if (text === "0") return false;
+  throw new BrokerConfigError("BAD_VALUE", `Cannot start: ${name}=${text} is not 1 or 0`);
 }
 
 function list(text: string | undefined): string[] | undefined {
@@ -128,8 +226,9 @@ function integer(
 ) {
   const text = env[name];
   if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
+  // Digits only: `1e9`, `0x10` or ` 5` would be guesses at what was meant.
+  const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
     throw new BrokerConfigError("BAD_VALUE", `Cannot start: ${name}=${text} is not a count`);
   }
   return value;

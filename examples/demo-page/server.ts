@@ -32,6 +32,8 @@ const FILES: Readonly<Record<string, readonly [string, string]>> = {
   "/": ["public/index.html", "text/html; charset=utf-8"],
   "/index.html": ["public/index.html", "text/html; charset=utf-8"],
   "/app.js": ["public/app.js", "text/javascript; charset=utf-8"],
+  "/player.html": ["public/player.html", "text/html; charset=utf-8"],
+  "/player.js": ["public/player.js", "text/javascript; charset=utf-8"],
   "/style.css": ["public/style.css", "text/css; charset=utf-8"],
   "/vendor/guacamole-common.js": [
     "node_modules/@glokon/guacamole-common-js/lib/esm/guacamole.js",

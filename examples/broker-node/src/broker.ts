@@ -1,19 +1,17 @@
 // A Node broker: node:http serves the demo page and /metrics, `ws` accepts the tunnel, and
 // @guacstream/tunnel does the rest. guacd is several (GUACD_ENDPOINTS), one (GUACD_HOST/
 // GUACD_PORT), or the guacd simulator started here; REDIS_URL shares state between brokers.
-import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { Writable } from "node:stream";
+import { resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { clientKeyOf, hasBearer } from "@guacstream/example-demo-page/config";
 import { FrameBounds } from "@guacstream/example-demo-page/frame-bounds";
-import {
-  recordingFileName,
-  requestPolicy,
-  shouldRecord,
-} from "@guacstream/example-demo-page/policy";
+import { requestPolicy } from "@guacstream/example-demo-page/policy";
+import { recordingsHandler } from "@guacstream/example-demo-page/recordings";
 import { demoHandler, demoProfiles } from "@guacstream/example-demo-page/server";
 import {
   type RunningGuacdSimulator,
@@ -36,12 +34,12 @@ import {
   openTunnelToken,
   TunnelError,
   type TunnelEvent,
-  type TunnelInfo,
   TunnelLimiter,
   type TunnelLimiterOptions,
 } from "@guacstream/tunnel";
 import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { WebSocketServer } from "ws";
+import { type RecorderSettings, recordingFolder, recordingSink } from "./recordings.ts";
 import { type ScaleOut, setUpScaleOut } from "./scale.ts";
 
 /** Options of {@link startNodeBroker}. */
@@ -93,6 +91,18 @@ export interface NodeBrokerOptions {
   recordingDir?: string;
   /** Record joiners too, each into its own file. @default {false} */
   recordJoins?: boolean;
+  /**
+   * Each recording's settings: the browser's keys (off by default: they can be passwords), the
+   * byte cap, the free-space floor, the sidecar.
+   * @default {{ includeKeys: false, maxBytes: 1 GiB, minFreeBytes: 512 MiB, metadata: true }}
+   */
+  recorder?: Partial<RecorderSettings>;
+  /**
+   * Serve `/recordings` (the list, from the sidecars) and `/recordings/<id>` (one `.guac`) on the
+   * page's listener to requests carrying this bearer token, for the player. Needs `recordingDir`.
+   * @default {undefined: not served}
+   */
+  recordingsToken?: string;
   /** `Host` headers answered (`name:port`); required with a wildcard `host`. @default {the listening address; loopback: localhost, 127.0.0.1, [::1]} */
   hosts?: readonly string[] | undefined;
   /** `Origin`s allowed to open tunnels and fetch tokens. @default {http(s):// and each answered host} */
@@ -176,6 +186,23 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
   const recordingDir =
     options.recordingDir === undefined ? undefined : resolve(options.recordingDir);
   if (recordingDir !== undefined) mkdirSync(recordingDir, { recursive: true });
+  const recorder: RecorderSettings = {
+    includeKeys: options.recorder?.includeKeys ?? false,
+    maxBytes: options.recorder?.maxBytes ?? 1024 * 1024 * 1024,
+    minFreeBytes: options.recorder?.minFreeBytes ?? 512 * 1024 * 1024,
+    metadata: options.recorder?.metadata ?? true,
+  };
+  if (options.recordingsToken !== undefined && recordingDir === undefined) {
+    throw new Error("Cannot serve recordings: no recordingDir");
+  }
+  const recordings =
+    options.recordingsToken === undefined || recordingDir === undefined
+      ? undefined
+      : recordingsHandler({
+          token: options.recordingsToken,
+          folder: recordingFolder(recordingDir),
+          onError: (error) => onError("recordings", error),
+        });
   const onError = options.onError ?? (() => {});
   const log = options.log ?? (() => {});
   const closeGrace = options.closeGrace ?? 1000;
@@ -208,7 +235,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         res.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
         return;
       }
-      const response = await demo(new Request(url, { method: req.method ?? "GET" }));
+      const method = req.method ?? "GET";
+      const authorization = req.headers.authorization;
+      const request = new Request(url, {
+        method,
+        ...(authorization === undefined ? {} : { headers: { authorization } }),
+      });
+      // Without the option the recordings' paths are as unknown as any other.
+      const response = (await recordings?.(request)) ?? (await demo(request));
       if (response === undefined) {
         res.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
         return;
@@ -218,7 +252,9 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         headers[name] = value;
       });
       res.writeHead(response.status, headers);
-      res.end(new Uint8Array(await response.arrayBuffer()));
+      // Streamed with back-pressure: a recording can be a gigabyte.
+      if (response.body === null || method === "HEAD") res.end();
+      else await pipeline(Readable.fromWeb(response.body as never), res);
     } catch (error) {
       onError("http", error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
@@ -341,7 +377,8 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         ...(recordingDir === undefined
           ? {}
           : {
-              record: (info) => recordingSink(recordingDir, info, options.recordJoins === true),
+              record: (info) =>
+                recordingSink(recordingDir, info, options.recordJoins === true, recorder),
             }),
       })
         .then((result) => void results.push(result))
@@ -484,20 +521,4 @@ function refuseUpgrade(socket: Socket, status: number, text: string): void {
   // Not read any further, and dropped even if the peer never closes its side.
   socket.pause();
   setTimeout(() => socket.destroy(), 1000).unref();
-}
-
-/**
- * A new file for one tunnel's recording, or `undefined` (a joiner, unless `recordJoins`). Created
- * exclusively (`wx`: an existing file is an error, never truncated) inside `dir` whatever guacd
- * named its connection; an I/O error ends that session (RECORDING_FAILED), not the process.
- */
-function recordingSink(
-  dir: string,
-  info: TunnelInfo,
-  recordJoins: boolean,
-): WritableStream<Uint8Array> | undefined {
-  if (!shouldRecord(info, recordJoins)) return undefined;
-  const path = join(dir, recordingFileName(info));
-  if (dirname(resolve(path)) !== dir) throw new Error(`Cannot record outside ${dir}: ${path}`);
-  return Writable.toWeb(createWriteStream(path, { flags: "wx" })) as WritableStream<Uint8Array>;
 }

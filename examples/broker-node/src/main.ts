@@ -11,7 +11,9 @@
 // Caps: MAX_TUNNELS (1000), MAX_TUNNELS_PER_CLIENT (16), NEW_TUNNELS_PER_MINUTE (60), CLIENT_KEY
 // (address, or user: the token's user claim). Bounds: MAX_MESSAGE_BYTES (65536), CLOSE_GRACE_MS
 // (1000), HEADERS_TIMEOUT_MS (10000), KEEP_ALIVE_TIMEOUT_MS (5000).
-// RECORDING_DIR (record each session as a .guac file; RECORD_JOINS=1 records joiners too).
+// Recording (see README.md): RECORDING_DIR (a .guac per session), RECORD_JOINS=1, RECORD_KEYS=1
+// (keys can be passwords), RECORDING_MAX_BYTES, RECORDING_MIN_FREE_BYTES, RECORDING_METADATA=0,
+// and SERVE_RECORDINGS=1 with RECORDINGS_TOKEN for the player.
 // Scale-out: GUACD_ENDPOINTS (several guacd: `[id=]host:port,...` or JSON with weights and
 // labels), GUACD_HEALTH_INTERVAL (ms, 5000), REDIS_URL (share the replay guard and the session
 // registry with other brokers), BROKER_ID (this broker's name there).
@@ -44,8 +46,16 @@ const broker = await startNodeBroker({
   ...(env.BROKER_ID === undefined ? {} : { brokerId: env.BROKER_ID }),
   log: (line) => console.log(line),
   ...(env.GUACSTREAM_TOKEN_SECRET === undefined ? {} : { secret: env.GUACSTREAM_TOKEN_SECRET }),
-  ...(env.RECORDING_DIR === undefined ? {} : { recordingDir: env.RECORDING_DIR }),
-  recordJoins: env.RECORD_JOINS === "1",
+  ...(config.recording === undefined
+    ? {}
+    : {
+        recordingDir: config.recording.dir,
+        recordJoins: config.recording.joins,
+        recorder: config.recording,
+        ...(config.recording.serveToken === undefined
+          ? {}
+          : { recordingsToken: config.recording.serveToken }),
+      }),
   hosts: config.hosts,
   origins: config.origins,
   demoTokens: config.demoTokens,
@@ -87,6 +97,7 @@ const guacd =
 const store = env.REDIS_URL === undefined ? "in memory" : "in Redis";
 console.log(`guacstream Node broker using ${guacd}, replay guard and sessions ${store}`);
 console.log(`Metrics ${broker.metricsUrl}`);
+if (config.recording?.serveToken !== undefined) console.log(`Recordings ${broker.url}player.html`);
 console.log(`Open ${broker.url}`);
 
 const stop = (): void => {
