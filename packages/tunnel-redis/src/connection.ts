@@ -4,15 +4,6 @@ import { RedisStoreError } from "./errors.ts";
 /**
  * What the stores need of a Redis client: raw commands. `@redis/client`'s client has it (see
  * {@link connectRedis}), and so can a wrapper around any other client.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RedisCommander } from "@guacstream/tunnel-redis";
- *
- * const echo: RedisCommander = { sendCommand: async (args) => args.join(" ") };
- * assert.equal(await echo.sendCommand(["PING"]), "PING");
- * ```
  */
 export interface RedisCommander {
   /** Sends one command (`["SET", key, value, "NX", "PX", "1000"]`) and resolves with the reply. */
@@ -21,15 +12,6 @@ export interface RedisCommander {
 
 /**
  * Options of {@link connectRedis}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectRedisOptions } from "@guacstream/tunnel-redis";
- *
- * const options: ConnectRedisOptions = { connectTimeout: 1000, onError: (e) => console.error(e.message) };
- * assert.equal(options.connectTimeout, 1000);
- * ```
  */
 export interface ConnectRedisOptions {
   /** Milliseconds for one connect attempt. @default {2000} */
@@ -42,15 +24,6 @@ export interface ConnectRedisOptions {
 
 /**
  * A Redis connection for the stores, from {@link connectRedis}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RedisConnection } from "@guacstream/tunnel-redis";
- *
- * const fake: RedisConnection = { sendCommand: async () => "PONG", ready: true, close: async () => {} };
- * assert.equal(fake.ready, true);
- * ```
  */
 export interface RedisConnection extends RedisCommander {
   /** Whether the client is connected now (commands fail at once while it is not). */

@@ -3,15 +3,6 @@
  * - `UNAVAILABLE`: the client is not connected (Redis down, unreachable, or still connecting).
  * - `TIMEOUT`: Redis did not answer within the store's `timeout`.
  * - `BAD_REPLY`: Redis answered something the store did not write (another program's key?).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RedisStoreErrorCode } from "@guacstream/tunnel-redis";
- *
- * const code: RedisStoreErrorCode = "TIMEOUT";
- * assert.equal(code, "TIMEOUT");
- * ```
  */
 export type RedisStoreErrorCode = "UNAVAILABLE" | "TIMEOUT" | "BAD_REPLY";
 
@@ -19,14 +10,17 @@ export type RedisStoreErrorCode = "UNAVAILABLE" | "TIMEOUT" | "BAD_REPLY";
  * A shared-state call that Redis (or Valkey) could not answer. The replay guard turns it into a
  * refusal (fail closed); the session registry's callers report it.
  *
- * @example
+ * @example A store that does not answer in time
  * ```ts
  * import assert from "node:assert/strict";
- * import { RedisStoreError } from "@guacstream/tunnel-redis";
+ * import { RedisReplayStore, RedisStoreError } from "@guacstream/tunnel-redis";
  *
- * const error = new RedisStoreError("TIMEOUT", "Cannot claim token: Redis did not answer in 500 ms");
- * assert.equal(error.code, "TIMEOUT");
- * assert.ok(error instanceof Error);
+ * const silent = { sendCommand: () => new Promise<never>(() => {}) };
+ * const store = new RedisReplayStore(silent, { timeout: 20 });
+ * await assert.rejects(
+ *   store.claim("token-id", Date.now() + 60_000, Date.now()),
+ *   (error) => error instanceof RedisStoreError && error.code === "TIMEOUT",
+ * );
  * ```
  */
 export class RedisStoreError extends Error {

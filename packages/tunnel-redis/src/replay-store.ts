@@ -4,15 +4,6 @@ import type { RedisCommander } from "./connection.ts";
 
 /**
  * Options of {@link RedisReplayStore}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RedisReplayStoreOptions } from "@guacstream/tunnel-redis";
- *
- * const options: RedisReplayStoreOptions = { prefix: "prod:", timeout: 250 };
- * assert.equal(options.timeout, 250);
- * ```
  */
 export interface RedisReplayStoreOptions {
   /** Prepended to every key (several deployments on one Redis). @default {"guacstream:"} */

@@ -5,15 +5,6 @@ import { RedisStoreError } from "./errors.ts";
 
 /**
  * Options of {@link RedisSessionRegistry}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RedisSessionRegistryOptions } from "@guacstream/tunnel-redis";
- *
- * const options: RedisSessionRegistryOptions = { prefix: "prod:", timeout: 250 };
- * assert.equal(options.prefix, "prod:");
- * ```
  */
 export interface RedisSessionRegistryOptions {
   /** Prepended to every key (several deployments on one Redis). @default {"guacstream:"} */

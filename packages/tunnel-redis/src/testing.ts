@@ -5,15 +5,6 @@ import { createServer } from "node:net";
 /**
  * A redis-server started by {@link startRedisServer}: stop it and start it again on the same port
  * to play a Redis outage.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RunningRedisServer } from "@guacstream/tunnel-redis/testing";
- *
- * const fake: RunningRedisServer = { port: 6390, url: "redis://127.0.0.1:6390", running: true, stop: async () => {}, start: async () => {} };
- * assert.equal(fake.url, "redis://127.0.0.1:6390");
- * ```
  */
 export interface RunningRedisServer {
   /** Its loopback port. */

@@ -29,15 +29,6 @@ import { closeCodeFor } from "./close.ts";
  * - `DRAINING`: the broker is draining and opens no new tunnel.
  * - `TOKEN_UNVERIFIABLE`: the token was issued before the replay store's last empty start, so
  *   whether it was used cannot be known.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { TunnelErrorCode } from "@guacstream/tunnel";
- *
- * const code: TunnelErrorCode = "TOKEN_REPLAYED";
- * assert.equal(code, "TOKEN_REPLAYED");
- * ```
  */
 export type TunnelErrorCode =
   | "TOKEN_MISSING"

@@ -2,14 +2,6 @@
  * The WebSocket subprotocol guacamole-common-js's `Guacamole.WebSocketTunnel` asks for. A broker
  * must select it in the upgrade (Deno: `Deno.upgradeWebSocket(req, { protocol })`; `ws`:
  * `handleProtocols`), or the browser drops the connection.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { GUACAMOLE_SUBPROTOCOL } from "@guacstream/tunnel";
- *
- * assert.equal(GUACAMOLE_SUBPROTOCOL, "guacamole");
- * ```
  */
 export const GUACAMOLE_SUBPROTOCOL = "guacamole";
 
@@ -18,23 +10,6 @@ export const GUACAMOLE_SUBPROTOCOL = "guacamole";
  * browsers) and the `ws` package's `WebSocket` both fit as they are. `pause`/`resume` (the `ws`
  * package has them) let the tunnel stop reading the browser while guacd is slow; without them, a
  * browser that sends more than `maxInputBytes` ahead of guacd is disconnected instead.
- *
- * @example A minimal in-memory socket
- * ```ts
- * import assert from "node:assert/strict";
- * import type { WebSocketLike } from "@guacstream/tunnel";
- *
- * const sent: string[] = [];
- * const ws: WebSocketLike = {
- *   readyState: 1,
- *   bufferedAmount: 0,
- *   send: (data) => void sent.push(data),
- *   close: () => {},
- *   addEventListener: () => {},
- * };
- * ws.send("4.sync,1.0;");
- * assert.deepEqual(sent, ["4.sync,1.0;"]);
- * ```
  */
 export interface WebSocketLike {
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
@@ -64,15 +39,6 @@ export interface WebSocketLike {
 
 /**
  * The fields of WebSocket events the tunnel reads.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { WebSocketEventLike } from "@guacstream/tunnel";
- *
- * const event: WebSocketEventLike = { type: "close", code: 1000, reason: "0" };
- * assert.equal(event.code, 1000);
- * ```
  */
 export interface WebSocketEventLike {
   /** The event's type (`"message"`, `"close"`, …). */

@@ -3,15 +3,6 @@ import type { Instruction } from "@guacstream/codec";
 /**
  * What a filter function returns for one instruction: the instruction itself (observe), another
  * one (rewrite), several, or nothing (drop: `undefined`, `null` or `[]`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { FilterResult } from "@guacstream/tunnel";
- *
- * const drop: FilterResult = undefined;
- * assert.equal(drop, undefined);
- * ```
  */
 export type FilterResult = Instruction | readonly Instruction[] | null | undefined;
 
@@ -81,16 +72,6 @@ export const VIEWER_OPCODES: readonly string[] = Object.freeze([
 
 /**
  * Options of {@link readOnlyFilter}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readOnlyFilter } from "@guacstream/tunnel";
- *
- * const dropped: string[] = [];
- * const filter = readOnlyFilter({ onDrop: (i) => dropped.push(i.opcode) });
- * assert.ok(filter instanceof TransformStream);
- * ```
  */
 export interface ReadOnlyFilterOptions {
   /**

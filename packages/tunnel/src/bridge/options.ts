@@ -2,15 +2,6 @@ import type { GuacamoleLimits, Instruction } from "@guacstream/codec";
 
 /**
  * Options of {@link bridgeTunnel}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type BridgeOptions, readOnlyFilter } from "@guacstream/tunnel";
- *
- * const options: BridgeOptions = { fromBrowser: [readOnlyFilter()], highWaterMark: 256 * 1024 };
- * assert.equal(options.fromBrowser?.length, 1);
- * ```
  */
 export interface BridgeOptions {
   /**

@@ -1,17 +1,5 @@
 /**
  * How a tunnel ended: what {@link bridgeTunnel} resolves with.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type BridgeResult, closeCodeFor } from "@guacstream/tunnel";
- *
- * const result: BridgeResult = {
- *   initiator: "guacd", status: 0x0207, closeCode: closeCodeFor(0x0207),
- *   error: undefined, bytesToBrowser: 0, instructionsToGuacd: 0,
- * };
- * assert.equal(result.closeCode, 1011);
- * ```
  */
 export interface BridgeResult {
   /** Who ended it: guacd (its socket ended), the browser (it closed), an error, or the signal. */
@@ -30,15 +18,6 @@ export interface BridgeResult {
 
 /**
  * Byte counts of one open tunnel, read when metrics are scraped (the bridge only adds to them).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { TunnelTraffic } from "@guacstream/tunnel";
- *
- * const traffic: TunnelTraffic = { bytesToBrowser: 1024, bytesToGuacd: 16 };
- * assert.equal(traffic.bytesToGuacd, 16);
- * ```
  */
 export interface TunnelTraffic {
   /** Bytes of guacd output sent to the browser so far. */

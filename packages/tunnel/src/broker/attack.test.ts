@@ -1,4 +1,4 @@
-// The attack suite at the tunnel's level: each finding of issue 10 played against acceptTunnel /
+// The attack suite at the tunnel's level: each attack on the broker played against acceptTunnel /
 // bridgeTunnel with an in-memory browser, and what reaches guacd counted by an in-memory guacd
 // (or the simulator). The example brokers' own attack suite is examples/broker-node/test/attack.
 import { describe, expect, it } from "vitest";
@@ -47,7 +47,7 @@ function floodMessage(instruction: string, bytes: number): string {
   return instruction.repeat(Math.floor(bytes / instruction.length));
 }
 
-describe("finding 2: one message cannot freeze the broker", () => {
+describe("one message cannot freeze the broker", () => {
   it("a 1 MiB message of nop is refused with 1009 and none of it reaches guacd", async () => {
     const { key, guacd, options } = await setup();
     const browser = new FakeBrowser();
@@ -117,7 +117,7 @@ describe("finding 2: one message cannot freeze the broker", () => {
   });
 });
 
-describe("finding 3: input before guacd's ready is bounded in bytes and never dropped", () => {
+describe("input before guacd's ready is bounded in bytes and never dropped", () => {
   it("100 keys sent before ready all reach guacd, in order", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -153,7 +153,7 @@ describe("finding 3: input before guacd's ready is bounded in bytes and never dr
   });
 });
 
-describe("finding 4: token settings are checked, read-only fails closed", () => {
+describe("token settings are checked, read-only fails closed", () => {
   const bad: [string, Record<string, unknown>][] = [
     ['readOnly "true" (a string)', { ...VNC, readOnly: "true" }],
     ["readOnly 1", { ...VNC, readOnly: 1 }],
@@ -198,7 +198,7 @@ describe("finding 4: token settings are checked, read-only fails closed", () => 
   });
 });
 
-describe("finding 8 and tokens: one spelling, bounded life, a bounded replay guard", () => {
+describe("tokens: one spelling, bounded life, a bounded replay guard", () => {
   it("each token has one spelling: the unused low bits of the last character are refused", async () => {
     const key = await importTokenKey(generateTokenSecret());
     const token = await sealToken(key, VNC);
@@ -273,7 +273,7 @@ describe("finding 8 and tokens: one spelling, bounded life, a bounded replay gua
   });
 });
 
-describe("findings 5 and 6: recording failures end the session, not the process", () => {
+describe("recording failures end the session, not the process", () => {
   it("a recording sink that fails ends the session with 1011 and closes guacd", async () => {
     const { key, guacd, options, events } = await setup({
       record: () => new WritableStream({ write: () => Promise.reject(new Error("ENOSPC")) }),

@@ -3,14 +3,6 @@ import { TunnelError } from "../base/errors.ts";
 
 /**
  * Why a recording stopped before its session did.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RecordingTruncation } from "@guacstream/tunnel";
- * const reasons: RecordingTruncation[] = ["byte-cap", "disk-floor", "sink-failed"];
- * assert.equal(reasons.length, 3);
- * ```
  */
 export type RecordingTruncation = "byte-cap" | "disk-floor" | "sink-failed";
 
@@ -56,7 +48,7 @@ export interface SessionRecordingMetadata {
  * ```ts
  * import assert from "node:assert/strict";
  * import { statfs } from "node:fs/promises";
- * import type { SessionRecorderOptions } from "@guacstream/tunnel";
+ * import { type SessionRecorderOptions, SessionRecorderStream } from "@guacstream/tunnel";
  *
  * const options: SessionRecorderOptions = {
  *   includeKeys: true,
@@ -67,7 +59,9 @@ export interface SessionRecordingMetadata {
  *     return fs.bavail * fs.bsize;
  *   },
  * };
- * assert.ok((await options.freeBytes!()) > 0);
+ * const recorder = new SessionRecorderStream(new WritableStream(), options);
+ * assert.equal(recorder.includeKeys, true);
+ * await recorder.close();
  * ```
  */
 export interface SessionRecorderOptions {

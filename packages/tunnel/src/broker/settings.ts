@@ -4,20 +4,6 @@ import { TunnelError } from "../base/errors.ts";
 /**
  * Where and how to connect: what a token carries, and what the bridge hands to the guacd handshake
  * (the shape of `@guacstream/codec`'s `HandshakeOptions`, less `timeout` and `signal`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ConnectionSettings } from "@guacstream/tunnel";
- *
- * const settings: ConnectionSettings = {
- *   protocol: "vnc",
- *   parameters: { hostname: "desktop.internal", port: "5900" },
- *   width: 1280,
- *   height: 800,
- * };
- * assert.equal(settings.protocol, "vnc");
- * ```
  */
 export interface ConnectionSettings
   extends Pick<
@@ -46,14 +32,6 @@ export interface ConnectionSettings
 /**
  * The settings a browser may choose itself, in the tunnel URL's query (`width`, `height`, `dpi`,
  * `timezone`, and `audio`, `video`, `image` repeated once per mimetype).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { BROWSER_SETTINGS } from "@guacstream/tunnel";
- *
- * assert.ok(BROWSER_SETTINGS.includes("timezone"));
- * ```
  */
 export type BrowserSetting = "width" | "height" | "dpi" | "timezone" | "audio" | "video" | "image";
 

@@ -118,15 +118,6 @@ function weakSecret(raw: Uint8Array): string | undefined {
 
 /**
  * Options of {@link sealToken}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SealTokenOptions } from "@guacstream/tunnel";
- *
- * const options: SealTokenOptions = { expiresIn: 30_000 };
- * assert.equal(options.expiresIn, 30_000);
- * ```
  */
 export interface SealTokenOptions {
   /**
@@ -222,15 +213,6 @@ export interface OpenedToken {
 
 /**
  * Options of {@link openToken}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { type OpenTokenOptions, ReplayGuard } from "@guacstream/tunnel";
- *
- * const options: OpenTokenOptions = { replay: new ReplayGuard(), maxLifetime: 3_600_000 };
- * assert.equal(await options.replay?.claim("id", 2000, 1000), "claimed");
- * ```
  */
 export interface OpenTokenOptions {
   /**

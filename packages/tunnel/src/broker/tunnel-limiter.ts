@@ -2,15 +2,6 @@ import { TunnelError } from "../base/errors.ts";
 
 /**
  * Options of {@link TunnelLimiter}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { TunnelLimiterOptions } from "@guacstream/tunnel";
- *
- * const options: TunnelLimiterOptions = { maxTunnels: 500, maxTunnelsPerClient: 5 };
- * assert.equal(options.maxTunnelsPerClient, 5);
- * ```
  */
 export interface TunnelLimiterOptions {
   /** Tunnels open at once on this broker. @default {1000} */

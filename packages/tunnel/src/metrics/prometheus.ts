@@ -1,29 +1,24 @@
 /**
  * Label values of one series, by label name.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { MetricLabels } from "@guacstream/tunnel/metrics";
- *
- * const labels: MetricLabels = { endpoint: "g1", state: "up" };
- * assert.equal(labels.state, "up");
- * ```
  */
 export type MetricLabels = Readonly<Record<string, string>>;
 
 /**
  * Something a {@link MetricsRegistry} renders: one metric family in the Prometheus text format.
  *
- * @example
+ * @example A metric of your own, served on the registry's page
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Metric } from "@guacstream/tunnel/metrics";
+ * import { type Metric, MetricsRegistry } from "@guacstream/tunnel/metrics";
  *
- * const uptime: Metric = { name: "uptime_seconds", render: (out) => void out.push("# TYPE uptime_seconds gauge", "uptime_seconds 42") };
- * const lines: string[] = [];
- * uptime.render(lines);
- * assert.equal(lines[1], "uptime_seconds 42");
+ * const started = Date.now() - 42_000;
+ * const uptime: Metric = {
+ *   name: "uptime_seconds",
+ *   render: (out) => void out.push("# TYPE uptime_seconds gauge", `uptime_seconds ${Math.round((Date.now() - started) / 1000)}`),
+ * };
+ * const registry = new MetricsRegistry();
+ * registry.add(uptime);
+ * assert.match(registry.render(), /^uptime_seconds 42$/m);
  * ```
  */
 export interface Metric {

@@ -6,15 +6,6 @@
  * - `DEADLINE`: the deadline passed before any endpoint answered.
  * - `PROBE_FAILED`: a health probe got something other than guacd's `args` reply.
  * - `ABORTED`: the caller's signal aborted the attempt.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { PoolErrorCode } from "@guacstream/tunnel";
- *
- * const code: PoolErrorCode = "NO_ENDPOINT";
- * assert.equal(code, "NO_ENDPOINT");
- * ```
  */
 export type PoolErrorCode =
   | "NO_ENDPOINT"
@@ -28,14 +19,19 @@ export type PoolErrorCode =
  * A failure of a {@link GuacdPool}: no endpoint to use, or none answered in time. `tried` names the
  * endpoints that were attempted, in order.
  *
- * @example
+ * @example Every endpoint refuses
  * ```ts
  * import assert from "node:assert/strict";
- * import { PoolError } from "@guacstream/tunnel";
+ * import { GuacdPool, PoolError } from "@guacstream/tunnel";
  *
- * const error = new PoolError("CONNECT_FAILED", "Cannot connect to guacd: 2 endpoints failed", ["a", "b"]);
- * assert.equal(error.code, "CONNECT_FAILED");
- * assert.deepEqual(error.tried, ["a", "b"]);
+ * const pool = new GuacdPool({
+ *   endpoints: [{ id: "a", host: "10.0.0.1", port: 4822 }, { id: "b", host: "10.0.0.2", port: 4822 }],
+ *   connect: () => Promise.reject(new Error("ECONNREFUSED")),
+ * });
+ * await assert.rejects(
+ *   pool.connect(),
+ *   (error) => error instanceof PoolError && error.code === "CONNECT_FAILED" && error.tried.join() === "a,b",
+ * );
  * ```
  */
 export class PoolError extends Error {

@@ -8,8 +8,8 @@ const ARGS = new TextEncoder().encode("4.args,");
  * guacd's `args` reply, which proves guacd accepts connections and has that protocol's plugin
  * (a TCP connect alone passes a guacd that is stuck or lacks the plugin; a guacd without the
  * plugin answers nothing, so the check times out). guacd 1.6 forks a child process for each
- * select and keeps it until its own handshake timeout, about 15 s after the probe hangs up
- * (measured on a real guacd): with this probe use an interval of 30 s or more.
+ * select and keeps it until its own handshake timeout, about 15 s after the probe hangs up: with
+ * this probe use an interval of 30 s or more.
  *
  * @example Against a fake guacd that answers `args`
  * ```ts

@@ -1,15 +1,6 @@
 /**
  * Where a guacd connection lives: what a {@link SessionRegistry} holds per connection id, so a
  * `join` from any broker reaches the guacd that holds the connection.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SessionRecord } from "@guacstream/tunnel";
- *
- * const record: SessionRecord = { connectionId: "$abc", endpoint: "guacd-2", owner: "broker-a", protocol: "vnc", openedAt: 1_700_000_000_000 };
- * assert.equal(record.endpoint, "guacd-2");
- * ```
  */
 export interface SessionRecord {
   /** guacd's connection id (`$…`), what `join` names. */
@@ -31,10 +22,10 @@ export interface SessionRecord {
  * go away; a live broker puts its entries again before then ({@link SessionDirectory}). Every
  * method rejects (or throws) when the store cannot answer.
  *
- * @example
+ * @example A store of your own behind a broker's SessionDirectory (expiry left out)
  * ```ts
  * import assert from "node:assert/strict";
- * import type { SessionRecord, SessionRegistry } from "@guacstream/tunnel";
+ * import { type SessionRecord, type SessionRegistry, SessionDirectory } from "@guacstream/tunnel";
  *
  * const map = new Map<string, SessionRecord>();
  * const registry: SessionRegistry = {
@@ -42,8 +33,10 @@ export interface SessionRecord {
  *   get: (id) => map.get(id),
  *   delete: (id, owner) => void (map.get(id)?.owner === owner && map.delete(id)),
  * };
- * await registry.put({ connectionId: "$a", endpoint: "g1", owner: "b1", protocol: "vnc", openedAt: 0 }, 30_000);
- * assert.equal((await registry.get("$a"))?.endpoint, "g1");
+ * const broker = new SessionDirectory(registry, { owner: "broker-a" });
+ * await broker.add({ connectionId: "$a", endpoint: "g1", protocol: "vnc", openedAt: 0 });
+ * assert.equal(map.get("$a")?.owner, "broker-a");
+ * assert.equal((await broker.lookup("$a"))?.endpoint, "g1");
  * ```
  */
 export interface SessionRegistry {

@@ -3,29 +3,11 @@ import type { SessionRecord, SessionRegistry } from "./registry.ts";
 /**
  * A session a broker opened, as it hands it to {@link SessionDirectory.add}: its record less the
  * owner, which is the broker.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { OwnSession } from "@guacstream/tunnel";
- *
- * const session: OwnSession = { connectionId: "$a", endpoint: "g1", protocol: "rdp", openedAt: Date.now() };
- * assert.equal(session.protocol, "rdp");
- * ```
  */
 export type OwnSession = Omit<SessionRecord, "owner">;
 
 /**
  * Options of {@link SessionDirectory}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SessionDirectoryOptions } from "@guacstream/tunnel";
- *
- * const options: SessionDirectoryOptions = { owner: "broker-a", ttl: 30_000, onError: (error) => console.error(error) };
- * assert.equal(options.ttl, 30_000);
- * ```
  */
 export interface SessionDirectoryOptions {
   /**
