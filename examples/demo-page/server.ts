@@ -78,7 +78,7 @@ export function demoHandler(
  */
 export function demoProfiles(connection: string | undefined): Record<string, ConnectionSettings> {
   if (connection !== undefined && connection !== "") {
-    // Checked by the token schema now, so a mistake (`"readOnly": "true"`) stops the broker at
+    // Checked by the token schema here, so a mistake (`"readOnly": "true"`) stops the broker at
     // start instead of failing every tunnel.
     return { vnc: parseConnectionSettings(JSON.parse(connection)) };
   }
