@@ -6,6 +6,7 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningGuacdSimulator, startGuacdSimulator } from "@guacstream/guacd-sim/node";
+import { sleepReal } from "@guacstream/test-support";
 
 export const root: string = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const artifacts: string = join(root, ".test-results", "examples");
@@ -19,6 +20,10 @@ export interface CountedGuacd {
   connections(): number;
   /** guacd connections open now. */
   open(): number;
+  /** Whether a broker has stopped reading one of its guacd connections (its socket is full). */
+  backedUp(): boolean;
+  /** Bytes of guacd's the brokers have read so far, over every connection. */
+  relayed(): number;
   /** guacd dies: every connection is reset (TCP RST). */
   killAll(): void;
   close(): Promise<void>;
@@ -41,10 +46,16 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
   let count = 0;
   let open = 0;
   const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
+  let relayedByClosed = 0;
   const proxy: Server = createServer((client) => {
     count++;
     open++;
-    client.once("close", () => open--);
+    changed();
+    client.once("close", () => {
+      open--;
+      changed();
+    });
     const upstream = createConnection({ host: sim.host, port: sim.port });
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -56,6 +67,13 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    // After the pipe's own handler, which pauses guacd's side when the broker's side is full.
+    upstream.on("data", changed);
+    upstreams.add(upstream);
+    upstream.once("close", () => {
+      upstreams.delete(upstream);
+      relayedByClosed += upstream.bytesRead;
+    });
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   const address = proxy.address();
@@ -66,6 +84,9 @@ export async function startCountedGuacd(): Promise<CountedGuacd> {
     port,
     connections: () => count,
     open: () => open,
+    backedUp: () => [...upstreams].some((upstream) => upstream.isPaused()),
+    relayed: () =>
+      [...upstreams].reduce((sum, upstream) => sum + upstream.bytesRead, relayedByClosed),
     killAll() {
       for (const s of sockets) s.resetAndDestroy();
     },
@@ -127,10 +148,13 @@ export async function startBroker(
   let output = "";
   child.stdout!.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
   child.stderr!.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
+  child.once("exit", changed);
   const pid = child.pid!;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async (): Promise<void> => {
@@ -150,13 +174,18 @@ export async function startBroker(
     await exited;
     clearTimeout(timer);
   };
-  const started = Date.now();
-  while (!/Open (http:\/\/\S+)/.test(output) || !/Metrics (http:\/\/\S+)/.test(output)) {
-    if (child.exitCode !== null || Date.now() - started > timeout) {
-      await stop();
-      throw new Error(`The ${kind} broker did not start:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error("it exited");
+        return /Open (http:\/\/\S+)/.test(output) && /Metrics (http:\/\/\S+)/.test(output);
+      },
+      "its URLs",
+      timeout,
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`The ${kind} broker did not start (${(error as Error).message}):\n${output}`);
   }
   const url = /Open (http:\/\/\S+)/.exec(output)![1]!;
   const metricsUrl = /Metrics (http:\/\/\S+)/.exec(output)?.[1] ?? "";
@@ -197,17 +226,57 @@ export async function expectNoStart(
   return { code, output };
 }
 
-/** Polls until `check` resolves truthy; rejects with `what` after `timeout` ms. */
+// Most of what the tests wait for changes on an event of one of this process's sockets (a
+// browser stand-in's message, a guacd connection opening or closing, a broker's output): each such
+// event calls changed(), and waitFor checks again. What no such event announces (an HTTP answer,
+// the browser's page, the simulator's state) is polled by pollFor on tallied real sleeps.
+const waiters = new Set<() => void>();
+
+/** Wakes every {@linkcode waitFor}: something a test waits on may have changed. */
+export function changed(): void {
+  for (const wake of waiters) wake();
+  waiters.clear();
+}
+
+/**
+ * Resolves with `check`'s value once it is truthy, checking again at each {@linkcode changed};
+ * rejects with `what` after `timeout` ms.
+ */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
   what: string,
   timeout = 30_000,
 ): Promise<NonNullable<T>> {
-  const started = Date.now();
+  const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (Date.now() - started > timeout) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`Timed out waiting for ${what}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      waiters.add(resolve);
+      timer = setTimeout(resolve, left);
+    });
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Resolves with `check`'s value once it is truthy, checking every `every` ms of real time;
+ * rejects with `what` after `timeout` ms. For state no socket event of this process announces.
+ */
+export async function pollFor<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeout = 30_000,
+  every = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleepReal(every);
   }
 }

@@ -2,6 +2,7 @@
 // subprotocol that echoes every `sync` (as guacamole-common-js does), keeps guacd's bytes (or
 // only counts them), and reports how the tunnel closed.
 import WebSocket from "ws";
+import { changed } from "./_harness.ts";
 
 const SYNC = Buffer.from("4.sync,");
 
@@ -41,7 +42,10 @@ export function openSession(
     resolveOpened = resolve;
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+    ws.on("close", (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+      changed();
+    });
   });
   ws.on("error", () => {});
   let binaryMessages = 0;
@@ -51,6 +55,7 @@ export function openSession(
     if (!uuidSeen) {
       uuidSeen = true; // `0.,36.<uuid>;`
       resolveOpened();
+      changed();
       return;
     }
     if (data.length < 40 && data.toString().startsWith("0.,4.ping,")) return;
@@ -58,6 +63,7 @@ export function openSession(
     received += data.length;
     if (options.keep) chunks.push(Buffer.from(data));
     echoSyncs(ws, data);
+    changed();
   });
   return {
     ws,

@@ -1,7 +1,7 @@
 // The attack suite against the example brokers, started as users start them (a child process),
 // in front of the simulator behind a counting proxy: what reaches guacd is counted there. Each
-// finding of issue 10 that concerns a broker is reproduced and must now be refused, and the
-// broker must still answer afterwards. Both brokers run the same suite.
+// attack is refused or bounded, and the broker must still answer afterwards. Both brokers run
+// the same suite.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   type CountedGuacd,
+  changed,
   demoToken,
+  pollFor,
   type RunningBroker,
   startBroker,
   startCountedGuacd,
@@ -80,6 +82,7 @@ function openTunnel(url: string, token: string, origin: string | undefined): Tun
     for (const m of data.toString("latin1").matchAll(/4\.sync,(\d+)\.(\d+)/g)) {
       if (ws.readyState === WebSocket.OPEN) ws.send(`4.sync,${m[1]}.${m[2]};`);
     }
+    changed();
   });
   return tunnel;
 }
@@ -115,7 +118,7 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     rmSync(recordings, { recursive: true, force: true });
   });
 
-  it("finding 1: `GET //` (plain or as an upgrade) gets a fixed answer and the broker lives on", async () => {
+  it("`GET //` (plain or as an upgrade) gets a fixed answer and the broker lives on", async () => {
     const port = new URL(broker.url).port;
     const upgrade = await rawHttp(
       broker.url,
@@ -131,7 +134,7 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     await stillServes(broker);
   });
 
-  it("finding 7: a foreign or missing Origin cannot open a tunnel, and guacd is never contacted", async () => {
+  it("a foreign or missing Origin cannot open a tunnel, and guacd is never contacted", async () => {
     const before = guacd.connections();
     for (const bad of ["http://evil.example", undefined]) {
       const tunnel = openTunnel(broker.url, await demoToken(broker.url), bad);
@@ -140,7 +143,7 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     expect(guacd.connections()).toBe(before);
   });
 
-  it("finding 7: /demo/token answers only its own Host, and only own profiles", async () => {
+  it("/demo/token answers only its own Host, and only own profiles", async () => {
     const port = new URL(broker.url).port;
     const rebound = await rawHttp(
       broker.url,
@@ -172,7 +175,7 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     }
   });
 
-  it("finding 2: a 1 MiB message of nop closes that tunnel (1009), reaches guacd not at all, and an honest session goes on", async () => {
+  it("a 1 MiB message of nop closes that tunnel (1009), reaches guacd not at all, and an honest session goes on", async () => {
     const honest = openTunnel(broker.url, await demoToken(broker.url), origin);
     expect(await honest.opened).toBe(true);
     await waitFor(() => honest.received > 100_000, "the honest session to stream");
@@ -250,20 +253,26 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     // Warm-up with the same load: V8 grows its heap lazily and keeps it, so the baseline is
     // taken once the broker has served 200 such tunnels; a leak grows again with the next 200.
     await churn(200);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const baseline = rss();
     await churn(200);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const after = rss();
+    // A leak of one session's state (about 1 MB with its buffers) grows RSS by about 200 MB and
+    // stays; garbage the collector has yet to return (Deno's is lazier) goes within a few seconds.
+    const after = await pollFor(
+      () => {
+        const now = rss();
+        return now - baseline < 96 * MiB ? now : undefined;
+      },
+      "RSS back near its baseline",
+      5000,
+      250,
+    ).catch(() => rss());
     console.log(
       `${kind} broker RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, after 200 tunnels ${(after / MiB).toFixed(1)} MiB`,
     );
-    // A leak of one session's state (~1 MB each with its buffers) would show as ~200 MB. Quiet,
-    // the growth measured 9-26 MiB; on a loaded machine Deno's lazier GC reached 52 MiB.
     expect(after - baseline).toBeLessThan(96 * MiB);
   }, 120_000);
 
-  it("findings 5 and 6: recordings are one new file per tunnel; a missing folder ends that session only", async () => {
+  it("recordings are one new file per tunnel; a missing folder ends that session only", async () => {
     const a = openTunnel(broker.url, await demoToken(broker.url), origin);
     const b = openTunnel(broker.url, await demoToken(broker.url), origin);
     await waitFor(() => a.received > 10_000 && b.received > 10_000, "two sessions");

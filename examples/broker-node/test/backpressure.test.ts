@@ -2,11 +2,15 @@
 // on both example brokers (the `ws` package and Deno's WebSocket report `bufferedAmount`
 // differently), with a WebSocket client that pauses its socket and the simulator's own count of
 // what it managed to send.
+
+import { sleepReal } from "@guacstream/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   type CountedGuacd,
+  changed,
   demoToken,
+  pollFor,
   startBroker,
   startCountedGuacd,
   waitFor,
@@ -39,6 +43,7 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
     try {
       const token = await demoToken(broker.url);
       const before = new Set(guacd.sim.simulator.sessions);
+      const relayedBefore = guacd.relayed(); // by the other broker's session
       let received = 0;
       ws = new WebSocket(`${broker.url.replace("http", "ws")}tunnel?token=${token}`, "guacamole", {
         origin: new URL(broker.url).origin, // as the page's browser sends it
@@ -46,9 +51,8 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
       const socket = ws;
       socket.on("message", (data: Buffer) => {
         received += data.length;
+        changed();
       });
-      // Sending goes on while reading is paused: guacd's 15 s client timeout must not end the test.
-      keepAlive = setInterval(() => socket.send("3.nop;"), 2000);
       // Read the tunnel UUID, then stop reading: the kernel buffers fill, then the broker's.
       await waitFor(() => received > 0, "the tunnel UUID", 20_000);
       socket.pause();
@@ -57,29 +61,41 @@ describe.each(["node", "deno"] as const)("the %s broker", (kind) => {
         "the session at guacd",
         20_000,
       );
-      // Loopback socket buffers on every hop fill first (several MB each way), then guacd stalls.
-      const stalled = await waitFor(
-        async () => {
-          const at = session.output.bytes;
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          return session.output.bytes === at ? at : undefined;
+      // Loopback socket buffers on every hop fill first (several MB each way), until the broker
+      // stops reading guacd: the proxy in front of guacd holds guacd's side paused, and what it
+      // relayed stands still.
+      let last = { relayed: -1, at: 0 };
+      await pollFor(
+        () => {
+          const relayed = guacd.relayed() - relayedBefore;
+          if (relayed !== last.relayed) last = { relayed, at: Date.now() };
+          return guacd.backedUp() && Date.now() - last.at >= 300;
         },
-        "guacd to stall",
+        "the broker to stop reading guacd",
         30_000,
+        100,
       );
-      console.log(`${kind} broker: guacd stalled after ${stalled} bytes`);
-      expect(stalled).toBeLessThan(64_000_000);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(session.output.bytes).toBe(stalled); // still stalled, not trickling
-      const readSoFar = received;
+      const relayed = last.relayed;
+      await sleepReal(300);
+      expect(guacd.backedUp()).toBe(true);
+      expect(guacd.relayed() - relayedBefore).toBe(relayed); // still stalled, not trickling
+      const stalled = session.output.bytes;
+      console.log(`${kind} broker: read ${relayed} bytes of guacd's ${stalled}, then stopped`);
+      // What guacd sent past that waits in kernel buffers, a few MB.
+      expect(stalled - relayed).toBeLessThan(32_000_000);
+      // Sending goes on from here: guacd's 15 s client timeout must not end the test. (Not while
+      // the stall is watched: each message carries an ACK that can open the paused socket's
+      // receive window a little, as the kernel grows its buffer, and the broker would read on.)
+      keepAlive = setInterval(() => socket.send("3.nop;"), 2000);
       socket.resume();
-      // Reading again releases guacd: the replay goes on past what was buffered.
+      // Reading again releases guacd: the browser gets more than a whole loop of the recording
+      // past what was relayed (the tunnel's own messages are a few bytes).
       await waitFor(
-        () => session.output.bytes > stalled + RECORDING_BYTES,
+        () => received > relayed + RECORDING_BYTES + 64 * 1024,
         "guacd to resume",
         60_000,
       );
-      expect(received).toBeGreaterThan(readSoFar);
+      expect(session.output.bytes).toBeGreaterThan(relayed + RECORDING_BYTES);
     } finally {
       clearInterval(keepAlive);
       ws?.terminate();

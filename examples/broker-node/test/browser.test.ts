@@ -6,6 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { defaultCorpusDir } from "@guacstream/guacd-sim/node";
 import { launchChromium } from "@guacstream/test-support";
 import type { Browser, Page } from "playwright-core";
@@ -14,10 +15,10 @@ import {
   artifacts,
   type CountedGuacd,
   demoToken,
+  pollFor,
   type RunningBroker,
   startBroker,
   startCountedGuacd,
-  waitFor,
 } from "./_harness.ts";
 
 const TITLE = "Привет 世界 🌍 ünïcødé"; // the first `name` of the ssh-text recording
@@ -45,7 +46,14 @@ declare global {
 interface GuacClient {
   connect(data?: string): void;
   onsync: (() => void) | null;
-  getDisplay(): { flatten(): HTMLCanvasElement; getWidth(): number; getHeight(): number };
+  getDisplay(): GuacDisplay;
+}
+interface GuacDisplay {
+  flatten(): HTMLCanvasElement;
+  getWidth(): number;
+  getHeight(): number;
+  /** Calls back once every frame so far is drawn, images decoded included. */
+  flush(callback: () => void): void;
 }
 
 /**
@@ -120,13 +128,10 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
 
   it("shows the recorded VNC frames, pixel for pixel", async () => {
     page = await openPage(`${broker.url}?profile=vnc`);
-    await waitFor(
-      async () => {
-        const s = await demoState(page);
-        return s.state === "connected" && s.syncs >= reference.syncs;
-      },
-      "the whole recording to arrive",
-      60_000,
+    await page.waitForFunction(
+      (n) => window.demo.state === "connected" && window.demo.syncs >= n,
+      reference.syncs,
+      { timeout: 60_000 },
     );
     // The same recording, rendered by a second client straight from its bytes.
     await page.evaluate(() => {
@@ -140,11 +145,9 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
       window.reference = client;
       client.connect();
     });
-    await waitFor(
-      () => page.evaluate((n) => (window.reference?.syncs ?? 0) >= n, reference.syncs),
-      "the reference rendering",
-      60_000,
-    );
+    await page.waitForFunction((n) => (window.reference?.syncs ?? 0) >= n, reference.syncs, {
+      timeout: 60_000,
+    });
     const compare = () =>
       page.evaluate(() => {
         const a = window.demo.client.getDisplay().flatten();
@@ -176,8 +179,15 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
           png: a.toDataURL("image/png"),
         };
       });
-    // Images decode asynchronously: poll until both displays settle.
-    const result = await waitFor(
+    // Images decode asynchronously: wait until both displays have drawn every frame.
+    await page.evaluate(() =>
+      Promise.all(
+        [window.demo.client, window.reference!].map(
+          (client) => new Promise<void>((resolve) => client.getDisplay().flush(resolve)),
+        ),
+      ),
+    );
+    const result = await pollFor(
       async () => {
         const r = await compare();
         return r.sameSize && r.different === 0 ? r : undefined;
@@ -202,13 +212,14 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
     const session = guacd.sim.simulator.sessions.find(
       (r) => r.protocol === "vnc" && r.end === undefined,
     );
-    // One file per tunnel (issue 10): `<connection id, path-safe>-<tunnel uuid>.guac`.
+    // One file per tunnel, so joiners never share one:
+    // `<connection id, path-safe>-<tunnel uuid>.guac`.
     const prefix = `${session!.connectionId!.replace(/[^A-Za-z0-9-]/g, "")}-`;
     const names = (await readdir(recordings)).filter((f) => f.startsWith(prefix));
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/-[0-9a-f-]{36}\.guac$/);
     const file = join(recordings, names[0]!);
-    const bytes = await waitFor(
+    const bytes = await pollFor(
       async () => {
         const b = await readFile(file);
         return b.length >= reference.body.length - 2000 ? b : undefined; // flushed to disk
@@ -232,7 +243,7 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
             onerror: ((message: string) => void) | null;
             getDuration(): number;
             seek(position: number, callback: () => void): void;
-            getDisplay(): { flatten(): HTMLCanvasElement };
+            getDisplay(): GuacDisplay;
           };
         };
         const blob = await (await fetch("recording.guac")).blob();
@@ -243,7 +254,7 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
         });
         await new Promise<void>((resolve) => recording.seek(recording.getDuration(), resolve));
         // Let the display finish decoding what the seek drew.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await new Promise<void>((resolve) => recording.getDisplay().flush(resolve));
         const a = recording.getDisplay().flatten();
         const b = window.demo.client.getDisplay().flatten();
         const pa = a.getContext("2d")!.getImageData(0, 0, a.width, a.height).data;
@@ -263,7 +274,7 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
   it("sends mouse, keys and clipboard text with emoji to guacd, and shows guacd's clipboard", async () => {
     const live = () =>
       guacd.sim.simulator.sessions.find((s) => s.protocol === "vnc" && s.end === undefined);
-    const session = await waitFor(live, "the live VNC session", 10_000);
+    const session = await pollFor(live, "the live VNC session", 10_000);
     const box = (await page.locator("#display canvas").first().boundingBox())!;
     await page.mouse.move(box.x + 50, box.y + 40);
     await page.mouse.down();
@@ -271,13 +282,13 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
     await page.keyboard.press("a");
     await page.fill("#clipboard-out", TO_REMOTE);
     await page.click("#clipboard-send");
-    await waitFor(() => session.input.clipboard.includes(TO_REMOTE), "the clipboard at guacd");
+    await pollFor(() => session.input.clipboard.includes(TO_REMOTE), "the clipboard at guacd");
     expect(session.input.mouse.length).toBeGreaterThan(0);
     expect(session.input.key.some((k) => k[0] === "97")).toBe(true); // keysym of "a"
     expect(guacd.sim.simulator.sendClipboard(session.connectionId!, FROM_REMOTE)).toBe(1);
-    await waitFor(
-      async () => (await page.inputValue("#clipboard-in")) === FROM_REMOTE,
-      "the clipboard in the page",
+    await page.waitForFunction(
+      (text) => (document.querySelector("#clipboard-in") as HTMLTextAreaElement).value === text,
+      FROM_REMOTE,
     );
     expect((await demoState(page)).clipboard).toContain(FROM_REMOTE);
     await page.screenshot({ path: join(artifacts, `${kind}-clipboard.png`) });
@@ -286,14 +297,8 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
   it("shows a remote title with an astral-plane character intact", async () => {
     const ssh = await openPage(`${broker.url}?profile=ssh`);
     try {
-      const names = await waitFor(
-        async () => {
-          const s = await demoState(ssh);
-          return s.names.length > 0 ? s.names : undefined;
-        },
-        "the remote title",
-        30_000,
-      );
+      await ssh.waitForFunction(() => window.demo.names.length > 0, null, { timeout: 30_000 });
+      const { names } = await demoState(ssh);
       expect(names[0]).toBe(TITLE);
       expect(await ssh.textContent("#title")).toContain("🌍");
       await ssh.screenshot({ path: join(artifacts, `${kind}-ssh-title.png`) });
@@ -309,13 +314,12 @@ describe.each(["node", "deno"] as const)("the demo page through the %s broker", 
     const before = guacd.connections();
     const refused = await openPage(`${broker.url}?token=${encodeURIComponent(tampered)}`);
     try {
-      const error = await waitFor(
-        async () => (await demoState(refused)).error,
-        "the refusal",
-        30_000,
-      );
+      await refused.waitForFunction(() => window.demo.error !== undefined, null, {
+        timeout: 30_000,
+      });
+      const error = (await demoState(refused)).error!;
       if (kind === "node") {
-        expect(error.code).toBe(0x0301); // CLIENT_UNAUTHORIZED, from the close reason
+        expect(error.code).toBe(GUACAMOLE_STATUS.CLIENT_UNAUTHORIZED); // from the close reason
         expect(await refused.textContent("#error")).toContain("769");
       } else {
         // Deno refuses before the upgrade (an open Deno WebSocket cannot be dropped): the page

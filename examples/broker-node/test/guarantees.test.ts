@@ -1,13 +1,14 @@
-// The second attack round against both example brokers, started as users start them: each
-// finding is played against the broker and must now be refused or bounded, with short, configured
-// timeouts so that no test waits out a real 10-30 s bound.
+// Attacks on the bounds of both example brokers, started as users start them: each is refused or
+// bounded, with short, configured timeouts so that no test waits out a real 10-30 s bound.
 import { type Socket, connect as tcpConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   type CountedGuacd,
+  changed,
   demoToken,
   expectNoStart,
+  pollFor,
   type RunningBroker,
   startBroker,
   startCountedGuacd,
@@ -61,6 +62,7 @@ function openTunnel(url: string, token: string, protocol: string | null = "guaca
     for (const m of data.toString("latin1").matchAll(/4\.sync,(\d+)\.(\d+)/g)) {
       if (ws.readyState === WebSocket.OPEN) ws.send(`4.sync,${m[1]}.${m[2]};`);
     }
+    changed();
   });
   return tunnel;
 }
@@ -232,7 +234,7 @@ describe.each(["node", "deno"] as const)(
     it("a close the browser starts while guacd draws is status 0 in /metrics, never 515", async () => {
       await waitFor(() => guacd.open() === 0, "earlier sessions to end", 10_000);
       // An earlier test's tunnels may end after guacd's side did: count from when none is open.
-      const before = await waitFor(async () => {
+      const before = await pollFor(async () => {
         const text = await metricsText(broker);
         return metricValue(text, /^guacstream_tunnels_active\{/) === 0 ? text : undefined;
       }, "earlier tunnels to be counted as closed");
@@ -243,7 +245,7 @@ describe.each(["node", "deno"] as const)(
       for (const t of tunnels) t.ws.close(1000);
       await Promise.all(tunnels.map((t) => t.closed));
       await waitFor(() => guacd.open() === 0, "guacd's connections to close", 10_000);
-      const after = await waitFor(async () => {
+      const after = await pollFor(async () => {
         const text = await metricsText(broker);
         const closed = metricValue(text, /^guacstream_tunnels_closed_total/);
         return closed - metricValue(before, /^guacstream_tunnels_closed_total/) >= 2
@@ -285,7 +287,7 @@ describe.each(["node", "deno"] as const)(
       await waitFor(() => running.received > mark, "the open session to go on");
       running.ws.close();
       await running.closed;
-      const state = await waitFor(async () => {
+      const state = await pollFor(async () => {
         const answer = (await (await fetch(admin, { headers: bearer })).json()) as {
           active: number;
         };

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { expect, it } from "vitest";
 import WebSocket from "ws";
-import { artifacts, root, waitFor } from "./_harness.ts";
+import { artifacts, changed, pollFor, root, waitFor } from "./_harness.ts";
 import { echoSyncs } from "./_sessions.ts";
 
 const SESSIONS = Number(process.env.LOAD_SESSIONS ?? 200);
@@ -59,9 +59,11 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
   let output = "";
   child.stdout.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
   child.stderr.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
   const clients: WebSocket[] = [];
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -70,8 +72,6 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
       await waitFor(() => /Open (http:\/\/\S+)/.exec(output), "the broker's URL", 60_000)
     )[1]!;
     const pid = child.pid!;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const baseline = rssBytes(pid);
     const tokens = await Promise.all(
       Array.from({ length: SESSIONS }, async () => {
         const response = await fetch(`${url}demo/token?profile=vnc`, {
@@ -81,6 +81,8 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
         return ((await response.json()) as { token: string }).token;
       }),
     );
+    // The broker has started and answered: what it holds before any tunnel.
+    const baseline = rssBytes(pid);
 
     const received = new Array<number>(SESSIONS).fill(0);
     const pongs = new Array<number>(SESSIONS).fill(0);
@@ -109,6 +111,7 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
         }
         received[k]! += data.length;
         echoSyncs(ws, data);
+        changed();
       });
       ws.on("open", () => {
         timers.push(setInterval(() => ws.send(`0.,4.ping,13.${Date.now()};`), 500));
@@ -122,9 +125,18 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
       240_000,
     );
     const seconds = (performance.now() - started) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const steady = rssBytes(pid);
     clearInterval(sampler);
+    // Idle: RSS falls as the collector returns the streaming's garbage; a leak would stay.
+    const steadyBound = baseline + SESSIONS * 4096 * 1024;
+    const steady = await pollFor(
+      () => {
+        const rss = rssBytes(pid);
+        return rss < steadyBound ? rss : undefined;
+      },
+      "RSS to settle",
+      3000,
+      250,
+    ).catch(() => rssBytes(pid));
     const total = received.reduce((a, b) => a + b, 0);
     const results = {
       sessions: SESSIONS,
@@ -148,7 +160,7 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
     expect(pongs.every((n) => n > 0)).toBe(true);
     // Back-pressure keeps each session's buffers bounded (WebSocket high-water mark 1 MiB + one
     // guacd read), so memory cannot grow with the recording's 13.4 MB. RSS includes whatever the
-    // garbage collector has not returned yet (measured 0.7–2.5 MB per session), hence the margin.
+    // garbage collector has not returned yet, hence the margin.
     expect(results.peakPerSessionKB).toBeLessThan(6144);
     expect(results.steadyPerSessionKB).toBeLessThan(4096);
     expect(sim.simulator.sessions.length).toBe(SESSIONS);

@@ -1,6 +1,6 @@
-// The example brokers' shared policy (examples/demo-page/policy.ts), and finding 5 end to end:
-// a hostile guacd that names its connection `../escaped` cannot place a recording outside the
-// folder, and two users of one connection never share a file.
+// The example brokers' shared policy (examples/demo-page/policy.ts), and recording names end to
+// end: a hostile guacd that names its connection `../escaped` cannot place a recording outside
+// the folder, and two users of one connection never share a file.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";

@@ -20,7 +20,7 @@ import {
 import { connectRedis, RedisSessionRegistry } from "@guacstream/tunnel-redis";
 import { type RunningRedisServer, startRedisServer } from "@guacstream/tunnel-redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBroker, root, startBroker, waitFor } from "./_harness.ts";
+import { changed, pollFor, type RunningBroker, root, startBroker, waitFor } from "./_harness.ts";
 import { metricsOf } from "./_prometheus.ts";
 import { type BrowserSession, openSession, scrape } from "./_sessions.ts";
 
@@ -59,10 +59,13 @@ async function startSimProcess(): Promise<{ host: string; port: number; kill(): 
   let output = "";
   child.stdout!.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
   child.stderr!.on("data", (d: Buffer) => {
     output += d.toString();
+    changed();
   });
+  child.once("exit", changed);
   const match = await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`guacd-sim did not start:\n${output}`);
@@ -161,7 +164,7 @@ describe("two brokers, three guacd, one Redis", () => {
   it("a guacd killed mid-run is down within 5 s and gets no new session; the others' sessions end byte-complete", async () => {
     const killedAt = Date.now();
     await doomed.kill();
-    await waitFor(
+    await pollFor(
       async () => {
         const [ma, mb] = (await Promise.all([scrape(a.metricsUrl), scrape(b.metricsUrl)])).map(
           metricsOf,
@@ -215,7 +218,7 @@ describe("two brokers, three guacd, one Redis", () => {
   it("a session opened through broker A is joined read-only through broker B, on the same guacd", async () => {
     const store = connectRedis(redis.url);
     try {
-      await waitFor(() => store.ready, "a Redis client");
+      await pollFor(() => store.ready, "a Redis client");
       const registry = new RedisSessionRegistry(store);
       // A live session of broker A's on g1.
       let target: { id: string; sim: RunningGuacdSimulator } | undefined;
@@ -232,7 +235,7 @@ describe("two brokers, three guacd, one Redis", () => {
       sessions.push({ via: "b", session: joiner });
       opened.b++;
       await openAll([joiner]);
-      await waitFor(
+      await pollFor(
         () => target!.sim.sessions.some((s) => s.joined === target!.id),
         "the join to reach g1",
       );
@@ -266,7 +269,8 @@ describe("two brokers, three guacd, one Redis", () => {
       await redis.start();
     }
     // The broker reconnects by itself (backoff up to 2 s); a fresh token opens again.
-    const back = await waitFor(
+    // Each try is a real tunnel: spaced out while the broker's Redis client backs off.
+    const back = await pollFor(
       async () => {
         const s = openSession(a.url, await token());
         const outcome = await Promise.race([
@@ -280,6 +284,7 @@ describe("two brokers, three guacd, one Redis", () => {
       },
       "a token accepted after Redis is back",
       15_000,
+      200,
     );
     sessions.push({ via: "a", session: back });
     opened.a++;
@@ -355,7 +360,7 @@ describe("one broker without REDIS_URL", () => {
       const joiner = openSession(broker.url, await token({ join: id, readOnly: true }));
       open.push(joiner);
       await openAll([joiner]);
-      await waitFor(() => sims[1]!.sessions.some((s) => s.joined === id), "the join on g2");
+      await pollFor(() => sims[1]!.sessions.some((s) => s.joined === id), "the join on g2");
       const unknown = openSession(
         broker.url,
         await token({ join: "$nonexistent", readOnly: true }),
@@ -400,7 +405,7 @@ describe("a Node broker and a Deno broker sharing one Redis", () => {
       const joiner = openSession(deno.url, await token({ join: id, readOnly: true }));
       open.push(joiner);
       await openAll([joiner]);
-      await waitFor(() => owner.sessions.some((s) => s.joined === id), "the join from Deno");
+      await pollFor(() => owner.sessions.some((s) => s.joined === id), "the join from Deno");
 
       const m = metricsOf(await scrape(deno.metricsUrl));
       expect(m("guacstream_tunnels_opened_total")).toBe(1);
