@@ -46,8 +46,6 @@ export { generateTokenSecret, importTokenKey, openToken, sealToken } from "./bro
 export type { TunnelEvent, TunnelInfo } from "./broker/tunnel-event.ts";
 export type { TunnelLease, TunnelLimiterOptions } from "./broker/tunnel-limiter.ts";
 export { TunnelLimiter } from "./broker/tunnel-limiter.ts";
-export type { Metric, MetricLabels } from "./metrics/prometheus.ts";
-export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics/prometheus.ts";
 export type { TunnelMetricsOptions } from "./metrics/tunnel-metrics.ts";
 export { TunnelMetrics } from "./metrics/tunnel-metrics.ts";
 export { GuacdPool } from "./scale/pool.ts";
