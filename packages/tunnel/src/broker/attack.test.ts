@@ -1,7 +1,7 @@
 // The attack suite at the tunnel's level: each attack on the broker played against acceptTunnel /
 // bridgeTunnel with an in-memory browser, and what reaches guacd counted by an in-memory guacd
 // (or the simulator). The example brokers' own attack suite is examples/broker-node/test/attack.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FakeBrowser, handshakeGuacd, memoryGuacd, sealRawToken, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
@@ -331,12 +331,23 @@ describe("faults", () => {
 
   it("a browser that goes silent (a partial frame held open) is closed after the idle timeout", async () => {
     const { key, guacd, options } = await setup({ idleTimeout: 300 });
-    const browser = new FakeBrowser();
-    const done = acceptTunnel(browser, `/t?token=${await sealToken(key, VNC)}`, options);
-    const result = await done;
-    expect(browser.closed).toEqual({ code: 1002, reason: "776 Browser timed out" });
-    expect(result.error).toMatchObject({ code: "IDLE_TIMEOUT" });
-    expect(guacd.closed).toBe(true);
+    const token = await sealToken(key, VNC);
+    // The idle check is an interval reading Date.now: both faked, the rest of the tunnel real.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      const browser = new FakeBrowser();
+      const done = acceptTunnel(browser, `/t?token=${token}`, options);
+      await until(() => browser.sent.length === 1, 5000, "the tunnel to open");
+      await vi.advanceTimersByTimeAsync(300);
+      expect(browser.closed).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(100); // the next check after 300 ms of silence
+      expect(browser.closed).toEqual({ code: 1002, reason: "776 Browser timed out" });
+      const result = await done;
+      expect(result.error).toMatchObject({ code: "IDLE_TIMEOUT" });
+      expect(guacd.closed).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a broker callback or a logger that throws never escapes acceptTunnel", async () => {
