@@ -1,35 +1,57 @@
-// Measures the Node example broker under floods: while one attacker floods at full speed, how late
-// is the broker's event loop, how much does its memory grow, how much of an honest session's
-// throughput is left, and is the attacker cut off?
+// Measures an example broker (Node or Deno) under floods: while one attacker floods at full
+// speed, how late is the broker's event loop, how much does its memory grow, how much of an honest
+// session's throughput is left, is the attacker cut off, and where did the machine's CPU go?
 //
 //   npx tsx --conditions=@guacstream/source examples/broker-node/scripts/flood.ts [seconds]
+//     [--broker=node|deno] [--rounds=N] [--attackers-nice=N] [--profile=<dir>] [phase ...]
 //
-// Method: the broker runs in its own process (IPC for its event-loop delay histogram, 10 ms
-// resolution, and its RSS sampled every 20 ms, both reset at each phase). The simulator replays
-// the VNC desktop forever behind a counting proxy, in a process of its own. The honest
-// session connects from 127.0.0.1; each attack phase from an address of its own (127.0.0.2 on),
-// so the per-client caps act on the attacker alone, as they would on the Internet. Phases of
-// `seconds` each (default 10): `alone` (one honest session, every sync echoed, in a process of its
-// own so the attackers' work here never slows its reading), then with it:
+// Method: every part runs in a process of its own: the broker (its event-loop delay: the
+// intervals of a 10 ms timer, and its RSS sampled every 20 ms, both reset at each phase), the
+// simulator replaying the VNC desktop forever behind a counting proxy, the honest session (one
+// tunnel from 127.0.0.1, every sync echoed, pings as guacamole-common-js sends them) and the
+// attackers (each phase from an address of its own, 127.0.0.2 on, so the per-client caps act on
+// the attacker alone, as they would on the Internet). Tokens are sealed with a shared secret
+// (the brokers run without demo tokens). Phases of `seconds` each (default 10): `alone`, then
 // `flood-size` (1 MiB messages of `3.nop;`, reconnecting when closed), `flood-rate` (messages of
 // 200 `3.nop;`, under the instruction cap, so the rate cap must act), `ping-echo` (tunnels that
 // read nothing and send `0.,4.ping,8000.…;` as fast as their socket takes them), `ws-ping`
 // (WebSocket pings from tunnels that read nothing), `fragments` (20 connections at once with no
 // valid token, each streaming 1-byte text fragments), `tunnels` (one client opening and holding
-// tunnels as fast as it can). Honest throughput = bytes received in the phase / its duration;
-// the ratio is against `alone`. RSS growth is the phase's peak over the RSS after `alone`.
-// Figures are printed and written to .test-results/examples/flood.json. One run; run it several
-// times for a spread (the machine is shared and noisy).
-import { type ChildProcess, fork } from "node:child_process";
+// tunnels as fast as it can). Each phase's `seconds` (default 10) are cut into `rounds` windows
+// (4), each right after an alone window as long, a second's pause after each: the honest share
+// is the median (and range) over the rounds of the attack window's throughput over the alone
+// window's, so load from elsewhere on the machine that comes and goes touches both sides of each
+// ratio. RSS growth is the peak in the attack windows over the RSS after the first alone window;
+// the loop's percentiles are over all the phase's attack windows.
+//
+// The machine: every process shares its cores. The honest session alone is CPU-bound (simulator,
+// broker and browser stand-in each take what they can), so what the attackers' own processes use
+// is taken from it too, which would not happen with attackers on other machines. Each phase
+// therefore reports each process's CPU (percent of one core; `other` is the rest of the machine,
+// `idle` what nobody used), and `--attackers-nice=N` runs the attackers at nice N (say 19) to
+// model attackers elsewhere: they then get the CPU the rest leaves, so their sent bytes are
+// reported beside, to show how hard they still flooded. Figures are printed and written to
+// .test-results/examples/flood[-deno].json. One run; run it several times for a spread.
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { connect as tcpConnect } from "node:net";
+import { setPriority } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import { generateTokenSecret, importTokenKey, sealToken } from "@guacstream/tunnel";
 import { artifacts, root } from "../test/_harness.ts";
+import { type AttackResult, PHASES, type Phase } from "./_attacks.ts";
+import { CpuWindow } from "./_cpu.ts";
+import { type LoopDelay, loopDelayOf } from "./_loop-probe.ts";
+
+export { attacksOn, PHASES, type Phase } from "./_attacks.ts";
 
 /** The figures of one run. */
 export interface FloodFigures {
+  readonly broker: "node" | "deno";
+  /** Seconds of attack per phase, in `rounds` windows. */
   readonly seconds: number;
+  readonly rounds: number;
+  /** The attackers' nice value (0: the same priority as the rest). */
+  readonly attackersNice: number;
   readonly phases: readonly PhaseFigures[];
 }
 
@@ -37,36 +59,76 @@ export interface FloodFigures {
 export interface PhaseFigures {
   readonly phase: Phase;
   readonly honestMBps: number;
+  /** The median of the rounds' ratios (attack window over the alone window before it). */
   readonly honestRatio: number;
+  /** The smallest and largest of the rounds' ratios. */
+  readonly honestRatioRange: readonly [number, number];
   readonly honestOpen: boolean;
-  readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Intervals of a 10 ms timer in the broker, in ms (an idle loop reads about 10). */
+  readonly eventLoopDelayMs: LoopDelay;
   readonly floodTunnels: number;
   readonly floodCloseCodes: Readonly<Record<string, number>>;
   /** Milliseconds from a flooding tunnel's first message to its close, the median. */
   readonly floodCloseMs: number | undefined;
+  /** Bytes a second the attackers handed to their sockets, in MB. */
+  readonly floodSentMBps: number;
   readonly brokerRssMB: number;
   /** The broker's RSS peak in the phase, and its growth over the RSS after `alone`. */
   readonly brokerRssPeakMB: number;
   readonly brokerRssGrowthMB: number;
   /** Attack connections the broker refused or cut (any way: close, HTTP status, reset). */
   readonly attackRefused: number;
+  /** Percent of one core used in the phase by each process, the rest of the machine, and idle. */
+  readonly cpu: Readonly<Record<string, number>>;
 }
 
-/** The phases, in the order they run. */
-export const PHASES = [
-  "alone",
-  "flood-size",
-  "flood-rate",
-  "ping-echo",
-  "ws-ping",
-  "fragments",
-  "tunnels",
-] as const;
-export type Phase = (typeof PHASES)[number];
+/** How to run {@link measureFlood}. */
+export interface FloodOptions {
+  /** Phases to run besides `alone`. @default {all} */
+  readonly only?: readonly Phase[] | undefined;
+  /** @default {"node"} */
+  readonly broker?: "node" | "deno";
+  /** Nice value of the attackers' process. @default {0} */
+  readonly attackersNice?: number;
+  /** Windows each phase's seconds are cut into, each after an alone window. @default {4} */
+  readonly rounds?: number;
+  /** Write the Node broker's CPU profile (`--cpu-prof`) into this folder. */
+  readonly profileDir?: string | undefined;
+}
 
-type Report = { p50: number; p99: number; max: number; rss: number; rssPeak: number };
+type Report = {
+  intervals: number[];
+  rss: number;
+  rssPeak: number;
+};
 
-function ask<T>(child: ChildProcess, message: string, type: string): Promise<T> {
+/** The broker under measurement, as the harness drives it. */
+interface MeasuredBroker {
+  readonly url: string;
+  readonly pid: number;
+  reset(): Promise<void>;
+  report(): Promise<Report>;
+  stop(): Promise<void>;
+}
+
+const TSX = ["--conditions=@guacstream/source", "--import", "tsx"];
+const HONEST = { protocol: "vnc", parameters: { hostname: "loop.sim", port: "5900" } } as const;
+
+function forkScript(
+  script: string,
+  args: string[] = [],
+  env?: NodeJS.ProcessEnv,
+  execArgv: readonly string[] = [],
+): ChildProcess {
+  return fork(join(root, "examples/broker-node/scripts", script), args, {
+    cwd: root,
+    execArgv: [...TSX, ...execArgv],
+    ...(env === undefined ? {} : { env }),
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+}
+
+function message<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve) => {
     const listener = (reply: { type: string }): void => {
       if (reply.type !== type) return;
@@ -74,319 +136,301 @@ function ask<T>(child: ChildProcess, message: string, type: string): Promise<T> 
       resolve(reply as T);
     };
     child.on("message", listener);
-    child.send(message);
   });
 }
 
-async function token(url: string, profile: "vnc" | "ssh"): Promise<string> {
-  const response = await fetch(`${url}demo/token?profile=${profile}`, {
-    method: "POST",
-    headers: { origin: new URL(url).origin },
-  });
-  return ((await response.json()) as { token: string }).token;
+function ask<T>(child: ChildProcess, request: unknown, type: string): Promise<T> {
+  const reply = message<T>(child, type);
+  child.send(request as string);
+  return reply;
 }
 
-export type AttackResult = { tunnels: number; codes: Record<string, number>; closeMs: number[] };
-
-function attackSocket(url: string, origin: string, tokenText: string, from: string): WebSocket {
-  return new WebSocket(`${url.replace("http", "ws")}tunnel?token=${tokenText}`, "guacamole", {
-    origin,
-    localAddress: from,
-  });
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-/**
- * Tunnels that read nothing (their socket paused) and send with `send` until `until`,
- * reconnecting each time the broker cuts one.
- */
-async function unread(
-  mint: () => Promise<string>,
-  url: string,
-  origin: string,
-  from: string,
-  until: number,
-  send: (ws: WebSocket) => void,
-): Promise<AttackResult> {
-  const codes: Record<string, number> = {};
-  let tunnels = 0;
-  while (performance.now() < until) {
-    const ws = attackSocket(url, origin, await mint(), from);
-    tunnels++;
-    const code = await new Promise<number>((resolve) => {
-      ws.on("error", () => {});
-      ws.on("close", (c) => resolve(c));
-      ws.once("unexpected-response", (_q, res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      ws.once("open", () => {
-        (ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
-        const pump = (): void => {
-          // The phase may end while our own buffer is full and the broker reads nothing.
-          if (performance.now() >= until) return void ws.terminate();
-          while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
-            send(ws);
-            if (performance.now() >= until) return void ws.terminate();
-          }
-          if (ws.readyState === WebSocket.OPEN) setTimeout(pump, 1);
-        };
-        pump();
-      });
-    });
-    codes[code] = (codes[code] ?? 0) + 1;
-  }
-  return { tunnels, codes, closeMs: [] };
-}
-
-/** 20 connections at once with no valid token, each streaming 1-byte text fragments. */
-async function fragments(url: string, from: string, until: number): Promise<AttackResult> {
-  const { hostname, port } = new URL(url);
-  const codes: Record<string, number> = {};
-  let tunnels = 0;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      tunnels++;
-      const socket = tcpConnect({ host: hostname, port: Number(port), localAddress: from });
-      // 64 KiB of 1-byte fragments per write: FIN=0, text then continuation, masked (zero mask).
-      const chunk = Buffer.alloc(7 * 9362);
-      for (let i = 0; i < 9362; i++)
-        chunk.set([i === 0 ? 0x01 : 0x00, 0x81, 0, 0, 0, 0, 0x78], i * 7);
-      let status = "";
-      socket.on("error", () => {});
-      socket.once("connect", () =>
-        socket.write(
-          `GET /tunnel?token=none HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: http://${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: guacamole\r\n\r\n`,
-        ),
-      );
-      socket.once("data", (d: Buffer) => {
-        status = d.toString("latin1").split(" ")[1] ?? "";
-        const deadline = setTimeout(() => socket.destroy(), Math.max(0, until - performance.now()));
-        socket.once("close", () => clearTimeout(deadline));
-        const pump = (): void => {
-          while (!socket.destroyed && performance.now() < until && socket.write(chunk)) {}
-          if (socket.destroyed || performance.now() >= until) socket.destroy();
-          else socket.once("drain", pump);
-        };
-        pump();
-      });
-      socket.once("close", () => {
-        codes[status] = (codes[status] ?? 0) + 1;
-        resolve();
-      });
-    });
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      while (performance.now() < until) await one();
-    }),
-  );
-  return { tunnels, codes, closeMs: [] };
-}
-
-/** One client opening tunnels as fast as it can and holding every one it gets. */
-async function tunnels(
-  mint: () => Promise<string>,
-  url: string,
-  origin: string,
-  from: string,
-  until: number,
-): Promise<AttackResult> {
-  const codes: Record<string, number> = {};
-  const held: WebSocket[] = [];
-  let count = 0;
-  while (performance.now() < until) {
-    const batch = await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        count++;
-        const ws = attackSocket(url, origin, await mint(), from);
-        ws.on("error", () => {});
-        return new Promise<void>((resolve) => {
-          ws.once("close", (c) => {
-            if (held.includes(ws)) return; // one of ours, ended when the phase did
-            codes[c] = (codes[c] ?? 0) + 1;
-            resolve();
-          });
-          ws.once("message", () => {
-            held.push(ws);
-            codes.held = (codes.held ?? 0) + 1;
-            resolve();
-          });
-        });
-      }),
-    );
-    void batch;
-  }
-  for (const ws of held) ws.terminate();
-  return { tunnels: count, codes, closeMs: [] };
-}
-
-/** Floods until `until`, reconnecting each time the broker closes the tunnel. */
-async function flood(
-  mint: () => Promise<string>,
-  url: string,
-  origin: string,
-  from: string,
-  message: string,
-  until: number,
-): Promise<AttackResult> {
-  const codes: Record<string, number> = {};
-  const closeMs: number[] = [];
-  let tunnels = 0;
-  while (performance.now() < until) {
-    const ws = attackSocket(url, origin, await mint(), from);
-    tunnels++;
-    let first: number | undefined;
-    const code = await new Promise<number>((resolve) => {
-      ws.on("error", () => {});
-      ws.on("close", (c) => resolve(c));
-      ws.once("message", () => {
-        const pump = (): void => {
-          if (performance.now() >= until) return void ws.terminate();
-          while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 << 20) {
-            first ??= performance.now();
-            ws.send(message);
-            if (performance.now() >= until) {
-              ws.close();
-              return;
-            }
-          }
-          if (ws.readyState === WebSocket.OPEN) setTimeout(pump, 1);
-        };
-        pump();
-      });
-    });
-    if (first !== undefined) closeMs.push(performance.now() - first);
-    codes[code] = (codes[code] ?? 0) + 1;
-  }
-  return { tunnels, codes, closeMs };
-}
-
-/** One attack: runs until `until` from the address `from`, and says how it ended. */
-export type Attack = (until: number, from: string) => Promise<AttackResult>;
-
-/** The attack of each phase against the broker at `url`, with tokens from `mint`. */
-export function attacksOn(
-  url: string,
-  mint: () => Promise<string>,
-): Record<Phase, Attack | undefined> {
-  const origin = new URL(url).origin;
-  const ping8000 = `0.,4.ping,8000.${"7".repeat(8000)};`;
+async function startNode(
+  env: NodeJS.ProcessEnv,
+  profileDir: string | undefined,
+): Promise<MeasuredBroker> {
+  const profile = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
+  const child = forkScript("_flood-broker.ts", [], env, profile);
+  const { url } = await message<{ url: string }>(child, "ready");
   return {
-    alone: undefined,
-    "flood-size": (until, from) =>
-      flood(mint, url, origin, from, "3.nop;".repeat(Math.floor((1 << 20) / 6)), until),
-    "flood-rate": (until, from) => flood(mint, url, origin, from, "3.nop;".repeat(200), until),
-    "ping-echo": (until, from) => unread(mint, url, origin, from, until, (ws) => ws.send(ping8000)),
-    "ws-ping": (until, from) =>
-      unread(mint, url, origin, from, until, (ws) => ws.ping(Buffer.alloc(125))),
-    fragments: (until, from) => fragments(url, from, until),
-    tunnels: (until, from) => tunnels(mint, url, origin, from, until),
+    url,
+    pid: child.pid!,
+    reset: () => ask(child, "reset", "reset"),
+    report: () => ask<Report>(child, "report", "report"),
+    stop: async () => {
+      child.send("stop");
+      await exited(child);
+    },
   };
+}
+
+/** The Deno broker, its executable run directly (not npm's launcher) so its pid is its own. */
+async function startDeno(env: NodeJS.ProcessEnv): Promise<MeasuredBroker> {
+  const child = spawn(
+    join(root, "node_modules/deno/deno"),
+    ["run", "-A", "examples/broker-deno/probed.ts"],
+    {
+      cwd: root,
+      env: {
+        ...env,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        METRICS_PORT: "0",
+        MAX_TUNNELS_PER_CLIENT: "16",
+        NEW_TUNNELS_PER_MINUTE: "6000",
+        NO_COLOR: "1",
+        DENO_NO_UPDATE_CHECK: "1",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let output = "";
+  const found = new Promise<{ url: string; probe: string }>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      output += d.toString();
+      const url = /Open (http:\/\/\S+)/.exec(output)?.[1];
+      const probe = /Probe (http:\/\/\S+)/.exec(output)?.[1];
+      if (url !== undefined && probe !== undefined) resolve({ url, probe });
+    });
+    child.once("exit", () => reject(new Error(`The Deno broker did not start:\n${output}`)));
+  });
+  const { url, probe } = await found;
+  return {
+    url,
+    pid: child.pid!,
+    reset: async () => void (await fetch(`${probe}reset`, { method: "POST" })).body?.cancel(),
+    report: async () => (await (await fetch(`${probe}report`)).json()) as Report,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited(child);
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One window's figures: the honest session's rate, the broker's loop and RSS, the CPU. */
+interface Window {
+  readonly seconds: number;
+  readonly honestMBps: number;
+  readonly honestOpen: boolean;
+  readonly report: Report;
+  readonly cpu: Record<string, number>;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** CPU shares of several windows, weighted by their length. */
+function cpuOf(windows: readonly Window[]): Record<string, number> {
+  const total = windows.reduce((n, w) => n + w.seconds, 0);
+  const shares: Record<string, number> = {};
+  for (const w of windows) {
+    for (const [role, share] of Object.entries(w.cpu)) {
+      shares[role] = (shares[role] ?? 0) + (share * w.seconds) / total;
+    }
+  }
+  return shares;
+}
+
+function mergeAttacks(results: readonly AttackResult[]): AttackResult {
+  const merged: AttackResult = { tunnels: 0, codes: {}, closeMs: [], sentBytes: 0 };
+  for (const r of results) {
+    merged.tunnels += r.tunnels;
+    merged.sentBytes += r.sentBytes;
+    merged.closeMs.push(...r.closeMs);
+    for (const [code, n] of Object.entries(r.codes))
+      merged.codes[code] = (merged.codes[code] ?? 0) + n;
+  }
+  return merged;
 }
 
 /** Runs the phases and returns the figures. */
 export async function measureFlood(
   seconds: number,
-  only?: readonly Phase[],
+  options: FloodOptions = {},
 ): Promise<FloodFigures> {
-  const guacdProcess = fork(join(root, "examples/broker-node/scripts/_guacd.ts"), [], {
-    cwd: root,
-    execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const guacd = await new Promise<{ host: string; port: number }>((resolve) =>
-    guacdProcess.once("message", (m) => resolve(m as { host: string; port: number })),
-  );
-  const child = fork(join(root, "examples/broker-node/scripts/_flood-broker.ts"), [], {
-    cwd: root,
-    execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
-    env: { ...process.env, GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const kind = options.broker ?? "node";
+  const nice = options.attackersNice ?? 0;
+  const rounds = Math.max(1, options.rounds ?? 4);
+  const windowSeconds = seconds / rounds;
+  const secret = generateTokenSecret();
+  const key = await importTokenKey(secret);
+  const env = { ...process.env, FLOOD_SECRET: secret, GUACSTREAM_TOKEN_SECRET: secret };
+  const guacdProcess = forkScript("_guacd.ts");
+  const attacker = forkScript("_attacker.ts", [], env);
+  let broker: MeasuredBroker | undefined;
+  let honest: ChildProcess | undefined;
   try {
-    const { url } = await new Promise<{ url: string }>((resolve) =>
-      child.once("message", (m) => resolve(m as { url: string })),
-    );
-    const honest = fork(
-      join(root, "examples/broker-node/scripts/_honest.ts"),
-      [url, await token(url, "vnc")],
-      {
-        cwd: root,
-        execArgv: ["--conditions=@guacstream/source", "--import", "tsx"],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      },
-    );
-    const count = () => ask<{ received: number; open: boolean }>(honest, "count", "count");
-    await new Promise((resolve) => setTimeout(resolve, 5000)); // warm-up
-    const phases: PhaseFigures[] = [];
-    let aloneMBps = 0;
-    let idleRss = 0;
-    const attacks = attacksOn(url, () => token(url, "ssh"));
-    for (const [index, phase] of PHASES.entries()) {
-      if (only !== undefined && phase !== "alone" && !only.includes(phase)) continue;
-      await ask(child, "reset", "reset");
+    const guacd = await message<{ host: string; port: number }>(guacdProcess, "guacd");
+    await message(attacker, "ready");
+    if (nice !== 0) setPriority(attacker.pid!, nice);
+    const brokerEnv = { ...env, GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) };
+    broker =
+      kind === "node" ? await startNode(brokerEnv, options.profileDir) : await startDeno(brokerEnv);
+    const measured = broker;
+    const { url } = measured;
+    const session = forkScript("_honest.ts", [url, await sealToken(key, HONEST)]);
+    honest = session;
+    const count = () => ask<{ received: number; open: boolean }>(session, "count", "count");
+    await sleep(5000); // warm-up
+    const cpu = new CpuWindow({
+      broker: measured.pid,
+      guacd: guacdProcess.pid!,
+      honest: session.pid!,
+      attackers: attacker.pid!,
+      harness: process.pid,
+    });
+    /** One window of `windowSeconds`, alone or under `phase`'s attack. */
+    const window = async (
+      phase: Phase,
+      from: string,
+    ): Promise<{ window: Window; result: AttackResult | undefined }> => {
+      await measured.reset();
       const start = performance.now();
       const before = (await count()).received;
-      const until = start + seconds * 1000;
-      const attack = attacks[phase];
-      const result =
-        attack === undefined
-          ? await new Promise<undefined>((resolve) =>
-              setTimeout(() => resolve(undefined), seconds * 1000),
-            )
-          : await attack(until, `127.0.0.${index + 1}`);
+      cpu.reset();
+      const { result } =
+        phase === "alone"
+          ? await sleep(windowSeconds * 1000).then(() => ({ result: undefined }))
+          : await ask<{ result: AttackResult | undefined }>(
+              attacker,
+              { phase, url, seconds: windowSeconds, from },
+              "result",
+            );
+      const shares = cpu.read();
       const elapsed = (performance.now() - start) / 1000;
-      const report = await ask<Report>(child, "report", "report");
+      const report = await measured.report();
       const after = await count();
-      const mbps = (after.received - before) / 1e6 / elapsed;
-      if (phase === "alone") {
-        aloneMBps = mbps;
-        idleRss = report.rss;
+      return {
+        window: {
+          seconds: elapsed,
+          honestMBps: (after.received - before) / 1e6 / elapsed,
+          honestOpen: after.open,
+          report,
+          cpu: shares,
+        },
+        result,
+      };
+    };
+    const alone: Window[] = [];
+    const attacked = new Map<
+      Phase,
+      { windows: Window[]; ratios: number[]; results: AttackResult[] }
+    >();
+    let idleRss: number | undefined;
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, phase] of PHASES.entries()) {
+        if (phase === "alone" || (options.only !== undefined && !options.only.includes(phase))) {
+          continue;
+        }
+        // Each attack window right after an alone window of its own: the ratio between the two
+        // holds even while the machine's other load comes and goes.
+        const quiet = (await window("alone", "")).window;
+        alone.push(quiet);
+        idleRss ??= quiet.report.rss;
+        const { window: under, result } = await window(phase, `127.0.0.${index + 1}`);
+        const entry = attacked.get(phase) ?? { windows: [], ratios: [], results: [] };
+        attacked.set(phase, entry);
+        entry.windows.push(under);
+        entry.ratios.push(quiet.honestMBps === 0 ? 0 : under.honestMBps / quiet.honestMBps);
+        if (result !== undefined) entry.results.push(result);
+        // Let the broker settle (closes, GC) before the next window.
+        await sleep(1000);
       }
+    }
+    const figures = (
+      phase: Phase,
+      windows: readonly Window[],
+      ratios: readonly number[],
+      result: AttackResult | undefined,
+    ): PhaseFigures => {
+      const seconds = windows.reduce((n, w) => n + w.seconds, 0);
+      const rssPeak = Math.max(...windows.map((w) => w.report.rssPeak));
       const sorted = [...(result?.closeMs ?? [])].sort((a, b) => a - b);
       const codes = result?.codes ?? {};
-      phases.push({
+      return {
         phase,
-        honestMBps: mbps,
-        honestRatio: aloneMBps === 0 ? 0 : mbps / aloneMBps,
-        honestOpen: after.open,
-        eventLoopDelayMs: { p50: report.p50, p99: report.p99, max: report.max },
+        honestMBps: windows.reduce((n, w) => n + w.honestMBps * w.seconds, 0) / seconds,
+        honestRatio: median(ratios),
+        honestRatioRange: [Math.min(...ratios), Math.max(...ratios)],
+        honestOpen: windows.every((w) => w.honestOpen),
+        eventLoopDelayMs: loopDelayOf(windows.flatMap((w) => w.report.intervals)),
         floodTunnels: result?.tunnels ?? 0,
         floodCloseCodes: codes,
         floodCloseMs: sorted.length === 0 ? undefined : sorted[sorted.length >> 1],
-        brokerRssMB: report.rss / 1e6,
-        brokerRssPeakMB: report.rssPeak / 2 ** 20,
-        brokerRssGrowthMB: Math.max(0, report.rssPeak - idleRss) / 2 ** 20,
+        floodSentMBps: (result?.sentBytes ?? 0) / 1e6 / seconds,
+        brokerRssMB: windows[windows.length - 1]!.report.rss / 1e6,
+        brokerRssPeakMB: rssPeak / 2 ** 20,
+        brokerRssGrowthMB: Math.max(0, rssPeak - (idleRss ?? rssPeak)) / 2 ** 20,
         attackRefused: Object.entries(codes)
           .filter(([code]) => code !== "held" && code !== "1005")
           .reduce((n, [, k]) => n + k, 0),
-      });
-      // Let the broker settle (closes, GC) before the next phase's baseline.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+        cpu: cpuOf(windows),
+      };
+    };
+    const phases = [figures("alone", alone, [1], undefined)];
+    for (const [phase, entry] of attacked) {
+      phases.push(figures(phase, entry.windows, entry.ratios, mergeAttacks(entry.results)));
     }
-    honest.send("stop");
-    return { seconds, phases };
+    return { broker: kind, seconds, rounds, attackersNice: nice, phases };
   } finally {
-    child.send("stop");
-    await new Promise((resolve) => child.once("exit", resolve));
+    honest?.send("stop");
+    await broker?.stop();
+    attacker.kill();
     guacdProcess.send("stop");
-    await new Promise((resolve) => guacdProcess.once("exit", resolve));
+    await Promise.all([exited(guacdProcess), exited(attacker), honest && exited(honest)]);
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const only = process.argv.slice(3) as Phase[];
-  const figures = await measureFlood(
-    Number(process.argv[2] ?? 10),
-    only.length === 0 ? undefined : only,
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
+
+/** One line per phase, for people. */
+export function describePhase(p: PhaseFigures): string {
+  const loop = p.eventLoopDelayMs;
+  const cpu = Object.entries(p.cpu)
+    .map(([role, share]) => `${role} ${share.toFixed(0)}`)
+    .join(" ");
+  return (
+    `${p.phase.padEnd(10)} honest ${p.honestMBps.toFixed(1)} MB/s (${pct(p.honestRatio)} of alone, ${pct(p.honestRatioRange[0])}–${pct(p.honestRatioRange[1])}; open: ${p.honestOpen})` +
+    `  loop p50 ${loop.p50.toFixed(1)} p99 ${loop.p99.toFixed(1)} max ${loop.max.toFixed(1)} ms` +
+    `  RSS peak ${p.brokerRssPeakMB.toFixed(0)} MiB (+${p.brokerRssGrowthMB.toFixed(0)})` +
+    `  flood ${p.floodSentMBps.toFixed(1)} MB/s, ${p.floodTunnels} tunnels, closed ${JSON.stringify(p.floodCloseCodes)}` +
+    (p.floodCloseMs === undefined ? "" : ` after ${p.floodCloseMs.toFixed(0)} ms`) +
+    `\n${"".padEnd(10)} cpu % of a core: ${cpu}`
   );
-  for (const p of figures.phases) {
-    console.log(
-      `${p.phase.padEnd(10)} honest ${p.honestMBps.toFixed(1)} MB/s (${(p.honestRatio * 100).toFixed(0)}% of alone, open: ${p.honestOpen})` +
-        `  event-loop delay p50 ${p.eventLoopDelayMs.p50.toFixed(1)} ms p99 ${p.eventLoopDelayMs.p99.toFixed(1)} ms max ${p.eventLoopDelayMs.max.toFixed(1)} ms` +
-        `  flood tunnels ${p.floodTunnels} closed ${JSON.stringify(p.floodCloseCodes)} after ${p.floodCloseMs?.toFixed(0) ?? "-"} ms (median)` +
-        `  broker RSS peak ${p.brokerRssPeakMB.toFixed(0)} MiB (+${p.brokerRssGrowthMB.toFixed(0)} over idle)`,
-    );
-  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const flag = (name: string): string | undefined =>
+    args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const positional = args.filter((a) => !a.startsWith("--"));
+  const only = positional.slice(1) as Phase[];
+  const broker = flag("broker") === "deno" ? "deno" : "node";
+  const figures = await measureFlood(Number(positional[0] ?? 10), {
+    only: only.length === 0 ? undefined : only,
+    broker,
+    attackersNice: Number(flag("attackers-nice") ?? 0),
+    rounds: Number(flag("rounds") ?? 4),
+    profileDir: flag("profile"),
+  });
+  console.log(
+    `${broker} broker, ${figures.seconds} s of attack a phase in ${figures.rounds} rounds, attackers at nice ${figures.attackersNice}` +
+      (figures.attackersNice === 0 ? " (the same priority as the rest)" : ""),
+  );
+  for (const p of figures.phases) console.log(describePhase(p));
   mkdirSync(artifacts, { recursive: true });
-  writeFileSync(join(artifacts, "flood.json"), `${JSON.stringify(figures, null, 2)}\n`);
+  const name = broker === "node" ? "flood.json" : "flood-deno.json";
+  writeFileSync(join(artifacts, name), `${JSON.stringify(figures, null, 2)}\n`);
 }

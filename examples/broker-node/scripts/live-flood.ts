@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { launchChromium } from "@guacstream/test-support";
 import { generateTokenSecret, importTokenKey, sealToken } from "@guacstream/tunnel";
 import { artifacts, startBroker } from "../test/_harness.ts";
-import { attacksOn, PHASES } from "./flood.ts";
+import { attacksOn, PHASES } from "./_attacks.ts";
 
 const host = process.env.GUACD_HOST;
 if (host === undefined) throw new Error("Set GUACD_HOST (and GUACD_PORT, VNC)");

@@ -7,10 +7,13 @@ import { expect, it } from "vitest";
 import { measureFlood } from "../scripts/flood.ts";
 
 it("under each flood the attacker is cut off, the honest session streams on, the loop turns, memory stays bounded", async () => {
-  const { phases } = await measureFlood(2);
+  // One round: each attack runs its 2 s at once, long enough for the rate cap to act.
+  const { phases } = await measureFlood(2, { rounds: 1 });
   console.log(JSON.stringify(phases));
   const byName = new Map(phases.map((p) => [p.phase, p]));
   expect(byName.get("alone")?.honestMBps).toBeGreaterThan(1);
+  // The loop's bound is over what the machine's own load gives alone: a flood may not stall it.
+  const aloneP99 = byName.get("alone")?.eventLoopDelayMs.p99 ?? 0;
   // The codes each attacker may see: the bound's own, or 1006 when the broker drops a peer
   // that does not finish the closing handshake within the grace; 1005 when the phase ended first.
   const expected: Record<string, readonly string[]> = {
@@ -28,7 +31,7 @@ it("under each flood the attacker is cut off, the honest session streams on, the
       expect(codes, `${name}: ${c}`).toContain(c);
     expect(phase?.honestOpen, name).toBe(true);
     expect(phase?.honestMBps, name).toBeGreaterThan(0);
-    expect(phase?.eventLoopDelayMs.p99, name).toBeLessThan(250);
+    expect(phase?.eventLoopDelayMs.p99, name).toBeLessThan(aloneP99 + 200);
     expect(phase?.brokerRssGrowthMB, name).toBeLessThan(64);
   }
   // One client holds no more than its cap (16 in the flood broker).
