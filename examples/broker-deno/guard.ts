@@ -101,6 +101,11 @@ class Relay implements GuardedConnection {
   #headerBytes = 0;
   #headerMatch = 0;
   #headersDone = false;
+  // The first request's head, to see whether it asks for an upgrade (at most maxHeaderBytes).
+  #head = "";
+  #upgradeAsked = false;
+  // Bytes of a refused upgrade's answer still to relay before the connection is dropped.
+  #refusalLeft: number | undefined;
   #timers: ReturnType<typeof setTimeout>[] = [];
   #idle: ReturnType<typeof setTimeout> | undefined;
   readonly #frames = new FrameBounds();
@@ -166,6 +171,10 @@ class Relay implements GuardedConnection {
         const fault = fromPeer ? this.#checkPeer(chunk) : this.#checkServer(chunk);
         if (fault !== undefined) return this.destroy(fault);
         for (let off = 0; off < n; ) off += await to.write(chunk.subarray(off));
+        if (!fromPeer && this.#refusalLeft !== undefined) {
+          this.#refusalLeft -= n;
+          if (this.#refusalLeft <= 0) return this.destroy("upgrade refused");
+        }
       }
     } catch {
       // Reset or closed: the other pump sees it too.
@@ -174,9 +183,18 @@ class Relay implements GuardedConnection {
   }
 
   #checkServer(chunk: Uint8Array): string | undefined {
-    if (!this.#websocket && startsWith(chunk, SWITCHING)) {
+    if (this.#websocket) return undefined;
+    if (startsWith(chunk, SWITCHING)) {
       this.#websocket = true;
       if (this.#idle !== undefined) clearTimeout(this.#idle);
+    } else if (this.#upgradeAsked && this.#refusalLeft === undefined) {
+      // An upgrade refused (a bad token, a cap): once its answer, head and body, is relayed the
+      // connection is dropped, so whatever the peer sends after its request is read no longer.
+      // An answer of unknown length is cut after the chunk that carries its head.
+      const head = latin1(chunk);
+      const end = head.indexOf("\r\n\r\n");
+      const length = end < 0 ? undefined : CONTENT_LENGTH.exec(head.slice(0, end))?.[1];
+      this.#refusalLeft = length === undefined ? 0 : end + 4 + Number(length);
     }
     return undefined;
   }
@@ -191,19 +209,31 @@ class Relay implements GuardedConnection {
       );
     }
     if (this.#headersDone) return undefined;
-    for (const byte of chunk) {
+    for (let k = 0; k < chunk.length; k++) {
+      const byte = chunk[k]!;
       this.#headerBytes++;
       this.#headerMatch =
         byte === CRLFCRLF[this.#headerMatch] ? this.#headerMatch + 1 : byte === 13 ? 1 : 0;
       if (this.#headerMatch === 4) {
         this.#headersDone = true;
+        this.#upgradeAsked = UPGRADE.test(this.#head + latin1(chunk.subarray(0, k + 1)));
+        this.#head = "";
         return undefined;
       }
     }
+    this.#head += latin1(chunk);
     return this.#headerBytes > (this.#options.maxHeaderBytes ?? 16384)
       ? "headers too large"
       : undefined;
   }
+}
+
+const UPGRADE = /\r\nupgrade:[ \t]*websocket/i;
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
+const LATIN1 = new TextDecoder("latin1");
+
+function latin1(bytes: Uint8Array): string {
+  return LATIN1.decode(bytes);
 }
 
 function startsWith(chunk: Uint8Array, prefix: Uint8Array): boolean {
