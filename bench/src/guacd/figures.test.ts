@@ -26,6 +26,7 @@ const result: TargetResult = {
     lossyShare: 0,
     imageBytes: 1000,
     cpuMsPerSecond: 120,
+    loopDelayMs: 20,
   },
   browser: { photonMs: photon(36, 47, 58), cpuMsPerSecond: 104, brokerCpuMsPerSecond: 8 },
   measuredBy: "sync-based",

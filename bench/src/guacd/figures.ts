@@ -157,6 +157,12 @@ export function curvesOf(results: readonly TargetResult[]): Curve[] {
       SYNC,
     ),
     curve(
+      "photon",
+      "Input to photon on the probe session while every session is in use (ms)",
+      "ms",
+      (l) => ({ p50: l.photonMs.p50, p99: l.photonMs.p99 }),
+    ),
+    curve(
       "input",
       "Input echo while every session is in use (ms)",
       "ms",

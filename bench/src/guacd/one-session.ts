@@ -4,6 +4,7 @@
  * change where it lands and to the next `sync`; frames that change pixels, bytes per changed
  * pixel and the lossy share of image bytes while the inputs run.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { RunContext, SectionContext } from "../harness/section.ts";
 import type { PhotonInput } from "./browser-client.ts";
 import type { Rect } from "./pixels.ts";
@@ -77,6 +78,8 @@ export async function seenAtOneSession(
           ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10,
         );
         const cpu = process.cpuUsage();
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
         for (const next of inputs) {
           if (performance.now() >= end - 500 || run.signal.aborted) break;
           sent++;
@@ -86,6 +89,7 @@ export async function seenAtOneSession(
           await sleep(PHOTON_GAP_MS, run.signal);
         }
         const used = process.cpuUsage(cpu);
+        loop.disable();
         const seconds = (performance.now() - from) / 1000;
         pixels = {
           firstScreenMs: firstScreenMs ?? Number.NaN,
@@ -96,6 +100,7 @@ export async function seenAtOneSession(
             watch.changedPixels > 0 ? (s.bytes - bytesBefore) / watch.changedPixels : Number.NaN,
           lossyShare: watch.imageBytes > 0 ? watch.lossyBytes / watch.imageBytes : Number.NaN,
           imageBytes: watch.imageBytes,
+          loopDelayMs: loop.count > 0 ? loop.percentile(99) / 1e6 : Number.NaN,
           cpuMsPerSecond: sent > 0 ? (used.user + used.system) / 1e3 / seconds : Number.NaN,
         };
       } finally {

@@ -20,12 +20,14 @@ const level = (over: Partial<LevelFigures> = {}): LevelFigures => ({
   handshakeMs: percentiles([10]),
   firstFrameMs: percentiles([100]),
   inputMs: { ...percentiles([20]), sent: 1, missed: 0 },
+  photonMs: { ...percentiles([]), sent: 0, unchanged: 0 },
   fpsPerSession: 20,
   mbPerSecondPerSession: 1,
   cpuMsPerMb: 10,
   heapKibPerSession: Number.NaN,
   rssKibPerSession: Number.NaN,
   heldMs: 1000,
+  loopDelayMs: 10,
   ...over,
 });
 
@@ -64,6 +66,21 @@ describe("the capacity ramp", () => {
     expect(distress(level({ inputMs: echo(2000, 1) }), base)).toMatch(/1 of 4 key\(s\) not echoed/);
     // An idle screen sending fewer frames is not distress.
     expect(distress(level({ fpsPerSession: 0.5 }), base)).toBeUndefined();
+  });
+
+  test("distress: where the probe session saw pixels answer, its input-to-photon decides", () => {
+    const photon = (ms: number) => ({ ...percentiles([ms]), sent: 4, unchanged: 0 });
+    const base = level({ photonMs: photon(30) });
+    const lagging = 30 + INPUT_FLOOR_MS + 1;
+    expect(distress(level({ sessions: 8, photonMs: photon(lagging) }), base)).toMatch(
+      /^input-to-photon on the probe session, p99 231 ms > 3x the single session's 30 ms$/,
+    );
+    // A slow sync echo with pixels still answering in time is not what a person sees.
+    const echo = { ...percentiles([20 + INPUT_FLOOR_MS + 1]), sent: 4, missed: 0 };
+    expect(distress(level({ inputMs: echo, photonMs: photon(35) }), base)).toBeUndefined();
+    // Without pixel samples (a desktop drawing no cursor), the sync echo stands in.
+    const none = { ...percentiles([]), sent: 4, unchanged: 4 };
+    expect(distress(level({ inputMs: echo, photonMs: none }), base)).toMatch(/^input echo p99/);
   });
 
   test("against a guacd-like simulator capped at 3 sessions, the ramp stops at 4 and reports 2", async () => {

@@ -9,10 +9,14 @@
  * - handshake p99 or time-to-first-frame p99 above 3x the single session's and at least
  *   `FLOOR_MS` above it (a loaded 2-core machine stalls a loopback handshake by that much, while a
  *   guacd in trouble answers in seconds);
- * - input echo p99 (input sent to the next frame) above 3x the single session's and at least
- *   `INPUT_FLOOR_MS` above it, or a key a terminal did not echo within `ECHO_TIMEOUT_MS`.
+ * - input-to-photon p99 on the probe session (the first one, followed by a headless display: an
+ *   input to the first frame whose pixels change where it lands) above 3x the single session's
+ *   and at least `INPUT_FLOOR_MS` above it; where the probe sees no pixel answer (a desktop whose
+ *   cursor the client draws), the same of the input echo (input sent to the next `sync`);
+ * - a key a terminal did not echo within `ECHO_TIMEOUT_MS`.
  * An idle screen's falling frame rate is not distress: a screen with nothing to draw sends few frames.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
@@ -29,6 +33,12 @@ export const MEMORY_MIN_SESSIONS = 4;
 export const INPUT_FLOOR_MS = 200;
 /** A key a terminal has not echoed by then counts as missed (and as this latency). */
 export const ECHO_TIMEOUT_MS = 2000;
+/**
+ * The ramp follows a probe session with a headless display only when, at one session, the display
+ * held this process's event loop no longer than this (p99, ms): a display drawing a busy screen
+ * would delay every other session's reading and skew what the ramp measures.
+ */
+export const PROBE_LAG_MS = 60;
 /** Between two inputs of one session: about a person's typing or pointing pace. */
 export const INPUT_GAP_MS = 400;
 /** X and BackSpace, typed in turn so a shell's line neither grows nor empties. */
@@ -55,6 +65,12 @@ export interface LevelFigures {
    * key not echoed within `ECHO_TIMEOUT_MS` counts as that long and as missed.
    */
   readonly inputMs: Percentiles & { readonly sent: number; readonly missed: number };
+  /**
+   * Input to the first frame whose pixels change where it lands, on the probe session only (the
+   * ramp's first, followed by a headless display); a key that changed nothing within
+   * `ECHO_TIMEOUT_MS` counts as that long and as unchanged. Empty without a probe.
+   */
+  readonly photonMs: Percentiles & { readonly sent: number; readonly unchanged: number };
   /** Median over sessions of frames per second while the level was held. */
   readonly fpsPerSession: number;
   /** Median over sessions of MB/s while the level was held. */
@@ -63,12 +79,15 @@ export interface LevelFigures {
   readonly cpuMsPerMb: number;
   /**
    * Client process memory per open session, heap + external and RSS (KiB): with every session
-   * open minus before the ramp opened any, after a full GC each time; NaN below
+   * open minus once the probe alone was open (its display is not a session's cost), over the
+   * sessions opened since, after a full GC each time; NaN below
    * `MEMORY_MIN_SESSIONS` sessions, where GC noise is larger than what is measured.
    */
   heapKibPerSession: number;
   rssKibPerSession: number;
   readonly heldMs: number;
+  /** This process's event-loop delay p99 while the level opened and was held, ms. */
+  readonly loopDelayMs: number;
 }
 
 export interface Percentiles {
@@ -125,6 +144,15 @@ export function distress(
   if (level.inputMs.missed > 0 && level.troubles.length === 0) {
     return `${level.inputMs.missed} of ${level.inputMs.sent} key(s) not echoed within ${ECHO_TIMEOUT_MS} ms`;
   }
+  // What a person sees decides where the probe measured it; the protocol's echo stands in elsewhere.
+  if (baseline.photonMs.count > 0 && level.photonMs.count > 0) {
+    return slower(
+      "input-to-photon on the probe session,",
+      level.photonMs.p99,
+      baseline.photonMs.p99,
+      INPUT_FLOOR_MS,
+    );
+  }
   if (base.count > 0 && level.inputMs.count > 0) {
     const slowInput = slower("input echo", level.inputMs.p99, base.p99, INPUT_FLOOR_MS);
     if (slowInput !== undefined) return slowInput;
@@ -150,6 +178,13 @@ function memory(): { heap: number; rss: number } {
   return { heap: m.heapUsed + m.external, rss: m.rss };
 }
 
+/** Memory before the sessions measured opened, and how many were open then. */
+export interface BaselineMemory {
+  readonly heap: number;
+  readonly rss: number;
+  readonly sessions: number;
+}
+
 export interface LevelOptions {
   /** How long the level is held once every session is open. */
   readonly holdMs: number;
@@ -159,6 +194,8 @@ export interface LevelOptions {
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
   readonly onBytes: (bytes: number) => void;
+  /** Follow the first session with a headless display and time its inputs to changed pixels. */
+  readonly probe: boolean;
 }
 
 /**
@@ -171,18 +208,25 @@ export async function runLevel(
   target: GuacdTarget,
   open: GuacdSession[],
   n: number,
-  baselineMemory: { heap: number; rss: number },
+  baselineMemory: BaselineMemory,
   options: LevelOptions,
 ): Promise<LevelFigures> {
   const troubles: SessionTrouble[] = [];
   const fresh: GuacdSession[] = [];
+  // From the first handshake on: the probe's first screen is drawn while the level opens.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   while (open.length < n && !options.signal.aborted) {
     try {
+      const probe = options.probe && open.length === 0;
       const session = await GuacdSession.open(target, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         onBytes: options.onBytes,
+        pixels: probe,
       });
+      // The probe compares pixels only while it waits for an input's answer, not every frame.
+      if (session.pixels !== undefined) session.pixels.counting = false;
       open.push(session);
       fresh.push(session);
     } catch (error) {
@@ -196,7 +240,12 @@ export async function runLevel(
   const cpu = process.cpuUsage();
   const start = open.map((s) => ({ frames: s.frames, bytes: s.bytes }));
   const startedAt = performance.now();
-  const input = { samples: [] as number[], sent: 0, missed: 0 };
+  const input: InputSamples = {
+    samples: [],
+    sent: 0,
+    missed: 0,
+    photon: { samples: [], sent: 0, unchanged: 0 },
+  };
   if (troubles.length === 0) {
     const until = startedAt + options.holdMs;
     await Promise.all(
@@ -206,6 +255,7 @@ export async function runLevel(
     await sleep(Math.max(0, until - performance.now()), options.signal);
   }
   const heldMs = performance.now() - startedAt;
+  loop.disable();
   const used = process.cpuUsage(cpu);
   // A level cut short by a refusal was not held: no rates for it.
   const seconds = heldMs >= 100 ? heldMs / 1e3 : Number.NaN;
@@ -222,25 +272,40 @@ export async function runLevel(
     handshakeMs: percentiles(fresh.map((s) => s.handshakeMs)),
     firstFrameMs: percentiles(fresh.flatMap((s) => s.firstFrameMs ?? [])),
     inputMs: { ...percentiles(input.samples), sent: input.sent, missed: input.missed },
+    photonMs: {
+      ...percentiles(input.photon.samples),
+      sent: input.photon.sent,
+      unchanged: input.photon.unchanged,
+    },
     fpsPerSession: median(perSession.map((s) => s.fps)),
     mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
     cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
     heapKibPerSession:
       memoryOpen === undefined
         ? Number.NaN
-        : (memoryOpen.heap - baselineMemory.heap) / 1024 / open.length,
+        : (memoryOpen.heap - baselineMemory.heap) / 1024 / (open.length - baselineMemory.sessions),
     rssKibPerSession:
       memoryOpen === undefined
         ? Number.NaN
-        : (memoryOpen.rss - baselineMemory.rss) / 1024 / open.length,
+        : (memoryOpen.rss - baselineMemory.rss) / 1024 / (open.length - baselineMemory.sessions),
     heldMs,
+    loopDelayMs: loop.count > 0 ? loop.percentile(99) / 1e6 : Number.NaN,
   };
+}
+
+/** Inputs sent while a level is held, over all its sessions, and the probe's pixel timings. */
+interface InputSamples {
+  readonly samples: number[];
+  sent: number;
+  missed: number;
+  readonly photon: { readonly samples: number[]; sent: number; unchanged: number };
 }
 
 /**
  * Uses `session` as a person would until `until`: on a terminal a key every `INPUT_GAP_MS`
  * (jittered, so sessions do not type in step), on a desktop a pointer move; each input timed to
- * the next frame. A desktop may draw nothing for a move (the client draws the cursor): no sample.
+ * the next frame, and on the probe also to the changed pixels where it lands. A desktop may draw
+ * nothing for a move (the client draws the cursor): no sample.
  */
 async function keepInUse(
   session: GuacdSession,
@@ -248,7 +313,7 @@ async function keepInUse(
   activity: Activity,
   until: number,
   signal: AbortSignal,
-  input: { samples: number[]; sent: number; missed: number },
+  input: InputSamples,
 ): Promise<void> {
   // Start sessions at different moments of the gap.
   await sleep((index * 97) % INPUT_GAP_MS, signal);
@@ -262,12 +327,33 @@ async function keepInUse(
       // empty line draws nothing and would count as a key not echoed.
       const typed = typedBy.get(session) ?? 0;
       typedBy.set(session, typed + 1);
-      const ms = await session.keystroke(KEYS[typed % 2]!, ECHO_TIMEOUT_MS);
-      if (ms === undefined) input.missed++;
-      input.samples.push(ms ?? ECHO_TIMEOUT_MS);
+      const keysym = KEYS[typed % 2]!;
+      if (session.pixels === undefined) {
+        const ms = await session.keystroke(keysym, ECHO_TIMEOUT_MS);
+        if (ms === undefined) input.missed++;
+        input.samples.push(ms ?? ECHO_TIMEOUT_MS);
+      } else {
+        const timed = await session.photon({ keysym }, undefined, ECHO_TIMEOUT_MS);
+        if (timed.syncMs === undefined) input.missed++;
+        input.samples.push(timed.syncMs ?? ECHO_TIMEOUT_MS);
+        input.photon.sent++;
+        if (timed.pixelsMs === undefined) input.photon.unchanged++;
+        input.photon.samples.push(timed.pixelsMs ?? ECHO_TIMEOUT_MS);
+      }
     } else {
-      const ms = await session.pointer(100 + (k % 8) * 40, 100 + (k % 5) * 40, ECHO_TIMEOUT_MS / 4);
-      if (ms !== undefined) input.samples.push(ms);
+      const x = 100 + (k % 8) * 40;
+      const y = 100 + (k % 5) * 40;
+      if (session.pixels === undefined) {
+        const ms = await session.pointer(x, y, ECHO_TIMEOUT_MS / 4);
+        if (ms !== undefined) input.samples.push(ms);
+      } else {
+        const rect = { x: Math.max(0, x - 32), y: Math.max(0, y - 32), width: 64, height: 64 };
+        const timed = await session.photon({ x, y }, rect, ECHO_TIMEOUT_MS / 4);
+        if (timed.syncMs !== undefined) input.samples.push(timed.syncMs);
+        input.photon.sent++;
+        if (timed.pixelsMs === undefined) input.photon.unchanged++;
+        else input.photon.samples.push(timed.pixelsMs);
+      }
     }
     await sleep(INPUT_GAP_MS * (0.75 + ((k * 37) % 50) / 100), signal);
   }
@@ -314,6 +400,13 @@ export interface RampOptions {
   readonly onBytes: (bytes: number) => void;
   /** p99 of sequential single-session handshakes, the handshake baseline (else level 1's). */
   readonly handshakeBaselineMs?: number;
+  /**
+   * Follow the ramp's first session with a headless display and time its inputs to changed pixels
+   * (input-to-photon), which then decides input distress. The display's drawing runs in this
+   * process, beside every other session's reading: the caller decides it is affordable (see
+   * `PROBE_LAG_MS`). @default false
+   */
+  readonly probe?: boolean;
   /** Called when a level starts and when it ended. */
   readonly onLevel?: (sessions: number, figures?: LevelFigures, verdict?: string) => void;
 }
@@ -324,7 +417,8 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   let stopReason = `because it reached --max-sessions ${options.maxSessions}`;
   let stopShort = `reached --max-sessions ${options.maxSessions}`;
   const open: GuacdSession[] = [];
-  const baselineMemory = memory();
+  const probe = options.probe ?? false;
+  let baselineMemory: BaselineMemory = { ...memory(), sessions: 0 };
   try {
     for (const n of rampLevels(options.maxSessions)) {
       if (options.signal.aborted) {
@@ -341,8 +435,14 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
       const figures = await runLevel(target, open, n, baselineMemory, {
         ...options,
         activity: options.activity ?? activityOf(target.protocol),
+        probe,
       });
       levels.push(figures);
+      if (probe && open.length === 1) {
+        // The probe's display holds screen-sized buffers no other session has: memory per
+        // session is counted from once it is open.
+        baselineMemory = { ...memory(), sessions: 1 };
+      }
       const why = options.signal.aborted
         ? "interrupted"
         : distress(figures, levels[0], options.handshakeBaselineMs ?? levels[0]!.handshakeMs.p99);
@@ -357,5 +457,10 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   } finally {
     await Promise.all(open.map((s) => s.close()));
   }
-  return { levels, capacity, stopReason, stopShort };
+  return {
+    levels,
+    capacity,
+    stopReason,
+    stopShort,
+  };
 }

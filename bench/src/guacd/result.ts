@@ -39,6 +39,8 @@ export interface TargetResult {
         readonly imageBytes: number;
         /** This process's CPU ms per second while the inputs ran (display and pixel checks included). */
         readonly cpuMsPerSecond: number;
+        /** This process's event-loop delay p99 while the inputs ran, ms (the display's drawing holds it). */
+        readonly loopDelayMs: number;
       }
     | undefined;
   /**

@@ -26,7 +26,14 @@ import {
   photonTimeoutMs,
   seenAtOneSession,
 } from "./one-session.ts";
-import { activityOf, type LevelFigures, percentiles, ramp, rampLevels } from "./ramp.ts";
+import {
+  activityOf,
+  type LevelFigures,
+  PROBE_LAG_MS,
+  percentiles,
+  ramp,
+  rampLevels,
+} from "./ramp.ts";
 import { STABLE_MS, SYNC_BASIS, type TargetResult } from "./result.ts";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
 import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets.ts";
@@ -72,6 +79,8 @@ function levelRow(l: LevelFigures, verdict: string | undefined): string[] {
     ms(l.firstFrameMs.p99),
     ms(l.inputMs.p50),
     ms(l.inputMs.p99),
+    ms(l.photonMs.p50),
+    ms(l.photonMs.p99),
     num(l.fpsPerSession),
     num(l.mbPerSecondPerSession, 3),
     num(l.cpuMsPerMb),
@@ -88,6 +97,8 @@ const LEVEL_HEADERS = [
   "1st frame p50",
   "p99",
   "input p50",
+  "p99",
+  "photon p50",
   "p99",
   "fps/session",
   "MB/s/session",
@@ -164,45 +175,13 @@ async function benchTarget(
     };
   }
 
-  // 2. The ramp, leaving a quarter of the slice for what a person sees at one session (and as
-  // much again for the browser's client beside ours).
+  // 2. What a person sees, at one session, with our client and then the browser's: a quarter of
+  // the slice (as much again for the browser's client), before the ramp, which learns from it
+  // whether a probe session's display is affordable.
   const compared = browser !== undefined && comparesBrowser(run);
   const withBrowser = compared && typeof browser === "object";
-  const rampEnd = end - slice * (withBrowser ? 0.45 : 0.25);
-  const levels = rampLevels(run.maxSessions).length;
-  const perLevel = (rampEnd - performance.now()) / levels;
-  const holdMs = Math.max(
-    1000,
-    Math.min(perLevel - LEVEL_OVERHEAD_MS, ctx.mode === "full" ? 15_000 : 5000),
-  );
-  ctx.log(
-    `ramp: 1, 2, 4 … up to ${run.maxSessions} sessions (--max-sessions), each level held ` +
-      `${(holdMs / 1000).toFixed(1)} s with every session in use (${activity === "keys" ? "keys typed" : "pointer moved"}); ` +
-      `per level (hs: handshake ms, 1st frame: connect to the first sync after drawing, ms; input: ` +
-      `input to the next sync after drawing, ms; heap KiB/s: this client's heap + external per ` +
-      `open session, from 4 sessions up; RSS is in the JSON):`,
-  );
-  ctx.log(table(LEVEL_HEADERS, []).split("\n")[0]!);
-  const rampResult = await ramp(target, {
-    maxSessions: run.maxSessions,
-    activity,
-    handshakeBaselineMs: handshakes.p99,
-    holdMs,
-    timeoutMs,
-    signal: run.signal,
-    onBytes,
-    timeLeftFor: () => performance.now() + holdMs + LEVEL_OVERHEAD_MS <= rampEnd,
-    onLevel: (n, figures, verdict) => {
-      if (figures === undefined) run.phase(`${target.name}: ramp, ${n} session(s)`);
-      else ctx.log(`  ${levelRow(figures, verdict).join("  ")}`);
-    },
-  });
-  ctx.log(
-    `capacity: ${rampResult.capacity} concurrent session(s); stopped ${rampResult.stopReason}`,
-  );
-
-  // 3. What a person sees, at one session, with our client and then the browser's.
-  const oursEnd = withBrowser ? end - (end - performance.now()) / 2 : end;
+  const seenEnd = performance.now() + slice * (withBrowser ? 0.45 : 0.25);
+  const oursEnd = withBrowser ? seenEnd - slice * 0.2 : seenEnd;
   const { input, pixels } = await seenAtOneSession(target, activity, oursEnd, ctx, run, {
     timeoutMs,
     onBytes,
@@ -214,9 +193,49 @@ async function benchTarget(
         ? { skipped: browser }
         : pixels === undefined || pixels.photonMs.sent === 0
           ? { skipped: "our client's inputs did not run" }
-          : await browserBeside(browser, target, pixels.photonMs.sent, end, ctx, run);
+          : await browserBeside(browser, target, pixels.photonMs.sent, seenEnd, ctx, run);
     logClients(ctx, pixels, browserFigures);
   }
+
+  // 3. The ramp, to the end of the slice.
+  const probe = pixels !== undefined && pixels.loopDelayMs <= PROBE_LAG_MS;
+  const probeNote = probe
+    ? "the first session is the probe, followed by a headless display: its input-to-photon decides input distress"
+    : pixels === undefined
+      ? "no probe session: the one-session view did not run"
+      : `no probe session: at one session the display held this process ${ms(pixels.loopDelayMs)} ms (over ${PROBE_LAG_MS}); input echo decides`;
+  const levels = rampLevels(run.maxSessions).length;
+  const perLevel = (end - performance.now()) / levels;
+  const holdMs = Math.max(
+    1000,
+    Math.min(perLevel - LEVEL_OVERHEAD_MS, ctx.mode === "full" ? 15_000 : 5000),
+  );
+  ctx.log(
+    `ramp: 1, 2, 4 … up to ${run.maxSessions} sessions (--max-sessions), each level held ` +
+      `${(holdMs / 1000).toFixed(1)} s with every session in use (${activity === "keys" ? "keys typed" : "pointer moved"}); ` +
+      `${probeNote}; per level (hs: handshake ms, 1st frame: connect to the first sync after drawing, ms; input: ` +
+      `input to the next sync after drawing, ms; photon: input to changed pixels on the probe, ms; ` +
+      `heap KiB/s: this client's heap + external per open session, from 4 sessions up; RSS is in the JSON):`,
+  );
+  ctx.log(table(LEVEL_HEADERS, []).split("\n")[0]!);
+  const rampResult = await ramp(target, {
+    maxSessions: run.maxSessions,
+    activity,
+    handshakeBaselineMs: handshakes.p99,
+    holdMs,
+    timeoutMs,
+    signal: run.signal,
+    onBytes,
+    probe,
+    timeLeftFor: () => performance.now() + holdMs + LEVEL_OVERHEAD_MS <= end,
+    onLevel: (n, figures, verdict) => {
+      if (figures === undefined) run.phase(`${target.name}: ramp, ${n} session(s)`);
+      else ctx.log(`  ${levelRow(figures, verdict).join("  ")}`);
+    },
+  });
+  ctx.log(
+    `capacity: ${rampResult.capacity} concurrent session(s); stopped ${rampResult.stopReason}`,
+  );
   return {
     target: target.name,
     protocol: target.protocol,
