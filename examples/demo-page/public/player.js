@@ -14,6 +14,7 @@ const player = {
   position: 0,
   speed: 1,
   error: undefined,
+  settled: Promise.resolve(0),
 };
 window.player = player;
 window.Guacamole = Guacamole;
@@ -99,6 +100,7 @@ function setPlaying(on) {
     if (player.position >= player.duration) player.position = 0;
     basePosition = player.position;
     baseReal = performance.now();
+    player.playingSince = baseReal;
     tick();
   }
 }
@@ -109,23 +111,42 @@ function tick() {
     player.duration,
     basePosition + (performance.now() - baseReal) * player.speed,
   );
-  player.recording.seek(target, () => {
-    showPosition(target);
+  void seekTo(target).then(() => {
     if (target >= player.duration) setPlaying(false);
     else if (playing) tickTimer = setTimeout(tick, 40);
   });
 }
 
-/** Seeks to `position` (ms) and resolves once that moment's picture is on the display. */
+// One seek at a time: SessionRecording starts a new seek from the frame the last one reached, and
+// a seek that is cut short may still be replaying a frame, so two at once (a dragged slider) can
+// leave a picture of neither. Requests made meanwhile collapse into the latest.
+let seeking;
+let wanted;
+
+/**
+ * Seeks to `position` (ms) and resolves once that moment's picture is on the display, or a later
+ * requested one (`player.settled` is the pending seek's promise).
+ */
 function seekTo(position) {
-  return new Promise((resolve) => {
+  wanted = position;
+  seeking ??= (async () => {
     const { recording } = player;
-    recording.seek(position, () => {
-      showPosition(position);
+    let shown = position;
+    while (wanted !== undefined && recording === player.recording) {
+      const target = wanted;
+      wanted = undefined;
       // Images decode asynchronously; the display's flush waits for them.
-      recording.getDisplay().flush(() => resolve(position));
-    });
-  });
+      await new Promise((resolve) =>
+        recording.seek(target, () => recording.getDisplay().flush(resolve)),
+      );
+      showPosition(target);
+      shown = target;
+    }
+    seeking = undefined;
+    return shown;
+  })();
+  player.settled = seeking;
+  return seeking;
 }
 player.seekTo = seekTo;
 
