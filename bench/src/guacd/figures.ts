@@ -171,7 +171,7 @@ export function curvesOf(results: readonly TargetResult[]): Curve[] {
     ),
     curve("fps", "Frames per second per session", "fps", (l) => ({ "": l.fpsPerSession }), SYNC),
     curve("cpu", "Client CPU per MB received (ms/MB)", "ms/MB", (l) => ({ "": l.cpuMsPerMb })),
-    curve("memory", "Client memory per open session (heap + external)", "KiB", (l) => ({
+    curve("memory", "Client memory a session adds (heap + external)", "KiB", (l) => ({
       "": l.heapKibPerSession,
     })),
   ];

@@ -27,6 +27,7 @@ const level = (over: Partial<LevelFigures> = {}): LevelFigures => ({
   heapKibPerSession: Number.NaN,
   rssKibPerSession: Number.NaN,
   heldMs: 1000,
+  memory: { heap: 0, rss: 0, sessions: 1 },
   loopDelayMs: 10,
   ...over,
 });

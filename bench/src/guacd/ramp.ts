@@ -78,14 +78,17 @@ export interface LevelFigures {
   /** Client process CPU (user + system) per MB received during the level, ms. */
   readonly cpuMsPerMb: number;
   /**
-   * Client process memory per open session, heap + external and RSS (KiB): with every session
-   * open minus once the probe alone was open (its display is not a session's cost), over the
-   * sessions opened since, after a full GC each time; NaN below
-   * `MEMORY_MIN_SESSIONS` sessions, where GC noise is larger than what is measured.
+   * Client process memory a session adds, heap + external and RSS (KiB): the memory with every
+   * session open minus the previous level's, over the sessions this level added, after a full GC
+   * each time (what every session costs, without the fixed costs: loaded code, the probe's
+   * display); NaN below `MEMORY_MIN_SESSIONS` sessions, where GC noise is larger than what is
+   * measured.
    */
   heapKibPerSession: number;
   rssKibPerSession: number;
   readonly heldMs: number;
+  /** The memory with every session of the level open (the next level's starting point). */
+  readonly memory: LevelMemory;
   /** This process's event-loop delay p99 while the level opened and was held, ms. */
   readonly loopDelayMs: number;
 }
@@ -178,8 +181,8 @@ function memory(): { heap: number; rss: number } {
   return { heap: m.heapUsed + m.external, rss: m.rss };
 }
 
-/** Memory before the sessions measured opened, and how many were open then. */
-export interface BaselineMemory {
+/** The memory measured at a level (after a full GC), and how many sessions were open then. */
+export interface LevelMemory {
   readonly heap: number;
   readonly rss: number;
   readonly sessions: number;
@@ -208,7 +211,7 @@ export async function runLevel(
   target: GuacdTarget,
   open: GuacdSession[],
   n: number,
-  baselineMemory: BaselineMemory,
+  previous: LevelMemory,
   options: LevelOptions,
 ): Promise<LevelFigures> {
   const troubles: SessionTrouble[] = [];
@@ -236,7 +239,10 @@ export async function runLevel(
     }
   }
   await Promise.all(fresh.map((s) => s.firstFrame(Math.min(options.holdMs, 10_000))));
-  const memoryOpen = open.length >= MEMORY_MIN_SESSIONS ? memory() : undefined;
+  const memoryOpen: LevelMemory = { ...memory(), sessions: open.length };
+  const added = open.length - previous.sessions;
+  const kibPerAdded = (now: number, before: number): number =>
+    open.length >= MEMORY_MIN_SESSIONS && added > 0 ? (now - before) / 1024 / added : Number.NaN;
   const cpu = process.cpuUsage();
   const start = open.map((s) => ({ frames: s.frames, bytes: s.bytes }));
   const startedAt = performance.now();
@@ -280,14 +286,9 @@ export async function runLevel(
     fpsPerSession: median(perSession.map((s) => s.fps)),
     mbPerSecondPerSession: median(perSession.map((s) => s.mbps)),
     cpuMsPerMb: (used.user + used.system) / 1e3 / mb,
-    heapKibPerSession:
-      memoryOpen === undefined
-        ? Number.NaN
-        : (memoryOpen.heap - baselineMemory.heap) / 1024 / (open.length - baselineMemory.sessions),
-    rssKibPerSession:
-      memoryOpen === undefined
-        ? Number.NaN
-        : (memoryOpen.rss - baselineMemory.rss) / 1024 / (open.length - baselineMemory.sessions),
+    heapKibPerSession: kibPerAdded(memoryOpen.heap, previous.heap),
+    rssKibPerSession: kibPerAdded(memoryOpen.rss, previous.rss),
+    memory: memoryOpen,
     heldMs,
     loopDelayMs: loop.count > 0 ? loop.percentile(99) / 1e6 : Number.NaN,
   };
@@ -418,7 +419,7 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
   let stopShort = `reached --max-sessions ${options.maxSessions}`;
   const open: GuacdSession[] = [];
   const probe = options.probe ?? false;
-  let baselineMemory: BaselineMemory = { ...memory(), sessions: 0 };
+  let previous: LevelMemory = { ...memory(), sessions: 0 };
   try {
     for (const n of rampLevels(options.maxSessions)) {
       if (options.signal.aborted) {
@@ -432,17 +433,13 @@ export async function ramp(target: GuacdTarget, options: RampOptions): Promise<R
         break;
       }
       options.onLevel?.(n);
-      const figures = await runLevel(target, open, n, baselineMemory, {
+      const figures = await runLevel(target, open, n, previous, {
         ...options,
         activity: options.activity ?? activityOf(target.protocol),
         probe,
       });
       levels.push(figures);
-      if (probe && open.length === 1) {
-        // The probe's display holds screen-sized buffers no other session has: memory per
-        // session is counted from once it is open.
-        baselineMemory = { ...memory(), sessions: 1 };
-      }
+      previous = figures.memory;
       const why = options.signal.aborted
         ? "interrupted"
         : distress(figures, levels[0], options.handshakeBaselineMs ?? levels[0]!.handshakeMs.p99);

@@ -215,7 +215,7 @@ async function benchTarget(
       `${(holdMs / 1000).toFixed(1)} s with every session in use (${activity === "keys" ? "keys typed" : "pointer moved"}); ` +
       `${probeNote}; per level (hs: handshake ms, 1st frame: connect to the first sync after drawing, ms; input: ` +
       `input to the next sync after drawing, ms; photon: input to changed pixels on the probe, ms; ` +
-      `heap KiB/s: this client's heap + external per open session, from 4 sessions up; RSS is in the JSON):`,
+      `heap KiB/s: this client's heap + external a session adds since the previous level, from 4 sessions up; RSS is in the JSON):`,
   );
   ctx.log(table(LEVEL_HEADERS, []).split("\n")[0]!);
   const rampResult = await ramp(target, {
