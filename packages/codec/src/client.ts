@@ -22,6 +22,7 @@ export type {
   GuacamoleClientOptions,
   GuacamoleCloseInfo,
   GuacamoleInboundStream,
+  GuacamoleLateAck,
   GuacamoleMessage,
 } from "./session/client-options.ts";
 export type { DisplaySize } from "./session/display.ts";

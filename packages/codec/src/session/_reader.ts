@@ -128,7 +128,7 @@ export class SessionReader {
     const decoder = new InstructionDecoder(
       (item) => {
         if (ended) return; // guacd closes after disconnect; nothing after it counts
-        this.#dispatch(item);
+        if (!this.#dispatch(item)) return;
         controller.enqueue(item);
         delivered++;
         if (this.#sawDisconnect) ended = true;
@@ -188,47 +188,52 @@ export class SessionReader {
     );
   }
 
-  /** Acts on what the library handles for the user; every instruction still reaches the reader. */
-  #dispatch(item: Instruction): void {
+  /**
+   * Acts on what the library handles for the user. Returns whether the application gets the
+   * instruction too: all do but the acks that answer the client's own clean-up of ended streams.
+   */
+  #dispatch(item: Instruction): boolean {
     this.#options.onInstruction?.(item);
-    if (this.#controls.dispatch(item)) return;
+    const controls = this.#controls.dispatch(item);
+    if (controls !== "unhandled") return controls === "handled";
     const { opcode, args } = item;
     switch (opcode) {
       case "sync":
         if (this.#options.echoSync !== false && args[0] !== undefined) {
           this.#outbound.sendQuietly(instruction("sync", args[0]));
         }
-        return;
+        break;
       case "error":
         this.#statusError = GuacamoleStatusError.fromInstruction(item);
-        return;
+        break;
       case "disconnect":
         this.#sawDisconnect = true;
-        return;
+        break;
       case "msg":
         this.#options.onMessage?.({
           code: Number.parseInt(args[0] ?? "", 10),
           name: MESSAGE_NAMES[Number.parseInt(args[0] ?? "", 10)] ?? "UNKNOWN",
           args: args.slice(1),
         });
-        return;
+        break;
       case "required":
         void this.#answerRequired(args);
-        return;
+        break;
       case "blob": {
         const stream = this.#inbound.get(Number.parseInt(args[0] ?? "", 10));
         if (stream !== undefined && args[1] !== undefined) stream.push(base64ToBytes(args[1]));
-        return;
+        break;
       }
       case "end": {
         const index = Number.parseInt(args[0] ?? "", 10);
         this.#inbound.get(index)?.close();
         this.#inbound.delete(index);
-        return;
+        break;
       }
       default:
         if (INBOUND_STREAM_OPCODES.has(opcode)) this.#openInbound(item);
     }
+    return true;
   }
 
   #openInbound(item: Instruction): void {

@@ -1,5 +1,6 @@
 import { type Instruction, instruction } from "../wire/instruction.ts";
 import type { SendInstructions } from "./_send.ts";
+import type { GuacamoleLateAck } from "./client-options.ts";
 import { type DisplaySize, GuacamoleDisplay } from "./display.ts";
 import { GuacamoleFilesystem } from "./files/filesystem.ts";
 import { GuacamoleFilesystemError } from "./files/filesystem-error.ts";
@@ -21,7 +22,14 @@ export interface SessionControlsHost {
   readonly openBody: (streamIndex: number) => ReadableStream<Uint8Array>;
   readonly onSize: ((size: DisplaySize) => void) | undefined;
   readonly onFilesystem: ((filesystem: GuacamoleFilesystem) => void) | undefined;
+  readonly onLateAck?: ((ack: GuacamoleLateAck) => void) | undefined;
 }
+
+/**
+ * What became of an instruction from guacd: acted on by the controls (`handled`), taken by them
+ * and kept from the application (`consumed`), or none of theirs (`unhandled`).
+ */
+export type ControlsDispatch = "handled" | "consumed" | "unhandled";
 
 /**
  * The parts that drive an open session (keyboard, mouse, touch, display, live arguments, files)
@@ -49,7 +57,7 @@ export class SessionControls {
     this.mouse = new GuacamoleMouse(host.send);
     this.#host = host;
     this.display = new GuacamoleDisplay(host.send, host.onSize);
-    this.streams = new OutboundStreams(host.send, host.readInstructions);
+    this.streams = new OutboundStreams(host.send, host.readInstructions, host.onLateAck);
     this.arguments = new LiveArguments((name, value) =>
       this.streams.send((stream) => instruction("argv", stream, "text/plain", name), value, {
         acks: "open",
@@ -97,20 +105,22 @@ export class SessionControls {
     });
   }
 
-  /** Acts on an instruction from guacd; `true` when it was one of theirs. */
-  dispatch(item: Instruction): boolean {
+  /** Acts on an instruction from guacd, and says what became of it. */
+  dispatch(item: Instruction): ControlsDispatch {
     switch (item.opcode) {
       case "size":
         this.display.observe(item);
-        return true;
+        return "handled";
       case "ack":
-        return this.streams.handleAck(item);
+        // The acks of the client's own streams are its business: their outcome is what the
+        // transfer returns.
+        return this.streams.handleAck(item) ? "consumed" : "unhandled";
       case "body":
         this.#requests.handleBody(item);
-        return true;
+        return "handled";
       case "filesystem": {
         const index = Number.parseInt(item.args[0] ?? "", 10);
-        if (!Number.isInteger(index)) return true;
+        if (!Number.isInteger(index)) return "handled";
         const filesystem = new GuacamoleFilesystem(index, item.args[1] ?? "", {
           get: (object, path, timeoutMs) => this.#requests.get(object, path, timeoutMs),
           put: (object, path, mimetype, source) =>
@@ -125,13 +135,13 @@ export class SessionControls {
         this.#filesystemWaiters = [];
         for (const waiter of waiters) waiter.resolve(filesystem);
         this.#onFilesystem?.(filesystem);
-        return true;
+        return "handled";
       }
       case "undefine":
         this.#filesystems.delete(Number.parseInt(item.args[0] ?? "", 10));
-        return true;
+        return "handled";
       default:
-        return false;
+        return "unhandled";
     }
   }
 

@@ -29,6 +29,24 @@ export interface GuacamoleInboundStream {
   text(): Promise<string>;
 }
 
+/**
+ * An ack on one of the client's streams that no transfer awaits: the epilogue of a stream
+ * already ended (a refused upload's "Close failed", which guacd sends when the client ends that
+ * stream or reuses its index), guacd's `Invalid stream index` answer to the extra `end` that
+ * tells the client guacd is done with an index, or the ack of a stream that awaits none
+ * (clipboard, answers to `required`).
+ */
+export interface GuacamoleLateAck {
+  /** The stream index it names. */
+  readonly index: number;
+  /** guacd's message. */
+  readonly message: string;
+  /** guacd's status code. */
+  readonly status: number;
+  /** Whether this ack freed the index: guacd holds nothing on it any more, the client reuses it. */
+  readonly released: boolean;
+}
+
 /** How a session ended. */
 export interface GuacamoleCloseInfo {
   /** Who ended it: this client (`close()`), guacd (`disconnect`), or a failure. */
@@ -76,4 +94,11 @@ export interface GuacamoleClientOptions {
   onInstruction?: (instruction: Instruction) => void;
   /** Called for each filesystem guacd exposes (SFTP, an RDP drive). */
   onFilesystem?: (filesystem: GuacamoleFilesystem) => void;
+  /**
+   * Called for each ack on one of the client's streams that no transfer awaits. The acks of the
+   * client's streams are not in `client.instructions` (`onInstruction` still sees them): their
+   * outcome is what the transfer returns, and on an index guacd still holds for an ended stream
+   * they would read as the answers to the next stream there.
+   */
+  onLateAck?: (ack: GuacamoleLateAck) => void;
 }

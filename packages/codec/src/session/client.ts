@@ -5,8 +5,9 @@ import { type GuacamoleLimits, resolveLimits } from "../wire/limits.ts";
 import { encodeInstruction } from "../wire/text.ts";
 import { performHandshake } from "./_handshake.ts";
 import { SessionOutbound } from "./_outbound.ts";
-import { SessionReader } from "./_reader.ts";
+import { SessionReader, type SessionStart } from "./_reader.ts";
 import { SessionControls } from "./_session-controls.ts";
+import { SessionEnd } from "./_session-end.ts";
 import type { GuacamoleClientOptions, GuacamoleCloseInfo } from "./client-options.ts";
 import type { GuacamoleDisplay } from "./display.ts";
 import type { ByteSource } from "./files/blob-source.ts";
@@ -77,16 +78,10 @@ export class GuacamoleClient {
   #instructionReader: ReadableStreamDefaultReader<Instruction> | undefined;
 
   #state: ClientState = "new";
-  #id: string | undefined;
-  #protocolVersion: string | undefined;
-  // Where the session's bytes begin: what arrived with `ready`, and its offset.
-  #leftover: Uint8Array | undefined;
-  #sessionOffset = 0;
-
-  #closeInfo: GuacamoleCloseInfo | undefined;
-  #resolveClosed!: (info: GuacamoleCloseInfo) => void;
-  /** Settles once, when the session ends, with who ended it and why. Never rejects. */
-  readonly closed: Promise<GuacamoleCloseInfo>;
+  #result: HandshakeResult | undefined;
+  /** Where the session's bytes begin, until the reader takes them. */
+  #start: SessionStart | undefined;
+  readonly #end = new SessionEnd();
   #closing: Promise<void> | undefined;
 
   /**
@@ -103,27 +98,30 @@ export class GuacamoleClient {
     });
     this.#controls = new SessionControls({
       send: (...items) => this.#outbound.send(...items),
-      protocolVersion: () => this.#protocolVersion,
+      protocolVersion: () => this.#result?.protocolVersion,
       readInstructions: () => {
         if (this.#instructions === undefined) void this.instructions;
       },
       openBody: (index) => this.#session().openBody(index),
       onSize: options.onSize,
       onFilesystem: options.onFilesystem,
+      onLateAck: options.onLateAck,
     });
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+  }
+
+  /** Settles once, when the session ends, with who ended it and why. Never rejects. */
+  get closed(): Promise<GuacamoleCloseInfo> {
+    return this.#end.closed;
   }
 
   /** The connection ID from `ready`, once the handshake is done (PyGuacamole's `id`). */
   get id(): string | undefined {
-    return this.#id;
+    return this.#result?.id;
   }
 
   /** The negotiated protocol version, once the handshake is done. */
   get protocolVersion(): string | undefined {
-    return this.#protocolVersion;
+    return this.#result?.protocolVersion;
   }
 
   /**
@@ -147,11 +145,9 @@ export class GuacamoleClient {
         options,
         this.#limits,
       );
-      this.#leftover = done.leftover;
-      this.#sessionOffset = done.readyEnd;
+      this.#start = { leftover: done.leftover, offset: done.readyEnd };
       this.#state = "open";
-      this.#id = done.result.id;
-      this.#protocolVersion = done.result.protocolVersion;
+      this.#result = done.result;
       // What guacd drops of typed text depends on the protocol (its terminal's keysym rules).
       this.#controls.keyboard.protocol = options.join === undefined ? options.protocol : undefined;
       this.#outbound.startKeepAlive(this.#options.keepAliveInterval ?? 5000);
@@ -166,6 +162,12 @@ export class GuacamoleClient {
    * Everything guacd sends after `ready`, decoded. Reading it echoes `sync`, answers `required`,
    * routes streams and raises `msg` events; guacd's `disconnect` ends it, a connection lost
    * without one errors it. Also async-iterable. Use this or {@link readInstruction}, not both.
+   *
+   * Every instruction is here except the acks of the client's own streams (`sendFile`,
+   * `sendClipboard`, filesystem uploads, `arguments.set`, answers to `required`): their outcome is
+   * what those calls return, and guacd acks an ended stream's index again when it is reused (a
+   * refused upload's "Close failed"), which would read as the next stream's answer. Acks that no
+   * call awaits go to `onLateAck`; `onInstruction` sees every instruction.
    */
   get instructions(): ReadableStream<Instruction> {
     if (this.#instructions === undefined) {
@@ -352,10 +354,7 @@ export class GuacamoleClient {
   }
 
   #settle(info: GuacamoleCloseInfo): void {
-    if (this.#closeInfo !== undefined) return;
-    this.#closeInfo = info;
-    this.#resolveClosed(info);
-    this.#controls.end(info.error);
+    if (this.#end.settle(info)) this.#controls.end(info.error);
   }
 
   /** The session's controls, or `INVALID_STATE` when it is not open. */
@@ -376,8 +375,8 @@ export class GuacamoleClient {
   /** The reader part, made on first use with where the session's bytes begin. */
   #session(): SessionReader {
     if (this.#reader === undefined) {
-      const start = { leftover: this.#leftover, offset: this.#sessionOffset };
-      this.#leftover = undefined;
+      const start = this.#start ?? { leftover: undefined, offset: 0 };
+      this.#start = undefined;
       this.#reader = new SessionReader(
         this.#rawReader,
         start,
@@ -387,7 +386,7 @@ export class GuacamoleClient {
         this.#controls,
         {
           isOpen: () => this.#state === "open",
-          closedByClient: () => this.#state === "closed" && this.#closeInfo?.initiator === "client",
+          closedByClient: () => this.#state === "closed" && this.#end.info?.initiator === "client",
           fail: (error) => this.#fail(error),
           endedByGuacd: (status) => {
             this.#state = "closed";

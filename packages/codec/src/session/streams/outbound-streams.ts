@@ -2,6 +2,7 @@ import { GuacamoleClientError } from "../../wire/errors.ts";
 import { type Instruction, instruction } from "../../wire/instruction.ts";
 import { bytesToBase64 } from "../_base64.ts";
 import type { SendInstructions } from "../_send.ts";
+import type { GuacamoleLateAck } from "../client-options.ts";
 import { type ByteSource, blobsOf } from "../files/blob-source.ts";
 import { GUACAMOLE_STATUS, GuacamoleStatusError } from "../status.ts";
 
@@ -65,10 +66,20 @@ export class OutboundStreams {
   >();
   #ended: Error | undefined;
 
-  /** `readAcks` makes sure guacd's instructions are being read, since acks come that way. */
-  constructor(send: SendInstructions, readAcks: () => void) {
+  readonly #onLateAck: ((ack: GuacamoleLateAck) => void) | undefined;
+
+  /**
+   * `readAcks` makes sure guacd's instructions are being read, since acks come that way;
+   * `onLateAck` hears the acks on the client's indexes that nothing awaits.
+   */
+  constructor(
+    send: SendInstructions,
+    readAcks: () => void,
+    onLateAck?: (ack: GuacamoleLateAck) => void,
+  ) {
     this.#send = send;
     this.#readAcks = readAcks;
+    this.#onLateAck = onLateAck;
   }
 
   /** Indexes kept until guacd is done with the stream ended on them. */
@@ -77,23 +88,29 @@ export class OutboundStreams {
   }
 
   /**
-   * Routes an `ack` to the stream it answers; `false` if it answers none of the client's streams.
-   * An ack for an ended stream (on an index kept for it) is taken here and goes no further.
+   * Takes an `ack` on an index the client holds for one of its streams: it settles what awaits
+   * it, or, when nothing does (an ended stream's epilogue, a stream that awaits no acks), goes to
+   * `onLateAck`. `false` for an ack on an index the client does not hold.
    */
   handleAck(ack: Instruction): boolean {
     const index = Number.parseInt(ack.args[0] ?? "", 10);
-    if (this.#indexes.get(index) === "draining") {
-      const status = Number.parseInt(ack.args[2] ?? "", 10);
-      if (status === STATUS_CLIENT_BAD_REQUEST && ack.args[1] === INVALID_INDEX_MESSAGE) {
-        this.#indexes.delete(index);
-      }
+    const state = this.#indexes.get(index);
+    if (state === undefined) return false;
+    const waiters = this.#waiters.get(index);
+    const waiter = state === "open" ? waiters?.shift() : undefined;
+    if (waiter !== undefined) {
+      if (waiters!.length === 0) this.#waiters.delete(index);
+      waiter.resolve(ack);
       return true;
     }
-    const waiters = this.#waiters.get(index);
-    const waiter = waiters?.shift();
-    if (waiter === undefined) return false;
-    if (waiters!.length === 0) this.#waiters.delete(index);
-    waiter.resolve(ack);
+    const status = Number.parseInt(ack.args[2] ?? "", 10);
+    const message = ack.args[1] ?? "";
+    const released =
+      state === "draining" &&
+      status === STATUS_CLIENT_BAD_REQUEST &&
+      message === INVALID_INDEX_MESSAGE;
+    if (released) this.#indexes.delete(index);
+    this.#onLateAck?.({ index, message, status, released });
     return true;
   }
 
