@@ -1,9 +1,13 @@
-// Test helpers shared by the codec's tests: the recorded corpus and chunked feeding.
+// Test helpers shared by the codec's tests: the recorded corpus, chunked feeding, and the real
+// guacd the live tests run against.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CORPUS_ENV, corpusMayBeMissing, corpusPath } from "@guacstream/guacd-sim";
+import { socketToDuplex } from "@guacstream/guacd-sim/node";
+import { sleepReal } from "@guacstream/test-support";
 import {
   type Instruction,
   InstructionDecoder,
@@ -11,6 +15,9 @@ import {
   InstructionFramer,
   type InstructionFramerOptions,
 } from "./index.ts";
+import { GuacamoleClient } from "./session/client.ts";
+import type { GuacamoleClientOptions } from "./session/client-options.ts";
+import type { HandshakeResult } from "./session/handshake.ts";
 
 /** The recorded corpus, as the one resolver shared by every package's tests finds it. */
 export const CORPUS_DIR: string = corpusPath();
@@ -135,9 +142,83 @@ const gc: () => void = (() => {
  */
 export async function collectGarbage(): Promise<number> {
   for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setImmediate(resolve));
     gc();
   }
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return heapUsed + arrayBuffers;
+}
+
+/** The real guacd of the live tests: `GUACD_HOST` (unset: they are skipped) and `GUACD_PORT`. */
+export const LIVE_GUACD: { host: string; port: number; onThisMachine: boolean } | undefined =
+  process.env.GUACD_HOST === undefined
+    ? undefined
+    : {
+        host: process.env.GUACD_HOST,
+        port: Number(process.env.GUACD_PORT ?? 4822),
+        // guacd on loopback: its targets are this machine, so what they write is on this disk.
+        onThisMachine: ["127.0.0.1", "localhost", "::1"].includes(process.env.GUACD_HOST),
+      };
+
+/** A live target's connection parameters: the JSON in the first of `names` set in the env. */
+export function liveParams(...names: string[]): Record<string, string> | undefined {
+  for (const name of names) {
+    const json = process.env[name];
+    if (json !== undefined) return JSON.parse(json) as Record<string, string>;
+  }
+  return undefined;
+}
+
+/** The SSH target: `GUACD_SSH_PARAMS`, or `GUACD_PARAMS` when `GUACD_PROTOCOL` is ssh. */
+export const LIVE_SSH_PARAMS: Record<string, string> | undefined = liveParams(
+  "GUACD_SSH_PARAMS",
+  ...(process.env.GUACD_PROTOCOL === "ssh" ? ["GUACD_PARAMS"] : []),
+);
+
+/**
+ * A session with the live guacd, read all along (so `sync` is answered, as guacd requires);
+ * `onInstruction` sees each instruction read.
+ */
+export async function openLive(
+  protocol: string,
+  parameters: Record<string, string>,
+  options: GuacamoleClientOptions & { onRead?: (item: Instruction) => void } = {},
+): Promise<{ client: GuacamoleClient; result: HandshakeResult }> {
+  const guacd = LIVE_GUACD!;
+  const socket = createConnection({ host: guacd.host, port: guacd.port });
+  await new Promise<void>((resolve, reject) =>
+    socket.once("connect", resolve).once("error", reject),
+  );
+  const { onRead, ...clientOptions } = options;
+  const client = new GuacamoleClient(socketToDuplex(socket), clientOptions);
+  const result = await client.handshake({ protocol, parameters, width: 1024, height: 768 });
+  void (async () => {
+    for (let item = await client.readInstruction(); item; item = await client.readInstruction()) {
+      onRead?.(item);
+    }
+  })().catch(() => {});
+  return { client, result };
+}
+
+/** An SSH session with SFTP on, with the live SSH target. */
+export async function openLiveSsh(): Promise<GuacamoleClient> {
+  return (await openLive("ssh", { "enable-sftp": "true", ...LIVE_SSH_PARAMS })).client;
+}
+
+/**
+ * Tries `attempt` until it gives a value, for up to `ms`: a live guacd and its targets are other
+ * processes, so the wait between tries is real time (tallied by `sleepReal`).
+ */
+export async function pollLive<T>(
+  ms: number,
+  attempt: () => Promise<T | undefined> | T | undefined,
+  everyMs = 250,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (Date.now() - started > ms) throw new Error(`nothing within ${ms} ms`);
+    await sleepReal(everyMs);
+  }
 }

@@ -13,6 +13,7 @@ import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { GuacamoleClient } from "./client.ts";
 import type { GuacamoleClientOptions } from "./client-options.ts";
 import { KEYSYMS } from "./input/keysyms.ts";
+import { GUACAMOLE_STATUS } from "./status.ts";
 
 type Corpus = Awaited<ReturnType<typeof loadCorpus>>;
 let corpus: Corpus;
@@ -97,7 +98,7 @@ async function until(condition: () => boolean, timeout = 5000): Promise<void> {
   const started = Date.now();
   while (!condition()) {
     if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r)); // a turn of the event loop, no timer
   }
 }
 
@@ -185,7 +186,7 @@ describe.each(["memory", "tcp"] as const)("driving the simulator over %s", (tran
 
     await expect(fs.upload("/etc/passwd", new Uint8Array(10))).rejects.toMatchObject({
       code: "REFUSED",
-      status: 0x0303,
+      status: GUACAMOLE_STATUS.CLIENT_FORBIDDEN,
     });
     expect(fs0.read("/etc/passwd")).toBeUndefined();
     await expect(fs.list("/missing", { timeout: 150 })).rejects.toMatchObject({

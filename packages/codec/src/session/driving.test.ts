@@ -10,6 +10,7 @@ import type { GuacamoleClientOptions } from "./client-options.ts";
 import { GuacamoleFilesystemError } from "./files/filesystem-error.ts";
 import { STREAM_INDEX_MIMETYPE } from "./files/stream-index.ts";
 import { KEYSYMS } from "./input/keysyms.ts";
+import { GUACAMOLE_STATUS } from "./status.ts";
 
 const INDEX = STREAM_INDEX_MIMETYPE;
 /** guacd reads SFTP files 4096 bytes at a time. */
@@ -123,7 +124,7 @@ async function sshGuacd(
         }
         case "put":
           if (a3.startsWith("/readonly")) {
-            await ack(a1, "SFTP: Open failed", 0x0303);
+            await ack(a1, "SFTP: Open failed", GUACAMOLE_STATUS.CLIENT_FORBIDDEN);
           } else {
             inbound.set(a1, { kind: "put", name: a3, parts: [] });
             await ack(a1, "SFTP: File opened", 0);
@@ -138,7 +139,7 @@ async function sshGuacd(
             inbound.set(a0, { kind: "argv", name: a2, parts: [] });
             await ack(a0, "Ready for updated parameter.", 0);
           } else {
-            await ack(a0, "Not allowed.", 0x0303);
+            await ack(a0, "Not allowed.", GUACAMOLE_STATUS.CLIENT_FORBIDDEN);
           }
           break;
         case "blob": {
@@ -190,7 +191,7 @@ async function until(condition: () => boolean, timeout = 5000): Promise<void> {
   const started = Date.now();
   while (!condition()) {
     if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setImmediate(r)); // a turn of the event loop, no timer
   }
 }
 
@@ -337,7 +338,11 @@ describe("driving a session (in memory)", () => {
     const fs = await client.filesystem();
     const error = await fs.upload("/readonly/x", new Uint8Array(10_000)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GuacamoleFilesystemError);
-    expect(error).toMatchObject({ code: "REFUSED", status: 0x0303, path: "/readonly/x" });
+    expect(error).toMatchObject({
+      code: "REFUSED",
+      status: GUACAMOLE_STATUS.CLIENT_FORBIDDEN,
+      path: "/readonly/x",
+    });
     const put = received.findIndex((i) => i.opcode === "put");
     expect(received.slice(put + 1).filter((i) => i.opcode === "blob")).toEqual([]);
   });
@@ -377,7 +382,7 @@ describe("driving a session (in memory)", () => {
     await reader.cancel();
     await until(() => received.some((i) => i.opcode === "ack" && i.args[2] !== "0"));
     const failed = received.find((i) => i.opcode === "ack" && i.args[2] !== "0")!;
-    expect(failed.args[2]).toBe(String(0x0206));
+    expect(failed.args[2]).toBe(String(GUACAMOLE_STATUS.RESOURCE_CLOSED));
   });
 
   test("a session without a filesystem: filesystem() is NOT_FOUND after its timeout", async () => {

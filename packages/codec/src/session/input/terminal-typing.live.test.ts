@@ -6,49 +6,15 @@
 // `sync` closing the first frame that draws after it.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
-import { socketToDuplex } from "@guacstream/guacd-sim/node";
+import { sleepReal } from "@guacstream/test-support";
 import { describe, expect, test } from "vitest";
-import type { Instruction } from "../../wire/instruction.ts";
-import { GuacamoleClient } from "../client.ts";
+import { LIVE_GUACD, liveParams, openLive, pollLive } from "../../_test-utils.ts";
 import { KEYSYMS } from "./keysyms.ts";
 
-const host = process.env.GUACD_HOST;
-const telnetParams = process.env.GUACD_TELNET_PARAMS;
-const onThisMachine = host === "127.0.0.1" || host === "localhost";
+const telnetParams = liveParams("GUACD_TELNET_PARAMS");
 const DRAWING = new Set(["png", "img", "copy", "rect", "cfill", "blob", "jpeg", "transfer"]);
 
-async function openTelnet(onInstruction: (item: Instruction) => void) {
-  const socket = createConnection({ host, port: Number(process.env.GUACD_PORT ?? 4822) });
-  await new Promise<void>((resolve, reject) =>
-    socket.once("connect", resolve).once("error", reject),
-  );
-  const client = new GuacamoleClient(socketToDuplex(socket));
-  const result = await client.handshake({
-    protocol: "telnet",
-    parameters: JSON.parse(telnetParams!) as Record<string, string>,
-    width: 1024,
-    height: 768,
-  });
-  void (async () => {
-    for (let item = await client.readInstruction(); item; item = await client.readInstruction()) {
-      onInstruction(item);
-    }
-  })().catch(() => {});
-  return { client, result };
-}
-
-async function poll<T>(ms: number, attempt: () => T | undefined): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = attempt();
-    if (value !== undefined) return value;
-    if (Date.now() - started > ms) throw new Error(`nothing within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-describe.skipIf(host === undefined || telnetParams === undefined || !onThisMachine)(
+describe.skipIf(telnetParams === undefined || LIVE_GUACD?.onThisMachine !== true)(
   "live guacd over telnet",
   () => {
     test("handshake, login, a typed command's file on disk, astral drop, echo figure", {
@@ -57,15 +23,17 @@ describe.skipIf(host === undefined || telnetParams === undefined || !onThisMachi
       let drawnSince = false;
       let lastDrawn = Date.now();
       let onFrame: (() => void) | undefined;
-      const { client, result } = await openTelnet((item) => {
-        if (DRAWING.has(item.opcode)) {
-          drawnSince = true;
-          lastDrawn = Date.now();
-        }
-        if (item.opcode === "sync" && drawnSince) {
-          drawnSince = false;
-          onFrame?.();
-        }
+      const { client, result } = await openLive("telnet", telnetParams!, {
+        onRead: (item) => {
+          if (DRAWING.has(item.opcode)) {
+            drawnSince = true;
+            lastDrawn = Date.now();
+          }
+          if (item.opcode === "sync" && drawnSince) {
+            drawnSince = false;
+            onFrame?.();
+          }
+        },
       });
       const path = `/tmp/guacstream-telnet-${randomBytes(4).toString("hex")}`;
       try {
@@ -73,11 +41,11 @@ describe.skipIf(host === undefined || telnetParams === undefined || !onThisMachi
         // guacd logs in with the username and password (keys typed before that would answer
         // the login prompt): the shell's prompt is the last thing drawn, so wait for a quiet
         // screen.
-        await poll(30_000, () => (Date.now() - lastDrawn > 1500 ? true : undefined));
+        await pollLive(30_000, () => (Date.now() - lastDrawn > 1500 ? true : undefined));
         const typed = await client.keyboard.type(`echo 'é🌍Ω✓' > ${path}`);
         expect(typed.dropped.map((d) => d.character)).toEqual(["🌍"]);
         await client.keyboard.press(KEYSYMS.Enter);
-        const written = await poll(15_000, () =>
+        const written = await pollLive(15_000, () =>
           existsSync(path) ? readFileSync(path, "utf8") : undefined,
         );
         // guacd's terminal drops the astral character; the others arrive.
@@ -86,7 +54,7 @@ describe.skipIf(host === undefined || telnetParams === undefined || !onThisMachi
         // Keystroke echo: a key, then the frame that draws it.
         const samples: number[] = [];
         for (let i = 0; i < 20; i++) {
-          await new Promise((r) => setTimeout(r, 30)); // let the last frame settle
+          await sleepReal(30); // let the last frame settle (guacd is another process)
           drawnSince = false;
           const frame = new Promise<void>((resolve) => {
             onFrame = resolve;

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { GuacamoleClientError } from "../../wire/errors.ts";
 import { type Instruction, instruction } from "../../wire/instruction.ts";
 import { base64ToBytes } from "../_base64.ts";
-import type { GuacamoleStatusError } from "../status.ts";
+import type { GuacamoleLateAck } from "../client-options.ts";
+import { GUACAMOLE_STATUS, type GuacamoleStatusError } from "../status.ts";
 import {
   BLOB_BYTES,
   type OutboundStreamOptions,
@@ -37,13 +38,13 @@ function guacdLike(
       streams.handleAck(item);
     };
     // A slow guacd: acks come after the client has done all it can meanwhile.
-    if (options.slowAcks === true) setTimeout(deliver, 0);
+    if (options.slowAcks === true) setImmediate(deliver);
     else queueMicrotask(deliver);
   };
   const endStream = (index: string) => {
     const stream = open.get(index)!;
     open.delete(index);
-    if (stream.refused) ack(index, "SFTP: Close failed", 0x0200);
+    if (stream.refused) ack(index, "SFTP: Close failed", GUACAMOLE_STATUS.SERVER_ERROR);
     else ack(index, "SFTP: OK", 0);
   };
   const streams: OutboundStreams = new OutboundStreams(
@@ -58,17 +59,22 @@ function guacdLike(
         if (item.opcode === "file") {
           if (open.has(index)) endStream(index);
           open.set(index, { refused: refuse });
-          ack(index, refuse ? "SFTP: Open failed" : "SFTP: File opened", refuse ? 0x0303 : 0);
+          ack(
+            index,
+            refuse ? "SFTP: Open failed" : "SFTP: File opened",
+            refuse ? GUACAMOLE_STATUS.CLIENT_FORBIDDEN : 0,
+          );
         } else if (item.opcode === "blob") {
           const stream = open.get(index);
-          if (stream === undefined) ack(index, "Invalid stream index", 0x0300, true);
+          if (stream === undefined)
+            ack(index, "Invalid stream index", GUACAMOLE_STATUS.CLIENT_BAD_REQUEST, true);
           else if (stream.refused || refuse) {
             open.set(index, { refused: true });
-            ack(index, "SFTP: Write failed", 0x0200, true);
+            ack(index, "SFTP: Write failed", GUACAMOLE_STATUS.SERVER_ERROR, true);
           } else ack(index, "SFTP: OK", 0, true);
         } else if (item.opcode === "end") {
           if (open.has(index)) endStream(index);
-          else ack(index, "Invalid stream index", 0x0300);
+          else ack(index, "Invalid stream index", GUACAMOLE_STATUS.CLIENT_BAD_REQUEST);
         }
       }
     },
@@ -79,7 +85,7 @@ function guacdLike(
 
 const file = (index: number) => instruction("file", index, "application/octet-stream", "a.bin");
 const each: OutboundStreamOptions = { acks: "each", ackEnd: true };
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 const opcodes = (items: Instruction[]) => items.map((i) => `${i.opcode},${i.args[0]}`);
 
 describe("OutboundStreams", () => {
@@ -111,7 +117,7 @@ describe("OutboundStreams", () => {
     });
     const data = new Uint8Array(BLOB_BYTES * (UPLOAD_WINDOW + 4));
     await expect(streams.send(file, data, each)).rejects.toMatchObject({
-      cause: { status: 0x0200 },
+      cause: { status: GUACAMOLE_STATUS.SERVER_ERROR },
     });
     await vi.waitFor(() => expect(streams.draining).toEqual([]));
     await streams.send(file, new Uint8Array(3), each);
@@ -148,7 +154,7 @@ describe("OutboundStreams", () => {
     const { streams, sent, acks } = guacdLike({ refuse: (item, n) => n === 1 && !!item });
     await expect(streams.send(file, new Uint8Array(3), each)).rejects.toMatchObject({
       code: "STREAM_FAILED",
-      cause: { status: 0x0303 },
+      cause: { status: GUACAMOLE_STATUS.CLIENT_FORBIDDEN },
     });
     await streams.send(file, new Uint8Array(3), each);
     expect(opcodes(sent)).toEqual(["file,0", "end,0", "end,0", "file,0", "blob,0", "end,0"]);
@@ -164,23 +170,50 @@ describe("OutboundStreams", () => {
 
   it("keeps a refused stream's index until guacd answers for it, using the next meanwhile", async () => {
     const sent: Instruction[] = [];
+    const late: GuacamoleLateAck[] = [];
     const streams = new OutboundStreams(
       async (...items) => void sent.push(...items),
       () => {},
+      (ack) => late.push(ack),
     );
     const refused = streams.send(file, new Uint8Array(1), each);
     await settle();
-    streams.handleAck(instruction("ack", 0, "SFTP: Open failed", 0x0303));
+    streams.handleAck(
+      instruction("ack", 0, "SFTP: Open failed", GUACAMOLE_STATUS.CLIENT_FORBIDDEN),
+    );
     await expect(refused).rejects.toMatchObject({ code: "STREAM_FAILED" });
     expect(streams.draining).toEqual([0]);
     const next = streams.send(file, new Uint8Array(1), each);
     await settle();
     expect(sent.at(-1)).toEqual(file(1));
     // The refused stream's end answer is taken as its own, whatever it says.
-    expect(streams.handleAck(instruction("ack", 0, "SFTP: Close failed", 0x0200))).toBe(true);
+    expect(
+      streams.handleAck(instruction("ack", 0, "SFTP: Close failed", GUACAMOLE_STATUS.SERVER_ERROR)),
+    ).toBe(true);
     expect(streams.draining).toEqual([0]);
-    expect(streams.handleAck(instruction("ack", 0, "Invalid stream index", 0x0300))).toBe(true);
+    expect(
+      streams.handleAck(
+        instruction("ack", 0, "Invalid stream index", GUACAMOLE_STATUS.CLIENT_BAD_REQUEST),
+      ),
+    ).toBe(true);
     expect(streams.draining).toEqual([]);
+    // Both answered the client's clean-up, which nothing awaits.
+    expect(late).toEqual([
+      {
+        index: 0,
+        message: "SFTP: Close failed",
+        status: GUACAMOLE_STATUS.SERVER_ERROR,
+        released: false,
+      },
+      {
+        index: 0,
+        message: "Invalid stream index",
+        status: GUACAMOLE_STATUS.CLIENT_BAD_REQUEST,
+        released: true,
+      },
+    ]);
+    // An ack on an index the client does not hold is not the client's.
+    expect(streams.handleAck(instruction("ack", 5, "OK", 0))).toBe(false);
     streams.end(undefined);
     await expect(next).rejects.toMatchObject({ code: "STREAM_FAILED" });
   });

@@ -5,38 +5,17 @@
 // loopback, the SSH server is this machine, so the files are checked on disk here too.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
-import { socketToDuplex } from "@guacstream/guacd-sim/node";
 import { describe, expect, test } from "vitest";
-import { GuacamoleClient } from "../client.ts";
+import { LIVE_GUACD, LIVE_SSH_PARAMS, openLiveSsh } from "../../_test-utils.ts";
+import { GUACAMOLE_STATUS } from "../status.ts";
 
-const host = process.env.GUACD_HOST;
-const sshParams = process.env.GUACD_SSH_PARAMS;
-const onThisMachine = host === "127.0.0.1" || host === "localhost";
+const onThisMachine = LIVE_GUACD?.onThisMachine === true;
 
-async function openSsh(): Promise<GuacamoleClient> {
-  const socket = createConnection({ host, port: Number(process.env.GUACD_PORT ?? 4822) });
-  await new Promise<void>((resolve, reject) =>
-    socket.once("connect", resolve).once("error", reject),
-  );
-  const client = new GuacamoleClient(socketToDuplex(socket));
-  await client.handshake({
-    protocol: "ssh",
-    parameters: { "enable-sftp": "true", ...(JSON.parse(sshParams!) as Record<string, string>) },
-    width: 1024,
-    height: 768,
-  });
-  void (async () => {
-    while ((await client.readInstruction()) !== undefined);
-  })().catch(() => {});
-  return client;
-}
-
-describe.skipIf(host === undefined || sshParams === undefined)(
+describe.skipIf(LIVE_GUACD === undefined || LIVE_SSH_PARAMS === undefined)(
   "live guacd: streams after a refusal",
   () => {
     test("refused upload → upload → arguments.set → download", { timeout: 60_000 }, async () => {
-      const client = await openSsh();
+      const client = await openLiveSsh();
       const name = `guacstream-lifecycle-${randomBytes(4).toString("hex")}.bin`;
       const path = `/tmp/${name}`;
       try {
@@ -46,7 +25,7 @@ describe.skipIf(host === undefined || sshParams === undefined)(
           .catch((e) => e);
         expect(refused).toMatchObject({ code: "REFUSED", path: "/proc/guacstream-nope" });
         // guacd's own status for the open, never the "Close failed" of a later end.
-        expect((refused as { status: number }).status).not.toBe(0x0200);
+        expect((refused as { status: number }).status).not.toBe(GUACAMOLE_STATUS.SERVER_ERROR);
 
         // A clipboard stream (no acks awaited) on the index in between: it must not shift them.
         await client.sendClipboard("guacstream clipboard");

@@ -8,7 +8,10 @@ import {
 } from "@guacstream/guacd-sim";
 import { loadCorpus } from "@guacstream/guacd-sim/node";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Instruction } from "../../wire/instruction.ts";
 import { GuacamoleClient } from "../client.ts";
+import type { GuacamoleLateAck } from "../client-options.ts";
+import { GUACAMOLE_STATUS } from "../status.ts";
 
 let corpus: Awaited<ReturnType<typeof loadCorpus>>;
 beforeAll(async () => {
@@ -25,9 +28,11 @@ async function open(files: SimulatedFilesystem) {
   const toGuacd = new TransformStream<Uint8Array, Uint8Array>();
   const toClient = new TransformStream<Uint8Array, Uint8Array>();
   void sim.serve({ readable: toGuacd.readable, writable: toClient.writable });
+  const lateAcks: GuacamoleLateAck[] = [];
+  const read: Instruction[] = [];
   const client = new GuacamoleClient(
     { readable: toClient.readable, writable: toGuacd.writable },
-    { keepAliveInterval: 0 },
+    { keepAliveInterval: 0, onLateAck: (ack) => lateAcks.push(ack) },
   );
   cleanups.push(async () => {
     await client.close();
@@ -35,9 +40,11 @@ async function open(files: SimulatedFilesystem) {
   });
   await client.handshake({ protocol: "ssh", parameters: { hostname: "h", "enable-sftp": true } });
   void (async () => {
-    while ((await client.readInstruction()) !== undefined);
+    for (let next = await client.readInstruction(); next; next = await client.readInstruction()) {
+      read.push(next);
+    }
   })().catch(() => {});
-  return { client, report: (): SessionReport => sim.sessions[0]! };
+  return { client, lateAcks, read, report: (): SessionReport => sim.sessions[0]! };
 }
 
 const files = () =>
@@ -50,7 +57,7 @@ describe("streams after a refusal, as guacd runs them", () => {
     const { client, report } = await open(fs);
     const sftp = await client.filesystem();
     const refused = await sftp.upload("/proc/nope", bytes(10, 3)).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: "REFUSED", status: 0x0303 });
+    expect(refused).toMatchObject({ code: "REFUSED", status: GUACAMOLE_STATUS.CLIENT_FORBIDDEN });
 
     const data = bytes(3 * 6048 + 17, 7);
     await sftp.upload("/tmp/after-refusal.bin", data);
@@ -100,5 +107,39 @@ describe("streams after a refusal, as guacd runs them", () => {
     expect(again).toEqual(big);
     await sftp.upload("/tmp/small.bin", bytes(3, 1));
     expect(fs.read("/tmp/small.bin")).toEqual(bytes(3, 1));
+  });
+
+  test("acks of the client's streams stay out of client.instructions; the unawaited go to onLateAck", async () => {
+    const { client, lateAcks, read } = await open(files());
+    const sftp = await client.filesystem();
+    await expect(sftp.upload("/proc/nope", bytes(10, 3))).rejects.toMatchObject({
+      code: "REFUSED",
+    });
+    // guacd answers the client's end of the refused stream, then frees its index.
+    await expect.poll(() => lateAcks.map((a) => a.released)).toEqual([false, true]);
+    const [closing, released] = lateAcks;
+    expect(closing).toMatchObject({
+      message: "SFTP: Close failed",
+      status: GUACAMOLE_STATUS.SERVER_ERROR,
+    });
+    expect(released).toEqual({
+      index: closing!.index,
+      message: "Invalid stream index",
+      status: GUACAMOLE_STATUS.CLIENT_BAD_REQUEST,
+      released: true,
+    });
+
+    // The next upload takes the index again; the acks it awaits settle it and go nowhere else.
+    await sftp.upload("/tmp/ok.bin", bytes(10, 5));
+    await client.arguments.offered();
+    await client.arguments.set("font-size", "14");
+    expect(read.some((i) => i.opcode === "ack")).toBe(false);
+    expect(lateAcks).toHaveLength(2);
+    // A clipboard stream awaits no acks: what guacd acks of it is heard, not read.
+    await client.sendClipboard("after");
+    await expect.poll(() => lateAcks.length).toBeGreaterThan(2);
+    expect(read.some((i) => i.opcode === "ack")).toBe(false);
+    // The reader kept going all along: guacd's other instructions are there.
+    expect(read.some((i) => i.opcode === "sync")).toBe(true);
   });
 });
