@@ -1,6 +1,8 @@
-// Test helpers: a scripted Guacamole client over an in-memory pipe or a raw TCP socket.
+// Test helpers: a scripted Guacamole client over an in-memory pipe or a raw TCP socket, and fake
+// time that lets real loopback I/O run between its steps.
 
 import { connect as netConnect } from "node:net";
+import { afterEach, beforeEach, vi } from "vitest";
 import { encodeInstruction, parseAll, type WireInstruction, WireParser } from "./_wire.ts";
 import type { ByteDuplex } from "./simulator.ts";
 
@@ -68,21 +70,41 @@ export class TestClient {
     return this.received.map((i) => i.opcode);
   }
 
-  /** Waits until `predicate` holds; rejects after `timeoutMs`. */
+  /**
+   * Waits until `predicate` holds; rejects after `timeoutMs`. On fake time, each turn of the event
+   * loop in which nothing arrived moves the time 10 ms forward, so the server's timers run.
+   */
   until(predicate: () => boolean, timeoutMs = 10000, what = "condition"): Promise<void> {
+    const fake = vi.isFakeTimers();
     return new Promise((resolve, reject) => {
       if (predicate()) return resolve();
-      const check = (): void => {
-        if (!predicate()) return;
+      let done = false;
+      const finish = (error?: Error): void => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         this.#waiters.delete(check);
-        resolve();
+        if (error === undefined) resolve();
+        else reject(error);
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
+      // Checked as bytes arrive too: a replay that never yields to the event loop still ends.
+      const check = (): void => {
+        if (predicate()) finish();
+      };
+      const timer = fake
+        ? undefined
+        : setTimeout(
+            () => finish(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)),
+            timeoutMs,
+          );
       this.#waiters.add(check);
+      if (fake) {
+        const progress = (): number => this.bytes + (this.closed ? 1 : 0);
+        advanceUntil(() => done || predicate(), what, timeoutMs, progress).then(
+          () => finish(),
+          (error: Error) => finish(error),
+        );
+      }
     });
   }
 
@@ -208,7 +230,7 @@ export async function playClient(
       await client.waitFor("required");
     } else if (instruction.opcode === "disconnect") {
       // The recorded client said goodbye after guacd had finished: let the server finish first.
-      await client.until(() => client.closed, waitCloseMs).catch(() => {});
+      if (waitCloseMs > 0) await client.until(() => client.closed, waitCloseMs).catch(() => {});
     }
     if (client.closed) return;
     client.send(bytes);
@@ -224,6 +246,55 @@ export function shape(instructions: readonly WireInstruction[]): string[][] {
   );
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Runs the test file's tests on vitest's fake timers and `Date` (the simulator's default clock). */
+export function useFakeTime(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** One turn of the event loop: pending promise jobs settle and ready socket callbacks run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Moves fake time forward by `ms` in steps, letting real I/O run between them. */
+export async function advance(ms: number, stepMs = 10): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - done));
+    await settle();
+  }
+}
+
+/**
+ * Waits on fake time until `predicate` holds: each turn of the event loop in which `progress()`
+ * did not change (no bytes arrived) moves the time `stepMs` forward. Fails after `maxMs` of fake
+ * time.
+ */
+export async function advanceUntil(
+  predicate: () => boolean,
+  what = "condition",
+  maxMs = 60000,
+  progress: () => number = () => 0,
+  stepMs = 10,
+): Promise<void> {
+  let advanced = 0;
+  let seen = progress();
+  while (!predicate()) {
+    await settle();
+    if (predicate()) return;
+    const now = progress();
+    if (now !== seen) {
+      seen = now;
+      continue;
+    }
+    if (advanced >= maxMs) throw new Error(`No ${what} after ${maxMs} ms of fake time`);
+    await vi.advanceTimersByTimeAsync(stepMs);
+    advanced += stepMs;
+  }
 }

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { memoryPair, sleep, tcpClient } from "./_test-utils.ts";
+import { advance, memoryPair, settle, tcpClient, useFakeTime } from "./_test-utils.ts";
 import { encodeInstruction } from "./_wire.ts";
 import { guacdLikeOptions, guacdLikeResolveSession } from "./guacd-like.ts";
 import { startGuacdSimulator } from "./node.ts";
@@ -30,6 +30,8 @@ function start(sim: GuacdSimulator, protocol = "demo") {
 const syncs = (client: { received: { opcode: string }[] }): number =>
   client.received.filter((i) => i.opcode === "sync").length;
 
+useFakeTime();
+
 describe("guacd-like mode", () => {
   it("throttles a client that does not confirm frames, and goes on once it does", async () => {
     const sim = new GuacdSimulator({
@@ -39,12 +41,13 @@ describe("guacd-like mode", () => {
     });
     const { client, report } = start(sim);
     await client.waitFor("sync");
-    await sleep(500);
-    // Realtime pace sends all 60 frames within 300 ms; the throttle held them back after 100 ms.
+    await advance(500);
+    // Realtime pace sends all 60 frames within 300 ms; the throttle holds them back after 100 ms
+    // (a frame every 5 ms, so about 20 frames, give or take the 10 ms poll).
     const held = syncs(client);
-    expect(held).toBeGreaterThan(5);
-    expect(held).toBeLessThan(40);
-    expect(sim.sessions[0]!.output.throttledMs).toBeGreaterThan(0);
+    expect(held).toBeGreaterThanOrEqual(18);
+    expect(held).toBeLessThanOrEqual(24);
+    expect(sim.sessions[0]!.output.throttledMs).toBeGreaterThanOrEqual(350);
     client.echoSync = true;
     const last = client.received.filter((i) => i.opcode === "sync").at(-1)!;
     client.send(encodeInstruction("sync", last.args[0]!));
@@ -89,7 +92,8 @@ describe("guacd-like mode", () => {
     client.send(encodeInstruction("key", "120", "0"));
     const at = await client.waitFor("sync", before, 2000);
     expect(client.opcodes.slice(before, at + 1)).toEqual(["rect", "cfill", "sync"]);
-    await sleep(50);
+    await settle();
+    expect(sim.sessions[0]!.input.key).toHaveLength(2);
     // The release draws nothing.
     expect(sim.sessions[0]!.output.keyEchoes).toBe(1);
     await sim.closeAll();

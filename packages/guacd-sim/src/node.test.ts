@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { sleep, tcpClient } from "./_test-utils.ts";
+import { advance, advanceUntil, settle, tcpClient, useFakeTime } from "./_test-utils.ts";
 import { encodeInstruction, parseAll } from "./_wire.ts";
 import { defaultCorpusDir, loadCorpus, socketToDuplex, startGuacdSimulator } from "./node.ts";
 
@@ -58,12 +58,13 @@ describe("socketToDuplex", () => {
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const port = (server.address() as { port: number }).port;
+    const connection = once(server, "connection");
     const peer = netConnect({ port, host: "127.0.0.1" });
     try {
       peer.pause();
       await once(peer, "connect");
-      while (accepted.length === 0) await sleep(5);
-      const duplex = socketToDuplex(accepted[0]!);
+      const [socket] = (await connection) as [Socket];
+      const duplex = socketToDuplex(socket);
       const writer = duplex.writable.getWriter();
       const chunk = new Uint8Array(64 * 1024);
       let written = 0;
@@ -74,12 +75,18 @@ describe("socketToDuplex", () => {
           written += chunk.length;
         }
       })();
-      await sleep(300);
+      // Stalled: the socket waits for a drain and the writer for room, turn after turn.
+      let still = 0;
+      for (let last = -1; still < 20; last = written) {
+        await settle();
+        still = written === last && socket.writableNeedDrain ? still + 1 : 0;
+      }
       const stalled = written;
       expect(stalled).toBeLessThan(48 * 1024 * 1024);
       peer.resume();
       peer.on("data", () => {});
-      await sleep(300);
+      await once(socket, "drain");
+      while (written === stalled) await settle();
       expect(written).toBeGreaterThan(stalled);
       peer.destroy();
       await pump.catch(() => {});
@@ -92,6 +99,8 @@ describe("socketToDuplex", () => {
 });
 
 describe("startGuacdSimulator", () => {
+  useFakeTime();
+
   it("replays vnc-desktop (13.4 MB) over loopback TCP as fast as the client reads", async () => {
     const sim = await startGuacdSimulator({ corpus });
     try {
@@ -136,7 +145,7 @@ describe("startGuacdSimulator", () => {
         for (; answered < nops; answered++) client.send("3.nop;");
       }, 100);
       try {
-        await sleep(20000);
+        await advance(20000, 50);
       } finally {
         clearInterval(timer);
       }
@@ -155,14 +164,14 @@ describe("startGuacdSimulator", () => {
     } finally {
       await sim.close();
     }
-  }, 30000);
+  });
 
   it("close() aborts open sessions, including held ones", async () => {
     const sim = await startGuacdSimulator({ corpus });
     try {
       const client = await tcpClient(sim.port);
       client.send("6.select,6.nosuch;");
-      await sleep(100);
+      await advanceUntil(() => sim.sessions[0]?.protocol === "nosuch", "select");
       await sim.close();
       await client.waitClosed(3000);
       expect(sim.reports[0]?.end).toEqual({
