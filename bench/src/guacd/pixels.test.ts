@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { changedPixels, PixelWatch } from "./pixels.ts";
 
 /** Draws a filled square at (x, y) in `rgb` on layer 0 and ends the frame. */
@@ -37,11 +37,22 @@ describe("what a person sees, from the headless display", () => {
     square(watch, 0, 0, [255, 0, 0], 1);
     await watch.display.settled();
     const where = { x: 4, y: 4, width: 4, height: 4 };
-    // A change elsewhere, then none: no photon within the wait.
-    const missed = await watch.photon(async () => square(watch, 0, 0, [0, 255, 0], 2), where, 50);
-    expect(missed).toBeUndefined();
-    const hit = await watch.photon(async () => square(watch, 5, 5, [0, 255, 0], 3), where, 1000);
-    expect(hit).toBeGreaterThanOrEqual(0);
+    vi.useFakeTimers();
+    try {
+      // A change elsewhere, then none: no photon within the wait.
+      const missing = watch.photon(async () => square(watch, 0, 0, [0, 255, 0], 2), where, 50);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(await missing).toBeUndefined();
+      // The answer comes 10 ms after the input: that is its photon time.
+      const answer = async (): Promise<void> => {
+        setTimeout(() => square(watch, 5, 5, [0, 255, 0], 3), 10);
+      };
+      const hitting = watch.photon(answer, where, 1000);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await hitting).toBe(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("image bytes are split into lossy (JPEG, WebP) and lossless by their stream's type", () => {
