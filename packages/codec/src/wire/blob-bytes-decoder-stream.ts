@@ -1,4 +1,4 @@
-import { syncTransform } from "./_sync-transform.ts";
+import { pushDecoderStream } from "./_push-decoder-stream.ts";
 import { BlobBytesDecoder, type InstructionOrBlob } from "./blob-bytes-decoder.ts";
 import type { InstructionDecoderOptions } from "./decoder.ts";
 
@@ -31,17 +31,12 @@ export class BlobBytesDecoderStream {
 
   /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
-    let decoder!: BlobBytesDecoder;
-    const pair = syncTransform<Uint8Array, InstructionOrBlob>((enqueue) => {
-      decoder = new BlobBytesDecoder(enqueue, options);
-      return {
-        transform: (chunk) => decoder.push(chunk),
-        flush: () => decoder.finish(),
-      };
-    });
+    const pair = pushDecoderStream(
+      (enqueue: (item: InstructionOrBlob) => void) => new BlobBytesDecoder(enqueue, options),
+    );
     this.readable = pair.readable;
     this.writable = pair.writable;
-    this.#decoder = decoder;
+    this.#decoder = pair.decoder;
   }
 
   /** Bytes of an unfinished instruction held back; never more than `maxInstructionBytes`. */

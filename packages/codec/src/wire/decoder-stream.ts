@@ -1,4 +1,4 @@
-import { syncTransform } from "./_sync-transform.ts";
+import { pushDecoderStream } from "./_push-decoder-stream.ts";
 import { InstructionDecoder, type InstructionDecoderOptions } from "./decoder.ts";
 import type { Instruction } from "./instruction.ts";
 
@@ -29,17 +29,12 @@ export class InstructionDecoderStream {
 
   /** A decoder stream with guacd's limits, or those in `options.limits`. */
   constructor(options: InstructionDecoderOptions = {}) {
-    let decoder!: InstructionDecoder;
-    const pair = syncTransform<Uint8Array, Instruction>((enqueue) => {
-      decoder = new InstructionDecoder(enqueue, options);
-      return {
-        transform: (chunk) => decoder.push(chunk),
-        flush: () => decoder.finish(),
-      };
-    });
+    const pair = pushDecoderStream(
+      (enqueue: (item: Instruction) => void) => new InstructionDecoder(enqueue, options),
+    );
     this.readable = pair.readable;
     this.writable = pair.writable;
-    this.#decoder = decoder;
+    this.#decoder = pair.decoder;
   }
 
   /** Bytes of an unfinished instruction held back; never more than `maxInstructionBytes`. */
