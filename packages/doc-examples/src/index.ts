@@ -13,13 +13,10 @@ export interface DocExampleSuiteOptions {
   readonly dir: string;
   /** Source files (relative to `dir`) left out: programs, not modules. */
   readonly skip?: readonly string[];
-  /**
-   * The package's import specifiers and the source files they name (relative to `dir`). Not needed
-   * by the check; `deno test --doc` resolves the names from the packages' manifests.
-   */
-  readonly targets?: Readonly<Record<string, string>>;
-  /** Files whose exports are types only. Not needed by the check: no export needs an example. */
-  readonly typeOnly?: readonly string[];
+  /** @deprecated Ignored: `deno test --doc` resolves the package names itself. */
+  readonly targets?: unknown;
+  /** @deprecated Ignored: the check asks for doc comments, never for examples. */
+  readonly typeOnly?: unknown;
 }
 
 const EXPORT = /^export (class|interface|function|async function|const|type|abstract class) /;
