@@ -6,15 +6,6 @@
  * - `too-large`: its dimensions exceed the pixel budget, found from the header before any pixel
  *   memory is allocated;
  * - `aborted`: the caller's `AbortSignal` fired.
- *
- * @example Branch on the code
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ImageErrorCode } from "@guacstream/display";
- *
- * const retry = (code: ImageErrorCode) => code === "aborted";
- * assert.equal(retry("malformed"), false);
- * ```
  */
 export type ImageErrorCode = "malformed" | "unsupported" | "too-large" | "aborted";
 

@@ -6,15 +6,6 @@ import type { RgbaImage } from "./rgba-image.ts";
 
 /**
  * Options of {@linkcode decodeJpeg} and {@linkcode decodeWebp}.
- *
- * @example A budget for one JPEG
- * ```ts
- * import assert from "node:assert/strict";
- * import type { WasmDecodeOptions } from "@guacstream/display";
- *
- * const options: WasmDecodeOptions = { maxPixels: 1024 * 768 };
- * assert.equal(options.maxPixels, 786_432);
- * ```
  */
 export interface WasmDecodeOptions {
   /**

@@ -4,15 +4,6 @@ import type { RecordingFrame } from "./render-recording.ts";
 
 /**
  * Options of {@linkcode contactSheet}.
- *
- * @example Four thumbnails a row, unlabelled
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ContactSheetOptions } from "@guacstream/display";
- *
- * const options: ContactSheetOptions = { columns: 4, thumbnailWidth: 240, labels: false };
- * assert.equal(options.columns, 4);
- * ```
  */
 export interface ContactSheetOptions {
   /** Thumbnails per row. @default {Math.ceil(Math.sqrt(frames.length))} */

@@ -4,15 +4,6 @@ import type { RecordingSource } from "./render-recording.ts";
 
 /**
  * The time a recording covers, from its `sync` timestamps.
- *
- * @example Ten frames a second for three seconds
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RecordingSpan } from "@guacstream/display";
- *
- * const span: RecordingSpan = { duration: 3000, frames: 30 };
- * assert.equal(span.frames / (span.duration / 1000), 10);
- * ```
  */
 export interface RecordingSpan {
   /** Milliseconds from the first `sync` to the last. */

@@ -11,15 +11,6 @@ import { chunksOf } from "./_chunks.ts";
 
 /**
  * Bytes of a `.guac` recording, in chunks of any size.
- *
- * @example Any of these
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RecordingSource } from "@guacstream/display";
- *
- * const sources: RecordingSource[] = [[new Uint8Array()], new Blob([]).stream()];
- * assert.equal(sources.length, 2);
- * ```
  */
 export type RecordingSource =
   | ReadableStream<Uint8Array>
@@ -28,16 +19,6 @@ export type RecordingSource =
 
 /**
  * One rendered picture of a recording.
- *
- * @example Name a frame's file by its time
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RecordingFrame } from "@guacstream/display";
- *
- * const name = (f: RecordingFrame) => `at-${(f.time / 1000).toFixed(3)}s.png`;
- * const image = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
- * assert.equal(name({ time: 1500, frame: 3, image }), "at-1.500s.png");
- * ```
  */
 export interface RecordingFrame {
   /**
@@ -53,15 +34,6 @@ export interface RecordingFrame {
 
 /**
  * Options of {@linkcode renderRecording}.
- *
- * @example Two moments, without the cursor
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RenderRecordingOptions } from "@guacstream/display";
- *
- * const options: RenderRecordingOptions = { at: [1000, 2500], cursor: false };
- * assert.deepEqual(options.at, [1000, 2500]);
- * ```
  */
 export interface RenderRecordingOptions {
   /**
