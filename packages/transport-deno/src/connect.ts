@@ -90,10 +90,11 @@ async function openTcp(attempt: ConnectAttempt): Promise<Deno.TcpConn> {
 }
 
 async function startTls(
-  { host, signal, fail }: ConnectAttempt,
+  attempt: ConnectAttempt,
   tcp: Deno.TcpConn,
   options: DenoTlsOptions,
 ): Promise<Deno.TlsConn> {
+  const { host, signal, fail } = attempt;
   let conn: Deno.TlsConn | undefined;
   // A handshake cannot be cancelled, but closing the socket under it ends it at once.
   const detach = whenStopped(signal, () => closeQuietly(conn ?? tcp));
