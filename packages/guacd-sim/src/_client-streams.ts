@@ -1,6 +1,7 @@
 // The streams a client opens toward the simulator (clipboard, file, pipe, argv), and the connection
 // parameters guacd lets a client change while connected (`argv` after the handshake).
 
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { concat, fromBase64, toBase64 } from "./_bytes.ts";
 import type { InputStreams } from "./_input-streams.ts";
 import { encodeInstruction } from "./_wire.ts";
@@ -8,6 +9,8 @@ import type { SessionReport } from "./report.ts";
 
 /** The stream index the simulator sends its own `argv` streams on. */
 const ARGV_STREAM = "62";
+const UNSUPPORTED = String(GUACAMOLE_STATUS.UNSUPPORTED);
+const CLIENT_FORBIDDEN = String(GUACAMOLE_STATUS.CLIENT_FORBIDDEN);
 
 /**
  * Collects what a client sends on its streams into the session's report, and acks them as guacd
@@ -54,7 +57,7 @@ export class ClientStreams {
       case "file": {
         const index = args[0] ?? "";
         if (this.#streams.open(index)) {
-          this.#send(encodeInstruction("ack", index, "File transfer unsupported", "256"));
+          this.#send(encodeInstruction("ack", index, "File transfer unsupported", UNSUPPORTED));
         }
         return true;
       }
@@ -103,7 +106,7 @@ export class ClientStreams {
     if (!this.#streams.open(index)) return;
     const live = this.#live;
     if (live !== undefined && !live.has(name) && !this.#required.includes(name)) {
-      this.#send(encodeInstruction("ack", index, "Not allowed.", "771"));
+      this.#send(encodeInstruction("ack", index, "Not allowed.", CLIENT_FORBIDDEN));
       return;
     }
     const parts: Uint8Array[] = [];

@@ -1,3 +1,4 @@
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { fromBase64, toBase64 } from "./_bytes.ts";
 import type { InputStreams } from "./_input-streams.ts";
 import { encodeInstruction, type WireInstruction } from "./_wire.ts";
@@ -6,9 +7,9 @@ import { type SimulatedFilesystem, STREAM_INDEX_MIMETYPE } from "./filesystem.ts
 /** guacd reads SFTP files, and fills directory-listing blobs, 4096 bytes at a time. */
 const READ_BYTES = 4096;
 const SUCCESS = "0";
-const SERVER_ERROR = String(0x0200);
-const RESOURCE_NOT_FOUND = String(0x0204);
-const CLIENT_FORBIDDEN = String(0x0303);
+const SERVER_ERROR = String(GUACAMOLE_STATUS.SERVER_ERROR);
+const RESOURCE_NOT_FOUND = String(GUACAMOLE_STATUS.RESOURCE_NOT_FOUND);
+const CLIENT_FORBIDDEN = String(GUACAMOLE_STATUS.CLIENT_FORBIDDEN);
 /** guacd serves at most 64 streams per user; the simulator keeps 62 (argv) and 63 (clipboard). */
 const FIRST_STREAM = 1;
 const LAST_STREAM = 61;

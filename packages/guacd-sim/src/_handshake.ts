@@ -2,6 +2,7 @@
 // instructions in any order until `connect`. Each failure ends the way guacd's does: before `args`
 // the socket is closed (by guacd's parent), after it held open in silence (guacd's child is gone).
 
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import type { ClientReader } from "./_client-reader.ts";
 import type { ClientWriter } from "./_client-writer.ts";
 import type { LiveConnection, SessionHost } from "./_session.ts";
@@ -10,7 +11,11 @@ import type { EndReason, SessionReport } from "./report.ts";
 
 /** The instructions guacd's handshake reads between `args` and `connect`. */
 const HANDSHAKE_OPCODES = new Set(["size", "audio", "video", "image", "timezone", "name"]);
-const NO_SUCH_CONNECTION = encodeInstruction("error", "No such connection.", "516");
+const NO_SUCH_CONNECTION = encodeInstruction(
+  "error",
+  "No such connection.",
+  String(GUACAMOLE_STATUS.RESOURCE_NOT_FOUND),
+);
 
 /** How a handshake ended. */
 export type HandshakeOutcome =

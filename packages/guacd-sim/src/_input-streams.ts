@@ -3,6 +3,7 @@
 // the client's `end`. A refusal does not free it; the refused stream's end handler runs when the
 // client ends it, or when the client opens another stream on the index.
 
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { encodeInstruction } from "./_wire.ts";
 
 /** What guacd's protocol handler set on a stream: how it takes blobs and the end. */
@@ -15,8 +16,8 @@ export interface InputStreamHandlers {
 
 /** guacd serves at most 64 streams per user (`GUAC_USER_MAX_STREAMS`). */
 const MAX_STREAMS = 64;
-const CLIENT_BAD_REQUEST = String(0x0300);
-const UNSUPPORTED = String(0x0100);
+const CLIENT_BAD_REQUEST = String(GUACAMOLE_STATUS.CLIENT_BAD_REQUEST);
+const UNSUPPORTED = String(GUACAMOLE_STATUS.UNSUPPORTED);
 
 /**
  * One user's input stream table as guacd keeps it. `open` runs the handler of the stream still

@@ -2,6 +2,7 @@
 // close. It reaches the simulator only through `SessionHost`, so `GuacdSimulator` exposes nothing
 // internal.
 
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { concat, toBase64 } from "./_bytes.ts";
 import { ClientInput, type InputEnd } from "./_client-input.ts";
 import { ClientReader } from "./_client-reader.ts";
@@ -60,7 +61,10 @@ export interface SessionHost {
 }
 
 const DISCONNECT = encodeInstruction("disconnect");
-const CLIENT_TIMEOUT = concat(encodeInstruction("error", "Aborted. See logs.", "776"), DISCONNECT);
+const CLIENT_TIMEOUT = concat(
+  encodeInstruction("error", "Aborted. See logs.", String(GUACAMOLE_STATUS.CLIENT_TIMEOUT)),
+  DISCONNECT,
+);
 /** libguac splits blobs at 6048 bytes (8064 base64 characters). */
 const BLOB_BYTES = 6048;
 

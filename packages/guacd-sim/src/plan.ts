@@ -1,9 +1,11 @@
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
+
 /**
  * How fast a recording is replayed.
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+import assert from "node:assert/strict";
  * import type { Pace } from "@guacstream/guacd-sim";
  * const pace: Pace = "realtime";
  * assert.equal(pace, "realtime");
@@ -70,7 +72,7 @@ export interface SessionPlan {
   /**
    * Parameters that can change while connected, with their values: sent to the client as `argv`
    * streams right after `ready` (guacd's SSH and telnet offer `color-scheme`, `font-name` and
-   * `font-size`). With it, an `argv` for any other name is refused (`ack` 0x0303 "Not allowed."),
+   * `font-size`). With it, an `argv` for any other name is refused (`ack` 771, `CLIENT_FORBIDDEN`, "Not allowed."),
    * unless a `required` asked for it; an accepted value is echoed back, as guacd does.
    * @default none: any `argv` is accepted
    */
@@ -115,7 +117,9 @@ export interface SessionContext {
  */
 export const UNREACHABLE_HOST_SUFFIX = ".invalid";
 
-const refused: SessionPlan = { error: { message: "Aborted. See logs.", status: 519 } };
+const refused: SessionPlan = {
+  error: { message: "Aborted. See logs.", status: GUACAMOLE_STATUS.UPSTREAM_NOT_FOUND },
+};
 
 /**
  * The default scenario rule, mapping each corpus client recording to its server recording:

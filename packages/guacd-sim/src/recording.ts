@@ -1,3 +1,4 @@
+import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { WireScanner } from "./_wire.ts";
 import { WireError } from "./_wire-error.ts";
 import { SimulatorError } from "./errors.ts";
@@ -100,7 +101,7 @@ export class Recording {
       end >= 2 &&
       opcodes[end - 1] === "disconnect" &&
       opcodes[end - 2] === "error" &&
-      small[end - 2]?.[1] === "776"
+      small[end - 2]?.[1] === String(GUACAMOLE_STATUS.CLIENT_TIMEOUT)
     ) {
       end -= 2;
     }
