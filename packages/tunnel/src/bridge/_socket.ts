@@ -1,6 +1,7 @@
 import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { TunnelError } from "../base/errors.ts";
 import type { WebSocketLike } from "../base/websocket.ts";
+import { TurnBudget } from "./_turn-budget.ts";
 
 const CONNECTING = 0;
 // One options object for every send (`ws` spreads it into its own).
@@ -12,6 +13,8 @@ interface BytesAsTextSocket {
 }
 
 const OPEN = 1;
+// Bytes a browser may hand the broker in one turn of the event loop before it waits for the next.
+const TURN_BUDGET = 64 * 1024;
 
 /** How a WebSocket closed, as its `close` event said. */
 export interface SocketClose {
@@ -63,6 +66,11 @@ export class SocketAdapter {
   #windowCount = 0;
   // Why reading the browser is paused (guacd slow, own output unsent): resumed when none is left.
   readonly #holds = new Set<string>();
+  readonly #turn = new TurnBudget(
+    TURN_BUDGET,
+    () => this.hold("turn"),
+    () => this.release("turn"),
+  );
   #terminateArmed = false;
 
   constructor(ws: WebSocketLike, limits: SocketLimits) {
@@ -75,6 +83,7 @@ export class SocketAdapter {
       ws.addEventListener("close", (event) => {
         this.#isClosed = true;
         this.#early = [];
+        this.#turn.stop();
         this.#ended();
         resolve({ code: event.code ?? 1005, reason: event.reason ?? "" });
       });
@@ -253,6 +262,7 @@ export class SocketAdapter {
       );
       return;
     }
+    this.#turn.take(data.length);
     const bytes = this.#encoder.encode(data);
     if (this.#onMessage !== undefined) {
       this.#onMessage(bytes);
