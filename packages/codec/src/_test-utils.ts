@@ -201,8 +201,10 @@ export async function openLive(
 }
 
 /** An SSH session with SFTP on, with the live SSH target. */
-export async function openLiveSsh(): Promise<GuacamoleClient> {
-  return (await openLive("ssh", { "enable-sftp": "true", ...LIVE_SSH_PARAMS })).client;
+export async function openLiveSsh(
+  options: Parameters<typeof openLive>[2] = {},
+): Promise<GuacamoleClient> {
+  return (await openLive("ssh", { "enable-sftp": "true", ...LIVE_SSH_PARAMS }, options)).client;
 }
 
 /**

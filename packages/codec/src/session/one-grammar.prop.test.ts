@@ -165,7 +165,7 @@ describe("one grammar", () => {
     },
   );
 
-  test("the handshake accepts malformed UTF-8 exactly as the session does (issue 11)", async () => {
+  test("the handshake accepts malformed UTF-8 exactly as the session does", async () => {
     const bytes = concat([
       utf8("4.args,13.VERSION_1_5_0,1."),
       Uint8Array.of(0xe4),

@@ -80,7 +80,7 @@ export function resolveLimits(limits: Partial<GuacamoleLimits> = {}): GuacamoleL
     }
   }
   if (resolved.maxLengthDigits > 9) {
-    // Beyond 9 digits a length no longer fits the parser's 32-bit arithmetic.
+    // Beyond 9 digits a length does not fit the parser's 32-bit arithmetic.
     throw new RangeError(`Cannot use limit maxLengthDigits: ${resolved.maxLengthDigits} exceeds 9`);
   }
   Object.freeze(resolved);

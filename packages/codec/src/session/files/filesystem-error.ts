@@ -18,16 +18,8 @@ export type GuacamoleFilesystemErrorCode =
 /**
  * A failed operation on a filesystem guacd exposes (SFTP, an RDP drive): the path, and guacd's
  * status when guacd gave one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { GuacamoleFilesystemError } from "@guacstream/codec/client";
- *
- * const error = new GuacamoleFilesystemError("REFUSED", "/etc/shadow", "Cannot upload /etc/shadow: guacd refused it", 0x0303);
- * assert.equal(error.code, "REFUSED");
- * assert.equal(error.status, 0x0303);
- * ```
+ * `GuacamoleFilesystem`'s `list`, `download` and `upload` fail with it; check `code`, and
+ * `status` against `GUACAMOLE_STATUS`.
  */
 export class GuacamoleFilesystemError extends Error {
   /** The class name, for logs. */

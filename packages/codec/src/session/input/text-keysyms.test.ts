@@ -71,7 +71,7 @@ describe("textToKeysyms", () => {
 });
 
 describe("KEYSYMS", () => {
-  it("has F1 to F24 in a row and the keys the issue names", () => {
+  it("has F1 to F24 in a row, and Enter, Tab, Escape and the arrows", () => {
     for (let n = 1; n <= 24; n++) {
       expect(KEYSYMS[`F${n}` as keyof typeof KEYSYMS]).toBe(0xffbe + n - 1);
     }

@@ -6,7 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { LIVE_GUACD, LIVE_SSH_PARAMS, openLiveSsh } from "../../_test-utils.ts";
+import { LIVE_GUACD, LIVE_SSH_PARAMS, openLiveSsh, pollLive } from "../../_test-utils.ts";
+import type { Instruction } from "../../wire/instruction.ts";
+import type { GuacamoleLateAck } from "../client-options.ts";
 import { GUACAMOLE_STATUS } from "../status.ts";
 
 const onThisMachine = LIVE_GUACD?.onThisMachine === true;
@@ -15,7 +17,12 @@ describe.skipIf(LIVE_GUACD === undefined || LIVE_SSH_PARAMS === undefined)(
   "live guacd: streams after a refusal",
   () => {
     test("refused upload → upload → arguments.set → download", { timeout: 60_000 }, async () => {
-      const client = await openLiveSsh();
+      const lateAcks: GuacamoleLateAck[] = [];
+      const read: Instruction[] = [];
+      const client = await openLiveSsh({
+        onLateAck: (ack) => lateAcks.push(ack),
+        onRead: (item) => read.push(item),
+      });
       const name = `guacstream-lifecycle-${randomBytes(4).toString("hex")}.bin`;
       const path = `/tmp/${name}`;
       try {
@@ -26,6 +33,13 @@ describe.skipIf(LIVE_GUACD === undefined || LIVE_SSH_PARAMS === undefined)(
         expect(refused).toMatchObject({ code: "REFUSED", path: "/proc/guacstream-nope" });
         // guacd's own status for the open, never the "Close failed" of a later end.
         expect((refused as { status: number }).status).not.toBe(GUACAMOLE_STATUS.SERVER_ERROR);
+        // guacd closes the refused stream when the client ends it, then frees its index; the
+        // application reads neither answer.
+        await pollLive(10_000, () => (lateAcks.some((a) => a.released) ? true : undefined));
+        expect(lateAcks.map((a) => [a.message, a.status, a.released])).toEqual([
+          ["SFTP: Close failed", GUACAMOLE_STATUS.SERVER_ERROR, false],
+          ["Invalid stream index", GUACAMOLE_STATUS.CLIENT_BAD_REQUEST, true],
+        ]);
 
         // A clipboard stream (no acks awaited) on the index in between: it must not shift them.
         await client.sendClipboard("guacstream clipboard");
@@ -49,6 +63,7 @@ describe.skipIf(LIVE_GUACD === undefined || LIVE_SSH_PARAMS === undefined)(
         const second = new Uint8Array(randomBytes(7000));
         await sftp.upload(`${path}.2`, second);
         if (onThisMachine) expect(new Uint8Array(readFileSync(`${path}.2`))).toEqual(second);
+        expect(read.some((i) => i.opcode === "ack")).toBe(false);
       } finally {
         await client.close();
         if (onThisMachine) {
