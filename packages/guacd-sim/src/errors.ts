@@ -6,14 +6,6 @@
  * - `bad-option`: an option value is out of range
  * - `over-capacity`: the reason a connection over `maxSessions` is aborted with (the Node adapter
  *   answers it with a TCP reset)
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SimulatorErrorCode } from "@guacstream/guacd-sim";
- * const code: SimulatorErrorCode = "unknown-recording";
- * assert.equal(code, "unknown-recording");
- * ```
  */
 export type SimulatorErrorCode =
   | "unknown-recording"
@@ -24,12 +16,14 @@ export type SimulatorErrorCode =
 /**
  * An error in how the simulator was configured or called.
  *
- * @example Ask for a recording that was never loaded
+ * @example An option out of range
  * ```ts
  * import assert from "node:assert/strict";
- * import { SimulatorError } from "@guacstream/guacd-sim";
- * const error = new SimulatorError("unknown-recording", "Cannot replay: no recording named x");
- * assert.equal(error.code, "unknown-recording");
+ * import { GuacdSimulator, SimulatorError } from "@guacstream/guacd-sim";
+ * assert.throws(
+ *   () => new GuacdSimulator({ corpus: { args: {}, recordings: {} }, syncTimeoutMs: -1 }),
+ *   (error) => error instanceof SimulatorError && error.code === "bad-option",
+ * );
  * ```
  */
 export class SimulatorError extends Error {

@@ -1,26 +1,7 @@
-/**
- * The mimetype guacd gives a directory, and the JSON listing it streams for one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { STREAM_INDEX_MIMETYPE } from "@guacstream/guacd-sim";
- * assert.match(STREAM_INDEX_MIMETYPE, /stream-index\+json$/);
- * ```
- */
+/** The mimetype guacd gives a directory, and the JSON listing it streams for one. */
 export const STREAM_INDEX_MIMETYPE = "application/vnd.glyptodon.guacamole.stream-index+json";
 
-/**
- * Options of {@linkcode SimulatedFilesystem}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SimulatedFilesystemOptions } from "@guacstream/guacd-sim";
- * const options: SimulatedFilesystemOptions = { files: { "/etc/motd": "hi" }, readOnly: ["/etc"] };
- * assert.deepEqual(options.readOnly, ["/etc"]);
- * ```
- */
+/** Options of {@linkcode SimulatedFilesystem}. */
 export interface SimulatedFilesystemOptions {
   /** The name guacd gives the object (SFTP: the root path). @default "/" */
   readonly name?: string;

@@ -50,17 +50,7 @@ function terminalArguments(params: Readonly<Record<string, string>>): Record<str
   };
 }
 
-/**
- * Settings of the guacd-like mode: how the simulator behaves, as guacd does under load.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { GuacdLikeSettings } from "@guacstream/guacd-sim";
- * const settings: GuacdLikeSettings = { maxSessions: 8 };
- * assert.equal(settings.maxSessions, 8);
- * ```
- */
+/** Settings of the guacd-like mode: how the simulator behaves, as guacd does under load. */
 export interface GuacdLikeSettings {
   /** Sessions served at once; more are reset. @default 32 */
   readonly maxSessions?: number;

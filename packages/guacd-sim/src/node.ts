@@ -201,17 +201,7 @@ export function socketToDuplex(socket: Socket): ByteDuplex {
   return { readable, writable };
 }
 
-/**
- * Options of {@linkcode startGuacdSimulator}.
- *
- * @example Short timeouts for a test
- * ```ts
- * import assert from "node:assert/strict";
- * import type { StartGuacdSimulatorOptions } from "@guacstream/guacd-sim/node";
- * const options: StartGuacdSimulatorOptions = { port: 0, syncTimeoutMs: 2000, handshakeTimeoutMs: 500 };
- * assert.equal(options.port, 0);
- * ```
- */
+/** Options of {@linkcode startGuacdSimulator}. */
 export interface StartGuacdSimulatorOptions extends Omit<GuacdSimulatorOptions, "corpus"> {
   /** What to serve. @default `await loadCorpus()` */
   readonly corpus?: SimulatorCorpus;

@@ -1,42 +1,14 @@
 import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 
-/**
- * How fast a recording is replayed.
- *
- * @example
- * ```ts
-import assert from "node:assert/strict";
- * import type { Pace } from "@guacstream/guacd-sim";
- * const pace: Pace = "realtime";
- * assert.equal(pace, "realtime");
- * ```
- */
+/** How fast a recording is replayed. */
 export type Pace = "fast" | "realtime";
 
-/**
- * What happens when a replay reaches its end.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { ReplayEnd } from "@guacstream/guacd-sim";
- * const end: ReplayEnd = "hold";
- * assert.equal(end, "hold");
- * ```
- */
+/** What happens when a replay reaches its end. */
 export type ReplayEnd = "disconnect" | "hold" | "loop";
 
 /**
  * What the simulator does after `ready`, chosen per session by
  * {@linkcode GuacdSimulatorOptions.resolveSession}.
- *
- * @example Upstream refused: ready, then at once error 519 and disconnect
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SessionPlan } from "@guacstream/guacd-sim";
- * const plan: SessionPlan = { error: { message: "Aborted. See logs.", status: 519 } };
- * assert.equal(plan.recording, undefined);
- * ```
  */
 export interface SessionPlan {
   /** Name of the recording to replay (a key of the corpus's `recordings`); none → nothing drawn. */
@@ -79,17 +51,7 @@ export interface SessionPlan {
   readonly liveArguments?: Readonly<Record<string, string>>;
 }
 
-/**
- * What a session asked for, passed to {@linkcode GuacdSimulatorOptions.resolveSession}.
- *
- * @example Read a parameter
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SessionContext } from "@guacstream/guacd-sim";
- * const ctx: SessionContext = { protocol: "ssh", joining: false, connectionId: "$x", params: { password: "wrong" } };
- * assert.equal(ctx.params.password, "wrong");
- * ```
- */
+/** What a session asked for, passed to {@linkcode GuacdSimulatorOptions.resolveSession}. */
 export interface SessionContext {
   /** The protocol (for a join: the joined connection's protocol). */
   readonly protocol: string;

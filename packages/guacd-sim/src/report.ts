@@ -21,14 +21,6 @@ import type { SessionPlan } from "./plan.ts";
  * - `aborted`: the `signal` passed to `serve` aborted
  * - `over-capacity`: `maxSessions` were open already; reset (or closed) at once, nothing sent
  * - `internal-error`: the session's plan could not run (the error is rethrown by `serve`)
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { EndReason } from "@guacstream/guacd-sim";
- * const reason: EndReason = "sync-timeout";
- * assert.equal(reason, "sync-timeout");
- * ```
  */
 export type EndReason =
   | "malformed"
@@ -53,14 +45,6 @@ export type EndReason =
 /**
  * How a session ended: `reason` is what stopped it (for a held-open socket, the reason it was held,
  * e.g. `unknown-protocol`), `closedBy` who finally closed the socket.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import type { SessionEnd } from "@guacstream/guacd-sim";
- * const end: SessionEnd = { reason: "unknown-protocol", closedBy: "client", held: true };
- * assert.equal(end.held, true);
- * ```
  */
 export interface SessionEnd {
   readonly reason: EndReason;
