@@ -717,10 +717,11 @@ describe("GuacamoleClient with scripted guacds", () => {
       if (item.opcode === "select") await send(argsFor(["VERSION_1_5_0"]));
     });
     const client = new GuacamoleClient(guacd.duplex);
-    void client.handshake({ protocol: "vnc", timeout: 200 }).catch(() => {});
+    const handshake = client.handshake({ protocol: "vnc" }).catch(() => {});
     await until(() => guacd.received.length >= 7);
     expect(guacd.received[0]).toEqual(decodeInstruction("6.select,3.vnc;"));
-    await client.closed;
+    await client.close();
+    await handshake;
   });
 });
 

@@ -1,7 +1,7 @@
 // Driving a session through GuacamoleClient over in-memory streams, against a scripted guacd that
 // answers as guacd 1.6's SSH support does: keys, size, argv (color-scheme, font-size), and an SFTP
 // filesystem object (silence for a path it cannot read, acks pacing every transfer).
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { decodeInstruction, encodeInstruction, InstructionDecoderStream } from "../index.ts";
 import { GuacamoleClientError } from "../wire/errors.ts";
 import type { Instruction } from "../wire/instruction.ts";
@@ -184,8 +184,25 @@ async function sshGuacd(
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(cleanups.splice(0).map((c) => c()));
 });
+
+/** Fakes the clock the client's request timeouts run on; the in-memory guacd needs no timer. */
+function fakeClock(): void {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+}
+
+/** Whether `promise` has settled, without waiting for it. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await vi.advanceTimersByTimeAsync(0);
+  return done;
+}
 
 async function until(condition: () => boolean, timeout = 5000): Promise<void> {
   const started = Date.now();
@@ -350,11 +367,17 @@ describe("driving a session (in memory)", () => {
   test("filesystem: a missing path is NOT_FOUND after the timeout (guacd stays silent)", async () => {
     const { client } = await sshGuacd();
     const fs = await client.filesystem();
-    const started = Date.now();
-    await expect(fs.list("/nope", { timeout: 100 })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    const reader = fs.download("/nope", { timeout: 50 }).getReader();
-    await expect(reader.read()).rejects.toMatchObject({ code: "NOT_FOUND", path: "/nope" });
+    fakeClock();
+    const listing = fs.list("/nope", { timeout: 100 });
+    const listed = expect(listing).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(await settled(listing)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await listed;
+    const read = fs.download("/nope", { timeout: 50 }).getReader().read();
+    const failed = expect(read).rejects.toMatchObject({ code: "NOT_FOUND", path: "/nope" });
+    await vi.advanceTimersByTimeAsync(50);
+    await failed;
     await expect(fs.download("/etc", { timeout: 1000 }).getReader().read()).rejects.toMatchObject({
       code: "IS_A_DIRECTORY",
     });
@@ -387,7 +410,12 @@ describe("driving a session (in memory)", () => {
 
   test("a session without a filesystem: filesystem() is NOT_FOUND after its timeout", async () => {
     const { client } = await sshGuacd({ filesystem: false });
-    await expect(client.filesystem({ timeout: 100 })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    fakeClock();
+    const none = expect(client.filesystem({ timeout: 100 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    await none;
     expect(client.filesystems).toEqual([]);
   });
 
