@@ -102,13 +102,17 @@ export type GuacamoleClientErrorCode =
  * A session with guacd that cannot go on, for a reason on the client's side of the protocol:
  * timeouts, aborts, configuration mistakes, a connection that ended too early.
  *
- * @example
+ * @example Tell a client used in the wrong state by its code
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuacamoleClientError } from "@guacstream/codec";
+ * import { GuacamoleClientError, instruction } from "@guacstream/codec";
+ * import { GuacamoleClient } from "@guacstream/codec/client";
  *
- * const error = new GuacamoleClientError("HANDSHAKE_TIMEOUT", "Cannot finish the handshake: no answer in 15000 ms");
- * assert.equal(error.code, "HANDSHAKE_TIMEOUT");
+ * const client = new GuacamoleClient(new TransformStream<Uint8Array, Uint8Array>());
+ * await assert.rejects(
+ *   client.sendInstruction(instruction("nop")),
+ *   (error) => error instanceof GuacamoleClientError && error.code === "INVALID_STATE",
+ * );
  * ```
  */
 export class GuacamoleClientError extends Error {
