@@ -33,6 +33,11 @@ export interface BrokerConfig {
   readonly headersTimeout: number;
   /** Milliseconds an HTTP connection may sit idle between requests. */
   readonly keepAliveTimeout: number;
+  /**
+   * Milliseconds the open tunnels may run on after the first SIGTERM or SIGINT; the ones still
+   * open then are closed (`513 Server draining`).
+   */
+  readonly drainGrace: number;
   /** Session recording (`RECORDING_DIR` and its settings); `undefined` records nothing. */
   readonly recording: RecordingConfig | undefined;
 }
@@ -135,6 +140,7 @@ export function brokerConfig(env: Readonly<Record<string, string | undefined>>):
     closeGrace: integer(env, "CLOSE_GRACE_MS", 1000),
     headersTimeout: integer(env, "HEADERS_TIMEOUT_MS", 10_000),
     keepAliveTimeout: integer(env, "KEEP_ALIVE_TIMEOUT_MS", 5000),
+    drainGrace: integer(env, "DRAIN_GRACE_MS", 30_000),
     recording: recordingConfig(env),
   };
 }
