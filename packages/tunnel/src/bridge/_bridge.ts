@@ -256,7 +256,12 @@ export class Bridge {
   /** The signal, the browser's close and its silence end the tunnel; returns the unwatch. */
   #watch(): () => void {
     const signal = this.#options.signal;
-    const onAbort = (): void => this.#end("aborted");
+    // A TunnelError as the reason (a drain's grace run out) is a status the browser is told.
+    const onAbort = (): void => {
+      const reason: unknown = signal?.reason;
+      if (reason instanceof TunnelError) this.#end("error", reason, reason.status);
+      else this.#end("aborted");
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
     void this.#socket.closed.then(() => this.#end("browser"));

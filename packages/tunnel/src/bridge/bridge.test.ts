@@ -15,6 +15,7 @@ import {
   importTokenKey,
   ReplayGuard,
   sealToken,
+  TunnelError,
 } from "../index.ts";
 
 const corpus = defaultCorpusDir();
@@ -166,6 +167,17 @@ describe("the WebSocketTunnel protocol", () => {
     abort.abort();
     expect(await done).toMatchObject({ initiator: "aborted", closeCode: 1001 });
     expect(browser.closed?.code).toBe(1001);
+  });
+
+  it("ends with the error's status when the abort's reason is a TunnelError", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const abort = new AbortController();
+    const done = bridgeTunnel(browser, guacd.duplex, { signal: abort.signal });
+    await until(() => browser.sent.length === 1);
+    abort.abort(new TunnelError("DRAINING", "Cannot keep tunnel: the broker is draining"));
+    expect(await done).toMatchObject({ initiator: "error", status: 0x0201, closeCode: 1008 });
+    expect(browser.closed).toMatchObject({ code: 1008, reason: "513 Server draining" });
   });
 });
 

@@ -83,6 +83,9 @@ export interface BridgeOptions {
    * @default {1000}
    */
   closeGrace?: number;
-  /** Ends the tunnel: both sides are closed, the WebSocket with 1001 (going away). */
+  /**
+   * Ends the tunnel: both sides are closed, the WebSocket with 1001 (going away); aborted with a
+   * `TunnelError` as its reason, with that error's status and close code instead.
+   */
   signal?: AbortSignal;
 }
