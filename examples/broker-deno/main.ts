@@ -6,9 +6,14 @@
 // examples/demo-page/config.ts): PORT, HOST, ALLOWED_HOSTS / ALLOWED_ORIGINS, GUACD_HOST/
 // GUACD_PORT, GUACSTREAM_TOKEN_SECRET, DEMO_TOKENS (+ DEMO_TOKENS_WITH_REAL_GUACD),
 // GUACD_CONNECTION, METRICS_HOST / METRICS_PORT / METRICS_TOKEN, ADMIN_TOKEN, MAX_TUNNELS,
-// MAX_TUNNELS_PER_CLIENT, NEW_TUNNELS_PER_MINUTE, CLIENT_KEY, RECORDING_DIR, RECORD_JOINS,
-// GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL, REDIS_URL (through npm:@redis/client, loaded only when
-// set), BROKER_ID.
+// MAX_TUNNELS_PER_CLIENT, NEW_TUNNELS_PER_MINUTE, CLIENT_KEY, MAX_MESSAGE_BYTES, CLOSE_GRACE_MS,
+// HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL, REDIS_URL
+// (through npm:@redis/client, loaded only when set), BROKER_ID.
+// Recording, as on Node (examples/broker-node/README.md): RECORDING_DIR (a .guac per session),
+// RECORD_JOINS=1, RECORD_KEYS=1 (keys can be passwords), RECORDING_MAX_BYTES (1 GiB),
+// RECORDING_MIN_FREE_BYTES (512 MiB), RECORDING_METADATA=0 (no sidecar), and SERVE_RECORDINGS=1
+// with RECORDINGS_TOKEN (a bearer token of at least 32 characters) for `/recordings` and the
+// player (/player.html); off by default, and the broker refuses to start with a shorter token.
 //
 // What Deno does not let a broker bound (see the tunnel README): Deno.upgradeWebSocket takes no
 // message-size limit (it buffers up to 64 MiB per message) and its WebSocket has no `terminate`,
@@ -16,7 +21,7 @@
 // bounds headers, idle connections and WebSocket frames, and drops a closed socket after
 // CLOSE_GRACE_MS; Deno.serve itself listens on loopback behind it. It also refuses every request
 // it can before the upgrade, with a plain HTTP status: a bad token, a cap, a drain.
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { connect } from "@guacstream/transport-deno";
 import {
@@ -34,16 +39,17 @@ import {
   type SessionRegistry,
   TunnelError,
   type TunnelEvent,
-  type TunnelInfo,
   TunnelLimiter,
   TunnelMetrics,
 } from "@guacstream/tunnel";
 import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { brokerConfig, clientKeyOf, hasBearer } from "../demo-page/config.ts";
 import { parseEndpoints } from "../demo-page/endpoints.ts";
-import { recordingFileName, requestPolicy, shouldRecord } from "../demo-page/policy.ts";
+import { requestPolicy } from "../demo-page/policy.ts";
+import { recordingsHandler } from "../demo-page/recordings.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
 import { ConnectionGuard } from "./guard.ts";
+import { recordingFolder, recordingSink } from "./recordings.ts";
 
 const env = Deno.env.toObject();
 let config: ReturnType<typeof brokerConfig>;
@@ -104,36 +110,21 @@ const demo = demoHandler({
   profiles: demoProfiles(env.GUACD_CONNECTION),
   readFile: (url) => Deno.readFile(url),
 });
-const recordingDir = env.RECORDING_DIR === undefined ? undefined : resolve(env.RECORDING_DIR);
+const recording = config.recording;
+const recordingDir = recording === undefined ? undefined : resolve(recording.dir);
 if (recordingDir !== undefined) await Deno.mkdir(recordingDir, { recursive: true });
+// Without SERVE_RECORDINGS the recordings' paths are as unknown as any other.
+const recordings =
+  recordingDir === undefined || recording?.serveToken === undefined
+    ? undefined
+    : recordingsHandler({
+        token: recording.serveToken,
+        folder: recordingFolder(recordingDir),
+        onError: (error) => console.error(`refused (recordings): ${String(error)}`),
+      });
 const listenHost = config.host;
 const limiter = new TunnelLimiter(config.limits);
 let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
-
-/**
- * One tunnel's .guac file as a sink, written with `FsFile.write` directly: each write is on disk
- * when it resolves, so a recording of a live session can be read while the session goes on. The
- * file is created exclusively (never truncated) inside the folder, opened asynchronously: a
- * missing folder or a full disk ends that session (RECORDING_FAILED), never the process.
- */
-function recordingSink(dir: string, info: TunnelInfo): WritableStream<Uint8Array> | undefined {
-  if (!shouldRecord(info, env.RECORD_JOINS === "1")) return undefined;
-  const path = join(dir, recordingFileName(info));
-  if (dirname(resolve(path)) !== dir) throw new Error(`Cannot record outside ${dir}: ${path}`);
-  let file: Deno.FsFile | undefined;
-  return new WritableStream({
-    async start() {
-      file = await Deno.open(path, { write: true, createNew: true });
-    },
-    async write(chunk) {
-      for (let offset = 0; offset < chunk.length; ) {
-        offset += await file!.write(chunk.subarray(offset));
-      }
-    },
-    close: () => file?.close(),
-    abort: () => file?.close(),
-  });
-}
 
 function log(event: TunnelEvent): void {
   metrics.observe(event);
@@ -179,7 +170,7 @@ async function route(request: Request, info: Deno.ServeHandlerInfo): Promise<Res
   const refusal = policy(headers, isToken);
   if (refusal !== undefined) return text(refusal.status, refusal.text);
   if (isToken && !config.demoTokens) return text(404, "Not found\n");
-  return (await demo(request)) ?? text(404, "Not found\n");
+  return (await recordings?.(request)) ?? (await demo(request)) ?? text(404, "Not found\n");
 }
 
 /**
@@ -228,7 +219,9 @@ async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): P
       ? { connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }) }
       : { pool, sessions }),
     onEvent: log,
-    ...(recordingDir === undefined ? {} : { record: (info) => recordingSink(recordingDir, info) }),
+    ...(recordingDir === undefined || recording === undefined
+      ? {}
+      : { record: (info) => recordingSink(recordingDir, info, recording.joins, recording) }),
   })
     .catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`))
     .finally(() => {
@@ -317,6 +310,7 @@ const server = Deno.serve(
             : `the guacd simulator at ${simulator.address}`;
       console.log(`guacstream Deno broker using ${where}`);
       const shown = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
+      if (recordings !== undefined) console.log(`Recordings http://${shown}:${port}/player.html`);
       console.log(`Open http://${shown}:${port}/`);
     },
   },

@@ -1,0 +1,268 @@
+// The recordings endpoint and the recorder on the Deno broker, started as users start it: off
+// unless served, a bearer token on every request, ids that cannot name a path (`..`, encoded or
+// not, absolute paths), links out of the folder never followed, fixed-text refusals, a recording's
+// exact bytes for an authorised request, and the recorder's settings reaching each session.
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CountedGuacd,
+  demoToken,
+  expectNoStart,
+  pollFor,
+  type RunningBroker,
+  startBroker,
+  startCountedGuacd,
+  waitFor,
+} from "../../broker-node/test/_harness.ts";
+import { openSession } from "../../broker-node/test/_sessions.ts";
+
+const TOKEN = `${"d".repeat(20)}eno-recordings-token-for-tests`;
+const SECRET = "4.sync,3.999;SECRET-OUTSIDE-THE-FOLDER";
+const RECORDING = "4.size,1.0,1.1,1.1;4.sync,3.100;";
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A request with the path sent exactly as written (fetch would normalise `..`). */
+function get(
+  broker: RunningBroker,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<Answer> {
+  const { hostname, port } = new URL(broker.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method, headers }, (res) => {
+      let body = "";
+      res.setEncoding("latin1");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const bearer = { authorization: `Bearer ${TOKEN}` };
+const sidecar = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    connection: "$abc",
+    protocol: "ssh",
+    start: "2026-01-01T00:00:00.000Z",
+    end: "2026-01-01T00:00:05.000Z",
+    bytes: 25,
+    keysRecorded: true,
+    ...extra,
+  });
+
+let root: string;
+let dir: string;
+let recorded: string;
+let guacd: CountedGuacd;
+let served: RunningBroker;
+let unserved: RunningBroker;
+let capped: RunningBroker;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "guacstream-deno-recordings-"));
+  dir = join(root, "recordings");
+  recorded = join(root, "recorded");
+  mkdirSync(dir);
+  writeFileSync(join(root, "secret.guac"), SECRET);
+  writeFileSync(join(root, "secret.guac.meta.json"), sidecar({ connection: "outside" }));
+  writeFileSync(join(dir, "abc-123.guac"), RECORDING);
+  writeFileSync(join(dir, "abc-123.guac.meta.json"), sidecar({ note: "not passed on" }));
+  // A finished recording whose .guac is a link out of the folder: listed, never opened.
+  symlinkSync(join(root, "secret.guac"), join(dir, "link-1.guac"));
+  writeFileSync(join(dir, "link-1.guac.meta.json"), sidecar({ connection: "link" }));
+  // A sidecar that is a link out of the folder: not listed.
+  writeFileSync(join(dir, "evil-2.guac"), RECORDING);
+  symlinkSync(join(root, "secret.guac.meta.json"), join(dir, "evil-2.guac.meta.json"));
+  // Oversized, malformed and misnamed sidecars: not listed.
+  writeFileSync(join(dir, "big-3.guac"), RECORDING);
+  writeFileSync(join(dir, "big-3.guac.meta.json"), sidecar({ pad: "x".repeat(5000) }));
+  writeFileSync(join(dir, "bad-4.guac"), RECORDING);
+  writeFileSync(join(dir, "bad-4.guac.meta.json"), '{"connection":');
+  writeFileSync(join(dir, "dot.name.guac.meta.json"), sidecar());
+  // Still being written: no sidecar yet.
+  writeFileSync(join(dir, "live-5.guac"), RECORDING);
+  guacd = await startCountedGuacd();
+  const real = { GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) };
+  [served, unserved, capped] = await Promise.all([
+    startBroker("deno", { RECORDING_DIR: dir, SERVE_RECORDINGS: "1", RECORDINGS_TOKEN: TOKEN }),
+    startBroker("deno", { RECORDING_DIR: dir }),
+    // The simulator's desktop is far over 256 KiB: the cap ends the session.
+    startBroker("deno", { ...real, RECORDING_DIR: recorded, RECORDING_MAX_BYTES: "262144" }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([served?.stop(), unserved?.stop(), capped?.stop()]);
+  await guacd?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("the Deno broker's recordings endpoint", () => {
+  it("is not there unless the broker serves it, even with the right token", async () => {
+    for (const path of ["/recordings", "/recordings/abc-123"]) {
+      const answer = await get(unserved, path, bearer);
+      expect([answer.status, answer.body]).toEqual([404, "Not found\n"]);
+    }
+  });
+
+  it("refuses requests without the token, with another one, or another scheme", async () => {
+    const wrong = [
+      {},
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}x` },
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `bearer ${TOKEN}` },
+      { authorization: `Basic ${btoa(`user:${TOKEN}`)}` },
+      { authorization: "Bearer " },
+    ];
+    for (const headers of wrong) {
+      for (const path of ["/recordings", "/recordings/abc-123", "/recordings/..%2Fsecret"]) {
+        const answer = await get(served, path, headers);
+        expect([path, answer.status, answer.body]).toEqual([path, 401, "Unauthorized\n"]);
+      }
+    }
+  });
+
+  it("lists finished recordings from their sidecars, known fields only", async () => {
+    const answer = await get(served, "/recordings", bearer);
+    expect(answer.status).toBe(200);
+    expect(answer.headers["cache-control"]).toBe("no-store");
+    const listed = JSON.parse(answer.body) as { id: string }[];
+    expect(listed.map((r) => r.id).sort()).toEqual(["abc-123", "link-1"]);
+    expect(listed.find((r) => r.id === "abc-123")).toEqual({
+      id: "abc-123",
+      ...JSON.parse(sidecar()),
+    });
+  });
+
+  it("streams a recording's bytes, and serves the player", async () => {
+    const answer = await get(served, "/recordings/abc-123", bearer);
+    expect([answer.status, answer.body]).toEqual([200, RECORDING]);
+    expect(answer.headers["content-length"]).toBe(String(RECORDING.length));
+    const page = await get(served, "/player.html");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("player.js");
+  });
+
+  it("never reads outside the folder, through links, or a recording still being written", async () => {
+    const paths = [
+      "/recordings/..%2Fsecret",
+      "/recordings/%2e%2e%2fsecret",
+      "/recordings/..%5Csecret",
+      "/recordings/%252e%252e%252fsecret",
+      `/recordings/${encodeURIComponent(join(root, "secret"))}`,
+      "/recordings/%2Fetc%2Fpasswd",
+      "/recordings/abc-123.guac",
+      "/recordings/abc-123%00",
+      "/recordings/abc-123%2F..%2F..%2Fsecret",
+      "/recordings/-abc",
+      "/recordings/",
+      "/recordings/link-1",
+      "/recordings/evil-2",
+      "/recordings/live-5",
+      "/recordings/nothing-here",
+      `/recordings/${"a".repeat(129)}`,
+      `/recordings/${"a".repeat(8000)}`,
+    ];
+    for (const path of paths) {
+      const answer = await get(served, path, bearer);
+      expect([path, answer.status, answer.body]).toEqual([path, 404, "No such recording\n"]);
+    }
+    // Normalised by the URL parser to paths outside /recordings (the page, or 404): not the
+    // endpoint, and nothing from outside the folder.
+    for (const path of [
+      "/recordings/..",
+      "/recordings/%2e%2e",
+      "/recordings/../secret",
+      "/recordings/%2e%2e/secret.guac",
+      "/recordings/..\\secret",
+      "/recordings/%2E%2E/secret",
+      `/recordings/../../../../..${join(root, "secret.guac")}`,
+      `/${join(root, "secret.guac")}`,
+      `//${join(root, "secret.guac")}`,
+    ]) {
+      const answer = await get(served, path, bearer);
+      expect(answer.body).not.toContain("SECRET");
+      expect([path, answer.headers["content-type"]]).not.toEqual([
+        path,
+        "application/octet-stream",
+      ]);
+    }
+  });
+
+  it("answers only GET, and only the page's own Host and Origin", async () => {
+    const post = await get(served, "/recordings", bearer, "POST");
+    expect([post.status, post.body]).toEqual([405, "GET only\n"]);
+    const foreign = await get(served, "/recordings", {
+      ...bearer,
+      origin: "https://evil.example",
+    });
+    expect([foreign.status, foreign.body]).toEqual([403, "Forbidden origin\n"]);
+    const rebound = await get(served, "/recordings", { ...bearer, host: "evil.example" });
+    expect([rebound.status, rebound.body]).toEqual([403, "Forbidden host\n"]);
+  });
+
+  it("refuses to start with a short token, or a token without SERVE_RECORDINGS", async () => {
+    const short = await expectNoStart("deno", {
+      RECORDING_DIR: dir,
+      SERVE_RECORDINGS: "1",
+      RECORDINGS_TOKEN: "x".repeat(31),
+    });
+    expect(short.code).toBe(2);
+    expect(short.output).toContain("RECORDINGS_TOKEN of at least 32 characters");
+    const stray = await expectNoStart("deno", { RECORDING_DIR: dir, RECORDINGS_TOKEN: TOKEN });
+    expect(stray.code).toBe(2);
+    expect(stray.output).toContain("SERVE_RECORDINGS=1 is not");
+  }, 60_000);
+});
+
+describe("the Deno broker's recorder", () => {
+  it("ends a session at RECORDING_MAX_BYTES, with a status and a sidecar saying why", async () => {
+    const session = openSession(capped.url, await demoToken(capped.url));
+    const closed = await session.closed;
+    // Deno may drop the TCP connection of a peer still sending (echoing syncs) rather than finish
+    // the closing handshake (1006 at the client); the broker's event holds the status either way.
+    if (closed.code !== 1006)
+      expect(closed).toEqual({ code: 1011, reason: "512 Recording failed" });
+    await waitFor(
+      () =>
+        /tunnel closed: \S+ \(1011\): Cannot record: .*cap of 262144 bytes/.test(capped.output()),
+      "the broker's closed event",
+    );
+    const files = await pollFor(() => {
+      const names = readdirSync(recorded);
+      return names.length === 2 ? names.sort() : undefined;
+    }, "the recording and its sidecar");
+    const [guac, meta] = files as [string, string];
+    expect(meta).toBe(`${guac}.meta.json`);
+    const bytes = readFileSync(join(recorded, guac));
+    expect(bytes.length).toBeLessThanOrEqual(262144);
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(recorded, meta), "utf8"))).toMatchObject({
+      protocol: "vnc",
+      bytes: bytes.length,
+      keysRecorded: false,
+      truncated: "byte-cap",
+    });
+  }, 60_000);
+});
