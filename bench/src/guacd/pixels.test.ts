@@ -55,6 +55,23 @@ describe("what a person sees, from the headless display", () => {
     }
   });
 
+  test("an input sent before the screen holds where it lands is sent, not timed", async () => {
+    const watch = new PixelWatch();
+    let sent = 0;
+    const send = async (): Promise<void> => {
+      sent++;
+    };
+    // No `size` yet: the display is 0 × 0, as an RDP session's is before its first screen.
+    expect(await watch.photon(send, { x: 0, y: 0, width: 4, height: 4 }, 50)).toBeUndefined();
+    expect(await watch.photon(send, undefined, 50)).toBeUndefined();
+    watch.apply({ opcode: "size", args: ["0", "8", "8"] });
+    square(watch, 0, 0, [255, 0, 0], 1);
+    await watch.display.settled();
+    // A screen smaller than the area around the input: still not timed, and no error.
+    expect(await watch.photon(send, { x: 4, y: 4, width: 64, height: 64 }, 50)).toBeUndefined();
+    expect(sent).toBe(3);
+  });
+
   test("image bytes are split into lossy (JPEG, WebP) and lossless by their stream's type", () => {
     const watch = new PixelWatch();
     watch.apply({ opcode: "img", args: ["1", "14", "0", "image/jpeg", "0", "0"] });

@@ -85,6 +85,11 @@ export class PixelWatch {
   ): Promise<number | undefined> {
     await this.display.settled();
     const before = this.#shot(rect);
+    if (before === undefined) {
+      // Nothing drawn where it lands yet (no screen, or a smaller one): sent, but not timed.
+      await send();
+      return undefined;
+    }
     this.#waitRect = rect;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const sent = performance.now();
@@ -129,15 +134,21 @@ export class PixelWatch {
     this.changedPixels = 0;
   }
 
-  #shot(rect: Rect | undefined): Uint8ClampedArray {
-    return this.display.screenshot(rect === undefined ? { cursor: true } : { rect, cursor: true })
-      .data;
+  /** The pixels in `rect` (whole screen: undefined); undefined while the screen does not hold it. */
+  #shot(rect: Rect | undefined): Uint8ClampedArray | undefined {
+    const { width, height } = this.display;
+    if (rect === undefined) {
+      return width > 0 && height > 0 ? this.display.screenshot({ cursor: true }).data : undefined;
+    }
+    if (rect.x + rect.width > width || rect.y + rect.height > height) return undefined;
+    return this.display.screenshot({ rect, cursor: true }).data;
   }
 
   #frame(): void {
     if (this.#waiter !== undefined) this.#waiter(this.#shot(this.#waitRect));
     if (!this.counting) return;
     const now = this.#shot(undefined);
+    if (now === undefined) return;
     this.frames++;
     const changed =
       this.#previous === undefined ? now.length / 4 : changedPixels(now, this.#previous);

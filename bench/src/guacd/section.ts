@@ -38,6 +38,9 @@ import { STABLE_MS, SYNC_BASIS, type TargetResult } from "./result.ts";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
 import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets.ts";
 
+/** Handshakes timed per target, one after another. */
+const handshakeCount = (ctx: SectionContext): number => (ctx.mode === "full" ? 30 : 10);
+
 /** Time kept back at the end of the budget for closing sessions and writing results. */
 const RESERVE_MS = 3000;
 /** Time a ramp level needs beyond its hold: opening, first frames, closing. */
@@ -135,9 +138,7 @@ async function benchTarget(
   );
 
   // 1. Handshakes, one after another, each closed once ready.
-  const count = ctx.mode === "full" ? 30 : 10;
-  const levelCount = rampLevels(run.maxSessions).length;
-  ctx.progress.plan(count + levelCount + 1);
+  const count = handshakeCount(ctx);
   const handshakeEnd = started + slice * 0.15;
   const times: number[] = [];
   const failures: SessionTrouble[] = [];
@@ -367,6 +368,14 @@ export const guacdSection: Section = {
       : perTargetMs < MIN_BROWSER_SLICE_MS
         ? `${(perTargetMs / 1000).toFixed(0)} s per target is too little (it needs ${MIN_BROWSER_SLICE_MS / 1000} s)`
         : await startBrowser(targets, ctx, run);
+    // Steps as `run.phase` names them: the browser's start, then per target each handshake, the
+    // one-session view (and the browser's beside it) and each ramp level.
+    const perTargetSteps =
+      handshakeCount(ctx) +
+      1 +
+      (typeof browser === "object" ? 1 : 0) +
+      rampLevels(run.maxSessions).length;
+    ctx.progress.plan((typeof browser === "object" ? 1 : 0) + perTargetSteps * targets.length);
     const results: TargetResult[] = [];
     try {
       for (let k = 0; k < targets.length && !run.signal.aborted; k++) {
