@@ -57,13 +57,17 @@ describe("the capacity ramp", () => {
     expect(distress(level({ handshakeMs: percentiles([slow]) }), base)).toMatch(/handshake p99/);
     // 3x, but within the noise floor: not distress.
     expect(distress(level({ handshakeMs: percentiles([40]) }), base)).toBeUndefined();
-    expect(distress(level({ firstFrameMs: percentiles([400]) }), base)).toMatch(/first frame/);
+    expect(distress(level({ firstFrameMs: percentiles([100 + FLOOR_MS + 1]) }), base)).toMatch(
+      /first frame/,
+    );
+    // 3x the first frame, but less than a second later: a person does not feel it.
+    expect(distress(level({ firstFrameMs: percentiles([FLOOR_MS]) }), base)).toBeUndefined();
     const echo = (ms: number, missed = 0) => ({ ...percentiles([ms]), sent: 4, missed });
     expect(distress(level({ inputMs: echo(20 + INPUT_FLOOR_MS + 1) }), base)).toMatch(
       /input echo p99/,
     );
-    // 3x and past the handshakes' floor, but not yet lag a person feels: not distress.
-    expect(distress(level({ inputMs: echo(20 + FLOOR_MS + 1) }), base)).toBeUndefined();
+    // 3x, but not yet lag a person feels: not distress.
+    expect(distress(level({ inputMs: echo(20 + INPUT_FLOOR_MS - 1) }), base)).toBeUndefined();
     expect(distress(level({ inputMs: echo(2000, 1) }), base)).toMatch(/1 of 4 key\(s\) not echoed/);
     // An idle screen sending fewer frames is not distress.
     expect(distress(level({ fpsPerSession: 0.5 }), base)).toBeUndefined();

@@ -7,8 +7,7 @@
  * Distress, against the single-session level:
  * - any session refused with a status (`error` 776, 512, 519 …), reset, timed out, or ended by guacd;
  * - handshake p99 or time-to-first-frame p99 above 3x the single session's and at least
- *   `FLOOR_MS` above it (a loaded 2-core machine stalls a loopback handshake by that much, while a
- *   guacd in trouble answers in seconds);
+ *   `FLOOR_MS` (a second) above it: a session opening that much later is what a person notices;
  * - input-to-photon p99 on the probe session (the first one, followed by a headless display: an
  *   input to the first frame whose pixels change where it lands) above 3x the single session's
  *   and at least `INPUT_FLOOR_MS` above it; where the probe sees no pixel answer (a desktop whose
@@ -22,8 +21,12 @@ import { runInNewContext } from "node:vm";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
 import type { GuacdTarget } from "./targets.ts";
 
-/** Latency rises must also exceed the single session's figure by this much (ms) to count. */
-export const FLOOR_MS = 100;
+/**
+ * Handshake and first-frame rises must also exceed the single session's figure by this much (ms)
+ * to count: opening a session a second later is what a person notices, while a loaded machine
+ * stalls a loopback handshake by a few hundred ms with every session still answering keys.
+ */
+export const FLOOR_MS = 1000;
 /** Memory per session is reported from this many sessions up. */
 export const MEMORY_MIN_SESSIONS = 4;
 /**
