@@ -38,7 +38,7 @@ import {
   type TunnelLimiterOptions,
 } from "@guacstream/tunnel";
 import { MetricsRegistry } from "@guacstream/tunnel/metrics";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { type RecorderSettings, recordingFolder, recordingSink } from "./recordings.ts";
 import { type ScaleOut, setUpScaleOut } from "./scale.ts";
 
@@ -141,6 +141,8 @@ export interface NodeBroker {
   readonly metricsUrl: string;
   /** The caps, and the drain. */
   readonly limiter: TunnelLimiter;
+  /** Ends every open tunnel with `reason`'s status and close code (`DRAINING`: a drain's grace). */
+  endTunnels(reason: TunnelError): void;
   close(): Promise<void>;
 }
 
@@ -183,6 +185,8 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
   });
   const results: BridgeResult[] = [];
   let active = 0;
+  // Aborted (and replaced) by endTunnels: each tunnel takes the one current when it opens.
+  let ending = new AbortController();
   const recordingDir =
     options.recordingDir === undefined ? undefined : resolve(options.recordingDir);
   if (recordingDir !== undefined) mkdirSync(recordingDir, { recursive: true });
@@ -365,6 +369,7 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         // ws sends bytes as a text message: guacd's ASCII output goes out without decoding.
         bytesAsText: true,
         closeGrace,
+        signal: ending.signal,
         ...(scale.pool === undefined
           ? { connect: () => connect({ host: guacd.host, port: guacd.port, timeout: 10_000 }) }
           : { pool: scale.pool, sessions: scale.sessions }),
@@ -453,7 +458,22 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     },
     results,
     scale,
+    endTunnels(reason) {
+      ending.abort(reason);
+      ending = new AbortController();
+    },
     async close() {
+      // Sockets already closing (endTunnels) get their close frame through first: the bridge
+      // drops them itself within closeGrace when the peer never answers.
+      const closing = [...wss.clients].filter((ws) => ws.readyState === WebSocket.CLOSING);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(closing.map((ws) => new Promise((done) => ws.once("close", done)))),
+        new Promise((done) => {
+          timer = setTimeout(done, closeGrace + 100);
+        }),
+      ]);
+      clearTimeout(timer);
       for (const w of [wss, refusals]) {
         for (const client of w.clients) client.terminate();
         w.close();

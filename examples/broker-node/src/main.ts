@@ -10,7 +10,8 @@
 // as a bearer token; required off loopback) and, with ADMIN_TOKEN, POST /admin/drain.
 // Caps: MAX_TUNNELS (1000), MAX_TUNNELS_PER_CLIENT (16), NEW_TUNNELS_PER_MINUTE (60), CLIENT_KEY
 // (address, or user: the token's user claim). Bounds: MAX_MESSAGE_BYTES (65536), CLOSE_GRACE_MS
-// (1000), HEADERS_TIMEOUT_MS (10000), KEEP_ALIVE_TIMEOUT_MS (5000).
+// (1000), HEADERS_TIMEOUT_MS (10000), KEEP_ALIVE_TIMEOUT_MS (5000). DRAIN_GRACE_MS (30000): how
+// long the open tunnels may run on after SIGTERM or SIGINT.
 // Recording (see README.md): RECORDING_DIR (a .guac per session), RECORD_JOINS=1, RECORD_KEYS=1
 // (keys can be passwords), RECORDING_MAX_BYTES, RECORDING_MIN_FREE_BYTES, RECORDING_METADATA=0,
 // and SERVE_RECORDINGS=1 with RECORDINGS_TOKEN for the player.
@@ -20,6 +21,7 @@
 import { brokerConfig } from "@guacstream/example-demo-page/config";
 import { parseEndpoints } from "@guacstream/example-demo-page/endpoints";
 import { demoProfiles } from "@guacstream/example-demo-page/server";
+import { TunnelError } from "@guacstream/tunnel";
 import { startNodeBroker } from "./broker.ts";
 
 const env = process.env;
@@ -100,8 +102,33 @@ console.log(`Metrics ${broker.metricsUrl}`);
 if (config.recording?.serveToken !== undefined) console.log(`Recordings ${broker.url}player.html`);
 console.log(`Open ${broker.url}`);
 
-const stop = (): void => {
+// The first SIGTERM or SIGINT drains: no new tunnel (refused as the admin drain refuses), the
+// open ones run on for DRAIN_GRACE_MS, then are closed with 513 Server draining. A second signal
+// closes them at once.
+const drainingError = () =>
+  new TunnelError("DRAINING", "Cannot keep tunnel: the broker is shutting down");
+let signalled = false;
+let exiting = false;
+const exit = (): void => {
+  if (exiting) return;
+  exiting = true;
   void broker.close().then(() => process.exit(0));
 };
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
+const onSignal = (): void => {
+  if (signalled) {
+    // The drain below exits once the ended tunnels are gone; this bounds it if one hangs.
+    broker.endTunnels(drainingError());
+    setTimeout(exit, config.closeGrace + 1000);
+    return;
+  }
+  signalled = true;
+  console.log(`draining: ${broker.limiter.active} tunnel(s) open`);
+  const grace = setTimeout(() => broker.endTunnels(drainingError()), config.drainGrace);
+  void broker.limiter.drain().then(() => {
+    clearTimeout(grace);
+    console.log("drained");
+    exit();
+  });
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);

@@ -104,6 +104,8 @@ export interface RunningBroker {
   readonly metricsUrl: string;
   readonly pid: number;
   readonly output: () => string;
+  /** Resolves with the exit code when the broker's process ends (`null`: ended by a signal). */
+  readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -139,6 +141,8 @@ export async function startBroker(
       // Every test client is 127.0.0.1: the caps are tested on their own, with small values.
       MAX_TUNNELS_PER_CLIENT: "10000",
       NEW_TUNNELS_PER_MINUTE: "1000000",
+      // stop() sends SIGTERM, which drains: the open tunnels are closed at once, not after 30 s.
+      DRAIN_GRACE_MS: "0",
       NO_COLOR: "1",
       ...env,
     },
@@ -156,7 +160,7 @@ export async function startBroker(
   });
   child.once("exit", changed);
   const pid = child.pid!;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
@@ -189,7 +193,7 @@ export async function startBroker(
   }
   const url = /Open (http:\/\/\S+)/.exec(output)![1]!;
   const metricsUrl = /Metrics (http:\/\/\S+)/.exec(output)?.[1] ?? "";
-  return { url, metricsUrl, pid, output: () => output, stop };
+  return { url, metricsUrl, pid, output: () => output, exited, stop };
 }
 
 /** A demo token from a broker (`POST /demo/token` with the page's own Origin, as the page does). */
