@@ -5,6 +5,7 @@
 // (the transport itself needs only --allow-net; the rest is openssl, temp files, the corpus, a
 // child deno and GUACD_HOST for the live suite).
 import assert from "node:assert/strict";
+import { flushRealSleeps, sleepReal } from "@guacstream/test-support/real-sleep";
 import { defineTransportSuites, type TransportHarness } from "@guacstream/transport-suite";
 import {
   type ConnectGuacamoleOptions,
@@ -26,8 +27,7 @@ const harness: TransportHarness = {
           ...(name === undefined ? {} : { hostname: name }),
           ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
         },
-  // deno test has no tally of real sleeps: a plain timer.
-  sleepReal: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleepReal,
   GuacdConnectionError,
   packageDir: new URL("..", import.meta.url).pathname,
   runtime: {
@@ -45,6 +45,14 @@ const harness: TransportHarness = {
 };
 
 defineTransportSuites(harness);
+
+// The real sleeps go to the tally `npm test` sums, as vitest's setup does for the Node files.
+globalThis.addEventListener("unload", () => {
+  flushRealSleeps(
+    new URL("../../../.test-results", import.meta.url).pathname,
+    new URL(import.meta.url).pathname,
+  );
+});
 
 Deno.test("a client certificate needs both cert and key", async () => {
   await assert.rejects(connect({ port: 1, tls: { cert: "x" } }), TypeError);
