@@ -49,6 +49,7 @@ export class ConnectionGuard {
   readonly #options: ConnectionGuardOptions;
   readonly #byLocalPort = new Map<number, Relay>();
   #listener: Deno.TcpListener | undefined;
+  #onEmpty: (() => void) | undefined;
 
   constructor(options: ConnectionGuardOptions) {
     this.#options = options;
@@ -69,8 +70,21 @@ export class ConnectionGuard {
     return this.#byLocalPort.get(relayPort);
   }
 
-  close(): void {
+  /**
+   * Stops listening; the open connections get up to `grace` ms to end by themselves (a close
+   * frame still on its way to a browser), then the rest are dropped.
+   */
+  async close(grace = 0): Promise<void> {
     this.#listener?.close();
+    this.#listener = undefined;
+    if (grace > 0 && this.#byLocalPort.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#onEmpty = resolve;
+        timer = setTimeout(resolve, grace);
+      });
+      clearTimeout(timer);
+    }
     for (const relay of this.#byLocalPort.values()) relay.destroy("shutdown");
   }
 
@@ -83,7 +97,10 @@ export class ConnectionGuard {
       return;
     }
     const localPort = (inner.localAddr as Deno.NetAddr).port;
-    const relay = new Relay(conn, inner, this.#options, () => this.#byLocalPort.delete(localPort));
+    const relay = new Relay(conn, inner, this.#options, () => {
+      this.#byLocalPort.delete(localPort);
+      if (this.#byLocalPort.size === 0) this.#onEmpty?.();
+    });
     this.#byLocalPort.set(localPort, relay);
     relay.run();
   }

@@ -14,6 +14,10 @@
 // RECORDING_MIN_FREE_BYTES (512 MiB), RECORDING_METADATA=0 (no sidecar), and SERVE_RECORDINGS=1
 // with RECORDINGS_TOKEN (a bearer token of at least 32 characters) for `/recordings` and the
 // player (/player.html); off by default, and the broker refuses to start with a shorter token.
+// Shutdown: the first SIGTERM or SIGINT drains (logs `draining: N tunnel(s) open`): new tunnels
+// are refused (503, as POST /admin/drain refuses them), the open ones run on until they end or
+// DRAIN_GRACE_MS (30000) passes, then are closed (1008 `513 Server draining`); the broker logs
+// `drained` and exits 0. A second signal closes the open tunnels at once.
 //
 // What Deno does not let a broker bound (see the tunnel README): Deno.upgradeWebSocket takes no
 // message-size limit (it buffers up to 64 MiB per message) and its WebSocket has no `terminate`,
@@ -59,6 +63,11 @@ try {
   console.error(error instanceof Error ? error.message : String(error));
   Deno.exit(2);
 }
+// Listened for before anything starts (a signal then just exits); the drain replaces this once
+// the broker listens.
+let onSignal = (): void => Deno.exit(0);
+Deno.addSignalListener("SIGINT", () => onSignal());
+Deno.addSignalListener("SIGTERM", () => onSignal());
 const ALLOW: readonly BrowserSetting[] = ["width", "height", "dpi", "timezone", "image", "audio"];
 
 const endpoints = env.GUACD_ENDPOINTS === undefined ? [] : parseEndpoints(env.GUACD_ENDPOINTS);
@@ -124,6 +133,8 @@ const recordings =
       });
 const listenHost = config.host;
 const limiter = new TunnelLimiter(config.limits);
+// Aborted to end every open tunnel (the drain's grace is over, or a second signal came).
+const shutdown = new AbortController();
 let policy: ReturnType<typeof requestPolicy> = () => ({ status: 403, text: "Not ready\n" });
 
 function log(event: TunnelEvent): void {
@@ -215,6 +226,7 @@ async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): P
     token,
     allow: ALLOW,
     closeGrace: config.closeGrace,
+    signal: shutdown.signal,
     ...(pool === undefined
       ? { connect: () => connect({ host: guacd.hostname, port: guacd.port, timeout: 10_000 }) }
       : { pool, sessions }),
@@ -317,14 +329,43 @@ const server = Deno.serve(
   handle,
 );
 
-const stop = async (): Promise<void> => {
-  guard.close();
-  await Promise.all([server.shutdown(), adminServer.shutdown()]);
-  pool?.close();
-  await sessions.stop();
-  await redis?.connection.close();
-  await simulator?.close();
-  Deno.exit(0);
+let stopping: Promise<void> | undefined;
+// Once, whichever asks first (the drain's end, a second signal).
+const stop = (): Promise<void> =>
+  (stopping ??= (async () => {
+    clearTimeout(drainTimer);
+    await guard.close(config.closeGrace);
+    await Promise.all([server.shutdown(), adminServer.shutdown()]);
+    pool?.close();
+    await sessions.stop();
+    await redis?.connection.close();
+    await simulator?.close();
+    Deno.exit(0);
+  })());
+
+// The first SIGTERM or SIGINT drains: no new tunnel (refused as the admin drain refuses them),
+// the open ones run on for DRAIN_GRACE_MS, then are closed with `513 Server draining`. A second
+// signal closes them at once. Either way the broker exits 0 once none is left.
+let signalled = false;
+let drainTimer: ReturnType<typeof setTimeout> | undefined;
+const endTunnels = (): void =>
+  shutdown.abort(new TunnelError("DRAINING", "Cannot keep tunnel: the broker is shutting down"));
+onSignal = (): void => {
+  if (signalled) {
+    console.log(`closing ${limiter.active} tunnel(s) now`);
+    endTunnels();
+    void stop();
+    return;
+  }
+  signalled = true;
+  console.log(`draining: ${limiter.active} tunnel(s) open`);
+  drainTimer = setTimeout(() => {
+    console.log(`drain grace over: closing ${limiter.active} tunnel(s)`);
+    endTunnels();
+    // Each ends once its browser answers the close, or the bridge gives up after CLOSE_GRACE_MS.
+  }, config.drainGrace);
+  void limiter.drain().then(() => {
+    console.log("drained");
+    return stop();
+  });
 };
-Deno.addSignalListener("SIGINT", () => void stop());
-Deno.addSignalListener("SIGTERM", () => void stop());
