@@ -78,11 +78,14 @@ let guacd: CountedGuacd;
 let served: RunningBroker;
 let unserved: RunningBroker;
 let capped: RunningBroker;
+let floored: RunningBroker;
+let flooredDir: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "guacstream-deno-recordings-"));
   dir = join(root, "recordings");
   recorded = join(root, "recorded");
+  flooredDir = join(root, "floored");
   mkdirSync(dir);
   writeFileSync(join(root, "secret.guac"), SECRET);
   writeFileSync(join(root, "secret.guac.meta.json"), sidecar({ connection: "outside" }));
@@ -104,16 +107,23 @@ beforeAll(async () => {
   writeFileSync(join(dir, "live-5.guac"), RECORDING);
   guacd = await startCountedGuacd();
   const real = { GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) };
-  [served, unserved, capped] = await Promise.all([
+  [served, unserved, capped, floored] = await Promise.all([
     startBroker("deno", { RECORDING_DIR: dir, SERVE_RECORDINGS: "1", RECORDINGS_TOKEN: TOKEN }),
     startBroker("deno", { RECORDING_DIR: dir }),
     // The simulator's desktop is far over 256 KiB: the cap ends the session.
     startBroker("deno", { ...real, RECORDING_DIR: recorded, RECORDING_MAX_BYTES: "262144" }),
+    // No disk has this much free: the floor ends the session at its first chunk.
+    startBroker("deno", {
+      ...real,
+      RECORDING_DIR: flooredDir,
+      RECORD_KEYS: "1",
+      RECORDING_MIN_FREE_BYTES: String(Number.MAX_SAFE_INTEGER),
+    }),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([served?.stop(), unserved?.stop(), capped?.stop()]);
+  await Promise.all([served?.stop(), unserved?.stop(), capped?.stop(), floored?.stop()]);
   await guacd?.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -263,6 +273,23 @@ describe("the Deno broker's recorder", () => {
       bytes: bytes.length,
       keysRecorded: false,
       truncated: "byte-cap",
+    });
+  }, 60_000);
+
+  it("ends a session under RECORDING_MIN_FREE_BYTES, and says whether keys were recorded", async () => {
+    const session = openSession(floored.url, await demoToken(floored.url));
+    const closed = await session.closed;
+    if (closed.code !== 1006)
+      expect(closed).toEqual({ code: 1011, reason: "512 Recording failed" });
+    const meta = await pollFor(
+      () => readdirSync(flooredDir).find((name) => name.endsWith(".meta.json")),
+      "the sidecar",
+    );
+    expect(JSON.parse(readFileSync(join(flooredDir, meta), "utf8"))).toMatchObject({
+      protocol: "vnc",
+      bytes: 0,
+      keysRecorded: true,
+      truncated: "disk-floor",
     });
   }, 60_000);
 });
