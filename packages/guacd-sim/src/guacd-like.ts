@@ -66,15 +66,26 @@ export interface GuacdLikeSettings {
  * with 776 after `syncTimeoutMs` of silence, connections beyond `maxSessions` reset, and key
  * presses echoed in SSH sessions. Spread them into {@linkcode GuacdSimulatorOptions}.
  *
- * @example A guacd-like simulator serving at most 4 sessions
+ * @example A guacd-like simulator resets the connection past its cap
  * ```ts
  * import assert from "node:assert/strict";
  * import { GuacdSimulator, guacdLikeOptions } from "@guacstream/guacd-sim";
- * const options = guacdLikeOptions({ maxSessions: 4 });
- * const sim = new GuacdSimulator({ corpus: { args: {}, recordings: {} }, ...options });
- * assert.equal(options.maxSessions, 4);
- * assert.equal(options.overCapacity, "reset");
- * assert.deepEqual(sim.sessions, []);
+ * const sim = new GuacdSimulator({
+ *   corpus: { args: {}, recordings: {} },
+ *   ...guacdLikeOptions({ maxSessions: 1 }),
+ * });
+ * const open = () => {
+ *   const toServer = new TransformStream<Uint8Array, Uint8Array>();
+ *   const toClient = new TransformStream<Uint8Array, Uint8Array>();
+ *   const done = sim.serve({ readable: toServer.readable, writable: toClient.writable });
+ *   return { done, toClient };
+ * };
+ * const first = open();
+ * const second = open();
+ * assert.equal((await second.done).end?.reason, "over-capacity");
+ * await assert.rejects(second.toClient.readable.getReader().read()); // reset, not closed
+ * await sim.closeAll();
+ * assert.equal((await first.done).end?.reason, "aborted");
  * ```
  */
 export function guacdLikeOptions(

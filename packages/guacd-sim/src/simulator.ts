@@ -232,44 +232,17 @@ export class GuacdSimulator {
     return session.run(options.signal);
   }
 
-  /**
-   * Reports of the sessions still open, live objects.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { GuacdSimulator } from "@guacstream/guacd-sim";
-   * assert.deepEqual(new GuacdSimulator({ corpus: { args: {}, recordings: {} } }).sessions, []);
-   * ```
-   */
+  /** Reports of the sessions still open, live objects. */
   get sessions(): readonly SessionReport[] {
     return [...this.#live].map((s) => s.report);
   }
 
-  /**
-   * Reports of the sessions that have ended, in the order they ended.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { GuacdSimulator } from "@guacstream/guacd-sim";
-   * assert.equal(new GuacdSimulator({ corpus: { args: {}, recordings: {} } }).reports.length, 0);
-   * ```
-   */
+  /** Reports of the sessions that have ended, in the order they ended. */
   get reports(): readonly SessionReport[] {
     return this.#reports;
   }
 
-  /**
-   * Ids of the connections that can be joined with `select,$id`.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { GuacdSimulator } from "@guacstream/guacd-sim";
-   * assert.deepEqual(new GuacdSimulator({ corpus: { args: {}, recordings: {} } }).connections, []);
-   * ```
-   */
+  /** Ids of the connections that can be joined with `select,$id`. */
   get connections(): readonly string[] {
     return [...this.#connections.keys()];
   }
@@ -277,12 +250,18 @@ export class GuacdSimulator {
   /**
    * Waits until at least `count` sessions have ended; resolves with the first `count` reports.
    *
-   * @example
+   * @example Wait for a session a client hung up on
    * ```ts
    * import assert from "node:assert/strict";
    * import { GuacdSimulator } from "@guacstream/guacd-sim";
    * const sim = new GuacdSimulator({ corpus: { args: {}, recordings: {} } });
-   * assert.deepEqual(await sim.waitForReports(0), []);
+   * const toServer = new TransformStream<Uint8Array, Uint8Array>();
+   * const toClient = new TransformStream<Uint8Array, Uint8Array>();
+   * void sim.serve({ readable: toServer.readable, writable: toClient.writable });
+   * await toServer.writable.close(); // the client leaves before its handshake
+   * const [report] = await sim.waitForReports(1);
+   * assert.equal(report?.end?.reason, "client-closed");
+   * assert.deepEqual(sim.sessions, []);
    * ```
    */
   waitForReports(count: number): Promise<SessionReport[]> {
@@ -319,10 +298,18 @@ export class GuacdSimulator {
   /**
    * Aborts every open session and waits until they have closed.
    *
-   * @example
+   * @example Shut down with a session still in its handshake
    * ```ts
+   * import assert from "node:assert/strict";
    * import { GuacdSimulator } from "@guacstream/guacd-sim";
-   * await new GuacdSimulator({ corpus: { args: {}, recordings: {} } }).closeAll();
+   * const sim = new GuacdSimulator({ corpus: { args: {}, recordings: {} } });
+   * const toServer = new TransformStream<Uint8Array, Uint8Array>();
+   * const toClient = new TransformStream<Uint8Array, Uint8Array>();
+   * const done = sim.serve({ readable: toServer.readable, writable: toClient.writable });
+   * assert.equal(sim.sessions.length, 1);
+   * await sim.closeAll();
+   * assert.equal((await done).end?.reason, "aborted");
+   * assert.deepEqual(sim.sessions, []);
    * ```
    */
   async closeAll(): Promise<void> {
