@@ -27,6 +27,8 @@ const result: TargetResult = {
     imageBytes: 1000,
     cpuMsPerSecond: 120,
     loopDelayMs: 20,
+    pointerAt: [],
+    cursorFromGuacd: false,
   },
   browser: { photonMs: photon(36, 47, 58), cpuMsPerSecond: 104, brokerCpuMsPerSecond: 8 },
   measuredBy: "sync-based",
@@ -57,6 +59,52 @@ describe("the guacd figures of two clients", () => {
       [47, "guacamole-common-js in Chromium"],
       [53, "guacstream + headless display"],
       [58, "guacamole-common-js in Chromium"],
+    ]);
+  });
+
+  test("a desktop whose pointer no move could change says n/a and why, not a latency", () => {
+    const none = { ...photon(Number.NaN, Number.NaN, Number.NaN), count: 0, unchanged: 10 };
+    const rdp: TargetResult = {
+      ...result,
+      target: "rdp",
+      protocol: "rdp",
+      input: { ...result.input!, activity: "pointer" },
+      pixels: { ...result.pixels!, photonMs: none, cursorFromGuacd: true },
+      browser: { photonMs: none, cpuMsPerSecond: 104, brokerCpuMsPerSecond: 8 },
+    };
+    const p99s = figuresOf([rdp]).filter((f) => f.label.includes("pointer to photon p99"));
+    expect(p99s.map((f) => Number.isNaN(f.value))).toEqual([true, true]);
+    for (const f of p99s) {
+      expect(f.note).toMatch(
+        /^n\/a: no move changed a pixel where it landed; the client draws this desktop's pointer \(guacd sent it as a cursor image\)/,
+      );
+    }
+  });
+
+  test("most moves changing nothing is n/a too: the few changes are the screen's own", () => {
+    const few = { ...photon(50, 400, 400), count: 2, sent: 20, unchanged: 18 };
+    const rdp = { ...result, input: { ...result.input!, activity: "pointer" } };
+    const { browser: _, ...ours } = { ...rdp, pixels: { ...rdp.pixels!, photonMs: few } };
+    const p99 = figuresOf([ours]).find((f) => f.label.endsWith("pointer to photon p99"));
+    expect([Number.isNaN(p99!.value), p99!.note]).toEqual([
+      true,
+      "n/a: 18 of 20 moves changed no pixel where they landed; the client draws this desktop's pointer",
+    ]);
+    // Half or more answered: a latency, with the misses in the note.
+    const half = { ...few, count: 10, unchanged: 10 };
+    const { browser: __, ...shown } = { ...rdp, pixels: { ...rdp.pixels!, photonMs: half } };
+    const answered = figuresOf([shown]).find((f) => f.label.endsWith("pointer to photon p99"));
+    expect([answered!.value, answered!.note]).toEqual([400, "10 of 20 changed nothing"]);
+  });
+
+  test("where the photon cannot be told apart, it is n/a with the reason, not a latency", () => {
+    const simulated = { ...result, browser: undefined, photonNa: "n/a on the simulator" };
+    const { browser: _, ...ours } = simulated;
+    const photons = figuresOf([ours]).filter((f) => f.label.includes("to photon"));
+    expect(photons.map((f) => [Number.isNaN(f.value), f.note])).toEqual([
+      [true, undefined],
+      [true, undefined],
+      [true, "n/a on the simulator"],
     ]);
   });
 

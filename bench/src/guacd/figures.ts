@@ -26,16 +26,31 @@ export function figuresOf(results: readonly TargetResult[]): Figure[] {
     add("handshake p50", r.handshakes.p50, "ms");
     add("handshake p99", r.handshakes.p99, "ms", { headline: true });
     const kind = r.input?.activity === "keys" ? "key" : "pointer";
-    const p = r.pixels;
-    const gcj = r.browser !== undefined && "photonMs" in r.browser ? r.browser : undefined;
+    const unmeasured = { count: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN };
+    // No latency is shown where the photon cannot be told apart (the simulator), nor where most
+    // inputs changed nothing where they landed (a pointer the client draws): the few changes
+    // left are the screen's own, not answers. n/a and why; the samples stay in the JSON.
+    const shown = <F extends ClientFigures>(f: F): F =>
+      r.photonNa !== undefined || f.photonMs.unchanged * 2 > f.photonMs.sent
+        ? { ...f, photonMs: { ...f.photonMs, ...unmeasured } }
+        : f;
+    const p = r.pixels === undefined ? undefined : shown(r.pixels);
+    const gcj = r.browser !== undefined && "photonMs" in r.browser ? shown(r.browser) : undefined;
     if (p !== undefined) {
       // Both clients' percentiles and CPU in the headline's note: side by side in two lines.
       const brief = (f: ClientFigures): string =>
         `p50 ${formatValue(f.photonMs.p50, "ms")}, p95 ${formatValue(f.photonMs.p95, "ms")}; ` +
         `CPU ${formatValue(f.cpuMsPerSecond, "ms/s")}`;
+      // A desktop whose pointer the client draws over the screen (guacd's `cursor`: RDP, VNC
+      // without "cursor": "remote") changes no pixel of the screen for a move: n/a, not 0.
+      const none = (f: ClientFigures): string =>
+        r.photonNa ??
+        (kind === "pointer"
+          ? `n/a: ${f.photonMs.unchanged === f.photonMs.sent ? "no move changed a pixel where it landed" : `${f.photonMs.unchanged} of ${f.photonMs.sent} moves changed no pixel where they landed`}; the client draws this desktop's pointer${p.cursorFromGuacd ? " (guacd sent it as a cursor image)" : ""}`
+          : `n/a: ${f.photonMs.unchanged} of ${f.photonMs.sent} keys changed no pixel`);
       const unchanged = (f: ClientFigures): string | undefined =>
         f.photonMs.count === 0
-          ? "no pixel changed where it landed"
+          ? none(f)
           : f.photonMs.unchanged > 0
             ? `${f.photonMs.unchanged} of ${f.photonMs.sent} changed nothing`
             : undefined;

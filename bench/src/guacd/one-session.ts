@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { RunContext, SectionContext } from "../harness/section.ts";
 import type { PhotonInput } from "./browser-client.ts";
 import type { Rect } from "./pixels.ts";
-import { type Activity, ECHO_TIMEOUT_MS, KEYS, percentiles, sleep } from "./ramp.ts";
+import { type Activity, ECHO_TIMEOUT_MS, GRID, KEYS, percentiles, sleep } from "./ramp.ts";
 import { STABLE_MS, type TargetResult } from "./result.ts";
 import { GuacdSession, troubleOf } from "./session.ts";
 import type { GuacdTarget } from "./targets.ts";
@@ -19,12 +19,21 @@ const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(d
 /** Between two inputs, so an input's trailing frames (cursor, scroll) are not timed for the next. */
 export const PHOTON_GAP_MS = 250;
 
-/** The `count` inputs every client gets: keys on a terminal, pointer moves on a desktop. */
-export function photonInputs(activity: Activity, count: number): PhotonInput[] {
+/** How long the screen is watched, after its first screen, for the places where it stays still. */
+export const STILL_WATCH_MS = 1000;
+
+/**
+ * The `count` inputs every client gets: keys on a terminal, pointer moves on a desktop, to
+ * `points` in turn (two or more, so that each move goes somewhere new; else a grid).
+ */
+export function photonInputs(
+  activity: Activity,
+  count: number,
+  points: readonly { x: number; y: number }[] = [],
+): PhotonInput[] {
+  const at = points.length >= 2 ? points : GRID;
   return Array.from({ length: count }, (_, k) =>
-    activity === "keys"
-      ? { keysym: KEYS[k % 2]! }
-      : { x: 100 + (k % 8) * 40, y: 100 + (k % 5) * 40 },
+    activity === "keys" ? { keysym: KEYS[k % 2]! } : { ...at[k % at.length]! },
   );
 }
 
@@ -70,13 +79,19 @@ export async function seenAtOneSession(
         // the wait is bounded by a share of what is left, so the inputs still run.
         const wait = Math.max(STABLE_MS * 2, Math.min(8000, (end - performance.now()) * 0.4));
         const firstScreenMs = await watch.settledScreen(s.started, STABLE_MS, wait);
+        const count = ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10;
+        // A desktop's pointer goes only where the screen stays still: a clock's hands or a
+        // scrolling terminal under it would answer for the move.
+        let pointerAt: { x: number; y: number }[] = [];
+        if (activity === "pointer") {
+          watch.resetCells();
+          await sleep(STILL_WATCH_MS, run.signal);
+          pointerAt = watch.stillPoints(count);
+        }
         watch.resetCounts();
         const bytesBefore = s.bytes;
         const from = performance.now();
-        const inputs = photonInputs(
-          activity,
-          ctx.mode === "full" ? 30 : ctx.mode === "default" ? 20 : 10,
-        );
+        const inputs = photonInputs(activity, count, pointerAt);
         const cpu = process.cpuUsage();
         const loop = monitorEventLoopDelay({ resolution: 10 });
         loop.enable();
@@ -102,6 +117,8 @@ export async function seenAtOneSession(
           imageBytes: watch.imageBytes,
           loopDelayMs: loop.count > 0 ? loop.percentile(99) / 1e6 : Number.NaN,
           cpuMsPerSecond: sent > 0 ? (used.user + used.system) / 1e3 / seconds : Number.NaN,
+          pointerAt,
+          cursorFromGuacd: watch.cursorFromGuacd,
         };
       } finally {
         await s.close();

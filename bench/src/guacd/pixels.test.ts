@@ -72,6 +72,26 @@ describe("what a person sees, from the headless display", () => {
     expect(sent).toBe(3);
   });
 
+  test("pointer spots are taken only where no frame changed a pixel since the reset", async () => {
+    const watch = new PixelWatch();
+    // Four 64 × 64 cells; a first screen changes them all.
+    watch.apply({ opcode: "size", args: ["0", "128", "128"] });
+    square(watch, 0, 0, [255, 0, 0], 1);
+    await watch.display.settled();
+    watch.resetCells();
+    // A clock ticking in the top-left cell, a scrolling line in the bottom-right one.
+    square(watch, 10, 10, [0, 255, 0], 2);
+    square(watch, 100, 120, [0, 0, 255], 3);
+    await watch.display.settled();
+    expect(watch.stillPoints(4)).toEqual([
+      { x: 96, y: 32 },
+      { x: 32, y: 96 },
+    ]);
+    expect(watch.stillPoints(1)).toEqual([{ x: 96, y: 32 }]);
+    watch.resetCells();
+    expect(watch.stillPoints(4)).toHaveLength(4);
+  });
+
   test("image bytes are split into lossy (JPEG, WebP) and lossless by their stream's type", () => {
     const watch = new PixelWatch();
     watch.apply({ opcode: "img", args: ["1", "14", "0", "image/jpeg", "0", "0"] });

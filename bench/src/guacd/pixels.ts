@@ -29,6 +29,41 @@ export function changedPixels(a: Uint8ClampedArray, b: Uint8ClampedArray): numbe
   return n;
 }
 
+/** The side of the square cells in which `PixelWatch` notes where the screen changes (px). */
+export const CELL = 64;
+
+/**
+ * Like `changedPixels` for two screens of `width` columns, also marking in `cells` (one byte per
+ * `CELL` × `CELL` cell, `ceil(width / CELL)` a row) each cell where a pixel differs.
+ */
+export function markChangedCells(
+  a: Uint8ClampedArray,
+  b: Uint8ClampedArray,
+  width: number,
+  cells: Uint8Array,
+): number {
+  if (a.length !== b.length || width === 0) {
+    cells.fill(1);
+    return Math.max(a.length, b.length) / 4;
+  }
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length >> 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+  const columns = Math.ceil(width / CELL);
+  const rows = x.length / width;
+  let n = 0;
+  for (let row = 0; row < rows; row++) {
+    const base = row * width;
+    const cellRow = ((row / CELL) | 0) * columns;
+    for (let col = 0; col < width; col++) {
+      if (x[base + col] !== y[base + col]) {
+        n++;
+        cells[cellRow + ((col / CELL) | 0)] = 1;
+      }
+    }
+  }
+  return n;
+}
+
 export class PixelWatch {
   readonly display: HeadlessDisplay = new HeadlessDisplay();
   /** Frames shown, and those that changed a pixel, while counting. */
@@ -43,6 +78,11 @@ export class PixelWatch {
   lastChangeAt: number | undefined;
   /** Compare every frame with the previous one (whole screen). */
   counting = true;
+  /** Whether guacd sent a `cursor` image: a pointer the client draws over the screen. */
+  cursorFromGuacd = false;
+  /** Per `CELL` × `CELL` cell, 1 where a frame changed a pixel since `resetCells`. */
+  #cells = new Uint8Array(0);
+  #cellsWidth = 0;
   readonly #lossyStreams = new Map<string, boolean>();
   #previous: Uint8ClampedArray | undefined;
   #waiter: ((image: Uint8ClampedArray | undefined) => void) | undefined;
@@ -60,7 +100,8 @@ export class PixelWatch {
   /** Feeds one instruction (the client's `onInstruction`); never throws. */
   apply(instruction: Instruction): void {
     const { opcode, args } = instruction;
-    if (opcode === "img") this.#lossyStreams.set(args[0] ?? "", LOSSY.has(args[3] ?? ""));
+    if (opcode === "cursor") this.cursorFromGuacd = true;
+    else if (opcode === "img") this.#lossyStreams.set(args[0] ?? "", LOSSY.has(args[3] ?? ""));
     else if (opcode === "blob") {
       const lossy = this.#lossyStreams.get(args[0] ?? "");
       if (lossy !== undefined) {
@@ -127,6 +168,33 @@ export class PixelWatch {
     return undefined;
   }
 
+  /** Forgets where the screen changed: `stillPoints` sees only later frames. */
+  resetCells(): void {
+    this.#cells.fill(0);
+  }
+
+  /**
+   * Up to `count` distinct points, spread over the screen, at the centres of cells no frame
+   * changed since `resetCells` (while counting): where an input's answer cannot be mistaken for
+   * the screen's own motion (a clock, a scrolling terminal). Empty when no cell stayed still.
+   */
+  stillPoints(count: number): { x: number; y: number }[] {
+    const { width, height } = this.display;
+    if (width !== this.#cellsWidth || width === 0) return [];
+    const columns = Math.ceil(width / CELL);
+    const still: { x: number; y: number }[] = [];
+    for (let k = 0; k < this.#cells.length; k++) {
+      const x = (k % columns) * CELL;
+      const y = Math.floor(k / columns) * CELL;
+      // Whole cells only: the area around the point is the cell itself.
+      if (this.#cells[k] === 0 && x + CELL <= width && y + CELL <= height) {
+        still.push({ x: x + CELL / 2, y: y + CELL / 2 });
+      }
+    }
+    const n = Math.min(count, still.length);
+    return Array.from({ length: n }, (_, k) => still[Math.floor((k * still.length) / n)]!);
+  }
+
   /** Starts the frame counts afresh (frames, changed frames and pixels). */
   resetCounts(): void {
     this.frames = 0;
@@ -150,8 +218,18 @@ export class PixelWatch {
     const now = this.#shot(undefined);
     if (now === undefined) return;
     this.frames++;
+    const { width, height } = this.display;
+    if (
+      width !== this.#cellsWidth ||
+      this.#cells.length !== Math.ceil(width / CELL) * Math.ceil(height / CELL)
+    ) {
+      this.#cellsWidth = width;
+      this.#cells = new Uint8Array(Math.ceil(width / CELL) * Math.ceil(height / CELL)).fill(1);
+    }
     const changed =
-      this.#previous === undefined ? now.length / 4 : changedPixels(now, this.#previous);
+      this.#previous === undefined
+        ? now.length / 4
+        : markChangedCells(now, this.#previous, width, this.#cells);
     if (changed > 0) {
       this.changedFrames++;
       this.changedPixels += changed;

@@ -44,6 +44,8 @@ export const ECHO_TIMEOUT_MS = 2000;
 export const PROBE_LAG_MS = 60;
 /** Between two inputs of one session: about a person's typing or pointing pace. */
 export const INPUT_GAP_MS = 400;
+/** A terminal that drew nothing for this long (ms) after its first frame waits at its prompt. */
+export const QUIET_MS = 500;
 /** X and BackSpace, typed in turn so a shell's line neither grows nor empties. */
 export const KEYS = [0x78, 0xff08] as const;
 
@@ -202,6 +204,8 @@ export interface LevelOptions {
   readonly onBytes: (bytes: number) => void;
   /** Follow the first session with a headless display and time its inputs to changed pixels. */
   readonly probe: boolean;
+  /** Where pointer moves go, in turn (two or more; else a grid). */
+  readonly pointerAt?: readonly { readonly x: number; readonly y: number }[];
 }
 
 /**
@@ -258,7 +262,9 @@ export async function runLevel(
   if (troubles.length === 0) {
     const until = startedAt + options.holdMs;
     await Promise.all(
-      open.map((s, k) => keepInUse(s, k, options.activity, until, options.signal, input)),
+      open.map((s, k) =>
+        keepInUse(s, k, options.activity, until, options.signal, input, options.pointerAt),
+      ),
     );
     // The last input may end before the hold does: the level is held its full time.
     await sleep(Math.max(0, until - performance.now()), options.signal);
@@ -318,9 +324,17 @@ async function keepInUse(
   until: number,
   signal: AbortSignal,
   input: InputSamples,
+  pointerAt: readonly { readonly x: number; readonly y: number }[] = [],
 ): Promise<void> {
+  const at = pointerAt.length >= 2 ? pointerAt : GRID;
   // Start sessions at different moments of the gap.
   await sleep((index * 97) % INPUT_GAP_MS, signal);
+  if (activity === "keys" && !ready.has(session)) {
+    // A terminal takes keys once it waits at its prompt: keys typed while it logs in land in the
+    // login (a telnet password) and are never echoed, which is no lag a user feels.
+    await session.quiet(QUIET_MS, Math.max(0, until - performance.now() - ECHO_TIMEOUT_MS));
+    ready.add(session);
+  }
   let k = index;
   while (performance.now() + ECHO_TIMEOUT_MS / 4 < until && !signal.aborted) {
     if (session.trouble !== undefined) return;
@@ -345,8 +359,7 @@ async function keepInUse(
         input.photon.samples.push(timed.pixelsMs ?? ECHO_TIMEOUT_MS);
       }
     } else {
-      const x = 100 + (k % 8) * 40;
-      const y = 100 + (k % 5) * 40;
+      const { x, y } = at[k % at.length]!;
       if (session.pixels === undefined) {
         const ms = await session.pointer(x, y, ECHO_TIMEOUT_MS / 4);
         if (ms !== undefined) input.samples.push(ms);
@@ -362,6 +375,15 @@ async function keepInUse(
     await sleep(INPUT_GAP_MS * (0.75 + ((k * 37) % 50) / 100), signal);
   }
 }
+
+/** Pointer positions for a screen with no still place found. */
+export const GRID: readonly { readonly x: number; readonly y: number }[] = Array.from(
+  { length: 8 },
+  (_, k) => ({ x: 100 + (k % 8) * 40, y: 100 + (k % 5) * 40 }),
+);
+
+/** Sessions past their first wait for a quiet screen (they stay open from level to level). */
+const ready = new WeakSet<GuacdSession>();
 
 /** Keys each session has typed, across levels (a session stays open from level to level). */
 const typedBy = new WeakMap<GuacdSession, number>();
@@ -411,6 +433,11 @@ export interface RampOptions {
    * `PROBE_LAG_MS`). @default false
    */
   readonly probe?: boolean;
+  /**
+   * Where pointer moves go, in turn: places where the screen stayed still (see `one-session.ts`),
+   * so the probe's photons answer the moves. @default a grid
+   */
+  readonly pointerAt?: readonly { readonly x: number; readonly y: number }[];
   /** Called when a level starts and when it ended. */
   readonly onLevel?: (sessions: number, figures?: LevelFigures, verdict?: string) => void;
 }

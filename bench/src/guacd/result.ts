@@ -41,6 +41,13 @@ export interface TargetResult {
         readonly cpuMsPerSecond: number;
         /** This process's event-loop delay p99 while the inputs ran, ms (the display's drawing holds it). */
         readonly loopDelayMs: number;
+        /**
+         * Where pointer moves went: points where the screen stayed still before the inputs, so
+         * no clock or scrolling terminal answers for them; empty for keys.
+         */
+        readonly pointerAt: readonly { readonly x: number; readonly y: number }[];
+        /** Whether guacd sent the pointer as an image the client draws (`cursor`). */
+        readonly cursorFromGuacd: boolean;
       }
     | undefined;
   /**
@@ -48,6 +55,8 @@ export interface TargetResult {
    * right after ours (see `browser-client.ts`); `skipped` says why it did not run.
    */
   readonly browser?: ClientFigures | { readonly skipped: string };
+  /** Why input-to-photon is not reported (the figures say n/a); its samples stay in `pixels`. */
+  readonly photonNa?: string;
   /** How the sync-based figures were measured. */
   readonly measuredBy: string;
   readonly skipped?: string;

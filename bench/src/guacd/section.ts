@@ -38,6 +38,10 @@ import { STABLE_MS, SYNC_BASIS, type TargetResult } from "./result.ts";
 import { GuacdSession, type SessionTrouble, troubleOf } from "./session.ts";
 import { configuredTargets, type GuacdTarget, simulatorTargets } from "./targets.ts";
 
+/** Why the simulator's input-to-photon is not reported. */
+const SIMULATED_PHOTON =
+  "n/a on the simulator: its screens replay recordings whatever the input, so a changed pixel cannot be told from the replay's own";
+
 /** Handshakes timed per target, one after another. */
 const handshakeCount = (ctx: SectionContext): number => (ctx.mode === "full" ? 30 : 10);
 
@@ -194,17 +198,21 @@ async function benchTarget(
         ? { skipped: browser }
         : pixels === undefined || pixels.photonMs.sent === 0
           ? { skipped: "our client's inputs did not run" }
-          : await browserBeside(browser, target, pixels.photonMs.sent, seenEnd, ctx, run);
+          : await browserBeside(browser, target, pixels, seenEnd, ctx, run);
     logClients(ctx, pixels, browserFigures);
   }
 
   // 3. The ramp, to the end of the slice.
-  const probe = pixels !== undefined && pixels.loopDelayMs <= PROBE_LAG_MS;
+  const photonNa = run.realGuacd ? undefined : SIMULATED_PHOTON;
+  const probe =
+    photonNa === undefined && pixels !== undefined && pixels.loopDelayMs <= PROBE_LAG_MS;
   const probeNote = probe
     ? "the first session is the probe, followed by a headless display: its input-to-photon decides input distress"
-    : pixels === undefined
-      ? "no probe session: the one-session view did not run"
-      : `no probe session: at one session the display held this process ${ms(pixels.loopDelayMs)} ms (over ${PROBE_LAG_MS}); input echo decides`;
+    : photonNa !== undefined
+      ? "no probe session: on the simulator a changed pixel cannot be told from the replay's own; input echo decides"
+      : pixels === undefined
+        ? "no probe session: the one-session view did not run"
+        : `no probe session: at one session the display held this process ${ms(pixels.loopDelayMs)} ms (over ${PROBE_LAG_MS}); input echo decides`;
   const levels = rampLevels(run.maxSessions).length;
   const perLevel = (end - performance.now()) / levels;
   const holdMs = Math.max(
@@ -228,6 +236,7 @@ async function benchTarget(
     signal: run.signal,
     onBytes,
     probe,
+    pointerAt: pixels?.pointerAt ?? [],
     timeLeftFor: () => performance.now() + holdMs + LEVEL_OVERHEAD_MS <= end,
     onLevel: (n, figures, verdict) => {
       if (figures === undefined) run.phase(`${target.name}: ramp, ${n} session(s)`);
@@ -245,6 +254,7 @@ async function benchTarget(
     input,
     pixels,
     ...(browserFigures === undefined ? {} : { browser: browserFigures }),
+    ...(photonNa === undefined ? {} : { photonNa }),
     measuredBy: SYNC_BASIS,
   };
 }
@@ -253,7 +263,7 @@ async function benchTarget(
 async function browserBeside(
   browser: BrowserClient,
   target: GuacdTarget,
-  count: number,
+  ours: NonNullable<TargetResult["pixels"]>,
   end: number,
   ctx: SectionContext,
   run: RunContext,
@@ -261,7 +271,9 @@ async function browserBeside(
   if (run.signal.aborted) return { skipped: "interrupted" };
   run.phase(`${target.name}: input-to-photon at 1 session, guacamole-common-js in Chromium`);
   try {
-    return await browser.measure(target, photonInputs(activityOf(target.protocol), count), {
+    // The same inputs as ours, to the same still places.
+    const inputs = photonInputs(activityOf(target.protocol), ours.photonMs.sent, ours.pointerAt);
+    return await browser.measure(target, inputs, {
       rectOf: photonRect,
       timeoutOf: photonTimeoutMs,
       timeoutMs: 10_000,

@@ -83,6 +83,8 @@ export class GuacdSession {
   readonly #reading: Promise<void>;
   readonly #untrack: () => void;
   #drawn = false;
+  /** When (`performance.now()`) the last frame that drew something ended. */
+  #lastDrawnAt: number | undefined;
   #echoWaiter: ((at: number) => void) | undefined;
   #closing = false;
 
@@ -131,6 +133,19 @@ export class GuacdSession {
     while (this.firstFrameMs === undefined && this.trouble === undefined && !this.#closing) {
       if (performance.now() >= until) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /**
+   * Settles once the session has drawn nothing for `quietMs` after its first frame (a terminal
+   * done logging in, waiting at its prompt), or when `limitMs` passed or the session ended.
+   */
+  async quiet(quietMs: number, limitMs: number): Promise<void> {
+    const until = performance.now() + limitMs;
+    while (performance.now() < until && this.trouble === undefined && !this.#closing) {
+      const last = this.#lastDrawnAt;
+      if (last !== undefined && performance.now() - last >= quietMs) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
@@ -258,6 +273,7 @@ export class GuacdSession {
           if (this.#drawn) {
             const now = performance.now();
             this.firstFrameMs ??= now - this.#started;
+            this.#lastDrawnAt = now;
             this.#echoWaiter?.(now);
             this.#echoWaiter = undefined;
             this.#drawn = false;
