@@ -175,7 +175,11 @@ export function curvesOf(results: readonly TargetResult[]): Curve[] {
       "photon",
       "Input to photon on the probe session while every session is in use (ms)",
       "ms",
-      (l) => ({ p50: l.photonMs.p50, p99: l.photonMs.p99 }),
+      // Only where most of the probe's inputs changed pixels: else the changes were the screen's own.
+      (l) =>
+        l.photonMs.unchanged * 2 <= l.photonMs.sent
+          ? { p50: l.photonMs.p50, p99: l.photonMs.p99 }
+          : { p50: Number.NaN, p99: Number.NaN },
     ),
     curve(
       "input",

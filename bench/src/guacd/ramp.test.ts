@@ -86,6 +86,9 @@ describe("the capacity ramp", () => {
     // Without pixel samples (a desktop drawing no cursor), the sync echo stands in.
     const none = { ...percentiles([]), sent: 4, unchanged: 4 };
     expect(distress(level({ inputMs: echo, photonMs: none }), base)).toMatch(/^input echo p99/);
+    // Most moves changing nothing: the one change was the screen's own, and the echo decides.
+    const stray = { ...percentiles([lagging]), sent: 4, unchanged: 3 };
+    expect(distress(level({ inputMs: echo, photonMs: stray }), base)).toMatch(/^input echo p99/);
   });
 
   test("against a guacd-like simulator capped at 3 sessions, the ramp stops at 4 and reports 2", async () => {

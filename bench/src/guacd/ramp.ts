@@ -153,7 +153,11 @@ export function distress(
     return `${level.inputMs.missed} of ${level.inputMs.sent} key(s) not echoed within ${ECHO_TIMEOUT_MS} ms`;
   }
   // What a person sees decides where the probe measured it; the protocol's echo stands in elsewhere.
-  if (baseline.photonMs.count > 0 && level.photonMs.count > 0) {
+  // Where most of the probe's inputs changed nothing (a pointer the client draws), the few
+  // changes were the screen's own: no answer to time.
+  const answered = (m: LevelFigures["photonMs"]): boolean =>
+    m.count > 0 && m.unchanged * 2 <= m.sent;
+  if (answered(baseline.photonMs) && answered(level.photonMs)) {
     return slower(
       "input-to-photon on the probe session,",
       level.photonMs.p99,

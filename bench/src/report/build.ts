@@ -65,7 +65,10 @@ export function chartsOf(run: RunRecord, earlier: readonly RunRecord[]): Chart[]
       }
     }
     const curves = (section.data as { curves?: Curve[] } | null)?.curves ?? [];
-    for (const curve of curves) charts.push(curveChart(name, curve));
+    // A curve with no point measured (no probe session in any ramp) is left out, not drawn empty.
+    for (const curve of curves.filter((c) => c.points.some((p) => Number.isFinite(p.y)))) {
+      charts.push(curveChart(name, curve));
+    }
   }
   const trend = trendPoints(run, earlier);
   if (new Set(trend.map((p) => p.date)).size >= 2) charts.push(trendChart(trend));

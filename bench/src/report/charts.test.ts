@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Figure } from "../harness/figure.ts";
-import { absoluteChart } from "./charts.ts";
+import { absoluteChart, curveChart } from "./charts.ts";
 
 const figure = (value: number, unit: string): Figure => ({
   id: `t/${value}`,
@@ -31,5 +31,26 @@ describe("absolute charts' axes", () => {
   test("other units leave room past the largest figure", () => {
     const [, top] = domainOf([figure(80, "ms")], "ms") as [number, number];
     expect(top).toBeGreaterThan(80);
+  });
+});
+
+describe("ramp curves", () => {
+  test("a target keeps its colour on every curve, even where it has no point", () => {
+    const curve = (ys: (number | undefined)[]) =>
+      curveChart("guacd", {
+        id: "c",
+        title: "t",
+        unit: "ms",
+        x: "sessions",
+        points: ["ssh", "vnc"].flatMap((series, k) => [
+          { series, stat: "p50", x: 1, y: ys[k] ?? Number.NaN },
+        ]),
+        marks: [],
+      });
+    const domainOf = (c: ReturnType<typeof curveChart>): unknown =>
+      (c.spec as unknown as { layer: { encoding: { color: { scale: { domain: unknown } } } }[] })
+        .layer[0]!.encoding.color.scale.domain;
+    expect(domainOf(curve([10, 20]))).toEqual(["ssh", "vnc"]);
+    expect(domainOf(curve([undefined, 20]))).toEqual(["ssh", "vnc"]);
   });
 });

@@ -127,16 +127,22 @@ export function ratioChart(
           transform: [{ filter: "datum.target != null" }],
           encoding: { y, x: { field: "target", type: "quantitative" } },
         },
-        // The value beside the bar's end, outside the bar: right of it above 1x, left below.
+        // The value beyond the bar's end and its whisker: right of them above 1x, left below.
         {
           mark: { type: "text", align: "left", dx: 4, fontSize: 10 },
-          transform: [{ filter: "datum.value >= 1" }],
-          encoding: { y, x: { field: "value", type: "quantitative" }, text: { field: "text" } },
+          transform: [
+            { filter: "datum.value >= 1" },
+            { calculate: "max(datum.value, datum.max || 0)", as: "at" },
+          ],
+          encoding: { y, x: { field: "at", type: "quantitative" }, text: { field: "text" } },
         },
         {
           mark: { type: "text", align: "right", dx: -4, fontSize: 10 },
-          transform: [{ filter: "datum.value < 1" }],
-          encoding: { y, x: { field: "value", type: "quantitative" }, text: { field: "text" } },
+          transform: [
+            { filter: "datum.value < 1" },
+            { calculate: "min(datum.value, datum.min || datum.value)", as: "at" },
+          ],
+          encoding: { y, x: { field: "at", type: "quantitative" }, text: { field: "text" } },
         },
         {
           mark: { type: "rule", strokeDash: [4, 3], color: "#000" },
@@ -222,12 +228,16 @@ export function absoluteChart(
         },
         {
           mark: { type: "text", align: "left", dx: 4, fontSize: 10 },
-          encoding: { y, x: { field: "value", type: "quantitative" }, text: { field: "text" } },
+          transform: [{ calculate: "max(datum.value, datum.max || 0)", as: "at" }],
+          encoding: { y, x: { field: "at", type: "quantitative" }, text: { field: "text" } },
         },
       ],
     } as TopLevelSpec,
   };
 }
+
+/** How the percentiles' lines are drawn, in order, as the y axis names them. */
+const DASHES = ["solid", "dashed", "dotted"];
 
 /** A curve over sessions: one line per series, points described, capacity marks labelled. */
 export function curveChart(section: string, curve: Curve): Chart {
@@ -243,6 +253,10 @@ export function curveChart(section: string, curve: Curve): Chart {
       description: `${`${p.series} ${p.stat}`.trim()} at ${p.x}: ${p.y}`,
     }));
   const stats = [...new Set(points.map((p) => p.stat))];
+  // Each target keeps its colour on every curve (its place among all the curve's targets); the
+  // percentile is the line's dash.
+  const series = [...new Set(curve.points.map((p) => p.series))];
+  const last = Math.max(...lines.map((l) => l.x));
   const xs = curve.points.map((p) => p.x).concat(curve.marks.map((m) => m.x));
   const x = {
     field: "x",
@@ -267,7 +281,7 @@ export function curveChart(section: string, curve: Curve): Chart {
         subtitleColor: "#b52b27",
       },
       width: WIDTH,
-      height: 160,
+      height: 200,
       config: CONFIG,
       layer: [
         {
@@ -275,9 +289,24 @@ export function curveChart(section: string, curve: Curve): Chart {
           mark: { type: "line", point: true },
           encoding: {
             x,
-            y: { field: "y", type: "quantitative", axis: { title: curve.unit } },
-            // One colour per line (target and percentile), named in the legend; p99 also dashed.
-            color: { field: "line", type: "nominal", legend: { title: null, orient: "bottom" } },
+            y: {
+              field: "y",
+              type: "quantitative",
+              axis: {
+                title:
+                  stats.length > 1
+                    ? `${curve.unit} (${stats.map((st, k) => `${st} ${DASHES[k]}`).join(", ")})`
+                    : curve.unit,
+              },
+            },
+            // One colour per target (in the legend) and one dash per percentile (on the y axis).
+            color: {
+              field: "series",
+              type: "nominal",
+              scale: { domain: series, scheme: "tableau10" },
+              legend: { title: null, orient: "bottom" },
+            },
+            detail: { field: "line", type: "nominal" },
             ...(stats.length > 1
               ? {
                   strokeDash: {
@@ -291,6 +320,7 @@ export function curveChart(section: string, curve: Curve): Chart {
                         [2, 2],
                       ],
                     },
+                    // Named on the y axis: a legend of dashes draws them in the lines' colours.
                     legend: null,
                   },
                 }
@@ -303,8 +333,25 @@ export function curveChart(section: string, curve: Curve): Chart {
           mark: { type: "rule", strokeDash: [4, 3], color: "#d9534f" },
           encoding: { x: { field: "x", type: "quantitative" } },
         },
+        // Capacity labels inside the plot: right of their line, left of it at the last level.
         {
           data: { values: lines },
+          transform: [{ filter: `datum.x < ${last}` }],
+          mark: {
+            type: "text",
+            align: "left",
+            baseline: "top",
+            dx: 4,
+            dy: 2,
+            y: 0,
+            fontSize: 10,
+            color: "#d9534f",
+          },
+          encoding: { x: { field: "x", type: "quantitative" }, text: { field: "text" } },
+        },
+        {
+          data: { values: lines },
+          transform: [{ filter: `datum.x >= ${last}` }],
           mark: {
             type: "text",
             align: "right",
