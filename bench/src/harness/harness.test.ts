@@ -77,6 +77,19 @@ describe("figures", () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe("e2e: how");
     expect(lines[2]).toMatch(/^ {2}x \(sync-based\)\s+12.5 ms\s+<= 10 ms\s+MISSED$/);
+    // Verdicts and their notes start in one column, read left to right.
+    const noted = sectionSummary("guacd", {
+      title: "t",
+      method: "how",
+      data: null,
+      figures: [
+        { ...f(12.5, "<="), headline: true, note: "a long note on why" },
+        { ...f(3, "<="), headline: true },
+      ],
+    });
+    const column = noted[2]!.indexOf("MISSED a long note on why");
+    expect(column).toBeGreaterThan(0);
+    expect(noted[3]!.slice(column)).toBe("met");
     expect(
       sectionSummary("deno", {
         title: "t",

@@ -26,8 +26,16 @@ export function sectionSummary(name: string, section: SectionRecord): string[] {
       formatTarget(f),
       [verdict(f), f.note ?? ""].filter((s) => s !== "").join(" "),
     ]);
-  const lines = table(["figure", "now", "target", "verdict"], rows).split("\n");
+  const left = table(
+    ["figure", "now", "target"],
+    rows.map((r) => r.slice(0, 3)),
+  ).split("\n");
   // The rule under the header costs a line per section; the header alone reads as well.
-  lines.splice(1, 1);
+  left.splice(1, 1);
+  const width = Math.max(...left.map((l) => l.length));
+  // The verdict and its note read left to right, after the figures' aligned columns.
+  const lines = left.map((l, k) =>
+    `${l.padEnd(width)}  ${k === 0 ? "verdict" : rows[k - 1]![3]}`.trimEnd(),
+  );
   return [`${name}: ${section.method}`, ...lines.map((l) => `  ${l}`)];
 }
