@@ -118,6 +118,7 @@ export interface NodeBrokerOptions {
 type TunnelLimitName =
   | "maxInputBytes"
   | "maxInstructionsPerMessage"
+  | "maxInstructionsPerSecond"
   | "maxMessagesPerSecond"
   | "idleTimeout"
   | "handshakeTimeout"

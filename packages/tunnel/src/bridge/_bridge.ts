@@ -32,6 +32,7 @@ const BRIDGE_DEFAULTS: {
   readonly highWaterMark: number;
   readonly maxInputBytes: number;
   readonly maxInstructionsPerMessage: number;
+  readonly maxInstructionsPerSecond: number;
   readonly maxMessagesPerSecond: number;
   readonly idleTimeout: number;
   readonly closeGrace: number;
@@ -39,6 +40,7 @@ const BRIDGE_DEFAULTS: {
   highWaterMark: 1 << 20,
   maxInputBytes: 1 << 20,
   maxInstructionsPerMessage: 256,
+  maxInstructionsPerSecond: 5000,
   maxMessagesPerSecond: 5000,
   idleTimeout: 20_000,
   closeGrace: 1000,
@@ -173,6 +175,8 @@ export class Bridge {
       budget: inputBudget(options),
       maxInstructionsPerMessage:
         options.maxInstructionsPerMessage ?? BRIDGE_DEFAULTS.maxInstructionsPerMessage,
+      maxInstructionsPerSecond:
+        options.maxInstructionsPerSecond ?? BRIDGE_DEFAULTS.maxInstructionsPerSecond,
       readOnly: options.readOnly === true,
       onInternal: (frame) => {
         const internal = decodeInternal(frame);

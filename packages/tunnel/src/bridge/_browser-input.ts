@@ -15,6 +15,8 @@ export interface BrowserInputOptions {
   /** Bytes queued for guacd past which the tunnel is closed (`OVERRUN`). */
   readonly budget: number;
   readonly maxInstructionsPerMessage: number;
+  /** Instructions per second, counted over all messages; past it the tunnel closes. */
+  readonly maxInstructionsPerSecond: number;
   /** Only {@link VIEWER_OPCODES} go through; the rest is dropped, decided on the frame's bytes. */
   readonly readOnly: boolean;
   /** An internal instruction (empty opcode) arrived, e.g. the tunnel's ping. */
@@ -46,6 +48,8 @@ export class BrowserInput {
   readonly #kept: number[] = [];
   #spliced = false;
   #count = 0;
+  #windowStart = 0;
+  #windowCount = 0;
 
   constructor(options: BrowserInputOptions) {
     this.#options = options;
@@ -70,12 +74,17 @@ export class BrowserInput {
 
   /**
    * Takes one message's bytes. Throws {@link TunnelError} (`BAD_INSTRUCTION`,
-   * `TOO_MANY_INSTRUCTIONS`, `OVERRUN`) when the tunnel must close.
+   * `TOO_MANY_INSTRUCTIONS`, `RATE_LIMITED`, `OVERRUN`) when the tunnel must close.
    */
   accept(message: Uint8Array): void {
     this.#kept.length = 0;
     this.#spliced = false;
     this.#count = 0;
+    const now = Date.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
     try {
       this.#framer.push(message);
     } catch (cause) {
@@ -126,6 +135,14 @@ export class BrowserInput {
       throw new TunnelError(
         "TOO_MANY_INSTRUCTIONS",
         `Cannot accept message: more than ${this.#options.maxInstructionsPerMessage} instructions`,
+      );
+    }
+    // Several instructions a message, each message under the message rate, still add up: a
+    // browser's instructions reach guacd at most this fast.
+    if (++this.#windowCount > this.#options.maxInstructionsPerSecond) {
+      throw new TunnelError(
+        "RATE_LIMITED",
+        `Cannot accept message: more than ${this.#options.maxInstructionsPerSecond} instructions per second`,
       );
     }
     // The scanner has checked the frame: digits, a dot, then the opcode's code points.

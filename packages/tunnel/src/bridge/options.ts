@@ -58,11 +58,19 @@ export interface BridgeOptions {
   maxInputBytes?: number;
   /**
    * Most instructions in one browser message (guacamole-common-js sends one per message); past
-   * it the tunnel is closed with 1009 / CLIENT_OVERRUN (`TOO_MANY_INSTRUCTIONS`). With
-   * `maxMessagesPerSecond`, it bounds the instructions a browser can push per second.
+   * it the tunnel is closed with 1009 / CLIENT_OVERRUN (`TOO_MANY_INSTRUCTIONS`).
    * @default {256}
    */
   maxInstructionsPerMessage?: number;
+  /**
+   * Most browser instructions per second, counted over all its messages (internal ones such as
+   * the tunnel's ping included); past it the tunnel is closed with 1008 / CLIENT_TOO_MANY
+   * (`RATE_LIMITED`). guacamole-common-js sends one instruction per message, so this is as much
+   * room as `maxMessagesPerSecond` gives it; a sender that packs many into each message gets no
+   * more.
+   * @default {5000}
+   */
+  maxInstructionsPerSecond?: number;
   /**
    * Most browser messages per second; past it the tunnel is closed with 1008 /
    * CLIENT_TOO_MANY (`RATE_LIMITED`). Counted from the socket's acceptance, handshake included.

@@ -84,6 +84,20 @@ describe("one message cannot freeze the broker", () => {
     expect(guacd.received().split("nop").length - 1).toBeLessThanOrEqual(50);
   });
 
+  it("more instructions per second than allowed, packed into few messages, closes that tunnel with 1008", async () => {
+    const guacd = memoryGuacd();
+    const browser = new FakeBrowser();
+    const done = bridgeTunnel(browser, guacd.duplex, { maxInstructionsPerSecond: 500 });
+    await until(() => browser.sent.length === 1);
+    // 10 messages, well under the message rate, of 100 instructions each.
+    for (let i = 0; i < 10 && browser.closed === undefined; i++) {
+      browser.receive("3.nop;".repeat(100));
+    }
+    await done;
+    expect(browser.closed).toEqual({ code: 1008, reason: "797 Too many messages" });
+    expect(guacd.received().split("nop").length - 1).toBeLessThanOrEqual(500);
+  });
+
   it("validated input reaches guacd byte for byte, without re-encoding", async () => {
     const guacd = memoryGuacd();
     const browser = new FakeBrowser();
