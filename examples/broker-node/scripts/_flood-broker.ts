@@ -35,4 +35,4 @@ process.on("message", (message) => {
     void broker.close().then(() => process.exit(0));
   }
 });
-process.send?.({ type: "ready", url: broker.url });
+process.send?.({ type: "ready", url: broker.url, metricsUrl: broker.metricsUrl });

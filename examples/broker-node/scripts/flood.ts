@@ -96,15 +96,18 @@ export interface FloodOptions {
   readonly profileDir?: string | undefined;
 }
 
-type Report = {
+/** What a measured broker reports: its loop's tick intervals (ms) and its RSS, since `reset`. */
+export type Report = {
   intervals: number[];
   rss: number;
   rssPeak: number;
 };
 
 /** The broker under measurement, as the harness drives it. */
-interface MeasuredBroker {
+export interface MeasuredBroker {
   readonly url: string;
+  /** The admin listener's `/metrics`. */
+  readonly metricsUrl: string;
   readonly pid: number;
   reset(): Promise<void>;
   report(): Promise<Report>;
@@ -156,9 +159,10 @@ async function startNode(
 ): Promise<MeasuredBroker> {
   const profile = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
   const child = forkScript("_flood-broker.ts", [], env, profile);
-  const { url } = await message<{ url: string }>(child, "ready");
+  const { url, metricsUrl } = await message<{ url: string; metricsUrl: string }>(child, "ready");
   return {
     url,
+    metricsUrl,
     pid: child.pid!,
     reset: () => ask(child, "reset", "reset"),
     report: () => ask<Report>(child, "report", "report"),
@@ -190,18 +194,24 @@ async function startDeno(env: NodeJS.ProcessEnv): Promise<MeasuredBroker> {
     },
   );
   let output = "";
-  const found = new Promise<{ url: string; probe: string }>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      output += d.toString();
-      const url = /Open (http:\/\/\S+)/.exec(output)?.[1];
-      const probe = /Probe (http:\/\/\S+)/.exec(output)?.[1];
-      if (url !== undefined && probe !== undefined) resolve({ url, probe });
-    });
-    child.once("exit", () => reject(new Error(`The Deno broker did not start:\n${output}`)));
-  });
-  const { url, probe } = await found;
+  const found = new Promise<{ url: string; probe: string; metricsUrl: string }>(
+    (resolve, reject) => {
+      child.stdout!.on("data", (d: Buffer) => {
+        output += d.toString();
+        const url = /Open (http:\/\/\S+)/.exec(output)?.[1];
+        const probe = /Probe (http:\/\/\S+)/.exec(output)?.[1];
+        const metricsUrl = /Metrics (http:\/\/\S+)/.exec(output)?.[1];
+        if (url !== undefined && probe !== undefined && metricsUrl !== undefined) {
+          resolve({ url, probe, metricsUrl });
+        }
+      });
+      child.once("exit", () => reject(new Error(`The Deno broker did not start:\n${output}`)));
+    },
+  );
+  const { url, probe, metricsUrl } = await found;
   return {
     url,
+    metricsUrl,
     pid: child.pid!,
     reset: async () => void (await fetch(`${probe}reset`, { method: "POST" })).body?.cancel(),
     report: async () => (await (await fetch(`${probe}report`)).json()) as Report,
@@ -210,6 +220,18 @@ async function startDeno(env: NodeJS.ProcessEnv): Promise<MeasuredBroker> {
       await exited(child);
     },
   };
+}
+
+/**
+ * An example broker in production shape (a secret from `FLOOD_SECRET`, no demo tokens, metrics on
+ * the loopback admin listener) against `GUACD_HOST`/`GUACD_PORT`, with its loop probe and RSS.
+ */
+export function startMeasuredBroker(
+  kind: "node" | "deno",
+  env: NodeJS.ProcessEnv,
+  profileDir?: string,
+): Promise<MeasuredBroker> {
+  return kind === "node" ? startNode(env, profileDir) : startDeno(env);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -276,8 +298,7 @@ export async function measureFlood(
     await message(attacker, "ready");
     if (nice !== 0) setPriority(attacker.pid!, nice);
     const brokerEnv = { ...env, GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) };
-    broker =
-      kind === "node" ? await startNode(brokerEnv, options.profileDir) : await startDeno(brokerEnv);
+    broker = await startMeasuredBroker(kind, brokerEnv, options.profileDir);
     const measured = broker;
     const { url } = measured;
     const session = forkScript("_honest.ts", [url, await sealToken(key, HONEST)]);
