@@ -1,6 +1,7 @@
 // A Node broker: node:http serves the demo page and /metrics, `ws` accepts the tunnel, and
 // @guacstream/tunnel does the rest. guacd is several (GUACD_ENDPOINTS), one (GUACD_HOST/
 // GUACD_PORT), or the guacd simulator started here; REDIS_URL shares state between brokers.
+import { setMaxListeners } from "node:events";
 import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -186,8 +187,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
   });
   const results: BridgeResult[] = [];
   let active = 0;
-  // Aborted (and replaced) by endTunnels: each tunnel takes the one current when it opens.
-  let ending = new AbortController();
+  // Aborted (and replaced) by endTunnels: each tunnel takes the one current when it opens, and
+  // listens on it while it runs, so it has as many listeners as tunnels are open.
+  const unbounded = (): AbortController => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  };
+  let ending = unbounded();
   const recordingDir =
     options.recordingDir === undefined ? undefined : resolve(options.recordingDir);
   if (recordingDir !== undefined) mkdirSync(recordingDir, { recursive: true });
@@ -461,7 +468,7 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     scale,
     endTunnels(reason) {
       ending.abort(reason);
-      ending = new AbortController();
+      ending = unbounded();
     },
     async close() {
       // Sockets already closing (endTunnels) get their close frame through first: the bridge

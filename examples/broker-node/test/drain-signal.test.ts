@@ -103,6 +103,23 @@ describe("the node broker's signal drain", { timeout: 60_000 }, () => {
     expect(broker.output()).toMatch(/^drained$/m);
   });
 
+  it("many open tunnels, each listening for the drain's end, raise no listener warning", async () => {
+    await broker?.stop();
+    const started = await startBroker("node", {
+      GUACD_HOST: guacd.host,
+      GUACD_PORT: String(guacd.port),
+      GUACD_CONNECTION: JSON.stringify({ protocol: "vnc", parameters: { hostname: "desktop" } }),
+    });
+    broker = started;
+    const tunnels: Tunnel[] = [];
+    for (let i = 0; i < 12; i++)
+      tunnels.push(openTunnel(started.url, await demoToken(started.url)));
+    await waitFor(() => tunnels.every((t) => t.received > 1000), "every session to draw");
+    for (const t of tunnels) t.ws.close();
+    await Promise.all(tunnels.map((t) => t.closed));
+    expect(started.output()).not.toContain("MaxListenersExceededWarning");
+  });
+
   it("a second signal closes the open tunnels at once", async () => {
     const { broker, running } = await drawing("60000");
     process.kill(broker.pid, "SIGINT");
