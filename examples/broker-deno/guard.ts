@@ -13,8 +13,15 @@ export interface ConnectionGuardOptions {
   readonly headersTimeout: number;
   /** Milliseconds a connection that is not a WebSocket may stay silent both ways. */
   readonly idleTimeout: number;
-  /** Milliseconds a connection that is not a WebSocket may live in all. @default {60000} */
+  /**
+   * Milliseconds a connection that is not a WebSocket may live, one period at a time: it gets
+   * another period only while its answers move ({@link ConnectionGuardOptions.minBytesPerLifetime}
+   * sent to the peer in the last one), so a long download lives and a trickle does not.
+   * @default {60000}
+   */
   readonly maxLifetime?: number;
+  /** Bytes sent to the peer in one lifetime period that earn the connection another. @default {1048576} */
+  readonly minBytesPerLifetime?: number;
   /** Bytes of request headers. @default {16384} */
   readonly maxHeaderBytes?: number;
   /** Bytes of one WebSocket message from the peer, all its fragments together. */
@@ -25,6 +32,14 @@ export interface ConnectionGuardOptions {
   readonly maxPingsPerSecond?: number;
   /** Told why a connection was cut. */
   readonly onCut?: (address: string, why: string) => void;
+  /** The timers each connection's bounds run on (tests pass their own). @default {globalThis} */
+  readonly timers?: Timers;
+}
+
+/** Timers as `setTimeout` / `clearTimeout`. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): number;
+  clearTimeout(id: number | undefined): void;
 }
 
 /** One relayed connection, as the handler behind the guard sees it. */
@@ -123,8 +138,12 @@ class Relay implements GuardedConnection {
   #upgradeAsked = false;
   // Bytes of a refused upgrade's answer still to relay before the connection is dropped.
   #refusalLeft: number | undefined;
-  #timers: ReturnType<typeof setTimeout>[] = [];
-  #idle: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Timers;
+  #timers: number[] = [];
+  // Bytes relayed to the peer, in all and when the current lifetime period began.
+  #sent = 0;
+  #sentAtPeriod = 0;
+  #idle: number | undefined;
   readonly #frames = new FrameBounds();
 
   constructor(
@@ -137,19 +156,18 @@ class Relay implements GuardedConnection {
     this.#inner = inner;
     this.#options = options;
     this.#forget = forget;
+    this.#clock = options.timers ?? globalThis;
     this.address = (peer.remoteAddr as Deno.NetAddr).hostname;
   }
 
   run(): void {
     const o = this.#options;
     this.#timers.push(
-      setTimeout(() => {
+      this.#clock.setTimeout(() => {
         if (!this.#headersDone) this.destroy("headers too slow");
       }, o.headersTimeout),
-      setTimeout(() => {
-        if (!this.#websocket) this.destroy("lived too long without an upgrade");
-      }, o.maxLifetime ?? 60_000),
     );
+    this.#lifetime(o.maxLifetime ?? 60_000, o.minBytesPerLifetime ?? 1024 * 1024);
     this.#touch();
     void this.#pump(this.#peer, this.#inner, true);
     void this.#pump(this.#inner, this.#peer, false);
@@ -159,8 +177,8 @@ class Relay implements GuardedConnection {
     if (this.#closed) return;
     this.#closed = true;
     if (why !== "closed" && why !== "shutdown") this.#options.onCut?.(this.address, why);
-    for (const t of this.#timers) clearTimeout(t);
-    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    for (const t of this.#timers) this.#clock.clearTimeout(t);
+    if (this.#idle !== undefined) this.#clock.clearTimeout(this.#idle);
     for (const c of [this.#peer, this.#inner]) {
       try {
         c.close();
@@ -171,10 +189,23 @@ class Relay implements GuardedConnection {
     this.#forget();
   }
 
+  #lifetime(period: number, minBytes: number): void {
+    this.#timers.push(
+      this.#clock.setTimeout(() => {
+        if (this.#websocket || this.#closed) return;
+        if (this.#sent - this.#sentAtPeriod < minBytes) {
+          return this.destroy("lived too long without an upgrade");
+        }
+        this.#sentAtPeriod = this.#sent;
+        this.#lifetime(period, minBytes);
+      }, period),
+    );
+  }
+
   #touch(): void {
-    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    if (this.#idle !== undefined) this.#clock.clearTimeout(this.#idle);
     if (this.#websocket || this.#closed) return;
-    this.#idle = setTimeout(() => this.destroy("idle"), this.#options.idleTimeout);
+    this.#idle = this.#clock.setTimeout(() => this.destroy("idle"), this.#options.idleTimeout);
   }
 
   async #pump(from: Deno.TcpConn, to: Deno.TcpConn, fromPeer: boolean): Promise<void> {
@@ -187,6 +218,8 @@ class Relay implements GuardedConnection {
         this.#touch();
         const fault = fromPeer ? this.#checkPeer(chunk) : this.#checkServer(chunk);
         if (fault !== undefined) return this.destroy(fault);
+        // Counted as handed over: with a slow reader, the next read waits for this write.
+        if (!fromPeer) this.#sent += n;
         for (let off = 0; off < n; ) off += await to.write(chunk.subarray(off));
         if (!fromPeer && this.#refusalLeft !== undefined) {
           this.#refusalLeft -= n;
@@ -203,7 +236,7 @@ class Relay implements GuardedConnection {
     if (this.#websocket) return undefined;
     if (startsWith(chunk, SWITCHING)) {
       this.#websocket = true;
-      if (this.#idle !== undefined) clearTimeout(this.#idle);
+      if (this.#idle !== undefined) this.#clock.clearTimeout(this.#idle);
     } else if (this.#upgradeAsked && this.#refusalLeft === undefined) {
       // An upgrade refused (a bad token, a cap): once its answer, head and body, is relayed the
       // connection is dropped, so whatever the peer sends after its request is read no longer.
