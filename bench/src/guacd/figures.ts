@@ -46,7 +46,7 @@ export function figuresOf(results: readonly TargetResult[]): Figure[] {
       const none = (f: ClientFigures): string =>
         r.photonNa ??
         (kind === "pointer"
-          ? `n/a: ${f.photonMs.unchanged === f.photonMs.sent ? "no move changed a pixel where it landed" : `${f.photonMs.unchanged} of ${f.photonMs.sent} moves changed no pixel where they landed`}; the client draws this desktop's pointer${p.cursorFromGuacd ? " (guacd sent it as a cursor image)" : ""}`
+          ? `n/a: ${f.photonMs.unchanged === f.photonMs.sent ? "no move changed a pixel where it landed" : `${f.photonMs.unchanged} of ${f.photonMs.sent} moves changed no pixel where they landed`}${p.cursorFromGuacd ? "; guacd sent a cursor image for the client to draw over the screen" : ""}`
           : `n/a: ${f.photonMs.unchanged} of ${f.photonMs.sent} keys changed no pixel`);
       const unchanged = (f: ClientFigures): string | undefined =>
         f.photonMs.count === 0
