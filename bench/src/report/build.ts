@@ -140,7 +140,7 @@ body{font-family:system-ui,sans-serif;margin:24px auto;max-width:980px;color:#22
 h1{font-size:20px}h2{font-size:16px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555;font-size:13px}.method{color:#444;font-size:13px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.MISSED{color:#c9302c;font-weight:600}.met{color:#2a6ebb}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.MISSED{color:#c9302c;font-weight:600}.met{color:#2a6ebb}
 tr.headline td{background:#f7f9fc}figure{margin:12px 0}svg{max-width:100%;height:auto}small{color:#666}
 `;
 
