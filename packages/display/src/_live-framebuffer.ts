@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { GuacamoleClient } from "@guacstream/codec/client";
 import { socketToDuplex } from "@guacstream/guacd-sim/node";
 import { sleepReal } from "@guacstream/test-support";
-import { expect } from "vitest";
 import { HeadlessDisplay } from "./headless-display.ts";
 import { createImageDecoder } from "./image/image-decoder.ts";
 import { decodePng } from "./image/png-decoder.ts";
@@ -25,40 +24,15 @@ const shots = process.env.DISPLAY_SCREENSHOT_DIR;
 /** Whether the live framebuffer tests can run: a real guacd and its control script. */
 export const liveFramebuffer: boolean = host !== undefined && tool !== undefined;
 
-/** How far our picture is from the framebuffer's, over the colour channels (0-255). */
-export interface Comparison {
-  /** Pixels that differ in any channel. */
-  readonly differing: number;
-  /** `differing` over all pixels. */
-  readonly differingShare: number;
-  readonly meanAbsoluteError: number;
-  readonly maxError: number;
-}
-
-/** Compares two pictures of the same size. */
-export function compare(a: RgbaImage, b: RgbaImage): Comparison {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let differing = 0;
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < a.data.length; i += 4) {
-    let pixel = 0;
-    for (let c = 0; c < 3; c++) {
-      const d = Math.abs((a.data[i + c] as number) - (b.data[i + c] as number));
-      sum += d;
-      if (d > pixel) pixel = d;
-    }
-    if (pixel > 0) differing++;
-    if (pixel > max) max = pixel;
-  }
-  const pixels = a.data.length / 4;
-  return {
-    differing,
-    differingShare: differing / pixels,
-    meanAbsoluteError: sum / (pixels * 3),
-    maxError: max,
-  };
-}
+/** The real guacd's RDP target: xrdp in front of the VNC desktop. */
+export const RDP_PARAMETERS: Readonly<Record<string, string>> = {
+  hostname: "127.0.0.1",
+  port: "3389",
+  "ignore-cert": "true",
+  security: "any",
+  username: "guac",
+  password: "guac",
+};
 
 /** How to take a picture: the connection, and how the desktop is held. */
 export interface PictureOptions {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { feedText } from "./_test-utils.ts";
 import { openCommonJsPage } from "./compat/_common-js-page.ts";
 import { HeadlessDisplay } from "./headless-display.ts";
+import { compareImages } from "./image/_test-utils.ts";
 import { decodePng } from "./image/png-decoder.ts";
 import type { RgbaImage } from "./image/rgba-image.ts";
 
@@ -148,33 +149,6 @@ function overWhite(image: RgbaImage): RgbaImage {
   return { width: image.width, height: image.height, data };
 }
 
-interface Difference {
-  /** Largest difference of any channel. */
-  max: number;
-  /** Mean absolute difference per channel. */
-  mean: number;
-  /** Share of pixels off by more than 2 in some channel (rounding aside). */
-  different: number;
-}
-
-function compare(ours: RgbaImage, theirs: RgbaImage): Difference {
-  let max = 0;
-  let sum = 0;
-  let different = 0;
-  for (let i = 0; i < ours.data.length; i += 4) {
-    let pixel = 0;
-    for (let c = 0; c < 3; c++) {
-      const d = Math.abs((ours.data[i + c] as number) - (theirs.data[i + c] as number));
-      sum += d;
-      pixel = Math.max(pixel, d);
-    }
-    if (pixel > 2) different++;
-    max = Math.max(max, pixel);
-  }
-  const pixels = ours.width * ours.height;
-  return { max, mean: sum / (pixels * 3), different: different / pixels };
-}
-
 /**
  * The documented tolerance: channel masks and transfer functions exact; paths anti-aliased their
  * own way (edge pixels); a shaded layer blended with one rounding instead of the browser's 8-bit
@@ -216,13 +190,13 @@ describe("drawing operations against guacamole-common-js in Chromium", () => {
       new Uint8Array(await page.screenshot({ clip: { x: 0, y: 0, width: W, height: H } })),
     );
     const ours = overWhite(display.screenshot());
-    const result = compare(ours, theirs);
+    const result = compareImages(ours, theirs, 2); // rounding aside
     report.push(
-      `  ${name}: max |diff| ${result.max}, mean ${result.mean.toFixed(4)}, pixels off by more than 2: ${(result.different * 100).toFixed(3)}%`,
+      `  ${name}: max |diff| ${result.maxError}, mean ${result.meanAbsoluteError.toFixed(4)}, pixels off by more than 2: ${(result.differingShare * 100).toFixed(3)}%`,
     );
     const bound = TOLERANCE[name] as { max?: number; mean: number; different: number };
-    if (bound.max !== undefined) expect(result.max).toBeLessThanOrEqual(bound.max);
-    expect(result.mean).toBeLessThanOrEqual(bound.mean);
-    expect(result.different).toBeLessThanOrEqual(bound.different);
+    if (bound.max !== undefined) expect(result.maxError).toBeLessThanOrEqual(bound.max);
+    expect(result.meanAbsoluteError).toBeLessThanOrEqual(bound.mean);
+    expect(result.differingShare).toBeLessThanOrEqual(bound.different);
   });
 });

@@ -2,7 +2,8 @@
 // the real guacd's desktop targets, held still (see _live-framebuffer.ts for the setup and the
 // environment it needs).
 import { describe, expect, test } from "vitest";
-import { compare, framebufferPictures, liveFramebuffer } from "./_live-framebuffer.ts";
+import { framebufferPictures, liveFramebuffer, RDP_PARAMETERS } from "./_live-framebuffer.ts";
+import { compareImages } from "./image/_test-utils.ts";
 
 /**
  * The documented bounds for lossy images: mean absolute error per channel (0–255). guacd sends the
@@ -12,16 +13,7 @@ import { compare, framebufferPictures, liveFramebuffer } from "./_live-framebuff
 const JPEG_MEAN_ERROR_BOUND = 4;
 const RDP_MEAN_ERROR_BOUND = 6;
 
-/** The real guacd's RDP target (xrdp in front of the VNC desktop), at 24-bit colour. */
-const RDP = {
-  hostname: "127.0.0.1",
-  port: "3389",
-  "ignore-cert": "true",
-  security: "any",
-  username: "guac",
-  password: "guac",
-  "color-depth": "24",
-};
+const RDP = { ...RDP_PARAMETERS, "color-depth": "24" };
 
 describe.skipIf(!liveFramebuffer)("live guacd: the display against the framebuffer", () => {
   test("VNC with force-lossless: pixel for pixel", { timeout: 90_000 }, async () => {
@@ -30,7 +22,7 @@ describe.skipIf(!liveFramebuffer)("live guacd: the display against the framebuff
       parameters: { hostname: "127.0.0.1", port: "5900", "force-lossless": "true" },
       name: "vnc-lossless",
     });
-    const result = compare(ours, truth);
+    const result = compareImages(ours, truth);
     console.log("vnc lossless", result);
     expect(result.differing).toBe(0);
   });
@@ -46,7 +38,7 @@ describe.skipIf(!liveFramebuffer)("live guacd: the display against the framebuff
       name: "vnc-lossy",
       busyFor: 4000,
     });
-    const result = compare(ours, truth);
+    const result = compareImages(ours, truth);
     console.log("vnc lossy allowed", images, result);
     expect(result.meanAbsoluteError).toBeLessThan(JPEG_MEAN_ERROR_BOUND);
   });
@@ -57,7 +49,7 @@ describe.skipIf(!liveFramebuffer)("live guacd: the display against the framebuff
       parameters: { ...RDP, "force-lossless": "true" },
       name: "rdp",
     });
-    const result = compare(ours, truth);
+    const result = compareImages(ours, truth);
     console.log("rdp lossless", images, result);
     expect(result.differing).toBe(0);
   });
@@ -70,7 +62,7 @@ describe.skipIf(!liveFramebuffer)("live guacd: the display against the framebuff
       parameters: RDP,
       name: "rdp-lossy",
     });
-    const result = compare(ours, truth);
+    const result = compareImages(ours, truth);
     console.log("rdp lossy allowed", images, result);
     expect(result.meanAbsoluteError).toBeLessThan(RDP_MEAN_ERROR_BOUND);
   });

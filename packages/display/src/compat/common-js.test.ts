@@ -7,7 +7,12 @@ import { encodeInstruction } from "@guacstream/codec";
 import { launchChromium } from "@guacstream/test-support";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { corpusFile, RECORDINGS } from "../image/_test-utils.ts";
+import {
+  compareImages,
+  corpusFile,
+  type ImageDifference,
+  RECORDINGS,
+} from "../image/_test-utils.ts";
 import { decodePng } from "../image/png-decoder.ts";
 import type { RgbaImage } from "../image/rgba-image.ts";
 import { type RecordingFrame, renderRecording } from "../recording/render-recording.ts";
@@ -15,34 +20,6 @@ import { openCommonJsPage, recordingUrl } from "./_common-js-page.ts";
 
 /** Largest mean absolute difference per channel allowed (0..255 scale). */
 const TOLERANCE = { meanAbsolute: 1, maxShareDifferent: 0.05 } as const;
-
-interface Difference {
-  /** Largest absolute difference of any channel of any pixel. */
-  max: number;
-  /** Mean absolute difference per channel (RGB). */
-  mean: number;
-  /** Share of pixels that differ at all. */
-  different: number;
-}
-
-function compare(ours: RgbaImage, theirs: RgbaImage): Difference {
-  expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
-  let max = 0;
-  let sum = 0;
-  let different = 0;
-  for (let i = 0; i < ours.data.length; i += 4) {
-    let pixel = 0;
-    for (let c = 0; c < 3; c++) {
-      const d = Math.abs((ours.data[i + c] as number) - (theirs.data[i + c] as number));
-      sum += d;
-      if (d > pixel) pixel = d;
-    }
-    if (pixel > 0) different++;
-    if (pixel > max) max = pixel;
-  }
-  const pixels = ours.width * ours.height;
-  return { max, mean: sum / (pixels * 3), different: different / pixels };
-}
 
 /** Up to five frames spread over the recording, always the first and the last. */
 function samples(syncs: number): number[] {
@@ -117,7 +94,7 @@ describe("against guacamole-common-js in Chromium", () => {
         if (wanted.includes(frame.frame)) ours.set(frame.frame, frame);
       }
       await page.evaluate((url) => window.load(url), recordingUrl(name));
-      const results: Difference[] = [];
+      const results: ImageDifference[] = [];
       for (const k of wanted) {
         const url = await page.evaluate((n) => window.advance(n), k);
         const mine = ours.get(k);
@@ -129,7 +106,7 @@ describe("against guacamole-common-js in Chromium", () => {
           new Uint8Array(Buffer.from(url.slice(url.indexOf(",") + 1), "base64")),
         );
         expect(mine, `frame ${k}`).toBeDefined();
-        results.push(compare(mine?.image as RgbaImage, theirs));
+        results.push(compareImages(mine?.image as RgbaImage, theirs));
         // A blank frame would match anything: the last one must show a picture.
         if (k === syncs) {
           const colours = new Set<number>();
@@ -143,9 +120,9 @@ describe("against guacamole-common-js in Chromium", () => {
           expect(colours.size).toBeGreaterThan(8);
         }
       }
-      const max = Math.max(...results.map((r) => r.max));
-      const mean = Math.max(...results.map((r) => r.mean));
-      const different = Math.max(...results.map((r) => r.different));
+      const max = Math.max(...results.map((r) => r.maxError));
+      const mean = Math.max(...results.map((r) => r.meanAbsoluteError));
+      const different = Math.max(...results.map((r) => r.differingShare));
       report.push(
         `  ${name}: frames ${wanted.join(",")} of ${syncs}; max |diff| ${max}, mean ${mean.toFixed(4)}, pixels differing ${(different * 100).toFixed(3)}%${lossy ? " (lossy images)" : ""}`,
       );

@@ -6,7 +6,8 @@
 // VNC desktop's clock ticks once a second and goes as PNG unless the screen is busier, so there
 // the number of JPEGs is printed and only the error bound is asserted.
 import { describe, expect, test } from "vitest";
-import { compare, framebufferPictures, liveFramebuffer } from "../_live-framebuffer.ts";
+import { framebufferPictures, liveFramebuffer, RDP_PARAMETERS } from "../_live-framebuffer.ts";
+import { compareImages } from "../image/_test-utils.ts";
 
 /**
  * The documented bounds, mean absolute error per channel (0-255) over the whole screen, with
@@ -26,7 +27,7 @@ async function busyThenFrozen(protocol: string, parameters: Record<string, strin
     busyFor: BUSY_MS,
     mimetypes: ["image/png", "image/jpeg"],
   });
-  return { ...compare(ours, truth), jpegs: images["image/jpeg"] ?? 0 };
+  return { ...compareImages(ours, truth), jpegs: images["image/jpeg"] ?? 0 };
 }
 
 describe.skipIf(!liveFramebuffer)("live guacd: JPEG against the framebuffer", () => {
@@ -45,18 +46,7 @@ describe.skipIf(!liveFramebuffer)("live guacd: JPEG against the framebuffer", ()
   test(`RDP, busy then frozen: mean absolute error per channel under ${RDP_JPEG_BOUND}`, {
     timeout: 90_000,
   }, async () => {
-    const result = await busyThenFrozen(
-      "rdp",
-      {
-        hostname: "127.0.0.1",
-        port: "3389",
-        "ignore-cert": "true",
-        security: "any",
-        username: "guac",
-        password: "guac",
-      },
-      "rdp-busy-jpeg",
-    );
+    const result = await busyThenFrozen("rdp", RDP_PARAMETERS, "rdp-busy-jpeg");
     console.log("rdp busy, JPEG allowed", result);
     expect(result.jpegs).toBeGreaterThan(0);
     expect(result.meanAbsoluteError).toBeLessThan(RDP_JPEG_BOUND);
