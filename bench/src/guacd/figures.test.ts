@@ -88,13 +88,26 @@ describe("the guacd figures of two clients", () => {
     const p99 = figuresOf([ours]).find((f) => f.label.endsWith("pointer to photon p99"));
     expect([Number.isNaN(p99!.value), p99!.note]).toEqual([
       true,
-      "n/a: 18 of 20 moves changed no pixel where they landed",
+      "n/a: 18 of 20 moves changed no pixel where they landed; moves on a grid: no place stayed still for 1 s",
     ]);
-    // Half or more answered: a latency, with the misses in the note.
+    // Half or more answered: a latency, with the misses in the note (these moves went to a grid).
     const half = { ...few, count: 10, unchanged: 10 };
     const { browser: __, ...shown } = { ...rdp, pixels: { ...rdp.pixels!, photonMs: half } };
     const answered = figuresOf([shown]).find((f) => f.label.endsWith("pointer to photon p99"));
-    expect([answered!.value, answered!.note]).toEqual([400, "10 of 20 changed nothing"]);
+    expect([answered!.value, answered!.note]).toEqual([
+      400,
+      "10 of 20 changed nothing; moves on a grid: no place stayed still for 1 s",
+    ]);
+    const still = [
+      { x: 32, y: 32 },
+      { x: 96, y: 32 },
+    ];
+    const { browser: ___, ...placed } = {
+      ...rdp,
+      pixels: { ...rdp.pixels!, photonMs: half, pointerAt: still },
+    };
+    const onStill = figuresOf([placed]).find((f) => f.label.endsWith("pointer to photon p99"));
+    expect(onStill!.note).toBe("10 of 20 changed nothing");
   });
 
   test("where the photon cannot be told apart, it is n/a with the reason, not a latency", () => {

@@ -55,7 +55,12 @@ export function figuresOf(results: readonly TargetResult[]): Figure[] {
             ? `${f.photonMs.unchanged} of ${f.photonMs.sent} changed nothing`
             : undefined;
       const note = (f: ClientFigures, extra?: string): { note?: string } => {
-        const parts = [unchanged(f), r.browser === undefined ? undefined : brief(f), extra];
+        // Without a still place the moves went to a grid, where the screen's own motion may answer.
+        const grid =
+          kind === "pointer" && r.photonNa === undefined && (p.pointerAt?.length ?? 0) < 2
+            ? "moves on a grid: no place stayed still for 1 s"
+            : undefined;
+        const parts = [unchanged(f), grid, r.browser === undefined ? undefined : brief(f), extra];
         const text = parts.filter((x) => x !== undefined).join("; ");
         return text === "" ? {} : { note: text };
       };
