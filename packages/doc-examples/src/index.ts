@@ -13,10 +13,6 @@ export interface DocExampleSuiteOptions {
   readonly dir: string;
   /** Source files (relative to `dir`) left out: programs, not modules. */
   readonly skip?: readonly string[];
-  /** @deprecated Ignored: `deno test --doc` resolves the package names itself. */
-  readonly targets?: unknown;
-  /** @deprecated Ignored: the check asks for doc comments, never for examples. */
-  readonly typeOnly?: unknown;
 }
 
 const EXPORT = /^export (class|interface|function|async function|const|type|abstract class) /;
