@@ -5,10 +5,9 @@
  * instruction. A `;` ends every instruction and occurs nowhere in base64 image data, so the search
  * stops about once per instruction. A `sync` cut by a read boundary is
  * finished on the next read. The search is the fastest native one each runtime has, whatever the
- * chunk's class (measured over vnc-desktop in 64 KiB chunks): Node's `Buffer.indexOf` (`memchr`,
- * 0.03 ms/MB); under Deno, whose `Buffer.indexOf` is JS (0.6 ms/MB), V8's search of the chunk as
- * Latin-1 text (0.08 ms/MB). A plain `Uint8Array`'s `indexOf`, 0.29 ms/MB in both, took a fifth of
- * the transport kind's CPU when the web stream kinds used it and a bare socket's `Buffer` did not.
+ * chunk's class: Node's `Buffer.indexOf` (`memchr`); under Deno, whose `Buffer.indexOf` is written
+ * in JS, V8's search of the chunk as Latin-1 text. A plain `Uint8Array`'s `indexOf` is several
+ * times slower than either, enough to skew the comparison between transport kinds.
  *
  * It trusts that `;4.sync,` only occurs where an instruction starts: guacd's image data is base64
  * (no `;`, `.` or `,`), and text elements (a window title, the clipboard) would have to hold that

@@ -46,7 +46,7 @@ export interface SectionContext {
   readonly run?: RunContext;
 }
 
-/** A target from the issue and where this run stands (the detailed tables print these). */
+/** A speed or memory target and where this run stands (the detailed tables print these). */
 export interface TargetStatus {
   readonly input: string;
   readonly case: string;

@@ -3,7 +3,7 @@
  * so the rules are tested without timing anything.
  */
 
-/** When a case counts as warmed up (the rule). */
+/** When a case counts as warmed up: its last passes vary within a set bound. */
 export interface WarmupRule {
   /** Passes the steadiness test looks at (the last N). @default 10 */
   readonly window: number;

@@ -1,4 +1,4 @@
-// A few of issue 10's attacks against a real guacd, through the Node example broker started here
+// Attacks on the broker's input path against a real guacd, through the Node example broker started here
 // (in this process): an honest VNC session, a 1 MiB nop flood beside it, 100 keys sent before
 // guacd's ready, a browser that vanishes (TCP reset), and guacd's session count after each.
 //
