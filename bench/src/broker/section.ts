@@ -319,7 +319,7 @@ export async function startSimulator(): Promise<{ port: number; close(): Promise
   };
 }
 
-/** The targets for one (sessions, pace), as "reference / ours" ratios. */
+/** The targets for one (sessions, pace), as "reference / ours" ratios. */
 export function brokerTargets(runs: readonly RelayRun[]): TargetStatus[] {
   const ours = runs.find((r) => r.relay === "ours");
   const lite = runs.find((r) => r.relay === "lite");

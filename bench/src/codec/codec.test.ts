@@ -39,7 +39,7 @@ describe("codec bench", () => {
     expect(lite).toMatchObject({ instructions: 109, differing: 0 });
   });
 
-  test("targets are the issue's: VNC batch 1.5x, stream 1x, frames 2x; SSH and small 2x, 3x", () => {
+  test("targets: VNC batch 1.5x, stream 1x, frames 2x; SSH and small 2x, 3x", () => {
     expect(targetsFor("vnc-desktop-20s.s2c.guac")).toEqual([
       { caseId: "batch-decoder-stream", target: 1.5 },
       { caseId: "decoder-stream", target: 1 },

@@ -66,7 +66,7 @@ const FULL_CASES = [
 /** Quick and default modes time only the inputs the targets name (one of each kind). */
 const QUICK_INPUTS = ["vnc-desktop.s2c.guac", "ssh-text.s2c.guac", SYNTHETIC];
 
-/** The issue's targets: ours through pipeThrough vs upstream + string_decoder, 64 KiB reads. */
+/** The targets: ours through pipeThrough vs upstream + string_decoder, 64 KiB reads. */
 export function targetsFor(name: string): { caseId: string; target: number }[] {
   const base = name.split("/").pop() ?? name;
   if (/^vnc.*\.s2c\.guac$/.test(base)) {
@@ -288,7 +288,7 @@ export const codecSection: Section = {
       figures,
       method:
         `ratio = ${REFERENCE} time / ours (>1: faster), each case in its own warmed-up process, ` +
-        `median [min-max] of ${options.rounds} interleaved rounds; the issue's target cases` +
+        `median [min-max] of ${options.rounds} interleaved rounds; the target cases` +
         (ctx.mode === "full" ? "" : ` on its ${QUICK_INPUTS.length} target inputs`),
     };
   },

@@ -13,7 +13,7 @@ export interface WarmupRule {
   readonly maxPasses: number;
 }
 
-/** The rule: CV of the last 10 passes under 5%, or 25 passes. */
+/** Steady: CV of the last 10 passes under 5%, or 25 passes. */
 export const WARMUP_RULE: WarmupRule = { window: 10, maxCv: 0.05, maxPasses: 25 };
 
 /** The arithmetic mean; NaN when empty. */
