@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RECORDING_METADATA_SUFFIX } from "@guacstream/recording";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -284,6 +285,12 @@ describe.each(["node", "deno"] as const)("the %s broker under attack", (kind) =>
     expect(new Set(files).size).toBe(files.length);
     for (const file of files) expect(file).toMatch(/^[A-Za-z0-9-]+-[0-9a-f-]{36}\.guac$/);
     expect(readFileSync(join(recordings, files[0]!)).length).toBeGreaterThan(0);
+    // The broker writes each sidecar after its recording closes, in its own process: removing the
+    // folder before then races that write.
+    await pollFor(() => {
+      const names = new Set(readdirSync(recordings));
+      return files.every((file) => names.has(`${file}${RECORDING_METADATA_SUFFIX}`));
+    }, "the recordings' sidecars");
 
     rmSync(recordings, { recursive: true, force: true });
     const c = openTunnel(broker.url, await demoToken(broker.url), origin);
