@@ -50,10 +50,11 @@ import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { brokerConfig, clientKeyOf, hasBearer } from "../demo-page/config.ts";
 import { parseEndpoints } from "../demo-page/endpoints.ts";
 import { requestPolicy } from "../demo-page/policy.ts";
+import { recordingFolder } from "../demo-page/recording-folder.ts";
 import { recordingsHandler } from "../demo-page/recordings.ts";
 import { demoHandler, demoProfiles } from "../demo-page/server.ts";
 import { ConnectionGuard } from "./guard.ts";
-import { recordingFolder, recordingSink } from "./recordings.ts";
+import { recordingSink } from "./recordings.ts";
 
 const env = Deno.env.toObject();
 let config: ReturnType<typeof brokerConfig>;

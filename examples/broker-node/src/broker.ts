@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { clientKeyOf, hasBearer } from "@guacstream/example-demo-page/config";
 import { FrameBounds } from "@guacstream/example-demo-page/frame-bounds";
 import { requestPolicy } from "@guacstream/example-demo-page/policy";
+import { recordingFolder } from "@guacstream/example-demo-page/recording-folder";
 import { recordingsHandler } from "@guacstream/example-demo-page/recordings";
 import { demoHandler, demoProfiles } from "@guacstream/example-demo-page/server";
 import {
@@ -40,7 +41,7 @@ import {
 } from "@guacstream/tunnel";
 import { MetricsRegistry } from "@guacstream/tunnel/metrics";
 import { WebSocket, WebSocketServer } from "ws";
-import { type RecorderSettings, recordingFolder, recordingSink } from "./recordings.ts";
+import { type RecorderSettings, recordingSink } from "./recordings.ts";
 import { type ScaleOut, setUpScaleOut } from "./scale.ts";
 
 /** Options of {@link startNodeBroker}. */
