@@ -2,16 +2,7 @@
 // unless served, a bearer token on every request, ids that cannot name a path (`..`, encoded or
 // not, absolute paths), links out of the folder never followed, fixed-text refusals, a recording's
 // exact bytes for an authorised request, and the recorder's settings reaching each session.
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { request } from "node:http";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,51 +16,16 @@ import {
   startCountedGuacd,
   waitFor,
 } from "../../broker-node/test/_harness.ts";
+import {
+  RECORDING,
+  rawGet,
+  sidecar,
+  writeRecordingsFolder,
+} from "../../broker-node/test/_recordings-folder.ts";
 import { openSession } from "../../broker-node/test/_sessions.ts";
 
 const TOKEN = `${"d".repeat(20)}eno-recordings-token-for-tests`;
-const SECRET = "4.sync,3.999;SECRET-OUTSIDE-THE-FOLDER";
-const RECORDING = "4.size,1.0,1.1,1.1;4.sync,3.100;";
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A request with the path sent exactly as written (fetch would normalise `..`). */
-function get(
-  broker: RunningBroker,
-  path: string,
-  headers: Record<string, string> = {},
-  method = "GET",
-): Promise<Answer> {
-  const { hostname, port } = new URL(broker.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method, headers }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 const bearer = { authorization: `Bearer ${TOKEN}` };
-const sidecar = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    connection: "$abc",
-    protocol: "ssh",
-    start: "2026-01-01T00:00:00.000Z",
-    end: "2026-01-01T00:00:05.000Z",
-    bytes: 25,
-    keysRecorded: true,
-    ...extra,
-  });
 
 let root: string;
 let dir: string;
@@ -83,28 +39,9 @@ let flooredDir: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "guacstream-deno-recordings-"));
-  dir = join(root, "recordings");
+  dir = writeRecordingsFolder(root);
   recorded = join(root, "recorded");
   flooredDir = join(root, "floored");
-  mkdirSync(dir);
-  writeFileSync(join(root, "secret.guac"), SECRET);
-  writeFileSync(join(root, "secret.guac.meta.json"), sidecar({ connection: "outside" }));
-  writeFileSync(join(dir, "abc-123.guac"), RECORDING);
-  writeFileSync(join(dir, "abc-123.guac.meta.json"), sidecar({ note: "not passed on" }));
-  // A finished recording whose .guac is a link out of the folder: listed, never opened.
-  symlinkSync(join(root, "secret.guac"), join(dir, "link-1.guac"));
-  writeFileSync(join(dir, "link-1.guac.meta.json"), sidecar({ connection: "link" }));
-  // A sidecar that is a link out of the folder: not listed.
-  writeFileSync(join(dir, "evil-2.guac"), RECORDING);
-  symlinkSync(join(root, "secret.guac.meta.json"), join(dir, "evil-2.guac.meta.json"));
-  // Oversized, malformed and misnamed sidecars: not listed.
-  writeFileSync(join(dir, "big-3.guac"), RECORDING);
-  writeFileSync(join(dir, "big-3.guac.meta.json"), sidecar({ pad: "x".repeat(5000) }));
-  writeFileSync(join(dir, "bad-4.guac"), RECORDING);
-  writeFileSync(join(dir, "bad-4.guac.meta.json"), '{"connection":');
-  writeFileSync(join(dir, "dot.name.guac.meta.json"), sidecar());
-  // Still being written: no sidecar yet.
-  writeFileSync(join(dir, "live-5.guac"), RECORDING);
   guacd = await startCountedGuacd();
   const real = { GUACD_HOST: guacd.host, GUACD_PORT: String(guacd.port) };
   [served, unserved, capped, floored] = await Promise.all([
@@ -131,7 +68,7 @@ afterAll(async () => {
 describe("the Deno broker's recordings endpoint", () => {
   it("is not there unless the broker serves it, even with the right token", async () => {
     for (const path of ["/recordings", "/recordings/abc-123"]) {
-      const answer = await get(unserved, path, bearer);
+      const answer = await rawGet(unserved.url, path, bearer);
       expect([answer.status, answer.body]).toEqual([404, "Not found\n"]);
     }
   });
@@ -147,14 +84,14 @@ describe("the Deno broker's recordings endpoint", () => {
     ];
     for (const headers of wrong) {
       for (const path of ["/recordings", "/recordings/abc-123", "/recordings/..%2Fsecret"]) {
-        const answer = await get(served, path, headers);
+        const answer = await rawGet(served.url, path, headers);
         expect([path, answer.status, answer.body]).toEqual([path, 401, "Unauthorized\n"]);
       }
     }
   });
 
   it("lists finished recordings from their sidecars, known fields only", async () => {
-    const answer = await get(served, "/recordings", bearer);
+    const answer = await rawGet(served.url, "/recordings", bearer);
     expect(answer.status).toBe(200);
     expect(answer.headers["cache-control"]).toBe("no-store");
     const listed = JSON.parse(answer.body) as { id: string }[];
@@ -166,10 +103,10 @@ describe("the Deno broker's recordings endpoint", () => {
   });
 
   it("streams a recording's bytes, and serves the player", async () => {
-    const answer = await get(served, "/recordings/abc-123", bearer);
+    const answer = await rawGet(served.url, "/recordings/abc-123", bearer);
     expect([answer.status, answer.body]).toEqual([200, RECORDING]);
     expect(answer.headers["content-length"]).toBe(String(RECORDING.length));
-    const page = await get(served, "/player.html");
+    const page = await rawGet(served.url, "/player.html");
     expect(page.status).toBe(200);
     expect(page.body).toContain("player.js");
   });
@@ -195,7 +132,7 @@ describe("the Deno broker's recordings endpoint", () => {
       `/recordings/${"a".repeat(8000)}`,
     ];
     for (const path of paths) {
-      const answer = await get(served, path, bearer);
+      const answer = await rawGet(served.url, path, bearer);
       expect([path, answer.status, answer.body]).toEqual([path, 404, "No such recording\n"]);
     }
     // Normalised by the URL parser to paths outside /recordings (the page, or 404): not the
@@ -211,7 +148,7 @@ describe("the Deno broker's recordings endpoint", () => {
       `/${join(root, "secret.guac")}`,
       `//${join(root, "secret.guac")}`,
     ]) {
-      const answer = await get(served, path, bearer);
+      const answer = await rawGet(served.url, path, bearer);
       expect(answer.body).not.toContain("SECRET");
       expect([path, answer.headers["content-type"]]).not.toEqual([
         path,
@@ -221,14 +158,14 @@ describe("the Deno broker's recordings endpoint", () => {
   });
 
   it("answers only GET, and only the page's own Host and Origin", async () => {
-    const post = await get(served, "/recordings", bearer, "POST");
+    const post = await rawGet(served.url, "/recordings", bearer, "POST");
     expect([post.status, post.body]).toEqual([405, "GET only\n"]);
-    const foreign = await get(served, "/recordings", {
+    const foreign = await rawGet(served.url, "/recordings", {
       ...bearer,
       origin: "https://evil.example",
     });
     expect([foreign.status, foreign.body]).toEqual([403, "Forbidden origin\n"]);
-    const rebound = await get(served, "/recordings", { ...bearer, host: "evil.example" });
+    const rebound = await rawGet(served.url, "/recordings", { ...bearer, host: "evil.example" });
     expect([rebound.status, rebound.body]).toEqual([403, "Forbidden host\n"]);
   });
 
