@@ -1,78 +1,36 @@
-// The Deno broker's shutdown on a signal, with the deno binary itself as the child (npm's `deno`
-// is a Node shim in front of it, which a signal would kill instead): the first SIGTERM drains
+// The Deno broker's shutdown on a signal: the first SIGTERM drains
 // (new tunnels refused as the admin drain refuses them, open ones run on), the broker exits 0 once
 // none is left or after DRAIN_GRACE_MS (the rest closed `513 Server draining`), and a second
 // signal closes them at once.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   type CountedGuacd,
   changed,
   demoToken,
-  root,
+  type RunningBroker,
+  startBroker,
   startCountedGuacd,
   waitFor,
 } from "../../broker-node/test/_harness.ts";
 
-/** The deno executable behind npm's shim. */
-const DENO = spawnSync(
-  join(root, "node_modules", ".bin", "deno"),
-  ["eval", "console.log(Deno.execPath())"],
-  { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
-).stdout.trim();
+const started = new Set<RunningBroker>();
 
-interface Broker {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-const children = new Set<ChildProcess>();
-
-async function start(env: Record<string, string>): Promise<Broker> {
-  const child = spawn(DENO, ["run", "-A", "examples/broker-deno/main.ts"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      METRICS_PORT: "0",
-      DEMO_TOKENS: "1",
-      GUACD_HOST: guacd.host,
-      GUACD_PORT: String(guacd.port),
-      // The simulator replays its desktop forever for this host: the tunnel never ends by itself.
-      GUACD_CONNECTION: JSON.stringify({
-        protocol: "vnc",
-        parameters: { hostname: "loop.sim", port: "5900" },
-      }),
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let output = "";
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on("data", (d: Buffer) => {
-      output += d.toString();
-      changed();
-    });
-  }
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      children.delete(child);
-      resolve(code);
-      changed();
+/** The Deno broker, replaying the simulator's desktop forever, with a 30 s drain grace by default. */
+async function start(env: Record<string, string>): Promise<RunningBroker> {
+  const broker = await startBroker("deno", {
+    GUACD_HOST: guacd.host,
+    GUACD_PORT: String(guacd.port),
+    // The simulator replays its desktop forever for this host: the tunnel never ends by itself.
+    GUACD_CONNECTION: JSON.stringify({
+      protocol: "vnc",
+      parameters: { hostname: "loop.sim", port: "5900" },
     }),
-  );
-  const url = await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`it exited:\n${output}`);
-    return /Open (http:\/\/\S+)/.exec(output)?.[1];
-  }, "the broker's URL");
-  return { url, child, output: () => output, exited };
+    DRAIN_GRACE_MS: "30000",
+    ...env,
+  });
+  started.add(broker);
+  return broker;
 }
 
 interface Tunnel {
@@ -133,7 +91,14 @@ beforeAll(async () => {
   guacd = await startCountedGuacd();
 });
 afterEach(() => {
-  for (const child of children) child.kill("SIGKILL");
+  for (const broker of started) {
+    try {
+      process.kill(-broker.pid, "SIGKILL");
+    } catch {
+      // exited already
+    }
+  }
+  started.clear();
 });
 afterAll(async () => {
   await guacd?.close();
@@ -144,7 +109,7 @@ describe("the Deno broker on SIGTERM", () => {
     const broker = await start({});
     const tunnel = await openTunnel(broker.url, await demoToken(broker.url));
     const later = await demoToken(broker.url);
-    broker.child.kill("SIGTERM");
+    process.kill(broker.pid, "SIGTERM");
     await waitFor(() => broker.output().includes("draining: 1 tunnel(s) open"), "the drain");
     // Refused as POST /admin/drain refuses: 503, before the upgrade.
     expect(await refusedStatus(broker.url, later)).toBe(503);
@@ -161,7 +126,7 @@ describe("the Deno broker on SIGTERM", () => {
   it("closes what is still open after DRAIN_GRACE_MS with 513 Server draining, then exits 0", async () => {
     const broker = await start({ DRAIN_GRACE_MS: "300" });
     const tunnel = await openTunnel(broker.url, await demoToken(broker.url));
-    broker.child.kill("SIGTERM");
+    process.kill(broker.pid, "SIGTERM");
     expect(await tunnel.closed).toEqual({ code: 1008, reason: "513 Server draining" });
     expect(await broker.exited).toBe(0);
     const output = broker.output();
@@ -173,9 +138,9 @@ describe("the Deno broker on SIGTERM", () => {
   it("closes at once on a second signal", async () => {
     const broker = await start({});
     const tunnel = await openTunnel(broker.url, await demoToken(broker.url));
-    broker.child.kill("SIGTERM");
+    process.kill(broker.pid, "SIGTERM");
     await waitFor(() => broker.output().includes("draining: 1 tunnel(s) open"), "the drain");
-    broker.child.kill("SIGINT");
+    process.kill(broker.pid, "SIGINT");
     // Well inside the 30 s grace: the second signal does not wait for it.
     expect(await broker.exited).toBe(0);
     expect(broker.output()).toContain("closing 1 tunnel(s) now");
@@ -185,7 +150,7 @@ describe("the Deno broker on SIGTERM", () => {
 
   it("with no tunnel open, drains and exits 0 at once", async () => {
     const broker = await start({});
-    broker.child.kill("SIGTERM");
+    process.kill(broker.pid, "SIGTERM");
     expect(await broker.exited).toBe(0);
     expect(broker.output()).toMatch(/draining: 0 tunnel\(s\) open\ndrained\n/);
   }, 20_000);

@@ -1,6 +1,6 @@
 // Shared by the browser and load tests: the simulator behind a connection-counting TCP proxy, and
 // the example brokers started as their users start them (a child process that prints its URL).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -109,18 +109,34 @@ export interface RunningBroker {
   stop(): Promise<void>;
 }
 
-export const BROKERS: Record<"node" | "deno", readonly string[]> = {
-  // node itself (tsx as a loader, not its CLI, which would run the broker in a second process),
-  // so the pid is the broker's: its RSS is the broker's own.
-  node: [
-    process.execPath,
-    "--conditions=@guacstream/source",
-    "--import",
-    "tsx",
-    "examples/broker-node/src/main.ts",
-  ],
-  deno: [join(root, "node_modules", ".bin", "deno"), "run", "-A", "examples/broker-deno/main.ts"],
-};
+let denoPath: string | undefined;
+
+/**
+ * The deno executable behind npm's `deno`, which is a Node shim: a signal sent to the shim would
+ * end the shim, not the broker, and its RSS would be the shim's.
+ */
+export function denoExecutable(): string {
+  denoPath ??= spawnSync(
+    join(root, "node_modules", ".bin", "deno"),
+    ["eval", "console.log(Deno.execPath())"],
+    { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+  ).stdout.trim();
+  return denoPath;
+}
+
+/** The command that starts each example broker, so that its pid is the broker's own process. */
+function brokerCommand(kind: "node" | "deno"): readonly string[] {
+  return kind === "node"
+    ? // node itself (tsx as a loader, not its CLI, which would run the broker in a second process).
+      [
+        process.execPath,
+        "--conditions=@guacstream/source",
+        "--import",
+        "tsx",
+        "examples/broker-node/src/main.ts",
+      ]
+    : [denoExecutable(), "run", "-A", "examples/broker-deno/main.ts"];
+}
 
 /** Starts an example broker as a child process on a free port and waits for its "Open" line. */
 export async function startBroker(
@@ -128,7 +144,7 @@ export async function startBroker(
   env: Record<string, string>,
   timeout = 90_000,
 ): Promise<RunningBroker> {
-  const [command, ...args] = BROKERS[kind];
+  const [command, ...args] = brokerCommand(kind);
   const child: ChildProcess = spawn(command!, args, {
     cwd: root,
     env: {
@@ -211,7 +227,7 @@ export async function expectNoStart(
   kind: "node" | "deno",
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const [command, ...args] = BROKERS[kind];
+  const [command, ...args] = brokerCommand(kind);
   const child = spawn(command!, args, {
     cwd: root,
     env: { ...process.env, PORT: "0", METRICS_PORT: "0", NO_COLOR: "1", ...env },
