@@ -21,8 +21,10 @@
 // (4), each right after an alone window as long, a second's pause after each: the honest share
 // is the median (and range) over the rounds of the attack window's throughput over the alone
 // window's, so load from elsewhere on the machine that comes and goes touches both sides of each
-// ratio. RSS growth is the peak in the attack windows over the RSS after the first alone window;
-// the loop's percentiles are over all the phase's attack windows.
+// ratio. RSS is read two ways: the phase's peak over the idle broker (started, no tunnel), which
+// holds the honest session's own churn too, and what the attack adds, the attack window's peak
+// over the peak of the alone window before it (the largest over the rounds). The loop's
+// percentiles are over all the phase's attack windows.
 //
 // The machine: every process shares its cores. The honest session alone is CPU-bound (simulator,
 // broker and browser stand-in each take what they can), so what the attackers' own processes use
@@ -73,9 +75,15 @@ export interface PhaseFigures {
   /** Bytes a second the attackers handed to their sockets, in MB. */
   readonly floodSentMBps: number;
   readonly brokerRssMB: number;
-  /** The broker's RSS peak in the phase, and its growth over the RSS after `alone`. */
+  /** The broker's RSS peak in the phase, in MiB. */
   readonly brokerRssPeakMB: number;
+  /** That peak over the idle broker's RSS (no tunnel open yet): the honest session's share too. */
   readonly brokerRssGrowthMB: number;
+  /**
+   * What the attack adds: the largest, over the rounds, of the attack window's RSS peak over the
+   * peak of the alone window before it (the honest session's own churn taken out), in MiB.
+   */
+  readonly brokerRssAttackMB: number;
   /** Attack connections the broker refused or cut (any way: close, HTTP status, reset). */
   readonly attackRefused: number;
   /** Percent of one core used in the phase by each process, the rest of the machine, and idle. */
@@ -301,6 +309,10 @@ export async function measureFlood(
     broker = await startMeasuredBroker(kind, brokerEnv, options.profileDir);
     const measured = broker;
     const { url } = measured;
+    // The idle broker: started, settled, no tunnel yet.
+    await sleep(1000);
+    await measured.reset();
+    const idleRss = (await measured.report()).rss;
     const session = forkScript("_honest.ts", [url, await sealToken(key, HONEST)]);
     honest = session;
     const count = () => ask<{ received: number; open: boolean }>(session, "count", "count");
@@ -347,9 +359,8 @@ export async function measureFlood(
     const alone: Window[] = [];
     const attacked = new Map<
       Phase,
-      { windows: Window[]; ratios: number[]; results: AttackResult[] }
+      { windows: Window[]; ratios: number[]; added: number[]; results: AttackResult[] }
     >();
-    let idleRss: number | undefined;
     for (let round = 0; round < rounds; round++) {
       for (const [index, phase] of PHASES.entries()) {
         if (phase === "alone" || (options.only !== undefined && !options.only.includes(phase))) {
@@ -359,12 +370,12 @@ export async function measureFlood(
         // holds even while the machine's other load comes and goes.
         const quiet = (await window("alone", "")).window;
         alone.push(quiet);
-        idleRss ??= quiet.report.rss;
         const { window: under, result } = await window(phase, `127.0.0.${index + 1}`);
-        const entry = attacked.get(phase) ?? { windows: [], ratios: [], results: [] };
+        const entry = attacked.get(phase) ?? { windows: [], ratios: [], added: [], results: [] };
         attacked.set(phase, entry);
         entry.windows.push(under);
         entry.ratios.push(quiet.honestMBps === 0 ? 0 : under.honestMBps / quiet.honestMBps);
+        entry.added.push(under.report.rssPeak - quiet.report.rssPeak);
         if (result !== undefined) entry.results.push(result);
         // Let the broker settle (closes, GC) before the next window.
         await sleep(1000);
@@ -374,6 +385,7 @@ export async function measureFlood(
       phase: Phase,
       windows: readonly Window[],
       ratios: readonly number[],
+      added: readonly number[],
       result: AttackResult | undefined,
     ): PhaseFigures => {
       const seconds = windows.reduce((n, w) => n + w.seconds, 0);
@@ -393,16 +405,19 @@ export async function measureFlood(
         floodSentMBps: (result?.sentBytes ?? 0) / 1e6 / seconds,
         brokerRssMB: windows[windows.length - 1]!.report.rss / 1e6,
         brokerRssPeakMB: rssPeak / 2 ** 20,
-        brokerRssGrowthMB: Math.max(0, rssPeak - (idleRss ?? rssPeak)) / 2 ** 20,
+        brokerRssGrowthMB: Math.max(0, rssPeak - idleRss) / 2 ** 20,
+        brokerRssAttackMB: Math.max(...added) / 2 ** 20,
         attackRefused: Object.entries(codes)
           .filter(([code]) => code !== "held" && code !== "1005")
           .reduce((n, [, k]) => n + k, 0),
         cpu: cpuOf(windows),
       };
     };
-    const phases = [figures("alone", alone, [1], undefined)];
+    const phases = [figures("alone", alone, [1], [0], undefined)];
     for (const [phase, entry] of attacked) {
-      phases.push(figures(phase, entry.windows, entry.ratios, mergeAttacks(entry.results)));
+      phases.push(
+        figures(phase, entry.windows, entry.ratios, entry.added, mergeAttacks(entry.results)),
+      );
     }
     return { broker: kind, seconds, rounds, attackersNice: nice, phases };
   } finally {
@@ -415,6 +430,7 @@ export async function measureFlood(
 }
 
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
+const signed = (mib: number): string => `${mib < 0 ? "" : "+"}${mib.toFixed(0)}`;
 
 /** One line per phase, for people. */
 export function describePhase(p: PhaseFigures): string {
@@ -425,7 +441,8 @@ export function describePhase(p: PhaseFigures): string {
   return (
     `${p.phase.padEnd(10)} honest ${p.honestMBps.toFixed(1)} MB/s (${pct(p.honestRatio)} of alone, ${pct(p.honestRatioRange[0])}–${pct(p.honestRatioRange[1])}; open: ${p.honestOpen})` +
     `  loop p50 ${loop.p50.toFixed(1)} p99 ${loop.p99.toFixed(1)} max ${loop.max.toFixed(1)} ms` +
-    `  RSS peak ${p.brokerRssPeakMB.toFixed(0)} MiB (+${p.brokerRssGrowthMB.toFixed(0)})` +
+    `  RSS peak ${p.brokerRssPeakMB.toFixed(0)} MiB (+${p.brokerRssGrowthMB.toFixed(0)} over idle` +
+    (p.phase === "alone" ? ")" : `, ${signed(p.brokerRssAttackMB)} over alone)`) +
     `  flood ${p.floodSentMBps.toFixed(1)} MB/s, ${p.floodTunnels} tunnels, closed ${JSON.stringify(p.floodCloseCodes)}` +
     (p.floodCloseMs === undefined ? "" : ` after ${p.floodCloseMs.toFixed(0)} ms`) +
     `\n${"".padEnd(10)} cpu % of a core: ${cpu}`

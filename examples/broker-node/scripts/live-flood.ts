@@ -3,15 +3,19 @@
 // with a token in its URL showing a VNC session while the mouse draws circles, and the flood
 // phases of flood.ts run beside it, each from an address of its own. Per broker and phase: the
 // page's syncs per second (its display keeps being updated) and its share of the `alone` phase's,
-// whether it stays connected, the broker's RSS peak and growth over idle and its event-loop delay
-// (the probe flood.ts reads), and how the attacker was cut off. Then the page is closed while guacd
+// whether it stays connected, the broker's RSS peak and its growth over the alone phase's peak,
+// its event-loop delay (the probe flood.ts reads), and how the attacker was cut off. Then the page is closed while guacd
 // still draws: /metrics must count that close as status 0, never 515. A screenshot of the page
 // after the last phase is written beside the figures.
 //
 //   GUACD_HOST=127.0.0.1 GUACD_PORT=4822 VNC='{"hostname":"127.0.0.1","port":"5900"}' \
+//     [ATTACK='{"protocol":"telnet","parameters":{…}}'] \
 //     npx tsx --conditions=@guacstream/source examples/broker-node/scripts/live-flood.ts [seconds]
 //
-// The attackers hold real VNC sessions on that guacd (at most 16 each, the default per client).
+// The attackers hold real sessions on that guacd (at most 16 each, the default per client): on the
+// page's VNC desktop by default, or on the target ATTACK gives (`{"protocol":…,"parameters":…}`),
+// which tells the broker's share of a slowdown from the VNC server's (one x11vnc serves every
+// viewer of the desktop).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium } from "@guacstream/test-support";
@@ -25,6 +29,9 @@ const host = process.env.GUACD_HOST;
 if (host === undefined) throw new Error("Set GUACD_HOST (and GUACD_PORT, VNC)");
 const seconds = Number(process.argv[2] ?? 5);
 const parameters = JSON.parse(process.env.VNC ?? '{"hostname":"127.0.0.1","port":"5900"}');
+const attackTarget = JSON.parse(
+  process.env.ATTACK ?? JSON.stringify({ protocol: "vnc", parameters }),
+);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,6 +54,7 @@ try {
     const secret = generateTokenSecret();
     const key = await importTokenKey(secret);
     const mint = () => sealToken(key, { protocol: "vnc", parameters }, { expiresIn: 60_000 });
+    const mintAttack = () => sealToken(key, attackTarget, { expiresIn: 60_000 });
     const broker = await startMeasuredBroker(kind, {
       ...process.env,
       FLOOD_SECRET: secret,
@@ -80,9 +88,9 @@ try {
           .catch(() => {});
       }, 50);
       await pause(2000); // warm-up
-      const attacks = attacksOn(broker.url, mint);
+      const attacks = attacksOn(broker.url, mintAttack);
       let aloneRate = 0;
-      let idleRss = 0;
+      let alonePeak = 0;
       for (const [index, phase] of PHASES.entries()) {
         const before = (await syncs()).syncs;
         await broker.reset();
@@ -97,7 +105,7 @@ try {
         const rate = (after.syncs - before) / ((performance.now() - started) / 1000);
         if (phase === "alone") {
           aloneRate = rate;
-          idleRss = report.rss;
+          alonePeak = report.rssPeak;
         }
         const loop = loopDelayOf(report.intervals);
         const row = {
@@ -107,7 +115,8 @@ try {
           pageShare: aloneRate === 0 ? 0 : Number((rate / aloneRate).toFixed(2)),
           pageState: after.state,
           brokerRssPeakMiB: Number((report.rssPeak / 2 ** 20).toFixed(0)),
-          brokerRssGrowthMiB: Number((Math.max(0, report.rssPeak - idleRss) / 2 ** 20).toFixed(0)),
+          // What the attack adds: its peak over the peak while the page ran alone.
+          brokerRssOverAloneMiB: Number(((report.rssPeak - alonePeak) / 2 ** 20).toFixed(0)),
           loopP99Ms: Number(loop.p99.toFixed(1)),
           loopMaxMs: Number(loop.max.toFixed(1)),
           attacker: outcome?.codes ?? {},

@@ -32,7 +32,7 @@ it("under each flood the attacker is cut off, the honest session streams on, the
     expect(phase?.honestOpen, name).toBe(true);
     expect(phase?.honestMBps, name).toBeGreaterThan(0);
     expect(phase?.eventLoopDelayMs.p99, name).toBeLessThan(aloneP99 + 200);
-    expect(phase?.brokerRssGrowthMB, name).toBeLessThan(64);
+    expect(phase?.brokerRssAttackMB, name).toBeLessThan(64);
   }
   // One client holds no more than its cap (16 in the flood broker).
   expect(byName.get("tunnels")?.floodCloseCodes.held).toBeLessThanOrEqual(16);
