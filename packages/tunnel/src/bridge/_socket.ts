@@ -15,6 +15,17 @@ interface BytesAsTextSocket {
 const OPEN = 1;
 // Bytes a browser may hand the broker in one turn of the event loop before it waits for the next.
 const TURN_BUDGET = 64 * 1024;
+// Checks of a full send buffer on the event loop's next turns before timers take over.
+const NEXT_TURN_CHECKS = 4;
+
+/** Resolves on the event loop's next turn, after its I/O (`setImmediate`, or a zero timer). */
+function nextTurn(resolve: () => void): void {
+  // Looked up at each call: a test's fake timers replace it.
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown })
+    .setImmediate;
+  if (immediate === undefined) setTimeout(resolve, 0);
+  else immediate(resolve);
+}
 
 /** How a WebSocket closed, as its `close` event said. */
 export interface SocketClose {
@@ -218,11 +229,20 @@ export class SocketAdapter {
 
   /**
    * Resolves once the socket's send buffer is at most `lowWater` bytes; `false` if it closed first.
-   * Polled: `bufferedAmount` is the one back-pressure signal every WebSocket API shares.
+   * Polled: `bufferedAmount` is the one back-pressure signal every WebSocket API shares. The first
+   * checks wait only for the event loop's next turn: a runtime that writes in the background
+   * (Deno) often drains the buffer within one, far sooner than a timer fires (a millisecond at
+   * least), which would leave the connection idle meanwhile. A buffer still full after them (a
+   * slow browser) is polled by timers, backing off.
    */
   async drained(lowWater: number): Promise<boolean> {
+    let turns = 0;
     let wait = 1;
     while (this.isOpen && this.ws.bufferedAmount > lowWater) {
+      if (turns++ < NEXT_TURN_CHECKS) {
+        await new Promise<void>(nextTurn);
+        continue;
+      }
       await new Promise((resolve) => setTimeout(resolve, wait));
       wait = Math.min(wait * 2, 25);
     }
