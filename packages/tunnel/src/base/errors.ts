@@ -122,11 +122,27 @@ export class TunnelError extends Error {
     this.closeCode = closeCodeFor(this.status);
   }
 
+  /**
+   * Whether the browser broke one of the tunnel's bounds (`BAD_INSTRUCTION`, `OVERRUN`,
+   * `TOO_MANY_INSTRUCTIONS`, `RATE_LIMITED`): what a `TunnelLimiter` holds against its
+   * client for a while. guacamole-common-js keeps within them.
+   */
+  get isAbuse(): boolean {
+    return ABUSE.has(this.code);
+  }
+
   /** The WebSocket close reason: the status, then a short text free of secrets. */
   get closeReason(): string {
     return `${this.status} ${REASON[this.code]}`;
   }
 }
+
+const ABUSE: ReadonlySet<TunnelErrorCode> = new Set([
+  "BAD_INSTRUCTION",
+  "OVERRUN",
+  "TOO_MANY_INSTRUCTIONS",
+  "RATE_LIMITED",
+]);
 
 const REASON: Readonly<Record<TunnelErrorCode, string>> = {
   TOKEN_MISSING: "Token missing",

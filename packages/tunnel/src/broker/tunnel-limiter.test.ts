@@ -77,4 +77,45 @@ describe("TunnelLimiter", () => {
     limiter.resume();
     expect(() => limiter.admit("c")).not.toThrow();
   });
+
+  it("a client cut for abuse opens nothing during the cooldown; other clients are not touched", () => {
+    let now = 0;
+    const limiter = new TunnelLimiter({ newTunnelsPerMinute: 1000, now: () => now });
+    const held = limiter.admit("10.0.0.9");
+    limiter.admit("10.0.0.9").release("abuse");
+    expect(() => limiter.admit("10.0.0.9")).toThrow(
+      expect.objectContaining({
+        code: "TOO_MANY_TUNNELS",
+        message: expect.stringMatching(/abuse/),
+      }),
+    );
+    limiter.admit("10.0.0.10");
+    // Its other tunnels run on, and a release without a reason does not lift the cooldown.
+    now = 9_999;
+    held.release();
+    expect(() => limiter.admit("10.0.0.9")).toThrow(/abuse, 1 s/);
+    now = 10_000;
+    expect(() => limiter.admit("10.0.0.9")).not.toThrow();
+  });
+
+  it("a client in its cooldown is not forgotten by the sweep; 0 turns the cooldown off", () => {
+    let now = 0;
+    const limiter = new TunnelLimiter({
+      maxClients: 1,
+      newTunnelsPerMinute: 60_000,
+      now: () => now,
+    });
+    limiter.admit("attacker").release("abuse");
+    // Its bucket is full again, its cooldown is not over: the table, full of it, refuses a new
+    // client rather than drop the record of the abuse.
+    now = 5_000;
+    expect(() => limiter.admit("other")).toThrow(/1 clients/);
+    expect(() => limiter.admit("attacker")).toThrow(/abuse, 5 s/);
+    now = 10_000;
+    expect(() => limiter.admit("other")).not.toThrow();
+    const lenient = new TunnelLimiter({ abuseCooldown: 0, newTunnelsPerMinute: 1000 });
+    lenient.admit("a").release("abuse");
+    expect(() => lenient.admit("a")).not.toThrow();
+    expect(() => new TunnelLimiter({ abuseCooldown: -1 })).toThrow(RangeError);
+  });
 });

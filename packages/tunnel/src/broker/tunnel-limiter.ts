@@ -16,6 +16,13 @@ export interface TunnelLimiterOptions {
    * @default {100000}
    */
   readonly maxClients?: number;
+  /**
+   * Milliseconds a client may open no tunnel after one of its tunnels was cut for abuse
+   * (`lease.release("abuse")`): otherwise each cut costs guacd a new session, a process and a
+   * connection to the desktop, as fast as the client reconnects. 0 turns it off.
+   * @default {10000}
+   */
+  readonly abuseCooldown?: number;
   /** The clock, in milliseconds (tests). @default {Date.now} */
   readonly now?: () => number;
 }
@@ -36,14 +43,20 @@ export interface TunnelLimiterOptions {
  * ```
  */
 export interface TunnelLease {
-  /** Gives the tunnel's place back; calling it again does nothing. */
-  release(): void;
+  /**
+   * Gives the tunnel's place back; calling it again does nothing. `"abuse"`: the tunnel was cut
+   * because its browser broke a bound ({@link TunnelError.isAbuse}, or a frame bound at the
+   * WebSocket layer), and its client opens nothing during the limiter's `abuseCooldown`.
+   */
+  release(why?: "abuse"): void;
 }
 
 interface ClientState {
   active: number;
   tokens: number;
   at: number;
+  /** No new tunnel before this time (an abuse cooldown); 0 when none. */
+  blockedUntil: number;
 }
 
 /**
@@ -51,8 +64,9 @@ interface ClientState {
  * per client, and new tunnels per client per minute. A client is whatever key the broker
  * chooses: the peer address by default, or a claim of the token (a user name). Over a cap,
  * {@link TunnelLimiter.admit} throws {@link TunnelError} `TOO_MANY_TUNNELS` (1008, `797 Too
- * many tunnels`). {@link TunnelLimiter.drain} stops new tunnels and resolves once the open ones
- * have ended (`DRAINING`, 1008 / `513 Server draining`, for any tunnel asked for meanwhile).
+ * many tunnels`), as it does for a client in its abuse cooldown. {@link TunnelLimiter.drain}
+ * stops new tunnels and resolves once the open ones have ended (`DRAINING`, 1008 / `513 Server
+ * draining`, for any tunnel asked for meanwhile).
  *
  * @example Two tunnels per client
  * ```ts
@@ -68,12 +82,27 @@ interface ClientState {
  * limiter.admit("alice");
  * assert.equal(limiter.active, 3);
  * ```
+ *
+ * @example A client whose tunnel was cut for breaking a bound waits out the cooldown
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TunnelError, TunnelLimiter } from "@guacstream/tunnel";
+ *
+ * const limiter = new TunnelLimiter({ abuseCooldown: 10_000 });
+ * const lease = limiter.admit("198.51.100.4");
+ * // What the bridge ended the tunnel with:
+ * const cut = new TunnelError("RATE_LIMITED", "Cannot accept message: more than 5000 per second");
+ * lease.release(cut.isAbuse ? "abuse" : undefined);
+ * assert.throws(() => limiter.admit("198.51.100.4"), { code: "TOO_MANY_TUNNELS" });
+ * limiter.admit("203.0.113.9");
+ * ```
  */
 export class TunnelLimiter {
   readonly #maxTunnels: number;
   readonly #perClient: number;
   readonly #perMinute: number;
   readonly #maxClients: number;
+  readonly #abuseCooldown: number;
   readonly #now: () => number;
   readonly #clients = new Map<string, ClientState>();
   #active = 0;
@@ -86,6 +115,11 @@ export class TunnelLimiter {
     this.#perClient = positive(options.maxTunnelsPerClient ?? 16, "maxTunnelsPerClient");
     this.#perMinute = positive(options.newTunnelsPerMinute ?? 60, "newTunnelsPerMinute");
     this.#maxClients = positive(options.maxClients ?? 100_000, "maxClients");
+    const cooldown = options.abuseCooldown ?? 10_000;
+    if (!(cooldown >= 0) || !Number.isFinite(cooldown)) {
+      throw new RangeError("Cannot create limiter: abuseCooldown must be 0 or more");
+    }
+    this.#abuseCooldown = cooldown;
     this.#now = options.now ?? Date.now;
   }
 
@@ -123,10 +157,17 @@ export class TunnelLimiter {
           `Cannot open tunnel: ${this.#maxClients} clients are tracked`,
         );
       }
-      state = { active: 0, tokens: this.#perMinute, at: now };
+      state = { active: 0, tokens: this.#perMinute, at: now, blockedUntil: 0 };
       this.#clients.set(client, state);
     }
     this.#refill(state, now);
+    if (now < state.blockedUntil) {
+      const seconds = Math.ceil((state.blockedUntil - now) / 1000);
+      throw new TunnelError(
+        "TOO_MANY_TUNNELS",
+        `Cannot open tunnel: the client was cut off for abuse, ${seconds} s of cooldown left`,
+      );
+    }
     if (state.active >= this.#perClient) {
       throw new TunnelError(
         "TOO_MANY_TUNNELS",
@@ -144,9 +185,12 @@ export class TunnelLimiter {
     this.#active++;
     let released = false;
     return {
-      release: () => {
+      release: (why) => {
         if (released) return;
         released = true;
+        if (why === "abuse" && this.#abuseCooldown > 0) {
+          state.blockedUntil = this.#now() + this.#abuseCooldown;
+        }
         state.active--;
         this.#active--;
         if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();
@@ -174,11 +218,13 @@ export class TunnelLimiter {
     state.at = now;
   }
 
-  /** Forgets clients with nothing open and a full bucket: they are as if never seen. */
+  /** Forgets clients with nothing open, a full bucket and no cooldown: as if never seen. */
   #sweep(now: number): void {
     for (const [client, state] of this.#clients) {
       this.#refill(state, now);
-      if (state.active === 0 && state.tokens >= this.#perMinute) this.#clients.delete(client);
+      if (state.active === 0 && state.tokens >= this.#perMinute && now >= state.blockedUntil) {
+        this.#clients.delete(client);
+      }
     }
   }
 }
