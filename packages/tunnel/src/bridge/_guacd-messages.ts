@@ -35,8 +35,9 @@ function borrowScratch(size: number): Uint8Array {
 
 /**
  * Gives a message's scratch bytes back for the next join: only once the socket holds no reference
- * (the `ws` package over a Node socket: `bufferedAmount` is 0 right after `send`, so the kernel
- * took a copy). A buffer never given back is simply garbage collected once the socket is done.
+ * (it was sent a decoded copy, or, the `ws` package over a Node socket, `bufferedAmount` is 0 right
+ * after `send`, so the kernel took a copy). A buffer never given back is simply garbage collected
+ * once the socket is done.
  */
 export function returnScratch(bytes: Uint8Array): void {
   if (bytes.buffer.byteLength === SCRATCH_BYTES) {

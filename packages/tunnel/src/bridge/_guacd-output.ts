@@ -101,8 +101,11 @@ export class GuacdOutput {
     const message = done ? messages.finish() : messages.push(value);
     if (message === undefined) return { done, full: undefined };
     const full = this.#send(socket, message.bytes, message.ascii, options);
-    // Nothing queued: the socket kept no reference to the bytes (or sent a decoded copy).
-    if (message.scratch && socket.ws.bufferedAmount === 0) returnScratch(message.bytes);
+    // Only bytes sent as they are may stay with the socket (queued unsent); a decoded copy
+    // leaves them free at once, however full the socket's own buffer is.
+    const asSent = message.ascii && options.bytesAsText;
+    if (message.scratch && (!asSent || socket.ws.bufferedAmount === 0))
+      returnScratch(message.bytes);
     return { done, full };
   }
 

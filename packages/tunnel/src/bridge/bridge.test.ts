@@ -4,7 +4,7 @@ import { InstructionDecoder } from "@guacstream/codec";
 import { defaultCorpusDir, startGuacdSimulator } from "@guacstream/guacd-sim/node";
 import { sleepReal } from "@guacstream/test-support";
 import { connect } from "@guacstream/transport-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { collectGarbage, FakeBrowser, memoryGuacd, nextTurn, until } from "../_test-utils.ts";
 import {
   type AcceptTunnelOptions,
@@ -233,6 +233,48 @@ describe("guacd's output as messages", () => {
         "4.name,1.c;3.nop;",
       ]);
     }
+  });
+
+  it("reuses a joined message's buffer once it is decoded, though the socket's buffer stays full", async () => {
+    // A runtime that queues its own copy of each text message (Deno): the joined bytes are free
+    // again once decoded, whatever the socket still holds. Joined messages sit in 256 KiB buffers.
+    const joined = new Set<ArrayBufferLike>();
+    class WatchedDecoder extends TextDecoder {
+      override decode(...args: Parameters<TextDecoder["decode"]>): string {
+        const [input] = args;
+        if (ArrayBuffer.isView(input) && input.buffer.byteLength === 256 * 1024) {
+          joined.add(input.buffer);
+        }
+        return super.decode(...args);
+      }
+    }
+    vi.stubGlobal("TextDecoder", WatchedDecoder);
+    try {
+      const guacd = memoryGuacd();
+      const browser = new FakeBrowser();
+      browser.stuck = true;
+      const done = bridgeTunnel(browser, guacd.duplex, { uuid: "u-1" });
+      for (const read of [
+        "4.sync,1.1;4.na",
+        "me,1.a;3.nop;4.na",
+        "me,1.b;3.nop;4.na",
+        "me,1.c;3.nop;",
+      ]) {
+        guacd.push(read);
+      }
+      guacd.end();
+      await done;
+      expect(browser.bufferedAmount).toBeGreaterThan(0);
+      expect(browser.sent.slice(1)).toEqual([
+        "4.sync,1.1;",
+        "4.name,1.a;3.nop;",
+        "4.name,1.b;3.nop;",
+        "4.name,1.c;3.nop;",
+      ]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(joined.size).toBe(1);
   });
 
   it("an idle tunnel holds no part of guacd's last read while it waits for the next", async () => {
