@@ -15,16 +15,16 @@ interface BytesAsTextSocket {
 const OPEN = 1;
 // Bytes a browser may hand the broker in one turn of the event loop before it waits for the next.
 const TURN_BUDGET = 64 * 1024;
-// Checks of a full send buffer on the event loop's next turns before timers take over.
+// Checks of a full send buffer on the event loop's next turns, beside the first timer.
 const NEXT_TURN_CHECKS = 4;
 
-/** Resolves on the event loop's next turn, after its I/O (`setImmediate`, or a zero timer). */
-function nextTurn(resolve: () => void): void {
+/** Calls `callback` on the event loop's next turn, after its I/O (`setImmediate`, or a zero timer). */
+function nextTurn(callback: () => void): void {
   // Looked up at each call: a test's fake timers replace it.
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown })
     .setImmediate;
-  if (immediate === undefined) setTimeout(resolve, 0);
-  else immediate(resolve);
+  if (immediate === undefined) setTimeout(callback, 0);
+  else immediate(callback);
 }
 
 /** How a WebSocket closed, as its `close` event said. */
@@ -229,24 +229,44 @@ export class SocketAdapter {
 
   /**
    * Resolves once the socket's send buffer is at most `lowWater` bytes; `false` if it closed first.
-   * Polled: `bufferedAmount` is the one back-pressure signal every WebSocket API shares. The first
-   * checks wait only for the event loop's next turn: a runtime that writes in the background
-   * (Deno) often drains the buffer within one, far sooner than a timer fires (a millisecond at
-   * least), which would leave the connection idle meanwhile. A buffer still full after them (a
-   * slow browser) is polled by timers, backing off.
+   * Polled: `bufferedAmount` is the one back-pressure signal every WebSocket API shares. Beside
+   * the first timer, a few checks run on the event loop's next turns: a runtime that writes in
+   * the background (Deno) often drains the buffer within one, far sooner than a timer fires (a
+   * millisecond at least), which would leave the connection idle meanwhile. Then timers alone
+   * poll, backing off, so a browser that does not read costs few checks.
    */
   async drained(lowWater: number): Promise<boolean> {
-    let turns = 0;
+    const turns = { left: NEXT_TURN_CHECKS };
     let wait = 1;
     while (this.isOpen && this.ws.bufferedAmount > lowWater) {
-      if (turns++ < NEXT_TURN_CHECKS) {
-        await new Promise<void>(nextTurn);
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.#drainedOrTimer(lowWater, wait, turns);
       wait = Math.min(wait * 2, 25);
     }
     return this.isOpen;
+  }
+
+  /**
+   * Waits `wait` ms, or less if a check on one of the event loop's next turns (while `turns`
+   * has some left) finds the buffer drained or the socket closed. The timer runs from the
+   * start, so the checks never delay it.
+   */
+  #drainedOrTimer(lowWater: number, wait: number, turns: { left: number }): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(finish, wait);
+      const check = (): void => {
+        if (done) return;
+        if (!this.isOpen || this.ws.bufferedAmount <= lowWater) finish();
+        else if (turns.left-- > 0) nextTurn(check);
+      };
+      if (turns.left-- > 0) nextTurn(check);
+    });
   }
 
   #receive(data: unknown): void {
