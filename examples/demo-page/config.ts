@@ -33,6 +33,8 @@ export interface BrokerConfig {
   readonly headersTimeout: number;
   /** Milliseconds an HTTP connection may sit idle between requests. */
   readonly keepAliveTimeout: number;
+  /** New connections a second from one address (twice as many at once); past it, closed at once. */
+  readonly connectionsPerSecond: number;
   /**
    * Milliseconds the open tunnels may run on after the first SIGTERM or SIGINT; the ones still
    * open then are closed (`513 Server draining`).
@@ -134,12 +136,14 @@ export function brokerConfig(env: Readonly<Record<string, string | undefined>>):
       maxTunnels: integer(env, "MAX_TUNNELS", 1000),
       maxTunnelsPerClient: integer(env, "MAX_TUNNELS_PER_CLIENT", 16),
       newTunnelsPerMinute: integer(env, "NEW_TUNNELS_PER_MINUTE", 60),
+      abuseCooldown: integer(env, "ABUSE_COOLDOWN_MS", 10_000),
     },
     clientKey: env.CLIENT_KEY === "user" ? "user" : "address",
     maxMessageBytes: integer(env, "MAX_MESSAGE_BYTES", 64 * 1024),
     closeGrace: integer(env, "CLOSE_GRACE_MS", 1000),
     headersTimeout: integer(env, "HEADERS_TIMEOUT_MS", 10_000),
     keepAliveTimeout: integer(env, "KEEP_ALIVE_TIMEOUT_MS", 5000),
+    connectionsPerSecond: integer(env, "MAX_CONNECTIONS_PER_SECOND", 20),
     drainGrace: integer(env, "DRAIN_GRACE_MS", 30_000),
     recording: recordingConfig(env),
   };

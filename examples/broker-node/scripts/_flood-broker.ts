@@ -14,8 +14,12 @@ const broker = await startNodeBroker({
   port: 0,
   admin: { port: 0 },
   ...(process.env.FLOOD_SECRET === undefined ? {} : { secret: process.env.FLOOD_SECRET }),
-  // The defaults, but for the rate: the attacker's reconnections are what most phases measure.
-  limits: { maxTunnelsPerClient: 16, newTunnelsPerMinute: 6000 },
+  // The defaults, but for the rate of new tunnels and the abuse cooldown: the attacker's
+  // reconnections are what most phases measure (FLOOD_DEFAULTS=1 keeps every default).
+  limits:
+    process.env.FLOOD_DEFAULTS === "1"
+      ? {}
+      : { maxTunnelsPerClient: 16, newTunnelsPerMinute: 6000, abuseCooldown: 0 },
   guacd: { host: process.env.GUACD_HOST ?? "127.0.0.1", port: Number(process.env.GUACD_PORT) },
 });
 process.on("message", (message) => {

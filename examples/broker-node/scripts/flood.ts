@@ -3,15 +3,19 @@
 // session's throughput is left, is the attacker cut off, and where did the machine's CPU go?
 //
 //   npx tsx --conditions=@guacstream/source examples/broker-node/scripts/flood.ts [seconds]
-//     [--broker=node|deno] [--rounds=N] [--attackers-nice=N] [--profile=<dir>] [phase ...]
+//     [--broker=node|deno] [--rounds=N] [--attackers-nice=N] [--broker-defaults]
+//     [--profile=<dir>] [phase ...]
 //
 // Method: every part runs in a process of its own: the broker (its event-loop delay: the
 // intervals of a 10 ms timer, and its RSS sampled every 20 ms, both reset at each phase), the
 // simulator replaying the VNC desktop forever behind a counting proxy, the honest session (one
 // tunnel from 127.0.0.1, every sync echoed, pings as guacamole-common-js sends them) and the
 // attackers (each phase from an address of its own, 127.0.0.2 on, so the per-client caps act on
-// the attacker alone, as they would on the Internet). Tokens are sealed with a shared secret
-// (the brokers run without demo tokens). Phases of `seconds` each (default 10): `alone`, then
+// the attacker alone, as they would on the Internet). The broker keeps its defaults but for the
+// rate of new tunnels per client (6000 a minute, not 60) and the abuse cooldown (none, not 10 s),
+// so that the attackers' reconnections test the bounds of each phase again and again;
+// `--broker-defaults` keeps every default, as a deployment runs. Tokens are sealed with a shared
+// secret (the brokers run without demo tokens). Phases of `seconds` each (default 10): `alone`, then
 // `flood-size` (1 MiB messages of `3.nop;`, reconnecting when closed), `flood-rate` (messages of
 // 200 `3.nop;`, under the instruction cap, so the rate cap must act), `ping-echo` (tunnels that
 // read nothing and send `0.,4.ping,8000.…;` as fast as their socket takes them), `ws-ping`
@@ -54,6 +58,8 @@ export interface FloodFigures {
   readonly rounds: number;
   /** The attackers' nice value (0: the same priority as the rest). */
   readonly attackersNice: number;
+  /** The broker ran with all its default caps (else with the rate and cooldown relaxed). */
+  readonly brokerDefaults: boolean;
   readonly phases: readonly PhaseFigures[];
 }
 
@@ -98,6 +104,8 @@ export interface FloodOptions {
   readonly broker?: "node" | "deno";
   /** Nice value of the attackers' process. @default {0} */
   readonly attackersNice?: number;
+  /** Run the broker with every default cap. @default {false} */
+  readonly brokerDefaults?: boolean;
   /** Windows each phase's seconds are cut into, each after an alone window. @default {4} */
   readonly rounds?: number;
   /** Write the Node broker's CPU profile (`--cpu-prof`) into this folder. */
@@ -193,8 +201,13 @@ async function startDeno(env: NodeJS.ProcessEnv): Promise<MeasuredBroker> {
         PORT: "0",
         HOST: "127.0.0.1",
         METRICS_PORT: "0",
-        MAX_TUNNELS_PER_CLIENT: "16",
-        NEW_TUNNELS_PER_MINUTE: "6000",
+        ...(env.FLOOD_DEFAULTS === "1"
+          ? {}
+          : {
+              MAX_TUNNELS_PER_CLIENT: "16",
+              NEW_TUNNELS_PER_MINUTE: "6000",
+              ABUSE_COOLDOWN_MS: "0",
+            }),
         NO_COLOR: "1",
         DENO_NO_UPDATE_CHECK: "1",
       },
@@ -296,7 +309,12 @@ export async function measureFlood(
   const windowSeconds = seconds / rounds;
   const secret = generateTokenSecret();
   const key = await importTokenKey(secret);
-  const env = { ...process.env, FLOOD_SECRET: secret, GUACSTREAM_TOKEN_SECRET: secret };
+  const env = {
+    ...process.env,
+    FLOOD_SECRET: secret,
+    GUACSTREAM_TOKEN_SECRET: secret,
+    FLOOD_DEFAULTS: options.brokerDefaults === true ? "1" : "0",
+  };
   const guacdProcess = forkScript("_guacd.ts");
   const attacker = forkScript("_attacker.ts", [], env);
   let broker: MeasuredBroker | undefined;
@@ -419,7 +437,8 @@ export async function measureFlood(
         figures(phase, entry.windows, entry.ratios, entry.added, mergeAttacks(entry.results)),
       );
     }
-    return { broker: kind, seconds, rounds, attackersNice: nice, phases };
+    const brokerDefaults = options.brokerDefaults === true;
+    return { broker: kind, seconds, rounds, attackersNice: nice, brokerDefaults, phases };
   } finally {
     honest?.send("stop");
     await broker?.stop();
@@ -460,12 +479,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     only: only.length === 0 ? undefined : only,
     broker,
     attackersNice: Number(flag("attackers-nice") ?? 0),
+    brokerDefaults: args.includes("--broker-defaults"),
     rounds: Number(flag("rounds") ?? 4),
     profileDir: flag("profile"),
   });
   console.log(
     `${broker} broker, ${figures.seconds} s of attack a phase in ${figures.rounds} rounds, attackers at nice ${figures.attackersNice}` +
-      (figures.attackersNice === 0 ? " (the same priority as the rest)" : ""),
+      (figures.attackersNice === 0 ? " (the same priority as the rest)" : "") +
+      (figures.brokerDefaults ? ", the broker's default caps" : ", rate and cooldown relaxed"),
   );
   for (const p of figures.phases) console.log(describePhase(p));
   mkdirSync(artifacts, { recursive: true });

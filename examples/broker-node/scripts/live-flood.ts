@@ -4,18 +4,19 @@
 // phases of flood.ts run beside it, each from an address of its own. Per broker and phase: the
 // page's syncs per second (its display keeps being updated) and its share of the `alone` phase's,
 // whether it stays connected, the broker's RSS peak and its growth over the alone phase's peak,
-// its event-loop delay (the probe flood.ts reads), and how the attacker was cut off. Then the page is closed while guacd
-// still draws: /metrics must count that close as status 0, never 515. A screenshot of the page
-// after the last phase is written beside the figures.
+// its event-loop delay (the probe flood.ts reads), and how the attacker was cut off. Then the page
+// is closed while guacd still draws: /metrics must count that close as status 0, never 515. A
+// screenshot of the page after the last phase is written beside the figures.
 //
 //   GUACD_HOST=127.0.0.1 GUACD_PORT=4822 VNC='{"hostname":"127.0.0.1","port":"5900"}' \
 //     [ATTACK='{"protocol":"telnet","parameters":{…}}'] \
 //     npx tsx --conditions=@guacstream/source examples/broker-node/scripts/live-flood.ts [seconds]
 //
-// The attackers hold real sessions on that guacd (at most 16 each, the default per client): on the
-// page's VNC desktop by default, or on the target ATTACK gives (`{"protocol":…,"parameters":…}`),
-// which tells the broker's share of a slowdown from the VNC server's (one x11vnc serves every
-// viewer of the desktop).
+// The attackers hold real sessions on that guacd (at most 16 each, the default per client): on
+// the page's VNC desktop by default, or on the target ATTACK gives (a token's protocol and
+// parameters as JSON), which tells the broker's share of a slowdown from the VNC server's (one
+// x11vnc serves every viewer of the desktop). The brokers keep every default cap, as deployed;
+// FLOOD_DEFAULTS=0 gives them flood.ts's relaxed rate of new tunnels and no abuse cooldown.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchChromium } from "@guacstream/test-support";
@@ -61,6 +62,7 @@ try {
       GUACSTREAM_TOKEN_SECRET: secret,
       GUACD_HOST: host,
       GUACD_PORT: process.env.GUACD_PORT ?? "4822",
+      FLOOD_DEFAULTS: process.env.FLOOD_DEFAULTS ?? "1",
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     let mover: ReturnType<typeof setInterval> | undefined;

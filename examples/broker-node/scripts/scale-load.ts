@@ -97,6 +97,7 @@ async function startBrokerProcess(env: Record<string, string>): Promise<Broker> 
       METRICS_PORT: "0",
       MAX_TUNNELS_PER_CLIENT: "100000",
       NEW_TUNNELS_PER_MINUTE: "10000000",
+      MAX_CONNECTIONS_PER_SECOND: "10000000",
       ...env,
     },
     /Metrics (http:\/\/\S+)[\s\S]*Open (http:\/\/\S+)/,

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { clientKeyOf, hasBearer } from "@guacstream/example-demo-page/config";
+import { ConnectionRate } from "@guacstream/example-demo-page/connection-rate";
 import { FrameBounds } from "@guacstream/example-demo-page/frame-bounds";
 import { requestPolicy } from "@guacstream/example-demo-page/policy";
 import { recordingFolder } from "@guacstream/example-demo-page/recording-folder";
@@ -89,6 +90,11 @@ export interface NodeBrokerOptions {
   headersTimeout?: number;
   /** Milliseconds an idle keep-alive connection is kept. @default {5000} */
   keepAliveTimeout?: number;
+  /**
+   * New connections a second one address may open (twice as many at once); past it a connection
+   * is closed as it is accepted. @default {20}
+   */
+  connectionsPerSecond?: number;
   /** Record each session into `<dir>/<connection id>-<tunnel uuid>.guac` (created, never overwritten). */
   recordingDir?: string;
   /** Record joiners too, each into its own file. @default {false} */
@@ -230,6 +236,10 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     requestTimeout: headersTimeout + 5000,
     keepAliveTimeout: options.keepAliveTimeout ?? 5000,
   });
+  const connectionRate = new ConnectionRate({ perSecond: options.connectionsPerSecond ?? 20 });
+  server.on("connection", (socket: Socket) => {
+    if (!connectionRate.take(socket.remoteAddress ?? "unknown")) socket.destroy();
+  });
   server.on("request", (req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
@@ -358,6 +368,8 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
     }
     (refusal === undefined ? wss : refusals).handleUpgrade(req, socket, head, (ws) => {
       active++;
+      // Cut for breaking a bound, here or in the bridge: the client's lease ends in a cooldown.
+      let abuse = false;
       // Ahead of ws's own reader: a message over 1024 fragments (ws keeps an object for each)
       // or pings faster than a browser sends them cut the connection before ws buffers more.
       const frames = new FrameBounds();
@@ -366,11 +378,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         const fault = frames.push(chunk, maxBytes, 1024, 10);
         if (fault !== undefined && !socket.destroyed) {
           onError("websocket frames", new Error(fault));
+          abuse = true;
           socket.destroy();
         }
       });
       ws.on("error", (error) => onError("websocket", error));
-      limitPings(ws);
+      limitPings(ws, () => {
+        abuse = true;
+      });
       void acceptTunnel(ws, url, {
         key,
         replay,
@@ -395,11 +410,14 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
                 recordingSink(recordingDir, info, options.recordJoins === true, recorder),
             }),
       })
-        .then((result) => void results.push(result))
+        .then((result) => {
+          results.push(result);
+          if (result.error instanceof TunnelError && result.error.isAbuse) abuse = true;
+        })
         .catch((error: unknown) => onError("tunnel", error))
         .finally(() => {
           active--;
-          lease?.release();
+          lease?.release(abuse ? "abuse" : undefined);
           if (refusal !== undefined) refusing--;
         });
     });
@@ -505,9 +523,9 @@ function tokenLimits(options: NodeBrokerOptions): { maxTokenLifetime?: number } 
 
 /**
  * Browsers never send WebSocket pings, and they are not answered (`autoPong: false`); a peer that
- * sends more than a few a second is dropped.
+ * sends more than a few a second is dropped (and `onCut` told).
  */
-function limitPings(ws: import("ws").WebSocket): void {
+function limitPings(ws: import("ws").WebSocket, onCut: () => void): void {
   let windowStart = 0;
   let count = 0;
   ws.on("ping", () => {
@@ -516,7 +534,10 @@ function limitPings(ws: import("ws").WebSocket): void {
       windowStart = now;
       count = 0;
     }
-    if (++count > 10) ws.terminate();
+    if (++count > 10 && ws.readyState !== ws.CLOSED) {
+      onCut();
+      ws.terminate();
+    }
   });
 }
 

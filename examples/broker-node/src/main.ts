@@ -9,7 +9,9 @@
 // The admin listener: METRICS_HOST (127.0.0.1) / METRICS_PORT (9464) serve /metrics (METRICS_TOKEN
 // as a bearer token; required off loopback) and, with ADMIN_TOKEN, POST /admin/drain.
 // Caps: MAX_TUNNELS (1000), MAX_TUNNELS_PER_CLIENT (16), NEW_TUNNELS_PER_MINUTE (60), CLIENT_KEY
-// (address, or user: the token's user claim). Bounds: MAX_MESSAGE_BYTES (65536), CLOSE_GRACE_MS
+// (address, or user: the token's user claim), ABUSE_COOLDOWN_MS (10000: no new tunnel for a
+// client whose tunnel was cut for breaking a bound), MAX_CONNECTIONS_PER_SECOND (20 per address,
+// twice that at once; past it a connection is closed as it is accepted). Bounds: MAX_MESSAGE_BYTES (65536), CLOSE_GRACE_MS
 // (1000), HEADERS_TIMEOUT_MS (10000), KEEP_ALIVE_TIMEOUT_MS (5000). DRAIN_GRACE_MS (30000): how
 // long the open tunnels may run on after SIGTERM or SIGINT.
 // Recording (see README.md): RECORDING_DIR (a .guac per session), RECORD_JOINS=1, RECORD_KEYS=1
@@ -73,6 +75,7 @@ const broker = await startNodeBroker({
   closeGrace: config.closeGrace,
   headersTimeout: config.headersTimeout,
   keepAliveTimeout: config.keepAliveTimeout,
+  connectionsPerSecond: config.connectionsPerSecond,
   onError: (where, error) => console.error(`refused (${where}): ${String(error)}`),
   profiles: demoProfiles(env.GUACD_CONNECTION),
   onEvent: (event) => {

@@ -157,6 +157,8 @@ export async function startBroker(
       // Every test client is 127.0.0.1: the caps are tested on their own, with small values.
       MAX_TUNNELS_PER_CLIENT: "10000",
       NEW_TUNNELS_PER_MINUTE: "1000000",
+      ABUSE_COOLDOWN_MS: "0",
+      MAX_CONNECTIONS_PER_SECOND: "100000",
       // stop() sends SIGTERM, which drains: the open tunnels are closed at once, not after 30 s.
       DRAIN_GRACE_MS: "0",
       NO_COLOR: "1",

@@ -27,11 +27,16 @@ interface Tunnel {
   received: number;
 }
 
-function openTunnel(url: string, token: string, protocol: string | null = "guacamole"): Tunnel {
+function openTunnel(
+  url: string,
+  token: string,
+  protocol: string | null = "guacamole",
+  from = "127.0.0.1",
+): Tunnel {
   const ws = new WebSocket(
     `${url.replace("http", "ws")}tunnel?token=${encodeURIComponent(token)}`,
     protocol === null ? [] : [protocol],
-    { origin: new URL(url).origin },
+    { origin: new URL(url).origin, localAddress: from },
   );
   let refused: (status: number | undefined) => void = () => {};
   const tunnel: Tunnel = {
@@ -95,6 +100,28 @@ function rawUpgrade(url: string, path: string): Promise<{ socket: Socket; status
     socket.once("data", (d: Buffer) =>
       resolve({ socket, status: d.toString("latin1").split("\r\n")[0]! }),
     );
+  });
+}
+
+/**
+ * A bad-token upgrade request on a connection of its own from `from`: resolves with the answer's
+ * first line, or `undefined` if the connection was closed with no answer.
+ */
+function badTokenAnswer(url: string, from: string): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    let answer: string | undefined;
+    const socket = tcpConnect({ host: hostname, port: Number(port), localAddress: from }, () =>
+      socket.write(
+        `GET /tunnel?token=bad HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: ${new URL(url).origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: guacamole\r\n\r\n`,
+      ),
+    );
+    socket.on("error", () => {});
+    socket.once("data", (d: Buffer) => {
+      answer = d.toString("latin1").split("\r\n")[0];
+      socket.destroy();
+    });
+    socket.once("close", () => resolve(answer));
   });
 }
 
@@ -229,6 +256,83 @@ describe.each(["node", "deno"] as const)(
       );
       for (const t of held) t.ws.close();
       await Promise.all(held.map((t) => t.closed));
+    });
+
+    it("a client cut for breaking a bound gets no new tunnel during ABUSE_COOLDOWN_MS; others do", async () => {
+      // A broker of its own: the suite's runs without the cooldown, its tests all from 127.0.0.1.
+      const strict = await startBroker(kind, {
+        GUACD_HOST: guacd.host,
+        GUACD_PORT: String(guacd.port),
+        GUACD_CONNECTION: JSON.stringify({ protocol: "vnc", parameters: { hostname: "loop.sim" } }),
+        METRICS_TOKEN: SCRAPE,
+        ABUSE_COOLDOWN_MS: "60000",
+      });
+      try {
+        const abuser = openTunnel(
+          strict.url,
+          await demoToken(strict.url),
+          "guacamole",
+          "127.0.0.5",
+        );
+        expect(await abuser.opened).toBe(true);
+        // 300 instructions in one message, over the 256 allowed.
+        abuser.ws.send("3.nop;".repeat(300));
+        expect((await abuser.closed).reason).toBe("781 Too many instructions");
+        const again = openTunnel(strict.url, await demoToken(strict.url), "guacamole", "127.0.0.5");
+        if (kind === "node") {
+          expect(await again.closed).toEqual({ code: 1008, reason: "797 Too many tunnels" });
+        } else {
+          expect(await again.refusedWith).toBe(429);
+        }
+        // Cut at the WebSocket layer (pings no browser sends) counts the same.
+        const pinger = openTunnel(
+          strict.url,
+          await demoToken(strict.url),
+          "guacamole",
+          "127.0.0.7",
+        );
+        expect(await pinger.opened).toBe(true);
+        for (let i = 0; i < 20; i++) pinger.ws.ping();
+        await pinger.closed;
+        const refused = openTunnel(
+          strict.url,
+          await demoToken(strict.url),
+          "guacamole",
+          "127.0.0.7",
+        );
+        if (kind === "node") expect((await refused.closed).reason).toBe("797 Too many tunnels");
+        else expect(await refused.refusedWith).toBe(429);
+        const other = openTunnel(strict.url, await demoToken(strict.url), "guacamole", "127.0.0.6");
+        expect(await other.opened).toBe(true);
+        other.ws.close();
+        await other.closed;
+        const text = await metricsText(strict);
+        expect(
+          metricValue(text, /^guacstream_tunnels_refused_total\{code="TOO_MANY_TUNNELS"/),
+        ).toBe(2);
+      } finally {
+        await strict.stop();
+      }
+    });
+
+    it("connections from one address past MAX_CONNECTIONS_PER_SECOND are closed as accepted; others are served", async () => {
+      const strict = await startBroker(kind, {
+        GUACD_HOST: guacd.host,
+        GUACD_PORT: String(guacd.port),
+        MAX_CONNECTIONS_PER_SECOND: "5",
+      });
+      try {
+        // 40 bad-token requests at once: 10 (the burst) are answered, the rest closed unanswered.
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, () => badTokenAnswer(strict.url, "127.0.0.8")),
+        );
+        const answered = answers.filter((a) => a !== undefined);
+        expect(answered.length).toBeGreaterThanOrEqual(10);
+        expect(answered.length).toBeLessThan(20);
+        expect(await badTokenAnswer(strict.url, "127.0.0.9")).toMatch(/^HTTP\/1\.1 (101|403)/);
+      } finally {
+        await strict.stop();
+      }
     });
 
     it("a close the browser starts while guacd draws is status 0 in /metrics, never 515", async () => {

@@ -49,6 +49,7 @@ it(`${SESSIONS} concurrent sessions through the Node broker`, async () => {
         // One test client holds every session: the per-client caps are tested on their own.
         MAX_TUNNELS_PER_CLIENT: "10000",
         NEW_TUNNELS_PER_MINUTE: "1000000",
+        MAX_CONNECTIONS_PER_SECOND: "100000",
         GUACD_HOST: sim.host,
         GUACD_PORT: String(sim.port),
         NO_COLOR: "1",
