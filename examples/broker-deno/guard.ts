@@ -30,6 +30,11 @@ export interface ConnectionGuardOptions {
   readonly maxFragments?: number;
   /** WebSocket pings a second from the peer (browsers send none). @default {10} */
   readonly maxPingsPerSecond?: number;
+  /**
+   * New connections a second from one address (twice as many at once); past it a connection is
+   * closed as it is accepted, before it is relayed. @default {20}
+   */
+  readonly connectionsPerSecond?: number;
   /** Told why a connection was cut. */
   readonly onCut?: (address: string, why: string) => void;
   /** The timers each connection's bounds run on (tests pass their own). @default {globalThis} */
@@ -48,8 +53,11 @@ export interface GuardedConnection {
   readonly address: string;
   /** Drops both sides now. */
   destroy(why: string): void;
+  /** Whether the guard cut the connection for breaking a WebSocket frame bound. */
+  readonly brokeBound: boolean;
 }
 
+import { ConnectionRate } from "../demo-page/connection-rate.ts";
 import { FrameBounds } from "../demo-page/frame-bounds.ts";
 
 const CRLFCRLF = [13, 10, 13, 10];
@@ -65,9 +73,11 @@ export class ConnectionGuard {
   readonly #byLocalPort = new Map<number, Relay>();
   #listener: Deno.TcpListener | undefined;
   #onEmpty: (() => void) | undefined;
+  readonly #rate: ConnectionRate;
 
   constructor(options: ConnectionGuardOptions) {
     this.#options = options;
+    this.#rate = new ConnectionRate({ perSecond: options.connectionsPerSecond ?? 20 });
   }
 
   /** Starts relaying to `upstream`; returns the port it listens on. */
@@ -75,7 +85,13 @@ export class ConnectionGuard {
     const listener = Deno.listen({ hostname: this.#options.hostname, port: this.#options.port });
     this.#listener = listener;
     void (async () => {
-      for await (const conn of listener) void this.#relay(conn, upstream);
+      for await (const conn of listener) {
+        if (this.#rate.take((conn.remoteAddr as Deno.NetAddr).hostname)) {
+          void this.#relay(conn, upstream);
+        } else {
+          conn.close();
+        }
+      }
     })().catch(() => {});
     return (listener.addr as Deno.NetAddr).port;
   }
@@ -129,6 +145,7 @@ class Relay implements GuardedConnection {
   readonly #options: ConnectionGuardOptions;
   readonly #forget: () => void;
   #closed = false;
+  brokeBound = false;
   #websocket = false;
   #headerBytes = 0;
   #headerMatch = 0;
@@ -217,7 +234,10 @@ class Relay implements GuardedConnection {
         const chunk = buffer.subarray(0, n);
         this.#touch();
         const fault = fromPeer ? this.#checkPeer(chunk) : this.#checkServer(chunk);
-        if (fault !== undefined) return this.destroy(fault);
+        if (fault !== undefined) {
+          this.brokeBound = this.#websocket;
+          return this.destroy(fault);
+        }
         // Counted as handed over: with a slow reader, the next read waits for this write.
         if (!fromPeer) this.#sent += n;
         for (let off = 0; off < n; ) off += await to.write(chunk.subarray(off));

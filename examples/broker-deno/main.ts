@@ -6,7 +6,8 @@
 // examples/demo-page/config.ts): PORT, HOST, ALLOWED_HOSTS / ALLOWED_ORIGINS, GUACD_HOST/
 // GUACD_PORT, GUACSTREAM_TOKEN_SECRET, DEMO_TOKENS (+ DEMO_TOKENS_WITH_REAL_GUACD),
 // GUACD_CONNECTION, METRICS_HOST / METRICS_PORT / METRICS_TOKEN, ADMIN_TOKEN, MAX_TUNNELS,
-// MAX_TUNNELS_PER_CLIENT, NEW_TUNNELS_PER_MINUTE, CLIENT_KEY, MAX_MESSAGE_BYTES, CLOSE_GRACE_MS,
+// MAX_TUNNELS_PER_CLIENT, NEW_TUNNELS_PER_MINUTE, CLIENT_KEY, ABUSE_COOLDOWN_MS,
+// MAX_CONNECTIONS_PER_SECOND (counted by the guard as it accepts), MAX_MESSAGE_BYTES, CLOSE_GRACE_MS,
 // HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, GUACD_ENDPOINTS, GUACD_HEALTH_INTERVAL, REDIS_URL
 // (through npm:@redis/client, loaded only when set), BROKER_ID.
 // Recording, as on Node (examples/broker-node/README.md): RECORDING_DIR (a .guac per session),
@@ -218,6 +219,7 @@ async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): P
       refusal.code === "TOO_MANY_TUNNELS" ? 429 : refusal.code === "DRAINING" ? 503 : 403;
     return text(status, `${refusal.closeReason}\n`);
   }
+  let abuse = false;
   const { socket, response } = Deno.upgradeWebSocket(request, {
     protocol: GUACAMOLE_SUBPROTOCOL,
   });
@@ -236,9 +238,14 @@ async function admit(request: Request, url: URL, info: Deno.ServeHandlerInfo): P
       ? {}
       : { record: (info) => recordingSink(recordingDir, info, recording.joins, recording) }),
   })
+    .then((result) => {
+      if (result.error instanceof TunnelError && result.error.isAbuse) abuse = true;
+    })
     .catch((error: unknown) => console.error(`refused (tunnel): ${String(error)}`))
     .finally(() => {
-      lease?.release();
+      // Cut for breaking a bound, in the bridge or at the guard: the client's lease ends in a
+      // cooldown.
+      lease?.release(abuse || peer.brokeBound ? "abuse" : undefined);
       // Deno's WebSocket cannot be dropped; its connection can, if the peer never answers.
       setTimeout(() => peer.destroy("no answer to the close"), config.closeGrace);
     });
@@ -296,6 +303,7 @@ const guard = new ConnectionGuard({
   headersTimeout: config.headersTimeout,
   idleTimeout: config.keepAliveTimeout,
   maxMessageBytes: config.maxMessageBytes,
+  connectionsPerSecond: config.connectionsPerSecond,
   onCut: (address, why) => console.log(`connection cut: ${address}: ${why}`),
 });
 // Deno.serve on loopback, reached only through the guard on the public address.
