@@ -128,7 +128,9 @@ async function fragments(url: string, from: string, until: number): Promise<Atta
         pump();
       });
       socket.once("close", () => {
-        result.codes[status] = (result.codes[status] ?? 0) + 1;
+        // No answer at all: the broker closed the connection as it accepted it.
+        const code = status === "" ? "dropped" : status;
+        result.codes[code] = (result.codes[code] ?? 0) + 1;
         resolve();
       });
     });

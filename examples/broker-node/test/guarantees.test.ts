@@ -267,42 +267,29 @@ describe.each(["node", "deno"] as const)(
         METRICS_TOKEN: SCRAPE,
         ABUSE_COOLDOWN_MS: "60000",
       });
+      const from = async (address: string) =>
+        openTunnel(strict.url, await demoToken(strict.url), "guacamole", address);
+      const expectRefused = async (tunnel: Tunnel) => {
+        if (kind === "node") {
+          expect(await tunnel.closed).toEqual({ code: 1008, reason: "797 Too many tunnels" });
+        } else {
+          expect(await tunnel.refusedWith).toBe(429);
+        }
+      };
       try {
-        const abuser = openTunnel(
-          strict.url,
-          await demoToken(strict.url),
-          "guacamole",
-          "127.0.0.5",
-        );
+        const abuser = await from("127.0.0.5");
         expect(await abuser.opened).toBe(true);
         // 300 instructions in one message, over the 256 allowed.
         abuser.ws.send("3.nop;".repeat(300));
         expect((await abuser.closed).reason).toBe("781 Too many instructions");
-        const again = openTunnel(strict.url, await demoToken(strict.url), "guacamole", "127.0.0.5");
-        if (kind === "node") {
-          expect(await again.closed).toEqual({ code: 1008, reason: "797 Too many tunnels" });
-        } else {
-          expect(await again.refusedWith).toBe(429);
-        }
+        await expectRefused(await from("127.0.0.5"));
         // Cut at the WebSocket layer (pings no browser sends) counts the same.
-        const pinger = openTunnel(
-          strict.url,
-          await demoToken(strict.url),
-          "guacamole",
-          "127.0.0.7",
-        );
+        const pinger = await from("127.0.0.7");
         expect(await pinger.opened).toBe(true);
         for (let i = 0; i < 20; i++) pinger.ws.ping();
         await pinger.closed;
-        const refused = openTunnel(
-          strict.url,
-          await demoToken(strict.url),
-          "guacamole",
-          "127.0.0.7",
-        );
-        if (kind === "node") expect((await refused.closed).reason).toBe("797 Too many tunnels");
-        else expect(await refused.refusedWith).toBe(429);
-        const other = openTunnel(strict.url, await demoToken(strict.url), "guacamole", "127.0.0.6");
+        await expectRefused(await from("127.0.0.7"));
+        const other = await from("127.0.0.6");
         expect(await other.opened).toBe(true);
         other.ws.close();
         await other.closed;
