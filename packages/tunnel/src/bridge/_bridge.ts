@@ -192,7 +192,7 @@ export class Bridge {
       (bytes) => {
         if (this.#initiator !== undefined) return;
         try {
-          input.accept(bytes);
+          input.accept(bytes, socket.lastMessageAt);
         } catch (error) {
           this.#end("error", error as TunnelError, (error as TunnelError).status);
         }

@@ -1,5 +1,6 @@
 import { decodeInstruction, type GuacamoleLimits, InstructionFramer } from "@guacstream/codec";
 import { TunnelError } from "../base/errors.ts";
+import { PerSecondCount } from "./_per-second.ts";
 import { VIEWER_OPCODES } from "./filters.ts";
 
 const DOT = 0x2e;
@@ -48,8 +49,9 @@ export class BrowserInput {
   readonly #kept: number[] = [];
   #spliced = false;
   #count = 0;
-  #windowStart = 0;
-  #windowCount = 0;
+  readonly #instructions = new PerSecondCount();
+  // When the message being read arrived: its instructions are counted then.
+  #arrivedAt = 0;
 
   constructor(options: BrowserInputOptions) {
     this.#options = options;
@@ -74,17 +76,14 @@ export class BrowserInput {
 
   /**
    * Takes one message's bytes. Throws {@link TunnelError} (`BAD_INSTRUCTION`,
-   * `TOO_MANY_INSTRUCTIONS`, `RATE_LIMITED`, `OVERRUN`) when the tunnel must close.
+   * `TOO_MANY_INSTRUCTIONS`, `RATE_LIMITED`, `OVERRUN`) when the tunnel must close. `arrivedAt`
+   * is when the socket received it (`Date.now()`).
    */
-  accept(message: Uint8Array): void {
+  accept(message: Uint8Array, arrivedAt: number): void {
     this.#kept.length = 0;
     this.#spliced = false;
     this.#count = 0;
-    const now = Date.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
-    }
+    this.#arrivedAt = arrivedAt;
     try {
       this.#framer.push(message);
     } catch (cause) {
@@ -139,7 +138,7 @@ export class BrowserInput {
     }
     // Several instructions a message, each message under the message rate, still add up: a
     // browser's instructions reach guacd at most this fast.
-    if (++this.#windowCount > this.#options.maxInstructionsPerSecond) {
+    if (this.#instructions.add(this.#arrivedAt) > this.#options.maxInstructionsPerSecond) {
       throw new TunnelError(
         "RATE_LIMITED",
         `Cannot accept message: more than ${this.#options.maxInstructionsPerSecond} instructions per second`,

@@ -1,6 +1,7 @@
 import { GUACAMOLE_STATUS } from "@guacstream/codec/client";
 import { TunnelError } from "../base/errors.ts";
 import type { WebSocketLike } from "../base/websocket.ts";
+import { PerSecondCount } from "./_per-second.ts";
 import { TurnBudget } from "./_turn-budget.ts";
 
 const CONNECTING = 0;
@@ -73,8 +74,7 @@ export class SocketAdapter {
   #early: Uint8Array[] = [];
   #earlyBytes = 0;
   #isClosed = false;
-  #windowStart = 0;
-  #windowCount = 0;
+  readonly #messages = new PerSecondCount();
   // Why reading the browser is paused (guacd slow, own output unsent): resumed when none is left.
   readonly #holds = new Set<string>();
   readonly #turn = new TurnBudget(
@@ -273,11 +273,7 @@ export class SocketAdapter {
     if (this.fault !== undefined || this.#isClosed) return;
     const now = Date.now();
     this.lastMessageAt = now;
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
-    }
-    if (++this.#windowCount > this.#limits.maxMessagesPerSecond) {
+    if (this.#messages.add(now) > this.#limits.maxMessagesPerSecond) {
       this.#fail(
         new TunnelError(
           "RATE_LIMITED",
