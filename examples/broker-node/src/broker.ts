@@ -383,9 +383,6 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
         }
       });
       ws.on("error", (error) => onError("websocket", error));
-      limitPings(ws, () => {
-        abuse = true;
-      });
       void acceptTunnel(ws, url, {
         key,
         replay,
@@ -519,26 +516,6 @@ export async function startNodeBroker(options: NodeBrokerOptions = {}): Promise<
 function tokenLimits(options: NodeBrokerOptions): { maxTokenLifetime?: number } {
   const lifetime = options.tunnel?.maxTokenLifetime;
   return lifetime === undefined ? {} : { maxTokenLifetime: lifetime };
-}
-
-/**
- * Browsers never send WebSocket pings, and they are not answered (`autoPong: false`); a peer that
- * sends more than a few a second is dropped (and `onCut` told).
- */
-function limitPings(ws: import("ws").WebSocket, onCut: () => void): void {
-  let windowStart = 0;
-  let count = 0;
-  ws.on("ping", () => {
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      windowStart = now;
-      count = 0;
-    }
-    if (++count > 10 && ws.readyState !== ws.CLOSED) {
-      onCut();
-      ws.terminate();
-    }
-  });
 }
 
 /** The request's URL, or `undefined` if its target is not a path (`//`, `http://…`, garbage). */
